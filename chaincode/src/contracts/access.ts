@@ -1,0 +1,187 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { Fields } from '../lib/fields';
+import { KeyType, type KeyTypeName, key } from '../lib/keys';
+import { marshal, parseArgument } from '../lib/marshal';
+import { callerMspId, readMember, requireCaller, seesAll } from '../lib/members';
+import {
+  emit,
+  exists,
+  pageSizeOf,
+  putIndex,
+  readIndexPage,
+  readRecord,
+  readRecords,
+  txEpochSeconds,
+  txTime,
+  writeRecord,
+} from '../lib/state';
+import { AccessRecord, type DenialReason } from '../model/access';
+import { Grant } from '../model/grant';
+import { readGrant } from './consent';
+
+/**
+ * Decides an access against a grant at `atSeconds`; undefined means GRANTED.
+ * The order is fixed so the same request always gets the same reason.
+ */
+function denialReason(access: AccessRecord, grant: Grant | undefined, atSeconds: number): DenialReason | undefined {
+  if (!grant) return 'NO_GRANT';
+  if (grant.grantee !== access.accessor) return 'OTHER_BANK_GRANT';
+  if (grant.subject !== access.subject) return 'WRONG_SUBJECT';
+  const status = Grant.statusAt(grant, atSeconds);
+  if (status !== 'ACTIVE') return status;
+  if (grant.purpose !== access.purpose) return 'WRONG_PURPOSE';
+  if (!access.datasets.every((d) => grant.scope.includes(d))) return 'OUT_OF_SCOPE';
+  if (grant.maxAccesses > 0 && grant.accessesUsed >= grant.maxAccesses) return 'BUDGET_EXHAUSTED';
+  return undefined;
+}
+
+/** Validates an optional time-range bound ('' = open). */
+function bound(value: string, name: string): string {
+  return value === '' ? '' : new Fields({ [name]: value }, 'range').time(name);
+}
+
+/**
+ * The query audit trail. A bank records every access before releasing any
+ * data; the chaincode decides GRANTED or DENIED against the grant, read in
+ * the same transaction, and both outcomes go on the ledger.
+ */
+@Info({ title: 'Access', description: 'Query audit trail of data accesses' })
+export class AccessContract extends Contract {
+  constructor() {
+    super('Access');
+  }
+
+  /**
+   * Records an access attempt by the calling bank and decides its outcome.
+   * A GRANTED access consumes one unit of the grant's budget and writes the
+   * grant, so a revocation committed concurrently invalidates one of the two.
+   * A suspended bank's attempt is recorded as DENIED (SUSPENDED).
+   *
+   * @param accessJson `{ accessId, grantId, subject, datasets, purpose, operator, releaseDigest }`
+   * @throws FORBIDDEN when the caller is not a bank; INVALID on malformed input or an
+   * undefined dataset type; CONFLICT on a duplicate access ID.
+   */
+  @Transaction()
+  @Returns('string')
+  async RecordAccess(ctx: Context, accessJson: string): Promise<string> {
+    const mspId = callerMspId(ctx);
+    const caller = await readMember(ctx, mspId);
+    if (!caller || caller.role !== 'BANK') throw forbidden(`${mspId} is not a member bank`);
+    const access = AccessRecord.newInstance(parseArgument(accessJson, 'access'));
+    for (const code of access.datasets) {
+      if (!(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
+        throw invalid(`access.datasets names undefined dataset type ${code}`);
+      }
+    }
+    const accessKey = key(ctx, KeyType.access, [access.accessId]);
+    if (await exists(ctx, accessKey)) throw conflict(`access ${access.accessId} already exists`);
+    access.accessor = mspId;
+    access.accessedAt = txTime(ctx);
+    access.txId = ctx.stub.getTxID();
+    const grant = await readGrant(ctx, access.grantId);
+    const reason = caller.status !== 'ACTIVE' ? 'SUSPENDED' : denialReason(access, grant, txEpochSeconds(ctx));
+    if (reason === undefined && grant) {
+      access.outcome = 'GRANTED';
+      grant.accessesUsed += 1;
+      await writeRecord(ctx, key(ctx, KeyType.grant, [grant.grantId]), grant);
+    } else {
+      access.outcome = 'DENIED';
+      access.reason = reason;
+    }
+    await writeRecord(ctx, accessKey, access);
+    const at = access.accessedAt;
+    await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessId]);
+    await putIndex(ctx, KeyType.accessByAccessor, [access.accessor, at, access.accessId]);
+    await putIndex(ctx, KeyType.accessByAccessorSubject, [access.accessor, access.subject, at, access.accessId]);
+    emit(ctx, 'AccessRecorded', {
+      accessId: access.accessId,
+      grantId: access.grantId,
+      subject: access.subject,
+      accessor: access.accessor,
+      operator: access.operator,
+      datasets: access.datasets,
+      purpose: access.purpose,
+      outcome: access.outcome,
+      reason: access.reason,
+      releaseDigest: access.releaseDigest,
+    });
+    return marshal(access);
+  }
+
+  /** Reads an access record: the accessing bank, the regulator and auditors. */
+  @Transaction(false)
+  @Returns('string')
+  async GetAccess(ctx: Context, accessId: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const id = new Fields({ accessId }, 'query').id('accessId');
+    const access = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [id]));
+    if (!access) throw notFound(`access ${id} does not exist`);
+    if (!seesAll(caller) && access.accessor !== caller.mspId) throw forbidden('a bank reads its own accesses only');
+    return marshal(access);
+  }
+
+  /**
+   * Lists accesses to a subject's data in [from, to) ('' leaves a bound open),
+   * oldest first: a bank sees its own only; the regulator and auditors all.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ListAccessesBySubject(
+    ctx: Context,
+    subject: string,
+    from: string,
+    to: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const pseudonym = new Fields({ subject }, 'query').pseudonym('subject');
+    return seesAll(caller)
+      ? this.#page(ctx, KeyType.accessBySubject, [pseudonym], from, to, pageSize, bookmark)
+      : this.#page(ctx, KeyType.accessByAccessorSubject, [caller.mspId, pseudonym], from, to, pageSize, bookmark);
+  }
+
+  /**
+   * Lists an institution's accesses in [from, to), oldest first: a bank its
+   * own only; the regulator and auditors any institution's.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ListAccessesByAccessor(
+    ctx: Context,
+    accessor: string,
+    from: string,
+    to: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const mspId = new Fields({ accessor }, 'query').mspId('accessor');
+    if (!seesAll(caller) && mspId !== caller.mspId) throw forbidden('a bank reads its own accesses only');
+    return this.#page(ctx, KeyType.accessByAccessor, [mspId], from, to, pageSize, bookmark);
+  }
+
+  async #page(
+    ctx: Context,
+    type: KeyTypeName,
+    prefix: string[],
+    from: string,
+    to: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const start = bound(from, 'from');
+    const end = bound(to, 'to');
+    if (start !== '' && end !== '' && end <= start) throw invalid('range.to must be after range.from');
+    const page = await readIndexPage(ctx, {
+      type,
+      prefix,
+      pageSize: pageSizeOf(pageSize),
+      bookmark,
+      startAfterPrefix: start === '' ? undefined : [start],
+      stopAt: end === '' ? undefined : { index: prefix.length, value: end },
+    });
+    return marshal({ records: await readRecords(ctx, KeyType.access, page.records), bookmark: page.bookmark });
+  }
+}

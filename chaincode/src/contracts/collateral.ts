@@ -1,0 +1,388 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { COLLATERAL_SCOPE, epochSecondsFromIso, isoFromEpochSeconds } from '@ruralcredit/protocol';
+import { conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { Fields } from '../lib/fields';
+import { KeyType, key } from '../lib/keys';
+import { marshal, parseArgument, unmarshal } from '../lib/marshal';
+import { requireCaller } from '../lib/members';
+import {
+  deleteIndex,
+  emit,
+  exists,
+  pageSizeOf,
+  putIndex,
+  readIndexPage,
+  readRecord,
+  readRecords,
+  secondsOf,
+  txEpochSeconds,
+  txTime,
+  writeRecord,
+} from '../lib/state';
+import { Asset, LienEntry, Lien, Seizure } from '../model/asset';
+import { Grant } from '../model/grant';
+import type { Member } from '../model/member';
+import { readAssetType } from './catalogue';
+import { readGrant } from './consent';
+import { readBatch } from './provenance';
+
+/** Most history entries returned with an asset. */
+const MAX_HISTORY = 100;
+
+/** One entry of an asset's history, from the ledger's key history. */
+interface AssetHistoryEntry {
+  txId: string;
+  time: string;
+  action: string;
+  status: string;
+  owner: string;
+  activeLiens: number;
+}
+
+/**
+ * Rural-asset collateral: issuers register rights; banks register liens with
+ * the owner's consent; authorities seize and release; lienholders enforce and
+ * issuers transfer. Every lien change reads and writes the asset record, so
+ * two banks racing for the same asset cannot both commit.
+ */
+@Info({ title: 'Collateral', description: 'Rural asset rights and liens' })
+export class CollateralContract extends Contract {
+  constructor() {
+    super('Collateral');
+  }
+
+  /**
+   * Registers a right, by the issuer of its asset type.
+   *
+   * @throws FORBIDDEN when the caller is not the issuer; INVALID when the right has
+   * expired or the provenance batch is unknown; CONFLICT when already registered.
+   */
+  @Transaction()
+  @Returns('string')
+  async RegisterAsset(ctx: Context, assetJson: string): Promise<string> {
+    const issuer = await requireCaller(ctx, 'DATA_PROVIDER');
+    const asset = Asset.newInstance(parseArgument(assetJson, 'asset'));
+    const type = await readAssetType(ctx, asset.assetType);
+    if (type.issuer !== issuer.mspId) throw forbidden(`${issuer.mspId} is not the issuer of ${type.code}`);
+    if (epochSecondsFromIso(asset.rightExpiry) <= txEpochSeconds(ctx)) throw invalid('asset.rightExpiry is already past');
+    if (asset.provenanceBatch !== '') await readBatch(ctx, asset.provenanceBatch);
+    const k = key(ctx, KeyType.asset, [asset.assetId]);
+    if (await exists(ctx, k)) throw conflict(`asset ${asset.assetId} is already registered`);
+    const at = txTime(ctx);
+    asset.issuer = issuer.mspId;
+    asset.registeredAt = at;
+    asset.updatedAt = at;
+    asset.lastAction = 'REGISTERED';
+    await writeRecord(ctx, k, asset);
+    await putIndex(ctx, KeyType.assetByOwner, [asset.owner, asset.assetId]);
+    emit(ctx, 'AssetRegistered', { assetId: asset.assetId, assetType: asset.assetType, owner: asset.owner });
+    return marshal(asset);
+  }
+
+  /**
+   * Registers a lien for the calling bank, with an active COLLATERAL_REGISTRATION
+   * grant from the owner covering COLLATERAL. The asset must be active and its
+   * right must outlast the loan; the lien policy decides exclusivity, rank and cap.
+   *
+   * @param lienJson `{ lienId, assetId, grantId, securedAmountFen, loanEnd }`
+   * @throws FORBIDDEN without a valid grant; CONFLICT when the asset is seized, under
+   * enforcement, exclusively pledged, over its loan-to-value cap, or the ID exists;
+   * INVALID when the right expires before the loan.
+   */
+  @Transaction()
+  @Returns('string')
+  async RegisterLien(ctx: Context, lienJson: string): Promise<string> {
+    const bank = await requireCaller(ctx, 'BANK');
+    const lien = Lien.newInstance(parseArgument(lienJson, 'lien'));
+    const lienKey = key(ctx, KeyType.lien, [lien.lienId]);
+    if (await exists(ctx, lienKey)) throw conflict(`lien ${lien.lienId} already exists`);
+    const asset = await this.#asset(ctx, lien.assetId);
+    const grant = await readGrant(ctx, lien.grantId);
+    const now = txEpochSeconds(ctx);
+    if (!grant || grant.grantee !== bank.mspId || grant.subject !== asset.owner) {
+      throw forbidden('no grant from the asset owner to this bank');
+    }
+    if (grant.purpose !== 'COLLATERAL_REGISTRATION' || !grant.scope.includes(COLLATERAL_SCOPE)) {
+      throw forbidden('the grant does not cover collateral registration');
+    }
+    const status = Grant.statusAt(grant, now);
+    if (status !== 'ACTIVE') throw forbidden(`the grant is ${status}`);
+    if (asset.status !== 'ACTIVE') throw conflict(`asset ${asset.assetId} is ${asset.status}`);
+    const loanEnd = epochSecondsFromIso(lien.loanEnd);
+    if (loanEnd <= now) throw invalid('lien.loanEnd is already past');
+    if (epochSecondsFromIso(asset.rightExpiry) < loanEnd) throw invalid('the right expires before the loan ends');
+    const type = await readAssetType(ctx, asset.assetType);
+    const active = asset.liens.filter((l) => l.status === 'ACTIVE');
+    if (type.lienPolicy === 'EXCLUSIVE' && active.length > 0) {
+      throw conflict(`asset ${asset.assetId} already carries an exclusive lien`);
+    }
+    const secured = active.reduce((sum, l) => sum + l.securedAmountFen, 0) + lien.securedAmountFen;
+    const cap = Math.floor((asset.appraisedValueFen * type.maxLtvBps) / 10_000);
+    if (secured > cap) throw conflict(`total secured ${secured} fen would exceed the cap of ${cap} fen`);
+    const at = txTime(ctx);
+    lien.mortgagee = bank.mspId;
+    lien.mortgagor = asset.owner;
+    lien.rank = active.reduce((max, l) => Math.max(max, l.rank), 0) + 1;
+    lien.registeredAt = at;
+    lien.updatedAt = at;
+    lien.txId = ctx.stub.getTxID();
+    const entry = new LienEntry();
+    entry.lienId = lien.lienId;
+    entry.mortgagee = lien.mortgagee;
+    entry.rank = lien.rank;
+    entry.securedAmountFen = lien.securedAmountFen;
+    entry.loanEnd = lien.loanEnd;
+    asset.liens = [...active, entry];
+    await this.#save(ctx, asset, 'LIEN_REGISTERED');
+    await writeRecord(ctx, lienKey, lien);
+    await putIndex(ctx, KeyType.lienByMortgagee, [lien.mortgagee, lien.lienId]);
+    emit(ctx, 'LienRegistered', {
+      lienId: lien.lienId,
+      assetId: asset.assetId,
+      mortgagee: lien.mortgagee,
+      owner: asset.owner,
+      rank: lien.rank,
+      securedAmountFen: lien.securedAmountFen,
+      lienholders: asset.liens.map((l) => l.mortgagee),
+    });
+    return marshal(lien);
+  }
+
+  /**
+   * Releases (注销) a lien, by its mortgagee.
+   *
+   * @throws FORBIDDEN for anyone else; CONFLICT when the lien is not active.
+   */
+  @Transaction()
+  @Returns('string')
+  async ReleaseLien(ctx: Context, lienId: string): Promise<string> {
+    const bank = await requireCaller(ctx, 'BANK');
+    const lien = await this.#lien(ctx, new Fields({ lienId }, 'release').id('lienId'));
+    if (lien.mortgagee !== bank.mspId) throw forbidden('only the mortgagee may release a lien');
+    if (lien.status !== 'ACTIVE') throw conflict(`lien ${lien.lienId} is ${lien.status}`);
+    const asset = await this.#asset(ctx, lien.assetId);
+    asset.liens = asset.liens.filter((l) => l.lienId !== lien.lienId);
+    lien.status = 'RELEASED';
+    lien.updatedAt = txTime(ctx);
+    await this.#save(ctx, asset, 'LIEN_RELEASED');
+    await writeRecord(ctx, key(ctx, KeyType.lien, [lien.lienId]), lien);
+    emit(ctx, 'LienReleased', { lienId: lien.lienId, assetId: asset.assetId, mortgagee: lien.mortgagee });
+    return marshal(lien);
+  }
+
+  /**
+   * Seizes (查封) an asset, by its issuer or the regulator: it is frozen.
+   *
+   * @throws FORBIDDEN for anyone else; CONFLICT when already seized.
+   */
+  @Transaction()
+  @Returns('string')
+  async SeizeAsset(ctx: Context, assetId: string, orderRef: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'DATA_PROVIDER', 'REGULATOR');
+    const f = new Fields({ assetId, orderRef }, 'seizure');
+    const asset = await this.#asset(ctx, f.id('assetId'));
+    this.#requireAuthority(caller, asset);
+    if (asset.seizure) throw conflict(`asset ${asset.assetId} is already seized`);
+    const seizure = new Seizure();
+    seizure.by = caller.mspId;
+    seizure.orderRef = f.id('orderRef');
+    seizure.at = txTime(ctx);
+    asset.seizure = seizure;
+    asset.status = 'SEIZED';
+    await this.#save(ctx, asset, 'SEIZED');
+    emit(ctx, 'AssetSeized', {
+      assetId: asset.assetId,
+      by: caller.mspId,
+      lienholders: asset.liens.map((l) => l.mortgagee),
+    });
+    return marshal(asset);
+  }
+
+  /**
+   * Lifts a seizure, by the issuer or the regulator.
+   *
+   * @throws CONFLICT when the asset is not seized.
+   */
+  @Transaction()
+  @Returns('string')
+  async LiftSeizure(ctx: Context, assetId: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'DATA_PROVIDER', 'REGULATOR');
+    const asset = await this.#asset(ctx, new Fields({ assetId }, 'seizure').id('assetId'));
+    this.#requireAuthority(caller, asset);
+    if (!asset.seizure) throw conflict(`asset ${asset.assetId} is not seized`);
+    delete asset.seizure;
+    asset.status = asset.enforcingLien ? 'ENFORCEMENT' : 'ACTIVE';
+    await this.#save(ctx, asset, 'SEIZURE_LIFTED');
+    emit(ctx, 'SeizureLifted', {
+      assetId: asset.assetId,
+      by: caller.mspId,
+      lienholders: asset.liens.map((l) => l.mortgagee),
+    });
+    return marshal(asset);
+  }
+
+  /**
+   * Starts enforcement (处置) of a lien, by its mortgagee: the asset can then
+   * only be transferred by its issuer.
+   *
+   * @throws CONFLICT when the lien is not active or the asset is seized or already under enforcement.
+   */
+  @Transaction()
+  @Returns('string')
+  async EnforceLien(ctx: Context, lienId: string): Promise<string> {
+    const bank = await requireCaller(ctx, 'BANK');
+    const lien = await this.#lien(ctx, new Fields({ lienId }, 'enforcement').id('lienId'));
+    if (lien.mortgagee !== bank.mspId) throw forbidden('only the mortgagee may enforce a lien');
+    if (lien.status !== 'ACTIVE') throw conflict(`lien ${lien.lienId} is ${lien.status}`);
+    const asset = await this.#asset(ctx, lien.assetId);
+    if (asset.status !== 'ACTIVE') throw conflict(`asset ${asset.assetId} is ${asset.status}`);
+    asset.status = 'ENFORCEMENT';
+    asset.enforcingLien = lien.lienId;
+    asset.liens = asset.liens.map((l) => (l.lienId === lien.lienId ? { ...l, status: 'ENFORCING' } : l));
+    lien.status = 'ENFORCING';
+    lien.updatedAt = txTime(ctx);
+    await this.#save(ctx, asset, 'ENFORCEMENT_STARTED');
+    await writeRecord(ctx, key(ctx, KeyType.lien, [lien.lienId]), lien);
+    emit(ctx, 'LienEnforced', {
+      lienId: lien.lienId,
+      assetId: asset.assetId,
+      mortgagee: lien.mortgagee,
+      lienholders: asset.liens.map((l) => l.mortgagee),
+    });
+    return marshal(asset);
+  }
+
+  /**
+   * Transfers (流转) an asset to a new owner, by its issuer: after enforcement
+   * (the enforced lien is ENFORCED and every other lien DISCHARGED), or an
+   * ordinary transfer of an active asset free of liens.
+   *
+   * @throws CONFLICT when the asset is seized, or active with liens.
+   */
+  @Transaction()
+  @Returns('string')
+  async TransferAsset(ctx: Context, assetId: string, newOwner: string): Promise<string> {
+    const issuer = await requireCaller(ctx, 'DATA_PROVIDER');
+    const f = new Fields({ assetId, newOwner }, 'transfer');
+    const asset = await this.#asset(ctx, f.id('assetId'));
+    if (asset.issuer !== issuer.mspId) throw forbidden(`${issuer.mspId} is not the issuer of this asset`);
+    const owner = f.pseudonym('newOwner');
+    if (owner === asset.owner) throw invalid('transfer.newOwner is the current owner');
+    if (asset.status === 'SEIZED') throw conflict(`asset ${asset.assetId} is seized`);
+    if (asset.status === 'ACTIVE' && asset.liens.length > 0) {
+      throw conflict(`asset ${asset.assetId} carries liens; enforce or release them first`);
+    }
+    const at = txTime(ctx);
+    for (const entry of asset.liens) {
+      const lien = await this.#lien(ctx, entry.lienId);
+      lien.status = entry.lienId === asset.enforcingLien ? 'ENFORCED' : 'DISCHARGED';
+      lien.updatedAt = at;
+      await writeRecord(ctx, key(ctx, KeyType.lien, [lien.lienId]), lien);
+    }
+    const discharged = asset.liens.map((l) => l.mortgagee);
+    await deleteIndex(ctx, KeyType.assetByOwner, [asset.owner, asset.assetId]);
+    const previousOwner = asset.owner;
+    asset.owner = owner;
+    asset.liens = [];
+    asset.status = 'ACTIVE';
+    delete asset.enforcingLien;
+    await this.#save(ctx, asset, 'TRANSFERRED');
+    await putIndex(ctx, KeyType.assetByOwner, [asset.owner, asset.assetId]);
+    emit(ctx, 'AssetTransferred', {
+      assetId: asset.assetId,
+      previousOwner,
+      owner: asset.owner,
+      lienholders: discharged,
+    });
+    return marshal(asset);
+  }
+
+  /** Reads an asset with its active liens, seizure, term and history (any active member: registration is public). */
+  @Transaction(false)
+  @Returns('string')
+  async GetAsset(ctx: Context, assetId: string): Promise<string> {
+    await requireCaller(ctx);
+    const asset = await this.#asset(ctx, new Fields({ assetId }, 'query').id('assetId'));
+    const history: AssetHistoryEntry[] = [];
+    const iterator = await ctx.stub.getHistoryForKey(key(ctx, KeyType.asset, [asset.assetId]));
+    try {
+      for (let r = await iterator.next(); !r.done && history.length < MAX_HISTORY; r = await iterator.next()) {
+        const m = r.value;
+        if (m.isDelete) continue;
+        const past = unmarshal(m.value) as Asset;
+        history.push({
+          txId: m.txId,
+          time: isoFromEpochSeconds(secondsOf(m.timestamp.seconds)),
+          action: past.lastAction,
+          status: past.status,
+          owner: past.owner,
+          activeLiens: past.liens.length,
+        });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return marshal({ ...asset, history });
+  }
+
+  /** Reads a lien (any active member: registration is public). */
+  @Transaction(false)
+  @Returns('string')
+  async GetLien(ctx: Context, lienId: string): Promise<string> {
+    await requireCaller(ctx);
+    return marshal(await this.#lien(ctx, new Fields({ lienId }, 'query').id('lienId')));
+  }
+
+  /** Lists an owner's assets (banks, issuers, regulator, auditors), paginated. */
+  @Transaction(false)
+  @Returns('string')
+  async ListAssetsByOwner(ctx: Context, owner: string, pageSize: string, bookmark: string): Promise<string> {
+    await requireCaller(ctx);
+    const pseudonym = new Fields({ owner }, 'query').pseudonym('owner');
+    const page = await readIndexPage(ctx, {
+      type: KeyType.assetByOwner,
+      prefix: [pseudonym],
+      pageSize: pageSizeOf(pageSize),
+      bookmark,
+    });
+    return marshal({ records: await readRecords(ctx, KeyType.asset, page.records), bookmark: page.bookmark });
+  }
+
+  /** Lists the calling bank's liens, paginated. */
+  @Transaction(false)
+  @Returns('string')
+  async ListMyLiens(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    const bank = await requireCaller(ctx, 'BANK');
+    const page = await readIndexPage(ctx, {
+      type: KeyType.lienByMortgagee,
+      prefix: [bank.mspId],
+      pageSize: pageSizeOf(pageSize),
+      bookmark,
+    });
+    return marshal({ records: await readRecords(ctx, KeyType.lien, page.records), bookmark: page.bookmark });
+  }
+
+  #requireAuthority(caller: Member, asset: Asset): void {
+    if (caller.role !== 'REGULATOR' && caller.mspId !== asset.issuer) {
+      throw forbidden('only the issuer or the regulator may seize or release this asset');
+    }
+  }
+
+  async #asset(ctx: Context, assetId: string): Promise<Asset> {
+    const asset = await readRecord<Asset>(ctx, key(ctx, KeyType.asset, [assetId]));
+    if (!asset) throw notFound(`asset ${assetId} is not registered`);
+    return asset;
+  }
+
+  async #lien(ctx: Context, lienId: string): Promise<Lien> {
+    const lien = await readRecord<Lien>(ctx, key(ctx, KeyType.lien, [lienId]));
+    if (!lien) throw notFound(`lien ${lienId} does not exist`);
+    return lien;
+  }
+
+  async #save(ctx: Context, asset: Asset, action: string): Promise<void> {
+    asset.lastAction = action;
+    asset.updatedAt = txTime(ctx);
+    await writeRecord(ctx, key(ctx, KeyType.asset, [asset.assetId]), asset);
+  }
+}

@@ -1,0 +1,215 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { COLLATERAL_SCOPE, epochSecondsFromIso, isSignedBy } from '@ruralcredit/protocol';
+import { conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { Fields } from '../lib/fields';
+import { KeyType, key } from '../lib/keys';
+import { marshal, parseArgument } from '../lib/marshal';
+import { requireCaller, seesAll } from '../lib/members';
+import {
+  emit,
+  exists,
+  pageSizeOf,
+  putIndex,
+  readIndexPage,
+  readRecord,
+  readRecords,
+  txEpochSeconds,
+  txTime,
+  writeRecord,
+} from '../lib/state';
+import { Grant, REVOCATION_REASONS, Revocation, type RevocationReason } from '../model/grant';
+import type { Member } from '../model/member';
+
+/** Reads a grant or throws NOT_FOUND. */
+export async function readGrant(ctx: Context, grantId: string): Promise<Grant | undefined> {
+  return readRecord<Grant>(ctx, key(ctx, KeyType.grant, [grantId]));
+}
+
+/** A grant as returned to clients: the record plus its status at the transaction time. */
+function view(ctx: Context, g: Grant): object {
+  return { ...g, status: Grant.statusAt(g, txEpochSeconds(ctx)), statusAt: txTime(ctx) };
+}
+
+/**
+ * Consent grants: a bank records a subject's consent to itself, anyone
+ * entitled revokes it, and every status is decided at the transaction time.
+ */
+@Info({ title: 'Consent', description: 'Subject consent grants to banks' })
+export class ConsentContract extends Contract {
+  constructor() {
+    super('Consent');
+  }
+
+  /**
+   * Records a grant from a subject to the calling bank.
+   *
+   * @param grantJson `{ grantId, subject, scope, purpose, validFrom, validUntil, maxAccesses?, evidence }`
+   * @throws FORBIDDEN when the grantee is another bank; INVALID on an unknown scope, an
+   * already-expired window, or a subject signature that does not verify; CONFLICT on a duplicate ID.
+   */
+  @Transaction()
+  @Returns('string')
+  async RecordGrant(ctx: Context, grantJson: string): Promise<string> {
+    const bank = await requireCaller(ctx, 'BANK');
+    const grant = Grant.newInstance(parseArgument(grantJson, 'grant'), bank.mspId);
+    if (grant.grantee !== bank.mspId) throw forbidden('a bank records grants to itself only');
+    for (const code of grant.scope) {
+      if (code !== COLLATERAL_SCOPE && !(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
+        throw invalid(`grant.scope names undefined dataset type ${code}`);
+      }
+    }
+    if (epochSecondsFromIso(grant.validUntil) <= txEpochSeconds(ctx)) {
+      throw invalid('grant.validUntil is already past');
+    }
+    if (grant.evidence.type === 'SUBJECT_SIGNATURE') {
+      const signer = await this.#subjectSigner(ctx, grant.subject);
+      if (!isSignedBy('ConsentGrant', Grant.message(grant), grant.evidence.signature ?? '', signer)) {
+        throw invalid('grant.evidence.signature is not the subject\'s signature of this grant');
+      }
+      grant.evidence.signer = signer;
+    }
+    const k = key(ctx, KeyType.grant, [grant.grantId]);
+    if (await exists(ctx, k)) throw conflict(`grant ${grant.grantId} already exists`);
+    grant.recordedAt = txTime(ctx);
+    grant.txId = ctx.stub.getTxID();
+    await writeRecord(ctx, k, grant);
+    await putIndex(ctx, KeyType.grantByGrantee, [grant.grantee, grant.grantId]);
+    await putIndex(ctx, KeyType.grantBySubject, [grant.subject, grant.grantId]);
+    await putIndex(ctx, KeyType.grantByGranteeSubject, [grant.grantee, grant.subject, grant.grantId]);
+    emit(ctx, 'ConsentRecorded', {
+      grantId: grant.grantId,
+      subject: grant.subject,
+      grantee: grant.grantee,
+      purpose: grant.purpose,
+      scope: grant.scope,
+    });
+    return marshal(view(ctx, grant));
+  }
+
+  /**
+   * Revokes a grant: by the grantee bank or the regulator.
+   *
+   * @throws FORBIDDEN for anyone else; CONFLICT when already revoked.
+   */
+  @Transaction()
+  @Returns('string')
+  async RevokeGrant(ctx: Context, grantId: string, reason: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR');
+    const f = new Fields({ grantId, reason }, 'revocation');
+    const grant = await this.#existing(ctx, f.id('grantId'));
+    if (caller.role === 'BANK' && grant.grantee !== caller.mspId) {
+      throw forbidden('only the grantee bank or the regulator may revoke this grant');
+    }
+    return this.#revoke(ctx, grant, caller, f.oneOf('reason', REVOCATION_REASONS), false);
+  }
+
+  /**
+   * Revokes a grant on the subject's own EIP-712 `ConsentRevocation`
+   * signature, relayed by any bank or the regulator.
+   *
+   * @throws INVALID when the signature is not the subject's; CONFLICT when already revoked.
+   */
+  @Transaction()
+  @Returns('string')
+  async RevokeGrantBySubject(ctx: Context, grantId: string, signature: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR');
+    const f = new Fields({ grantId, signature }, 'revocation');
+    const grant = await this.#existing(ctx, f.id('grantId'));
+    const signer = await this.#subjectSigner(ctx, grant.subject);
+    if (!isSignedBy('ConsentRevocation', { grantId: grant.grantId, subject: grant.subject }, f.signature('signature'), signer)) {
+      throw invalid('signature is not the subject\'s revocation of this grant');
+    }
+    return this.#revoke(ctx, grant, caller, 'SUBJECT_REQUEST', true);
+  }
+
+  /**
+   * Reads a grant with its status at the transaction time: the grantee bank,
+   * the regulator and auditors only.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async GetGrant(ctx: Context, grantId: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const grant = await this.#existing(ctx, new Fields({ grantId }, 'query').id('grantId'));
+    if (!seesAll(caller) && grant.grantee !== caller.mspId) throw forbidden('a bank reads its own grants only');
+    return marshal(view(ctx, grant));
+  }
+
+  /** Lists grants: a bank its own, the regulator and auditors all. */
+  @Transaction(false)
+  @Returns('string')
+  async ListGrants(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const page = seesAll(caller)
+      ? await readIndexPage(ctx, { type: KeyType.grant, prefix: [], pageSize: pageSizeOf(pageSize), bookmark })
+      : await readIndexPage(ctx, {
+          type: KeyType.grantByGrantee,
+          prefix: [caller.mspId],
+          pageSize: pageSizeOf(pageSize),
+          bookmark,
+        });
+    const grants = await readRecords<Grant>(ctx, KeyType.grant, page.records);
+    return marshal({ records: grants.map((g) => view(ctx, g)), bookmark: page.bookmark });
+  }
+
+  /** Lists a subject's grants: a bank its own, the regulator and auditors all. */
+  @Transaction(false)
+  @Returns('string')
+  async ListGrantsBySubject(ctx: Context, subject: string, pageSize: string, bookmark: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const pseudonym = new Fields({ subject }, 'query').pseudonym('subject');
+    const page = seesAll(caller)
+      ? await readIndexPage(ctx, {
+          type: KeyType.grantBySubject,
+          prefix: [pseudonym],
+          pageSize: pageSizeOf(pageSize),
+          bookmark,
+        })
+      : await readIndexPage(ctx, {
+          type: KeyType.grantByGranteeSubject,
+          prefix: [caller.mspId, pseudonym],
+          pageSize: pageSizeOf(pageSize),
+          bookmark,
+        });
+    const grants = await readRecords<Grant>(ctx, KeyType.grant, page.records);
+    return marshal({ records: grants.map((g) => view(ctx, g)), bookmark: page.bookmark });
+  }
+
+  async #revoke(
+    ctx: Context,
+    grant: Grant,
+    caller: Member,
+    reason: RevocationReason,
+    bySubject: boolean,
+  ): Promise<string> {
+    if (grant.revocation) throw conflict(`grant ${grant.grantId} is already revoked`);
+    const revocation = new Revocation();
+    revocation.at = txTime(ctx);
+    revocation.by = caller.mspId;
+    revocation.reason = reason;
+    revocation.bySubjectSignature = bySubject;
+    revocation.txId = ctx.stub.getTxID();
+    grant.revocation = revocation;
+    await writeRecord(ctx, key(ctx, KeyType.grant, [grant.grantId]), grant);
+    emit(ctx, 'ConsentRevoked', {
+      grantId: grant.grantId,
+      subject: grant.subject,
+      grantee: grant.grantee,
+      revokedBy: caller.mspId,
+      reason,
+    });
+    return marshal(view(ctx, grant));
+  }
+
+  async #existing(ctx: Context, grantId: string): Promise<Grant> {
+    const grant = await readGrant(ctx, grantId);
+    if (!grant) throw notFound(`grant ${grantId} does not exist`);
+    return grant;
+  }
+
+  async #subjectSigner(ctx: Context, subject: string): Promise<string> {
+    const record = await readRecord<{ signer: string }>(ctx, key(ctx, KeyType.subjectSigner, [subject]));
+    if (!record) throw invalid('the subject has no registered signing address');
+    return record.signer;
+  }
+}

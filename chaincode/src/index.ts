@@ -1,0 +1,36 @@
+/**
+ * The rural credit consortium chaincode: one contract per business area.
+ */
+import { AccessContract } from './contracts/access';
+import { CatalogueContract } from './contracts/catalogue';
+import { CollateralContract } from './contracts/collateral';
+import { ConsentContract } from './contracts/consent';
+import { DisputeContract } from './contracts/dispute';
+import { MembershipContract } from './contracts/membership';
+import { ProvenanceContract } from './contracts/provenance';
+
+export {
+  AccessContract,
+  CatalogueContract,
+  CollateralContract,
+  ConsentContract,
+  DisputeContract,
+  MembershipContract,
+  ProvenanceContract,
+};
+export { regulatorMspId } from './lib/members';
+export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './lib/state';
+export { DENIAL_REASONS } from './model/access';
+export { FREQUENCY_MAX_AGE_SECONDS } from './model/catalogue';
+export { DISPUTE_DAYS } from './model/dispute';
+
+/** Every contract, as fabric-chaincode-node's `server` and the embedded ledger load them. */
+export const contracts = [
+  MembershipContract,
+  CatalogueContract,
+  ProvenanceContract,
+  ConsentContract,
+  AccessContract,
+  CollateralContract,
+  DisputeContract,
+];

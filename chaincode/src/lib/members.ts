@@ -1,0 +1,47 @@
+/**
+ * Who is calling: the caller's MSP ID from ctx.clientIdentity, checked against
+ * the on-chain member registry in every transaction.
+ */
+import type { Context } from 'fabric-contract-api';
+import type { Role } from '@ruralcredit/protocol';
+import { forbidden } from './errors';
+import { KeyType, key } from './keys';
+import { readRecord } from './state';
+import type { Member } from '../model/member';
+
+/** The MSP that may bootstrap the consortium (fixed per deployment, identical on every peer). */
+export function regulatorMspId(): string {
+  return process.env.RCL_REGULATOR_MSP ?? 'RegulatorMSP';
+}
+
+/** The caller's MSP ID. */
+export function callerMspId(ctx: Context): string {
+  return ctx.clientIdentity.getMSPID();
+}
+
+/** Reads a member record. */
+export function readMember(ctx: Context, mspId: string): Promise<Member | undefined> {
+  return readRecord<Member>(ctx, key(ctx, KeyType.member, [mspId]));
+}
+
+/**
+ * Returns the caller's member record when it is an active member holding one
+ * of `roles` (any role when none given).
+ *
+ * @throws FORBIDDEN when the caller is not a member, is suspended, or lacks the role.
+ */
+export async function requireCaller(ctx: Context, ...roles: Role[]): Promise<Member> {
+  const mspId = callerMspId(ctx);
+  const member = await readMember(ctx, mspId);
+  if (!member) throw forbidden(`${mspId} is not a member of the consortium`);
+  if (member.status !== 'ACTIVE') throw forbidden(`${mspId} is suspended`);
+  if (roles.length > 0 && !roles.includes(member.role)) {
+    throw forbidden(`${mspId} (${member.role}) may not do this; requires ${roles.join(' or ')}`);
+  }
+  return member;
+}
+
+/** Whether the member sees every institution's records (regulator and auditors). */
+export function seesAll(member: Member): boolean {
+  return member.role === 'REGULATOR' || member.role === 'AUDITOR';
+}

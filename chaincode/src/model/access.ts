@@ -1,0 +1,64 @@
+import { Object as DataType, Property } from 'fabric-contract-api';
+import { CATALOGUE_CODE_PATTERN, PURPOSES, type Purpose } from '@ruralcredit/protocol';
+import { Fields } from '../lib/fields';
+
+/** Why an access was denied. */
+export const DENIAL_REASONS = [
+  'SUSPENDED',
+  'NO_GRANT',
+  'OTHER_BANK_GRANT',
+  'WRONG_SUBJECT',
+  'REVOKED',
+  'NOT_YET_VALID',
+  'EXPIRED',
+  'WRONG_PURPOSE',
+  'OUT_OF_SCOPE',
+  'BUDGET_EXHAUSTED',
+] as const;
+/** A denial reason code. */
+export type DenialReason = (typeof DENIAL_REASONS)[number];
+
+/** One entry of the query audit trail: recorded before any data is released, granted or denied. */
+@DataType()
+export class AccessRecord {
+  @Property() accessId = '';
+  @Property() grantId = '';
+  @Property() subject = '';
+  @Property() accessor = '';
+  /** Pseudonym of the bank's operator (the person). */
+  @Property() operator = '';
+  @Property('datasets', 'string[]') datasets: string[] = [];
+  @Property() purpose: Purpose = 'LOAN_APPLICATION';
+  /** SHA-256 of what is released when granted (the report digest). */
+  @Property() releaseDigest = '';
+  @Property() outcome: 'GRANTED' | 'DENIED' = 'DENIED';
+  @Property() reason?: DenialReason;
+  @Property() accessedAt = '';
+  @Property() txId = '';
+
+  /**
+   * Validates an access request.
+   *
+   * @throws INVALID on a malformed field.
+   */
+  static newInstance(raw: Record<string, unknown>): AccessRecord {
+    const f = new Fields(raw, 'access', [
+      'accessId',
+      'grantId',
+      'subject',
+      'datasets',
+      'purpose',
+      'operator',
+      'releaseDigest',
+    ]);
+    const a = new AccessRecord();
+    a.accessId = f.id('accessId');
+    a.grantId = f.id('grantId');
+    a.subject = f.pseudonym('subject');
+    a.datasets = f.stringSet('datasets', 32, (s) => CATALOGUE_CODE_PATTERN.test(s), 'must list dataset type codes');
+    a.purpose = f.oneOf('purpose', PURPOSES);
+    a.operator = f.pseudonym('operator');
+    a.releaseDigest = f.digest('releaseDigest');
+    return a;
+  }
+}

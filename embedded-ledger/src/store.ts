@@ -1,0 +1,275 @@
+/**
+ * The ledger's LevelDB layout: one Level instance with sublevels for world
+ * state, history index, blocks, transaction index and channel metadata.
+ * Everything a block changes is written in one atomic batch.
+ */
+import { Level } from 'level';
+import type { AbstractSublevel } from 'abstract-level';
+import { blockHeaderHash, computeDataHash } from './block-hash';
+import {
+  blockKey,
+  decodeBlockKey,
+  decodeHistoryHeight,
+  decodeVersionedValue,
+  encodeVersionedValue,
+  historyKey,
+  historyPrefix,
+  keyBytes,
+  prefixUpperBound,
+  type VersionedValue,
+} from './codec';
+import type { Block, TransactionLocation, Version } from './types';
+
+type Sublevel<V> = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, Buffer, V>;
+
+/** Identity of the channel and chaincode a ledger directory belongs to. */
+interface ChannelRecord {
+  readonly formatVersion: 1;
+  readonly channelName: string;
+  readonly chaincodeName: string;
+}
+
+const CHANNEL_RECORD_KEY = Buffer.from('channel');
+
+/** A committed state entry met by a range scan. */
+export interface StateEntry extends VersionedValue {
+  /** The state key. */
+  readonly key: string;
+}
+
+/** A forward scan over committed state; `next()` resolves `undefined` at the end. */
+export interface StateScan {
+  next(): Promise<StateEntry | undefined>;
+  close(): Promise<void>;
+}
+
+/** A newest-first scan over the heights that wrote a key. */
+export interface HistoryScan {
+  next(): Promise<Version | undefined>;
+  close(): Promise<void>;
+}
+
+/** One state change of a block: a put of value at version, or a delete. */
+export interface StateUpdate {
+  readonly key: string;
+  readonly isDelete: boolean;
+  readonly value: Uint8Array;
+  readonly version: Version;
+}
+
+/** Everything one block changes. */
+export interface BlockWriteSet {
+  readonly block: Block;
+  readonly stateUpdates: readonly StateUpdate[];
+  /** Transactions to index (first occurrence of each ID only). */
+  readonly transactionIndex: readonly TransactionLocation[];
+}
+
+/** Options of {@link LedgerStore.open}. */
+export interface LedgerStoreOptions {
+  readonly location: string;
+  readonly channelName: string;
+  readonly chaincodeName: string;
+}
+
+/** The persistent part of the ledger. Not safe for concurrent writers: the ledger serialises commits. */
+export class LedgerStore {
+  readonly #db: Level<string, string>;
+  readonly #state: Sublevel<Buffer>;
+  readonly #history: Sublevel<Buffer>;
+  readonly #blocks: Sublevel<Block>;
+  readonly #transactions: Sublevel<TransactionLocation>;
+  readonly #meta: Sublevel<ChannelRecord>;
+  #height = 0;
+  #lastHeaderHash = '';
+
+  private constructor(db: Level<string, string>) {
+    this.#db = db;
+    this.#state = db.sublevel('state', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    this.#history = db.sublevel('history', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    this.#blocks = db.sublevel<Buffer, Block>('blocks', { keyEncoding: 'buffer', valueEncoding: 'json' });
+    this.#transactions = db.sublevel<Buffer, TransactionLocation>('txids', {
+      keyEncoding: 'buffer',
+      valueEncoding: 'json',
+    });
+    this.#meta = db.sublevel<Buffer, ChannelRecord>('meta', { keyEncoding: 'buffer', valueEncoding: 'json' });
+  }
+
+  /**
+   * Opens (creating if needed) the ledger directory. A new ledger gets its
+   * genesis block 0; an existing one resumes at its height.
+   *
+   * @throws Error when the directory holds another channel's or chaincode's ledger.
+   */
+  static async open(options: Readonly<LedgerStoreOptions>): Promise<LedgerStore> {
+    const db = new Level<string, string>(options.location);
+    await db.open();
+    const store = new LedgerStore(db);
+    try {
+      await store.#initialise(options);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async #initialise(options: Readonly<LedgerStoreOptions>): Promise<void> {
+    const record = await getOrUndefined(this.#meta, CHANNEL_RECORD_KEY);
+    if (record === undefined) {
+      const genesis: Block = { number: 0, previousHash: '', dataHash: computeDataHash([]), transactions: [] };
+      const channel: ChannelRecord = {
+        formatVersion: 1,
+        channelName: options.channelName,
+        chaincodeName: options.chaincodeName,
+      };
+      await this.#db.batch([
+        { type: 'put', sublevel: this.#meta, key: CHANNEL_RECORD_KEY, value: channel },
+        { type: 'put', sublevel: this.#blocks, key: blockKey(0), value: genesis },
+      ]);
+      this.#height = 1;
+      this.#lastHeaderHash = blockHeaderHash(genesis);
+      return;
+    }
+    if (record.channelName !== options.channelName || record.chaincodeName !== options.chaincodeName) {
+      throw new Error(
+        `ledger at ${options.location} belongs to channel ${record.channelName} and chaincode ` +
+          `${record.chaincodeName}, not ${options.channelName}/${options.chaincodeName}`,
+      );
+    }
+    const iterator = this.#blocks.iterator({ reverse: true, limit: 1 });
+    try {
+      const last = await iterator.next();
+      if (last === undefined) throw new Error(`ledger at ${options.location} has no genesis block`);
+      const [key, block] = last;
+      this.#height = decodeBlockKey(key) + 1;
+      this.#lastHeaderHash = blockHeaderHash(block);
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  /** Number of blocks (the next block's number). */
+  get height(): number {
+    return this.#height;
+  }
+
+  /** Header hash of the last block. */
+  get lastHeaderHash(): string {
+    return this.#lastHeaderHash;
+  }
+
+  /** The committed value and version of a key, or `undefined`. */
+  async getState(key: string): Promise<VersionedValue | undefined> {
+    const bytes = await getOrUndefined(this.#state, keyBytes(key));
+    return bytes === undefined ? undefined : decodeVersionedValue(bytes);
+  }
+
+  /**
+   * Scans committed state from `startKey` (inclusive) to `endKey`: exclusive,
+   * or inclusive when `includeEndKey`; an empty `endKey` means no upper bound
+   * (as in Fabric's state database).
+   */
+  scanState(startKey: string, endKey: string, includeEndKey = false): StateScan {
+    const range: { gte: Buffer; lt?: Buffer; lte?: Buffer } = { gte: keyBytes(startKey) };
+    if (endKey !== '') {
+      if (includeEndKey) range.lte = keyBytes(endKey);
+      else range.lt = keyBytes(endKey);
+    }
+    const iterator = this.#state.iterator(range);
+    return {
+      next: async () => {
+        const entry = await iterator.next();
+        if (entry === undefined) return undefined;
+        const [key, bytes] = entry;
+        return { key: key.toString('utf8'), ...decodeVersionedValue(bytes) };
+      },
+      close: () => iterator.close(),
+    };
+  }
+
+  /** Scans the heights of the transactions that wrote `key`, newest first. */
+  scanHistory(key: string): HistoryScan {
+    const prefix = historyPrefix(key);
+    const upper = prefixUpperBound(prefix);
+    const iterator = this.#history.keys(
+      upper.length > 0 ? { gte: prefix, lt: upper, reverse: true } : { gte: prefix, reverse: true },
+    );
+    return {
+      next: async () => {
+        const entryKey = await iterator.next();
+        return entryKey === undefined ? undefined : decodeHistoryHeight(entryKey);
+      },
+      close: () => iterator.close(),
+    };
+  }
+
+  /** A block by number, or `undefined` beyond the height. */
+  async getBlock(blockNumber: number): Promise<Block | undefined> {
+    if (!Number.isSafeInteger(blockNumber) || blockNumber < 0) return undefined;
+    return getOrUndefined(this.#blocks, blockKey(blockNumber));
+  }
+
+  /** Where a transaction ID was first recorded, or `undefined`. */
+  async getTransaction(transactionId: string): Promise<TransactionLocation | undefined> {
+    return getOrUndefined(this.#transactions, keyBytes(transactionId));
+  }
+
+  /** Appends a block with its state, history and index updates in one atomic batch. */
+  async writeBlock(writeSet: Readonly<BlockWriteSet>): Promise<void> {
+    const { block } = writeSet;
+    if (block.number !== this.#height) {
+      throw new Error(`block ${block.number} does not follow height ${this.#height}`);
+    }
+    const operations = [];
+    operations.push({
+      type: 'put' as const,
+      sublevel: this.#blocks,
+      key: blockKey(block.number),
+      value: block,
+    });
+    for (const update of writeSet.stateUpdates) {
+      if (update.isDelete) {
+        operations.push({ type: 'del' as const, sublevel: this.#state, key: keyBytes(update.key) });
+      } else {
+        operations.push({
+          type: 'put' as const,
+          sublevel: this.#state,
+          key: keyBytes(update.key),
+          value: encodeVersionedValue(update.value, update.version),
+        });
+      }
+      operations.push({
+        type: 'put' as const,
+        sublevel: this.#history,
+        key: historyKey(update.key, update.version),
+        value: Buffer.alloc(0),
+      });
+    }
+    for (const location of writeSet.transactionIndex) {
+      operations.push({
+        type: 'put' as const,
+        sublevel: this.#transactions,
+        key: keyBytes(location.transactionId),
+        value: location,
+      });
+    }
+    await this.#db.batch(operations as Parameters<Level<string, string>['batch']>[0]);
+    this.#height = block.number + 1;
+    this.#lastHeaderHash = blockHeaderHash(block);
+  }
+
+  /** Closes LevelDB. */
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}
+
+async function getOrUndefined<V>(sublevel: Sublevel<V>, key: Buffer): Promise<V | undefined> {
+  try {
+    return await sublevel.get(key);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'LEVEL_NOT_FOUND') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Gateway configuration: every setting declared once, with its type, default
+ * and environment variable, and checked before the process starts.
+ *
+ * There are no default secrets. Outside demo mode a missing or malformed
+ * secret makes {@link loadConfig} throw a {@link ConfigError} that lists every
+ * problem at once; in demo mode missing secrets are generated and kept in the
+ * data directory so a restart can still read what it wrote.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Which ledger the gateway talks to. */
+export type LedgerBackend = 'embedded' | 'fabric';
+
+/** Log verbosity, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The validated, typed gateway configuration. Secrets are raw bytes. */
+export interface GatewayConfig {
+  /** TCP port to listen on; 0 picks a free port (tests). `GATEWAY_PORT`. */
+  readonly port: number;
+  /** Interface to bind. `GATEWAY_HOST`. */
+  readonly host: string;
+  /** Absolute directory for LevelDB, signing keys and demo secrets. `GATEWAY_DATA_DIR`. */
+  readonly dataDir: string;
+  /** Ledger backend. `GATEWAY_LEDGER`. */
+  readonly ledger: LedgerBackend;
+  /** HMAC key for subject and operator pseudonyms (32+ bytes). `GATEWAY_PSEUDONYM_SECRET` (hex). */
+  readonly pseudonymSecret: Buffer;
+  /** AES-256-GCM key for off-chain data at rest (32 bytes). `GATEWAY_DATA_KEY` (hex). */
+  readonly dataKey: Buffer;
+  /** `iss` claim written into and required on access tokens. `GATEWAY_JWT_ISSUER`. */
+  readonly jwtIssuer: string;
+  /** `aud` claim written into and required on access tokens. `GATEWAY_JWT_AUDIENCE`. */
+  readonly jwtAudience: string;
+  /** Access-token lifetime in seconds, at most 900. `GATEWAY_TOKEN_TTL_SECONDS`. */
+  readonly tokenTtlSeconds: number;
+  /** Largest JSON request body in bytes. `GATEWAY_JSON_BODY_LIMIT`. */
+  readonly jsonBodyLimitBytes: number;
+  /** Largest batch upload (JSON array or NDJSON stream) in bytes. `GATEWAY_BATCH_BODY_LIMIT`. */
+  readonly batchBodyLimitBytes: number;
+  /** Largest multipart upload (consent evidence) in bytes. `GATEWAY_UPLOAD_LIMIT`. */
+  readonly uploadLimitBytes: number;
+  /** Requests per minute per authenticated user (per IP when anonymous). `GATEWAY_RATE_LIMIT_PER_MINUTE`. */
+  readonly rateLimitPerMinute: number;
+  /** Largest `limit` a list endpoint accepts (1..1000). `GATEWAY_PAGE_SIZE_CAP`. */
+  readonly pageSizeCap: number;
+  /** Demo mode: generated secrets, demo users printed at start. `GATEWAY_DEMO=1`. */
+  readonly demo: boolean;
+  /** MSP ID of the regulator (central-bank branch), the only org whose users may be REGULATOR_ADMIN. `GATEWAY_REGULATOR_MSP_ID`. */
+  readonly regulatorMspId: string;
+  /** Minimum log level. `GATEWAY_LOG_LEVEL`. */
+  readonly logLevel: LogLevel;
+  /** Express `trust proxy` setting: honour X-Forwarded-For for client IPs. `GATEWAY_TRUST_PROXY`. */
+  readonly trustProxy: boolean;
+}
+
+/** Hard ceiling for {@link GatewayConfig.tokenTtlSeconds}: the issue caps tokens at 15 minutes. */
+export const MAX_TOKEN_TTL_SECONDS = 900;
+
+/** Hard ceiling for {@link GatewayConfig.pageSizeCap}. */
+export const MAX_PAGE_SIZE_CAP = 1000;
+
+/** Name of the file in the data directory holding demo-mode secrets. */
+export const DEMO_SECRETS_FILE = 'demo-secrets.json';
+
+/** Raised when the configuration is unusable; {@link ConfigError.problems} lists each problem. */
+export class ConfigError extends Error {
+  /** One line per problem, each starting with the variable name. */
+  readonly problems: readonly string[];
+
+  /** @param problems every problem found, never empty. */
+  constructor(problems: readonly string[]) {
+    super(`invalid gateway configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Repository root, found from this file's location (`gateway-api/{src,dist/src}/config.*`). */
+function repoRoot(): string {
+  const packageDir = __dirname.includes(`${path.sep}dist${path.sep}`)
+    ? path.resolve(__dirname, '..', '..')
+    : path.resolve(__dirname, '..');
+  return path.resolve(packageDir, '..');
+}
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .default('')
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a non-negative integer')
+    .default(String(fallback))
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const hexSecret = z
+  .string()
+  .regex(/^(?:[0-9a-fA-F]{2})+$/, 'must be hex-encoded bytes')
+  .transform((v) => Buffer.from(v, 'hex'));
+
+/** The non-secret settings, keyed by environment variable. */
+const envSchema = z.object({
+  GATEWAY_PORT: integer(0, 65535, 8080),
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_DATA_DIR: z.string().min(1).optional(),
+  GATEWAY_LEDGER: z.enum(['embedded', 'fabric']).default('embedded'),
+  GATEWAY_JWT_ISSUER: z.string().min(1).max(256).default('urn:ruralcredit:gateway'),
+  GATEWAY_JWT_AUDIENCE: z.string().min(1).max(256).default('urn:ruralcredit:api'),
+  GATEWAY_TOKEN_TTL_SECONDS: integer(30, MAX_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS),
+  GATEWAY_JSON_BODY_LIMIT: integer(1024, 64 * 1024 * 1024, 1024 * 1024),
+  GATEWAY_BATCH_BODY_LIMIT: integer(1024, 8 * 1024 * 1024 * 1024, 512 * 1024 * 1024),
+  GATEWAY_UPLOAD_LIMIT: integer(1024, 1024 * 1024 * 1024, 10 * 1024 * 1024),
+  GATEWAY_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 600),
+  GATEWAY_PAGE_SIZE_CAP: integer(1, MAX_PAGE_SIZE_CAP, 100),
+  GATEWAY_DEMO: flag,
+  GATEWAY_REGULATOR_MSP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/, 'must be an MSP ID')
+    .default('RegulatorMSP'),
+  GATEWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  GATEWAY_TRUST_PROXY: flag,
+});
+
+/** Minimum secret sizes in bytes: [min, max]. */
+const SECRET_SIZES = {
+  GATEWAY_PSEUDONYM_SECRET: [32, 1024],
+  GATEWAY_DATA_KEY: [32, 32],
+} as const;
+
+type SecretName = keyof typeof SECRET_SIZES;
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`);
+}
+
+/** Reads a secret from the environment; returns a problem string when it is present but bad. */
+function parseSecret(name: SecretName, raw: string | undefined): Buffer | string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = hexSecret.safeParse(raw.trim());
+  if (!parsed.success) return `${name}: must be hex-encoded bytes`;
+  const [min, max] = SECRET_SIZES[name];
+  if (parsed.data.length < min || parsed.data.length > max) {
+    return min === max
+      ? `${name}: must be exactly ${min} bytes (${min * 2} hex characters), got ${parsed.data.length}`
+      : `${name}: must be at least ${min} bytes (${min * 2} hex characters), got ${parsed.data.length}`;
+  }
+  return parsed.data;
+}
+
+const demoSecretsSchema = z.object({
+  pseudonymSecret: z.string().regex(/^[0-9a-f]{64,}$/),
+  dataKey: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * Loads the demo secrets file from the data directory, creating it (mode
+ * 0600, directory 0700) with fresh random secrets when absent.
+ *
+ * @throws ConfigError when the file exists but cannot be read or is malformed.
+ */
+function demoSecrets(dataDir: string): { pseudonymSecret: Buffer; dataKey: Buffer } {
+  const file = path.join(dataDir, DEMO_SECRETS_FILE);
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError([`${file}: cannot read demo secrets (${(err as Error).message})`]);
+    }
+  }
+  if (text === undefined) {
+    const fresh = { pseudonymSecret: randomBytes(32).toString('hex'), dataKey: randomBytes(32).toString('hex') };
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // 'wx' so two processes starting at once cannot overwrite each other's secrets.
+    try {
+      writeFileSync(file, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return demoSecrets(dataDir);
+    }
+    text = JSON.stringify(fresh);
+  }
+  let stored: z.infer<typeof demoSecretsSchema>;
+  try {
+    stored = demoSecretsSchema.parse(JSON.parse(text));
+  } catch {
+    throw new ConfigError([`${file}: malformed demo secrets file; delete it to generate new secrets`]);
+  }
+  return { pseudonymSecret: Buffer.from(stored.pseudonymSecret, 'hex'), dataKey: Buffer.from(stored.dataKey, 'hex') };
+}
+
+/**
+ * Builds the gateway configuration from environment variables.
+ *
+ * Pure apart from demo mode, where secrets that are not given are read from
+ * (or generated into) `<dataDir>/demo-secrets.json`.
+ *
+ * @param env the environment to read; `process.env` by default.
+ * @returns the frozen configuration.
+ * @throws ConfigError listing every invalid or missing setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
+  // Empty strings mean "unset", as they do for most shells' `VAR= cmd`.
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((k) => {
+      const v = env[k];
+      return v === undefined || v === '' ? [] : [[k, v]];
+    }),
+  );
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
+
+  const secrets: Partial<Record<SecretName, Buffer>> = {};
+  for (const name of Object.keys(SECRET_SIZES) as SecretName[]) {
+    const value = parseSecret(name, env[name]);
+    if (typeof value === 'string') problems.push(value);
+    else if (value !== undefined) secrets[name] = value;
+  }
+  const demo = parsed.success ? parsed.data.GATEWAY_DEMO : ['1', 'true', 'yes'].includes(env.GATEWAY_DEMO ?? '');
+  if (!demo) {
+    for (const name of Object.keys(SECRET_SIZES) as SecretName[]) {
+      if (secrets[name] === undefined && !problems.some((p) => p.startsWith(`${name}:`))) {
+        problems.push(`${name}: required outside demo mode (hex, ${SECRET_SIZES[name][0]}+ bytes)`);
+      }
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const settings = parsed.data;
+  const dataDir = path.resolve(settings.GATEWAY_DATA_DIR ?? path.join(repoRoot(), '.data', 'gateway'));
+
+  let pseudonymSecret = secrets.GATEWAY_PSEUDONYM_SECRET;
+  let dataKey = secrets.GATEWAY_DATA_KEY;
+  if (pseudonymSecret === undefined || dataKey === undefined) {
+    const generated = demoSecrets(dataDir);
+    pseudonymSecret ??= generated.pseudonymSecret;
+    dataKey ??= generated.dataKey;
+  }
+
+  return Object.freeze({
+    port: settings.GATEWAY_PORT,
+    host: settings.GATEWAY_HOST,
+    dataDir,
+    ledger: settings.GATEWAY_LEDGER,
+    pseudonymSecret,
+    dataKey,
+    jwtIssuer: settings.GATEWAY_JWT_ISSUER,
+    jwtAudience: settings.GATEWAY_JWT_AUDIENCE,
+    tokenTtlSeconds: settings.GATEWAY_TOKEN_TTL_SECONDS,
+    jsonBodyLimitBytes: settings.GATEWAY_JSON_BODY_LIMIT,
+    batchBodyLimitBytes: settings.GATEWAY_BATCH_BODY_LIMIT,
+    uploadLimitBytes: settings.GATEWAY_UPLOAD_LIMIT,
+    rateLimitPerMinute: settings.GATEWAY_RATE_LIMIT_PER_MINUTE,
+    pageSizeCap: settings.GATEWAY_PAGE_SIZE_CAP,
+    demo: settings.GATEWAY_DEMO,
+    regulatorMspId: settings.GATEWAY_REGULATOR_MSP_ID,
+    logLevel: settings.GATEWAY_LOG_LEVEL,
+    trustProxy: settings.GATEWAY_TRUST_PROXY,
+  });
+}
+
+/**
+ * The configuration with secrets replaced by their length, safe to log.
+ */
+export function describeConfig(config: Readonly<GatewayConfig>): Record<string, unknown> {
+  return {
+    ...config,
+    pseudonymSecret: `<${config.pseudonymSecret.length} bytes>`,
+    dataKey: `<${config.dataKey.length} bytes>`,
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * EIP-712 typed data signed by members and data subjects.
+ *
+ * The chaincode verifies these signatures and clients produce them, from the
+ * same definitions, so a manifest signed by a provider's system verifies on
+ * every peer byte for byte.
+ */
+import { type TypedDataDomain, type TypedDataField, verifyTypedData } from 'ethers';
+
+/** The signing domain of every message of this consortium. */
+export const EIP712_DOMAIN: Readonly<TypedDataDomain> = Object.freeze({ name: 'RuralCreditLedger', version: '1' });
+
+/** EIP-712 type definitions, one per message kind. */
+export const EIP712_TYPES = {
+  BatchManifest: [
+    { name: 'batchId', type: 'string' },
+    { name: 'datasetType', type: 'string' },
+    { name: 'provider', type: 'string' },
+    { name: 'merkleRoot', type: 'bytes32' },
+    { name: 'recordCount', type: 'uint64' },
+    { name: 'periodStart', type: 'string' },
+    { name: 'periodEnd', type: 'string' },
+    { name: 'schemaVersion', type: 'uint32' },
+    { name: 'corrects', type: 'string' },
+  ],
+  ConsentGrant: [
+    { name: 'grantId', type: 'string' },
+    { name: 'subject', type: 'bytes32' },
+    { name: 'grantee', type: 'string' },
+    { name: 'scope', type: 'string[]' },
+    { name: 'purpose', type: 'string' },
+    { name: 'validFrom', type: 'string' },
+    { name: 'validUntil', type: 'string' },
+    { name: 'maxAccesses', type: 'uint32' },
+  ],
+  ConsentRevocation: [
+    { name: 'grantId', type: 'string' },
+    { name: 'subject', type: 'bytes32' },
+  ],
+  MemberKeyBinding: [
+    { name: 'mspId', type: 'string' },
+    { name: 'signer', type: 'address' },
+  ],
+  SubjectKeyBinding: [
+    { name: 'subject', type: 'bytes32' },
+    { name: 'signer', type: 'address' },
+  ],
+} as const satisfies Record<string, readonly TypedDataField[]>;
+
+/** A message kind defined in {@link EIP712_TYPES}. */
+export type TypedMessageKind = keyof typeof EIP712_TYPES;
+
+/** The manifest a data provider signs when it anchors a batch. */
+export interface BatchManifestMessage {
+  batchId: string;
+  datasetType: string;
+  provider: string;
+  /** 64 hex digits, no 0x. */
+  merkleRoot: string;
+  recordCount: number;
+  periodStart: string;
+  periodEnd: string;
+  schemaVersion: number;
+  /** The batch this one corrects, or the empty string. */
+  corrects: string;
+}
+
+/** A subject's consent to one bank, as the subject signs it. */
+export interface ConsentGrantMessage {
+  grantId: string;
+  /** Subject pseudonym, 64 hex digits, no 0x. */
+  subject: string;
+  grantee: string;
+  scope: string[];
+  purpose: string;
+  validFrom: string;
+  validUntil: string;
+  /** 0 means no budget. */
+  maxAccesses: number;
+}
+
+/** A subject's withdrawal of a grant. */
+export interface ConsentRevocationMessage {
+  grantId: string;
+  subject: string;
+}
+
+/** A member's binding of its signing address to its MSP ID. */
+export interface MemberKeyBindingMessage {
+  mspId: string;
+  signer: string;
+}
+
+/** A subject's binding of its signing address to its pseudonym. */
+export interface SubjectKeyBindingMessage {
+  subject: string;
+  signer: string;
+}
+
+/** Message shapes by kind. */
+export interface TypedMessages {
+  BatchManifest: BatchManifestMessage;
+  ConsentGrant: ConsentGrantMessage;
+  ConsentRevocation: ConsentRevocationMessage;
+  MemberKeyBinding: MemberKeyBindingMessage;
+  SubjectKeyBinding: SubjectKeyBindingMessage;
+}
+
+/** Anything that can sign EIP-712 data the way an ethers `Wallet` does. */
+export interface TypedDataSigner {
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
+}
+
+const BYTES32_FIELDS = new Set(['merkleRoot', 'subject']);
+
+/** Converts a message to the value ethers encodes: hex digests get their 0x prefix. */
+function toTypedValue(message: object): Record<string, unknown> {
+  const value: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(message)) {
+    value[k] = BYTES32_FIELDS.has(k) && typeof v === 'string' && !v.startsWith('0x') ? `0x${v}` : v;
+  }
+  return value;
+}
+
+function typesFor(kind: TypedMessageKind): Record<string, TypedDataField[]> {
+  return { [kind]: EIP712_TYPES[kind].map((f) => ({ ...f })) };
+}
+
+/**
+ * Signs a message of the given kind.
+ *
+ * @example
+ * const signature = await signTypedMessage(new Wallet(key), 'BatchManifest', manifest);
+ */
+export function signTypedMessage<K extends TypedMessageKind>(
+  signer: TypedDataSigner,
+  kind: K,
+  message: TypedMessages[K],
+): Promise<string> {
+  return signer.signTypedData({ ...EIP712_DOMAIN }, typesFor(kind), toTypedValue(message));
+}
+
+/**
+ * Recovers the address that signed a message, or undefined when the signature
+ * is malformed or the message does not fit its type.
+ */
+export function recoverTypedSigner<K extends TypedMessageKind>(
+  kind: K,
+  message: TypedMessages[K],
+  signature: string,
+): string | undefined {
+  try {
+    return verifyTypedData({ ...EIP712_DOMAIN }, typesFor(kind), toTypedValue(message), signature);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `signature` over `message` was made by `address` (case-insensitive). */
+export function isSignedBy<K extends TypedMessageKind>(
+  kind: K,
+  message: TypedMessages[K],
+  signature: string,
+  address: string,
+): boolean {
+  const recovered = recoverTypedSigner(kind, message, signature);
+  return recovered !== undefined && recovered.toLowerCase() === address.toLowerCase();
+}

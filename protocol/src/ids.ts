@@ -1,0 +1,39 @@
+/**
+ * Identifier patterns shared by the chaincode, the gateway and the client.
+ * Anything that becomes part of a ledger key must match one of these, so no
+ * key part can carry separators, U+0000, U+10FFFF or non-NFC text.
+ */
+
+/** Business object IDs (batch, grant, access, lien, dispute, asset): 1-128 chars, ASCII letters, digits and `._:-`, starting with a letter or digit. */
+export const OBJECT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Keyed pseudonym of a data subject or operator: HMAC-SHA256 as 64 lowercase hex. */
+export const PSEUDONYM_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A SHA-256 digest (Merkle root, evidence hash, report digest): 64 lowercase hex. */
+export const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A Fabric MSP ID: a letter, then letters, digits, `.` or `-`, at most 64 chars. */
+export const MSP_ID_PATTERN = /^[A-Za-z][A-Za-z0-9.-]{0,63}$/;
+
+/** Catalogue codes (dataset types, asset types): upper-case letters, digits and `_`, 2-32 chars. */
+export const CATALOGUE_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,31}$/;
+
+/** A secp256k1 account address as ethers writes it: 0x and 40 hex digits (any case). */
+export const ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
+
+/** An ECDSA signature as ethers writes it: 0x and 130 hex digits (r, s, v). */
+export const SIGNATURE_PATTERN = /^0x[0-9a-fA-F]{130}$/;
+
+/** The pseudo dataset type that a consent scope uses to allow collateral registration. */
+export const COLLATERAL_SCOPE = 'COLLATERAL';
+
+/** Purposes a consent grant and an access may name. */
+export const PURPOSES = ['LOAN_APPLICATION', 'POST_LOAN_MANAGEMENT', 'COLLATERAL_REGISTRATION'] as const;
+/** A purpose a consent grant and an access may name. */
+export type Purpose = (typeof PURPOSES)[number];
+
+/** Consortium roles recorded in the on-chain member registry. */
+export const ROLES = ['REGULATOR', 'BANK', 'DATA_PROVIDER', 'AUDITOR'] as const;
+/** A consortium role. */
+export type Role = (typeof ROLES)[number];
