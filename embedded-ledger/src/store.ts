@@ -4,7 +4,6 @@
  * Everything a block changes is written in one atomic batch.
  */
 import { Level } from 'level';
-import type { AbstractSublevel } from 'abstract-level';
 import { blockHeaderHash, computeDataHash } from './block-hash';
 import {
   blockKey,
@@ -20,7 +19,17 @@ import {
 } from './codec';
 import type { Block, TransactionLocation, Version } from './types';
 
-type Sublevel<V> = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, Buffer, V>;
+function openSublevels(db: Level<string, string>) {
+  return {
+    state: db.sublevel<Buffer, Buffer>('state', { keyEncoding: 'buffer', valueEncoding: 'buffer' }),
+    history: db.sublevel<Buffer, Buffer>('history', { keyEncoding: 'buffer', valueEncoding: 'buffer' }),
+    blocks: db.sublevel<Buffer, Block>('blocks', { keyEncoding: 'buffer', valueEncoding: 'json' }),
+    transactions: db.sublevel<Buffer, TransactionLocation>('txids', { keyEncoding: 'buffer', valueEncoding: 'json' }),
+    meta: db.sublevel<Buffer, ChannelRecord>('meta', { keyEncoding: 'buffer', valueEncoding: 'json' }),
+  };
+}
+
+type Sublevels = ReturnType<typeof openSublevels>;
 
 /** Identity of the channel and chaincode a ledger directory belongs to. */
 interface ChannelRecord {
@@ -75,24 +84,22 @@ export interface LedgerStoreOptions {
 /** The persistent part of the ledger. Not safe for concurrent writers: the ledger serialises commits. */
 export class LedgerStore {
   readonly #db: Level<string, string>;
-  readonly #state: Sublevel<Buffer>;
-  readonly #history: Sublevel<Buffer>;
-  readonly #blocks: Sublevel<Block>;
-  readonly #transactions: Sublevel<TransactionLocation>;
-  readonly #meta: Sublevel<ChannelRecord>;
+  readonly #state: Sublevels['state'];
+  readonly #history: Sublevels['history'];
+  readonly #blocks: Sublevels['blocks'];
+  readonly #transactions: Sublevels['transactions'];
+  readonly #meta: Sublevels['meta'];
   #height = 0;
   #lastHeaderHash = '';
 
   private constructor(db: Level<string, string>) {
     this.#db = db;
-    this.#state = db.sublevel('state', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    this.#history = db.sublevel('history', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    this.#blocks = db.sublevel<Buffer, Block>('blocks', { keyEncoding: 'buffer', valueEncoding: 'json' });
-    this.#transactions = db.sublevel<Buffer, TransactionLocation>('txids', {
-      keyEncoding: 'buffer',
-      valueEncoding: 'json',
-    });
-    this.#meta = db.sublevel<Buffer, ChannelRecord>('meta', { keyEncoding: 'buffer', valueEncoding: 'json' });
+    const sublevels = openSublevels(db);
+    this.#state = sublevels.state;
+    this.#history = sublevels.history;
+    this.#blocks = sublevels.blocks;
+    this.#transactions = sublevels.transactions;
+    this.#meta = sublevels.meta;
   }
 
   /**
@@ -265,7 +272,10 @@ export class LedgerStore {
   }
 }
 
-async function getOrUndefined<V>(sublevel: Sublevel<V>, key: Buffer): Promise<V | undefined> {
+async function getOrUndefined<V>(
+  sublevel: { get(key: Buffer): Promise<V> },
+  key: Buffer,
+): Promise<V | undefined> {
   try {
     return await sublevel.get(key);
   } catch (error) {

@@ -139,7 +139,8 @@ export class AuditChain {
     if (!Number.isSafeInteger(position.nextSeq) || position.nextSeq < 0) {
       throw new TypeError('nextSeq must be a non-negative integer');
     }
-    if (!isHexDigest(position.prevDigest)) throw new TypeError('prevDigest must be 64 lowercase hex characters');
+    if (!isHexDigest(position.prevDigest))
+      throw new TypeError('prevDigest must be 64 lowercase hex characters');
     this.#nextSeq = position.nextSeq;
     this.#prevDigest = position.prevDigest;
   }
@@ -157,7 +158,10 @@ export class AuditChain {
    */
   append(record: Readonly<Record<string, unknown>>): AuditLine {
     if (!isPlainObject(record)) throw new TypeError('audit record must be a JSON object');
-    if (Object.prototype.hasOwnProperty.call(record, 'seq') || Object.prototype.hasOwnProperty.call(record, 'digest')) {
+    if (
+      Object.prototype.hasOwnProperty.call(record, 'seq') ||
+      Object.prototype.hasOwnProperty.call(record, 'digest')
+    ) {
       throw new TypeError('audit record must not have its own seq or digest member');
     }
     const body = { ...record, seq: this.#nextSeq };

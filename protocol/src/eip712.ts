@@ -8,7 +8,10 @@
 import { type TypedDataDomain, type TypedDataField, verifyTypedData } from 'ethers';
 
 /** The signing domain of every message of this consortium. */
-export const EIP712_DOMAIN: Readonly<TypedDataDomain> = Object.freeze({ name: 'RuralCreditLedger', version: '1' });
+export const EIP712_DOMAIN: Readonly<TypedDataDomain> = Object.freeze({
+  name: 'RuralCreditLedger',
+  version: '1',
+});
 
 /** EIP-712 type definitions, one per message kind. */
 export const EIP712_TYPES = {

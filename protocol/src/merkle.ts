@@ -11,7 +11,7 @@
  * Everything hashes raw 32-byte digests; hex appears only at the API edge
  * (proof paths, roots handed to callers), never inside the tree.
  */
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from './canonical';
 
 /** Size in bytes of a SHA-256 digest, the unit of every leaf and node hash. */
@@ -41,8 +41,13 @@ export interface InclusionProof {
 }
 
 // Reused for every hash: JavaScript runs one call at a time, and none of the
-// functions below yields while the scratch buffers hold data.
-let leafScratch = Buffer.allocUnsafe(1024);
+// functions below yields while the scratch buffers hold data. Leaves larger
+// than the scratch are hashed incrementally instead, so one huge record does
+// not pin a huge buffer for the life of the process.
+const LEAF_SCRATCH_BYTES = 16 * 1024;
+const leafScratch = Buffer.allocUnsafe(LEAF_SCRATCH_BYTES);
+leafScratch[0] = LEAF_PREFIX;
+const LEAF_PREFIX_BYTES = Buffer.from([LEAF_PREFIX]);
 const nodeScratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
 nodeScratch[0] = NODE_PREFIX;
 
@@ -53,8 +58,8 @@ nodeScratch[0] = NODE_PREFIX;
  */
 export function hashLeafData(data: Uint8Array): Buffer {
   const needed = 1 + data.length;
-  if (leafScratch.length < needed) leafScratch = Buffer.allocUnsafe(Math.max(needed, 2 * leafScratch.length));
-  leafScratch[0] = LEAF_PREFIX;
+  if (needed > LEAF_SCRATCH_BYTES)
+    return createHash('sha256').update(LEAF_PREFIX_BYTES).update(data).digest();
   leafScratch.set(data, 1);
   return hash('sha256', leafScratch.subarray(0, needed), 'buffer');
 }
@@ -71,11 +76,12 @@ export function leafHash(record: unknown): Buffer {
   // Same bytes as canonicalBytes(record), written straight after the prefix
   // to avoid one intermediate Buffer per record.
   const json = canonicalJson(record);
-  const needed = 1 + Buffer.byteLength(json, 'utf8');
-  if (leafScratch.length < needed) leafScratch = Buffer.allocUnsafe(Math.max(needed, 2 * leafScratch.length));
-  leafScratch[0] = LEAF_PREFIX;
-  leafScratch.write(json, 1, 'utf8');
-  return hash('sha256', leafScratch.subarray(0, needed), 'buffer');
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit; only measure when it might not fit.
+  if (1 + 3 * json.length > LEAF_SCRATCH_BYTES && 1 + Buffer.byteLength(json, 'utf8') > LEAF_SCRATCH_BYTES) {
+    return createHash('sha256').update(LEAF_PREFIX_BYTES).update(json, 'utf8').digest();
+  }
+  const written = leafScratch.write(json, 1, 'utf8');
+  return hash('sha256', leafScratch.subarray(0, 1 + written), 'buffer');
 }
 
 /**
@@ -203,7 +209,8 @@ export class MerkleTree {
       const parent = Buffer.allocUnsafe(parentCount * HASH_BYTES);
       const pairs = Math.floor(count / 2);
       for (let i = 0; i < pairs; i++) hashPairInto(level, 2 * i * HASH_BYTES, parent, i * HASH_BYTES);
-      if (count % 2 === 1) level.copy(parent, pairs * HASH_BYTES, (count - 1) * HASH_BYTES, count * HASH_BYTES);
+      if (count % 2 === 1)
+        level.copy(parent, pairs * HASH_BYTES, (count - 1) * HASH_BYTES, count * HASH_BYTES);
       levels.push(parent);
       level = parent;
       count = parentCount;

@@ -213,7 +213,9 @@ export function pseudonymise(secret: Uint8Array, normalisedId: string): string {
   }
   const { id } = parseSubjectId(normalisedId);
   if (id !== normalisedId) fail('NOT_NORMALISED', id, 'is not in normalised form');
-  return createHmac('sha256', secret).update(PSEUDONYM_CONTEXT + id, 'utf8').digest('hex');
+  return createHmac('sha256', secret)
+    .update(PSEUDONYM_CONTEXT + id, 'utf8')
+    .digest('hex');
 }
 
 /**

@@ -49,7 +49,9 @@ describe('digest', () => {
     });
 
     it('when a string has non-ASCII characters, then it is hashed as UTF-8', () => {
-      expect(sha256Hex('承包地')).to.equal(createHash('sha256').update(Buffer.from('承包地', 'utf8')).digest('hex'));
+      expect(sha256Hex('承包地')).to.equal(
+        createHash('sha256').update(Buffer.from('承包地', 'utf8')).digest('hex'),
+      );
     });
 
     it('when content arrives in chunks, then streamDigest equals the digest of the whole', async () => {
@@ -72,8 +74,13 @@ describe('digest', () => {
   });
 
   describe('reportDigest', () => {
-    const report = { subject: 'p1', items: [{ type: 'HOMESTEAD', digest: 'nested' }], issuedAt: '2024-06-01' };
-    const canonical = '{"issuedAt":"2024-06-01","items":[{"digest":"nested","type":"HOMESTEAD"}],"subject":"p1"}';
+    const report = {
+      subject: 'p1',
+      items: [{ type: 'HOMESTEAD', digest: 'nested' }],
+      issuedAt: '2024-06-01',
+    };
+    const canonical =
+      '{"issuedAt":"2024-06-01","items":[{"digest":"nested","type":"HOMESTEAD"}],"subject":"p1"}';
 
     it('when a report is digested, then it is SHA-256 of its canonical JSON', () => {
       expect(reportDigest(report)).to.equal(sha256Hex(canonical));
@@ -128,8 +135,16 @@ describe('digest', () => {
       const chain = new AuditChain();
       const first = chain.append({ txId: 'tx0' });
       const second = chain.append({ txId: 'tx1' });
-      expect(first).to.deep.equal({ txId: 'tx0', seq: 0, digest: chainDigest(GENESIS_DIGEST, { txId: 'tx0', seq: 0 }) });
-      expect(second).to.deep.equal({ txId: 'tx1', seq: 1, digest: chainDigest(first.digest, { txId: 'tx1', seq: 1 }) });
+      expect(first).to.deep.equal({
+        txId: 'tx0',
+        seq: 0,
+        digest: chainDigest(GENESIS_DIGEST, { txId: 'tx0', seq: 0 }),
+      });
+      expect(second).to.deep.equal({
+        txId: 'tx1',
+        seq: 1,
+        digest: chainDigest(first.digest, { txId: 'tx1', seq: 1 }),
+      });
       expect(chain.position).to.deep.equal({ nextSeq: 2, prevDigest: second.digest });
     });
 
@@ -146,7 +161,11 @@ describe('digest', () => {
         .slice(0, 2)
         .forEach((r) => first.append(r));
       const resumed = new AuditChain(first.position);
-      expect(records(4).slice(2).map((r) => resumed.append(r))).to.deep.equal(lines.slice(2));
+      expect(
+        records(4)
+          .slice(2)
+          .map((r) => resumed.append(r)),
+      ).to.deep.equal(lines.slice(2));
     });
 
     it('when a record has its own seq or digest, or is not an object, then append throws TypeError', () => {
@@ -167,7 +186,11 @@ describe('digest', () => {
     it('when the export is intact, then it verifies with the count and last digest', async () => {
       const chain = new AuditChain();
       const lines = records(10).map((r) => formatAuditLine(chain.append(r)));
-      expect(await verifyAuditExport(lines)).to.deep.equal({ ok: true, count: 10, lastDigest: chain.position.prevDigest });
+      expect(await verifyAuditExport(lines)).to.deep.equal({
+        ok: true,
+        count: 10,
+        lastDigest: chain.position.prevDigest,
+      });
       expect(await verifyAuditExport(asAsync(lines))).to.deep.equal({
         ok: true,
         count: 10,
@@ -186,7 +209,11 @@ describe('digest', () => {
         const line = JSON.parse(edited[i]!) as AuditLine;
         edited[i] = formatAuditLine({ ...line, operator: 'someone-else' });
         const result = await verifyAuditExport(edited);
-        expect(result, `edit of line ${i + 1}`).to.deep.include({ ok: false, line: i + 1, reason: 'DIGEST_MISMATCH' });
+        expect(result, `edit of line ${i + 1}`).to.deep.include({
+          ok: false,
+          line: i + 1,
+          reason: 'DIGEST_MISMATCH',
+        });
       }
     });
 
@@ -195,26 +222,44 @@ describe('digest', () => {
       for (let i = 0; i < lines.length - 1; i++) {
         const dropped = lines.filter((_, j) => j !== i);
         const result = await verifyAuditExport(dropped);
-        expect(result, `drop of line ${i + 1}`).to.deep.include({ ok: false, line: i + 1, reason: 'SEQUENCE_GAP' });
+        expect(result, `drop of line ${i + 1}`).to.deep.include({
+          ok: false,
+          line: i + 1,
+          reason: 'SEQUENCE_GAP',
+        });
       }
     });
 
     it('when two lines are swapped, then verification fails on the first with SEQUENCE_GAP', async () => {
       const lines = exportLines(6);
       const swapped = [lines[0]!, lines[3]!, lines[2]!, lines[1]!, lines[4]!, lines[5]!];
-      expect(await verifyAuditExport(swapped)).to.deep.include({ ok: false, line: 2, reason: 'SEQUENCE_GAP' });
+      expect(await verifyAuditExport(swapped)).to.deep.include({
+        ok: false,
+        line: 2,
+        reason: 'SEQUENCE_GAP',
+      });
     });
 
     it('when a line is duplicated, then verification fails on the copy with SEQUENCE_GAP', async () => {
       const lines = exportLines(4);
       const duplicated = [lines[0]!, lines[1]!, lines[1]!, lines[2]!, lines[3]!];
-      expect(await verifyAuditExport(duplicated)).to.deep.include({ ok: false, line: 3, reason: 'SEQUENCE_GAP' });
+      expect(await verifyAuditExport(duplicated)).to.deep.include({
+        ok: false,
+        line: 3,
+        reason: 'SEQUENCE_GAP',
+      });
     });
 
     it('when lines are reordered and their seq rewritten to hide it, then DIGEST_MISMATCH', async () => {
       const lines = exportLines(4).map((l) => JSON.parse(l) as AuditLine);
-      const forged = [lines[0]!, { ...lines[2]!, seq: 1 }, { ...lines[1]!, seq: 2 }, lines[3]!].map(formatAuditLine);
-      expect(await verifyAuditExport(forged)).to.deep.include({ ok: false, line: 2, reason: 'DIGEST_MISMATCH' });
+      const forged = [lines[0]!, { ...lines[2]!, seq: 1 }, { ...lines[1]!, seq: 2 }, lines[3]!].map(
+        formatAuditLine,
+      );
+      expect(await verifyAuditExport(forged)).to.deep.include({
+        ok: false,
+        line: 2,
+        reason: 'DIGEST_MISMATCH',
+      });
     });
 
     it('when a line is rewritten with a recomputed digest, then the next line fails with DIGEST_MISMATCH', async () => {
@@ -222,7 +267,11 @@ describe('digest', () => {
       const { digest: _digest, ...body } = { ...lines[1]!, operator: 'forger' };
       const forged = { ...body, digest: chainDigest(lines[0]!.digest, body) } as AuditLine;
       const text = [lines[0]!, forged, lines[2]!, lines[3]!].map(formatAuditLine);
-      expect(await verifyAuditExport(text)).to.deep.include({ ok: false, line: 3, reason: 'DIGEST_MISMATCH' });
+      expect(await verifyAuditExport(text)).to.deep.include({
+        ok: false,
+        line: 3,
+        reason: 'DIGEST_MISMATCH',
+      });
     });
 
     it('when a line is not canonical or not a valid line object, then verification fails with MALFORMED', async () => {
@@ -232,7 +281,10 @@ describe('digest', () => {
         ['array', '[1,2]'],
         ['reformatted', JSON.stringify(JSON.parse(lines[1]!), null, 1).replace(/\n/g, '')],
         ['no digest', JSON.stringify({ seq: 1 })],
-        ['upper-case digest', lines[1]!.replace(/"digest":"([0-9a-f]+)"/, (_, d: string) => `"digest":"${d.toUpperCase()}"`)],
+        [
+          'upper-case digest',
+          lines[1]!.replace(/"digest":"([0-9a-f]+)"/, (_, d: string) => `"digest":"${d.toUpperCase()}"`),
+        ],
         ['string seq', lines[1]!.replace('"seq":1', '"seq":"1"')],
         ['infinite number', lines[1]!.replace('"seq":1', '"seq":1,"x":1e400')],
       ];
@@ -270,7 +322,9 @@ describe('digest', () => {
         line: 4,
         reason: 'DIGEST_MISMATCH',
       });
-      expect(await verifyAuditExport(lines, { expectedCount: 5, expectedLastDigest: lastDigest })).to.deep.equal({
+      expect(
+        await verifyAuditExport(lines, { expectedCount: 5, expectedLastDigest: lastDigest }),
+      ).to.deep.equal({
         ok: true,
         count: 5,
         lastDigest,
@@ -290,9 +344,15 @@ describe('digest', () => {
       const chain = new AuditChain();
       const lines = records(6).map((r) => formatAuditLine(chain.append(r)));
       const third = JSON.parse(lines[2]!) as AuditLine;
-      const result = await verifyAuditExport(lines.slice(3), { from: { nextSeq: 3, prevDigest: third.digest } });
+      const result = await verifyAuditExport(lines.slice(3), {
+        from: { nextSeq: 3, prevDigest: third.digest },
+      });
       expect(result).to.deep.equal({ ok: true, count: 3, lastDigest: chain.position.prevDigest });
-      expect(await verifyAuditExport(lines.slice(3))).to.deep.include({ ok: false, line: 1, reason: 'SEQUENCE_GAP' });
+      expect(await verifyAuditExport(lines.slice(3))).to.deep.include({
+        ok: false,
+        line: 1,
+        reason: 'SEQUENCE_GAP',
+      });
     });
 
     it('when options are invalid, then verification rejects with TypeError', async () => {

@@ -69,7 +69,7 @@ describe('merkle', () => {
     });
 
     it('when hashing a long leaf after a short one, then the result is still exact', () => {
-      const long = Buffer.alloc(5000, 0x5a);
+      const long = Buffer.alloc(40_000, 0x5a);
       hashLeafData(Buffer.from('x'));
       expect(hashLeafData(long).toString('hex')).to.equal(sha256(Buffer.from([0]), long).toString('hex'));
     });
@@ -92,6 +92,18 @@ describe('merkle', () => {
       const expected = sha256(Buffer.from([0]), Buffer.from('{"a":[1,{"c":"x","d":null}],"b":2}'));
       expect(a.toString('hex')).to.equal(expected.toString('hex'));
       expect(b.toString('hex')).to.equal(expected.toString('hex'));
+    });
+
+    it('when a record is larger than the scratch buffer, then it is hashed exactly', () => {
+      const big = { text: '宅'.repeat(6000), n: 1 };
+      const expected = sha256(
+        Buffer.from([0]),
+        Buffer.from(JSON.stringify({ n: 1, text: big.text }), 'utf8'),
+      );
+      expect(leafHash(big).toString('hex')).to.equal(expected.toString('hex'));
+      expect(leafHash({ n: 2 }).toString('hex')).to.equal(
+        sha256(Buffer.from([0]), Buffer.from('{"n":2}')).toString('hex'),
+      );
     });
 
     it('when a record holds non-ASCII text, then it is hashed as UTF-8', () => {
@@ -224,12 +236,17 @@ describe('merkle', () => {
           const leafHex = tree.leafHash(m).toString('hex');
           const tamperedData = Buffer.from(data[m]!);
           tamperedData[0] = tamperedData[0]! ^ 0x01;
-          expect(verifyInclusion(hashLeafData(tamperedData).toString('hex'), proof, root), 'leaf data').to.equal(
-            false,
-          );
+          expect(
+            verifyInclusion(hashLeafData(tamperedData).toString('hex'), proof, root),
+            'leaf data',
+          ).to.equal(false);
           for (const byte of [0, 17, 31]) {
-            expect(verifyInclusion(flipByte(leafHex, byte), proof, root), `leaf hash byte ${byte}`).to.equal(false);
-            expect(verifyInclusion(leafHex, proof, flipByte(root, byte)), `root byte ${byte}`).to.equal(false);
+            expect(verifyInclusion(flipByte(leafHex, byte), proof, root), `leaf hash byte ${byte}`).to.equal(
+              false,
+            );
+            expect(verifyInclusion(leafHex, proof, flipByte(root, byte)), `root byte ${byte}`).to.equal(
+              false,
+            );
           }
           proof.path.forEach((element, j) => {
             const path = [...proof.path];
@@ -238,16 +255,19 @@ describe('merkle', () => {
           });
           for (let other = 0; other < n; other++) {
             if (other === m) continue;
-            expect(verifyInclusion(leafHex, { ...proof, leafIndex: other }, root), `index ${other}`).to.equal(false);
+            expect(verifyInclusion(leafHex, { ...proof, leafIndex: other }, root), `index ${other}`).to.equal(
+              false,
+            );
           }
           expect(
             verifyInclusion(leafHex, { ...proof, path: [...proof.path, proof.path[0] ?? leafHex] }, root),
             'extra path element',
           ).to.equal(false);
           if (proof.path.length > 0) {
-            expect(verifyInclusion(leafHex, { ...proof, path: proof.path.slice(1) }, root), 'short path').to.equal(
-              false,
-            );
+            expect(
+              verifyInclusion(leafHex, { ...proof, path: proof.path.slice(1) }, root),
+              'short path',
+            ).to.equal(false);
           }
         }
       });
@@ -261,7 +281,9 @@ describe('merkle', () => {
       const proof = tree.proof(0);
       const leaf = tree.leafHash(0).toString('hex');
       expect(verifyInclusion(leaf, { ...proof, treeSize: 4 }, tree.rootHex())).to.equal(true);
-      expect(verifyInclusion(leaf, { ...proof, treeSize: 4 }, tree.rootHex(), 3), 'anchored size').to.equal(false);
+      expect(verifyInclusion(leaf, { ...proof, treeSize: 4 }, tree.rootHex(), 3), 'anchored size').to.equal(
+        false,
+      );
       expect(verifyInclusion(leaf, proof, tree.rootHex(), 3), 'anchored size matches').to.equal(true);
       expect(verifyInclusion(leaf, { ...proof, treeSize: 2 }, tree.rootHex())).to.equal(false);
     });

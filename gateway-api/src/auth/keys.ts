@@ -4,7 +4,7 @@
  * signs. Key IDs are RFC 7638 JWK thumbprints.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -49,10 +49,11 @@ export interface SigningKeys {
   /** Public keys of every known kid. */
   jwks(): { readonly keys: readonly PublicJwk[] };
   /**
-   * Generates a new active key; older keys keep verifying until removed from the file.
+   * Generates a new active key and returns its kid; older keys keep
+   * verifying until removed from the file.
    * @throws Error when the key file cannot be written.
    */
-  rotate(): Promise<string>;
+  rotate(): string;
 }
 
 /** RFC 7638 thumbprint of an EC public key. */
@@ -125,45 +126,52 @@ class SigningKeysImpl implements SigningKeys {
     };
   }
 
-  async rotate(): Promise<string> {
+  rotate(): string {
     const jwk = newKey(new Date());
     const content = { active: jwk.kid, keys: [...[...this.#keys.values()].map((k) => k.jwk), jwk] };
-    await writeKeyFile(this.#file, content);
+    writeKeyFile(this.#file, content);
     this.#add(jwk);
     this.#activeKid = jwk.kid;
     return jwk.kid;
   }
 }
 
-async function writeKeyFile(file: string, content: z.infer<typeof KeyFileSchema>): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+function writeKeyFile(file: string, content: z.infer<typeof KeyFileSchema>): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // Write-then-rename so a crash never leaves a half-written key set.
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, file);
+  writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
 }
 
 /**
- * Opens the key set in `dataDir`, creating it with one fresh P-256 key when absent.
+ * Loads the key set in `dataDir`, creating it with one fresh P-256 key when
+ * absent. Synchronous: it runs once at start-up, before the server listens.
  *
  * @throws Error when the file exists but is unreadable or malformed.
  */
-export async function openSigningKeys(dataDir: string): Promise<SigningKeys> {
+export function loadSigningKeys(dataDir: string): SigningKeys {
   const file = path.join(dataDir, SIGNING_KEYS_FILE);
   let text: string | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (text === undefined) {
     const jwk = newKey(new Date());
     const content = { active: jwk.kid, keys: [jwk] };
-    await writeKeyFile(file, content);
+    writeKeyFile(file, content);
     return new SigningKeysImpl(file, content);
   }
-  const parsed = KeyFileSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${file}: signing key file is not JSON`);
+  }
+  const parsed = KeyFileSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${file}: malformed signing key file`);
   for (const jwk of parsed.data.keys) {
     if (thumbprint(jwk) !== jwk.kid) throw new Error(`${file}: key ${jwk.kid} does not match its thumbprint`);

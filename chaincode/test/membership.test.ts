@@ -1,0 +1,140 @@
+import { expect } from 'chai';
+import { Wallet } from 'ethers';
+import { signTypedMessage } from '@ruralcredit/protocol';
+import { MSP, TestConsortium, readAllPages, subject } from './support/consortium';
+
+describe('Membership', () => {
+  describe('Bootstrap', () => {
+    let c: TestConsortium;
+    beforeEach(async () => {
+      c = await TestConsortium.start({ bootstrap: false });
+    });
+    afterEach(() => c.stop());
+
+    it('when another MSP bootstraps, then FORBIDDEN and nothing is written', async () => {
+      await c.refused('FORBIDDEN', 'bankA', 'Membership:Bootstrap', 'A bank');
+      await c.queryRefused('FORBIDDEN', 'regulator', 'Membership:GetMember', MSP.regulator);
+    });
+
+    it('when the regulator MSP bootstraps, then it is the REGULATOR member, once only', async () => {
+      const member = await c.submit('regulator', 'Membership:Bootstrap', 'PBC branch');
+      expect(member).to.include({ mspId: MSP.regulator, role: 'REGULATOR', status: 'ACTIVE', name: 'PBC branch' });
+      await c.refused('CONFLICT', 'regulator', 'Membership:Bootstrap', 'again');
+    });
+  });
+
+  describe('admission and suspension', () => {
+    let c: TestConsortium;
+    beforeEach(async () => {
+      c = await TestConsortium.start();
+    });
+    afterEach(() => c.stop());
+
+    it('when the regulator admits a member, then every member can read it', async () => {
+      const admitted = await c.submit(
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: MSP.outsider, role: 'BANK', name: 'New bank' }),
+      );
+      expect(admitted).to.include({ mspId: MSP.outsider, role: 'BANK', status: 'ACTIVE' });
+      expect(await c.evaluate('auditor', 'Membership:GetMember', MSP.outsider)).to.deep.equal(admitted);
+    });
+
+    it('when a non-regulator admits, then FORBIDDEN', async () => {
+      const body = JSON.stringify({ mspId: MSP.outsider, role: 'BANK', name: 'x' });
+      for (const org of ['bankA', 'land', 'auditor', 'outsider'] as const) {
+        await c.refused('FORBIDDEN', org, 'Membership:AdmitMember', body);
+      }
+    });
+
+    it('when the MSP is already a member or the role is REGULATOR or unknown, then CONFLICT / INVALID', async () => {
+      await c.refused('CONFLICT', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.bankA, role: 'BANK', name: 'dup' }));
+      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'REGULATOR', name: 'x' }));
+      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'KING', name: 'x' }));
+      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'BANK', name: 'x', extra: 1 }));
+      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', '{not json');
+    });
+
+    it('when a key part carries U+0000, then INVALID', async () => {
+      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: 'Bank\u0000MSP', role: 'BANK', name: 'x' }));
+      await c.queryRefused('INVALID', 'regulator', 'Membership:GetMember', 'Bank\u0000MSP');
+      await c.queryRefused('INVALID', 'regulator', 'Consent:GetGrant', 'g\u00001');
+      await c.queryRefused('INVALID', 'regulator', 'Consent:GetGrant', 'g\u{10ffff}1');
+    });
+
+    it('when a member is suspended, then it can do nothing until reinstated', async () => {
+      const suspended = await c.submit('regulator', 'Membership:SuspendMember', MSP.land, 'late reporting');
+      expect(suspended).to.include({ status: 'SUSPENDED', suspendedReason: 'late reporting' });
+      await c.queryRefused('FORBIDDEN', 'land', 'Membership:GetMember', MSP.land);
+      await c.queryRefused('FORBIDDEN', 'land', 'Catalogue:GetDatasetType', 'HOMESTEAD');
+      const m = c.manifest('land', { batchId: 'b-1', datasetType: 'HOMESTEAD' });
+      await c.refused('FORBIDDEN', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('land', 'BatchManifest', m));
+      await c.refused('CONFLICT', 'regulator', 'Membership:SuspendMember', MSP.land, 'again');
+      await c.submit('regulator', 'Membership:ReinstateMember', MSP.land);
+      expect(await c.evaluate('land', 'Membership:GetMember', MSP.land)).to.include({ status: 'ACTIVE' });
+      await c.refused('CONFLICT', 'regulator', 'Membership:ReinstateMember', MSP.land);
+    });
+
+    it('when a non-regulator suspends, or the regulator suspends itself or an unknown MSP, then refused', async () => {
+      await c.refused('FORBIDDEN', 'bankA', 'Membership:SuspendMember', MSP.bankB, 'x');
+      await c.refused('INVALID', 'regulator', 'Membership:SuspendMember', MSP.regulator, 'x');
+      await c.refused('NOT_FOUND', 'regulator', 'Membership:SuspendMember', MSP.outsider, 'x');
+    });
+
+    it('when a non-member calls anything, then FORBIDDEN', async () => {
+      await c.queryRefused('FORBIDDEN', 'outsider', 'Membership:GetMember', MSP.bankA);
+      await c.queryRefused('FORBIDDEN', 'outsider', 'Catalogue:ListDatasetTypes', '', '');
+      await c.refused('FORBIDDEN', 'outsider', 'Access:RecordAccess', '{}');
+    });
+
+    it('lists every member exactly once across pages', async () => {
+      const all = await readAllPages<{ mspId: string }>(c, 'auditor', 'Membership:ListMembers', [], 2);
+      expect(all.map((m) => m.mspId).sort()).to.deep.equal(
+        [MSP.regulator, MSP.bankA, MSP.bankB, MSP.land, MSP.agri, MSP.auditor].sort(),
+      );
+    });
+  });
+
+  describe('signing keys', () => {
+    let c: TestConsortium;
+    before(async () => {
+      c = await TestConsortium.start();
+    });
+    after(() => c.stop());
+
+    it('when a member proves possession, then its signer is recorded lower-case', async () => {
+      const wallet = await c.registerSigner('bankA');
+      expect(await c.evaluate('bankA', 'Membership:GetMember', MSP.bankA)).to.include({ signer: wallet.address.toLowerCase() });
+    });
+
+    it('when the binding is signed by another key or for another MSP, then INVALID', async () => {
+      const wallet = Wallet.createRandom();
+      const other = Wallet.createRandom();
+      const byOther = await signTypedMessage(other, 'MemberKeyBinding', { mspId: MSP.bankB, signer: wallet.address.toLowerCase() });
+      await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, byOther);
+      const forOtherMsp = await signTypedMessage(wallet, 'MemberKeyBinding', { mspId: MSP.bankA, signer: wallet.address.toLowerCase() });
+      await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, forOtherMsp);
+      await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, '0x1234');
+    });
+
+    it('when a bank registers a subject key with the subject signature, then it is bound once', async () => {
+      const s = subject(1);
+      const wallet = await c.registerSubjectSigner(s, 'bankA');
+      expect(await c.evaluate('auditor', 'Membership:GetSubjectSigner', s)).to.include({
+        subject: s,
+        signer: wallet.address.toLowerCase(),
+        registeredBy: MSP.bankA,
+      });
+      const again = Wallet.createRandom();
+      const sig = await signTypedMessage(again, 'SubjectKeyBinding', { subject: s, signer: again.address.toLowerCase() });
+      await c.refused('CONFLICT', 'bankB', 'Membership:RegisterSubjectSigner', s, again.address, sig);
+    });
+
+    it('when a provider registers a subject key or the signature is over another pseudonym, then refused', async () => {
+      const wallet = Wallet.createRandom();
+      const sig = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject: subject(2), signer: wallet.address.toLowerCase() });
+      await c.refused('FORBIDDEN', 'land', 'Membership:RegisterSubjectSigner', subject(2), wallet.address, sig);
+      await c.refused('INVALID', 'bankA', 'Membership:RegisterSubjectSigner', subject(3), wallet.address, sig);
+    });
+  });
+});

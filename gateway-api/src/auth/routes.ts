@@ -1,0 +1,134 @@
+/** Routes for tokens (`/auth/...`) and user administration (`/users/...`). */
+import { z } from 'zod';
+import type { FeatureModule } from '../feature';
+import { AppError } from '../http/errors';
+import { pageSchema } from '../http/pagination';
+import { PasswordSchema } from './password';
+import { ADMIN_ROLES, MspIdSchema, RoleSchema, type Role } from './roles';
+import { UserAdmin } from './user-admin';
+import { UsernameSchema, UserViewSchema } from './users';
+
+/** Body of `POST /auth/token`. Deliberately loose: every failure must look the same. */
+export const TokenRequestSchema = z
+  .object({ username: z.string().min(1).max(128), password: z.string().min(1).max(256) })
+  .strict()
+  .meta({ id: 'TokenRequest' });
+
+/** Response of `POST /auth/token`. */
+export const TokenResponseSchema = z
+  .object({
+    accessToken: z.string().describe('JWT signed ES256; send as `Authorization: Bearer <token>`'),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().describe('Lifetime in seconds'),
+  })
+  .meta({ id: 'TokenResponse' });
+
+const JwksSchema = z.object({
+  keys: z.array(
+    z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() }),
+  ),
+});
+
+/** Body of `POST /users`. */
+export const CreateUserSchema = z
+  .object({
+    orgMspId: MspIdSchema.optional().describe('Target organisation; must be the caller’s own (default)'),
+    username: UsernameSchema,
+    password: PasswordSchema.optional().describe('Initial password; generated and returned once when omitted'),
+    roles: z.array(RoleSchema).min(1).max(5),
+  })
+  .strict()
+  .meta({ id: 'CreateUserRequest' });
+
+const CreatedUserSchema = z.object({
+  user: UserViewSchema,
+  initialPassword: z.string().optional().describe('Only when the request gave no password'),
+});
+
+const adminRoles = ADMIN_ROLES as readonly Role[] as readonly [Role, ...Role[]];
+
+/** `POST /auth/token` and `GET /auth/jwks`. */
+export const authModule: FeatureModule = {
+  name: 'auth',
+  register(router, deps) {
+    router.route({
+      method: 'post',
+      path: '/auth/token',
+      summary: 'Exchange username and password for a short-lived access token',
+      tags: ['auth'],
+      auth: 'public',
+      body: TokenRequestSchema,
+      responses: {
+        200: { description: 'Access token', schema: TokenResponseSchema },
+        401: { description: 'Wrong username or password (indistinguishable)' },
+      },
+      async handler({ body }) {
+        const user = await deps.users.authenticate(body.username, body.password);
+        if (user === undefined) throw AppError.unauthorized('invalid username or password');
+        return { body: deps.tokens.issue(user), headers: { 'Cache-Control': 'no-store' } };
+      },
+    });
+    router.route({
+      method: 'get',
+      path: '/auth/jwks',
+      summary: 'Public keys that verify access tokens (JWKS)',
+      tags: ['auth'],
+      auth: 'public',
+      responses: { 200: { description: 'JSON Web Key Set', schema: JwksSchema } },
+      handler: () => ({ body: deps.signingKeys.jwks() }),
+    });
+  },
+};
+
+/** `POST /users`, `GET /users`, `POST /users/{id}/disable`. */
+export const usersModule: FeatureModule = {
+  name: 'users',
+  register(router, deps) {
+    const admin = new UserAdmin({ users: deps.users, regulatorMspId: deps.config.regulatorMspId });
+    router.route({
+      method: 'post',
+      path: '/users',
+      summary: 'Create a user in the caller’s organisation',
+      tags: ['users'],
+      auth: adminRoles,
+      body: CreateUserSchema,
+      responses: {
+        201: { description: 'Created', schema: CreatedUserSchema },
+        403: { description: 'FORBIDDEN_ROLE, or FORBIDDEN_ORG for another organisation' },
+        409: { description: 'USERNAME_TAKEN' },
+      },
+      async handler({ body, principal }) {
+        const created = await admin.create(principal, body);
+        return { status: 201, body: created, headers: { Location: `${router.basePath}/users/${created.user.id}` } };
+      },
+    });
+    router.route({
+      method: 'get',
+      path: '/users',
+      summary: 'List the users of the caller’s organisation',
+      tags: ['users'],
+      auth: adminRoles,
+      query: z.object(deps.pageQuery).strict(),
+      responses: { 200: { description: 'A page of users', schema: pageSchema(UserViewSchema) } },
+      async handler({ query, principal }) {
+        return { body: await admin.list(principal, query) };
+      },
+    });
+    router.route({
+      method: 'post',
+      path: '/users/{id}/disable',
+      summary: 'Disable a user of the caller’s organisation',
+      tags: ['users'],
+      auth: adminRoles,
+      params: z.object({ id: z.uuid() }),
+      responses: {
+        200: { description: 'The disabled user', schema: UserViewSchema },
+        404: { description: 'USER_NOT_FOUND (also for users of other organisations)' },
+        409: { description: 'CANNOT_DISABLE_SELF' },
+      },
+      async handler({ params, principal }) {
+        return { body: await admin.disable(principal, params.id) };
+      },
+    });
+  },
+};

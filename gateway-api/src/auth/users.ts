@@ -1,0 +1,251 @@
+/**
+ * Gateway users in LevelDB: one record per user plus two indexes (username,
+ * unique across the gateway; and organisation, for listing). The three are
+ * written in one atomic batch.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AbstractSublevel } from 'abstract-level';
+import { z } from 'zod';
+import { AppError } from '../http/errors';
+import { notFoundToUndefined, type GatewayDb } from '../store/db';
+import { pageFromKeys, type Page, type PageRequest } from '../http/pagination';
+import { hashPassword, PasswordHashSchema, verifyPassword, type PasswordHash } from './password';
+import { MspIdSchema, RoleSchema, type Role } from './roles';
+
+/** Zod schema of a username: 3-64 of `[a-z0-9._-]`, starting with a letter or digit; input is lower-cased. */
+export const UsernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3-64 characters of a-z, 0-9, dot, underscore, hyphen')
+  .meta({ examples: ['bank1.loan-officer'] });
+
+/** A user as stored (including the password hash). */
+export interface UserRecord {
+  /** Random user ID. */
+  readonly id: string;
+  /** MSP ID of the user's organisation. */
+  readonly orgMspId: string;
+  /** Unique login name (lower case). */
+  readonly username: string;
+  /** Non-empty set of roles. */
+  readonly roles: readonly Role[];
+  /** scrypt hash. */
+  readonly password: PasswordHash;
+  /** Disabled users cannot log in and their tokens stop working. */
+  readonly disabled: boolean;
+  /** ISO-8601 creation time. */
+  readonly createdAt: string;
+}
+
+const UserRecordSchema = z
+  .object({
+    id: z.string().min(1),
+    orgMspId: MspIdSchema,
+    username: z.string().min(1),
+    roles: z.array(RoleSchema).min(1),
+    password: PasswordHashSchema,
+    disabled: z.boolean(),
+    createdAt: z.string(),
+  })
+  .strict();
+
+/** A user as shown through the API: the record without its password hash. */
+export type UserView = Omit<UserRecord, 'password'>;
+
+/** Zod schema of {@link UserView}. */
+export const UserViewSchema = z
+  .object({
+    id: z.string(),
+    orgMspId: z.string(),
+    username: z.string(),
+    roles: z.array(RoleSchema),
+    disabled: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+/** Drops the password hash. */
+export function toUserView(user: UserRecord): UserView {
+  return {
+    id: user.id,
+    orgMspId: user.orgMspId,
+    username: user.username,
+    roles: user.roles,
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+  };
+}
+
+/** Input to {@link UserStore.create}. */
+export interface NewUser {
+  /** MSP ID of the organisation. */
+  readonly orgMspId: string;
+  /** Login name; normalised to lower case. */
+  readonly username: string;
+  /** Plain-text password, hashed before storage. */
+  readonly password: string;
+  /** Roles; duplicates are dropped. */
+  readonly roles: readonly Role[];
+}
+
+/** User storage and password checks. */
+export interface UserStore {
+  /**
+   * Creates a user.
+   * @throws AppError 409 USERNAME_TAKEN when the username exists; 400 INVALID_REQUEST for a bad username or no roles.
+   */
+  create(user: NewUser): Promise<UserView>;
+  /** The user with this ID, or `undefined`. */
+  get(id: string): Promise<UserRecord | undefined>;
+  /** The user with this username (case-insensitive), or `undefined`. */
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /**
+   * One page of an organisation's users, ordered by username.
+   * @throws AppError 400 INVALID_CURSOR.
+   */
+  listByOrg(orgMspId: string, page: PageRequest): Promise<Page<UserView>>;
+  /** Whether the organisation has at least one enabled user holding `role`. */
+  hasEnabledUserWithRole(orgMspId: string, role: Role): Promise<boolean>;
+  /**
+   * Disables a user (idempotent).
+   * @throws AppError 404 USER_NOT_FOUND.
+   */
+  disable(id: string): Promise<UserView>;
+  /**
+   * Replaces a user's password.
+   * @throws AppError 404 USER_NOT_FOUND.
+   */
+  setPassword(id: string, password: string): Promise<void>;
+  /**
+   * Checks a username and password. Unknown users, disabled users and wrong
+   * passwords all take one scrypt computation and return `undefined`.
+   */
+  authenticate(username: string, password: string): Promise<UserRecord | undefined>;
+}
+
+type Db = GatewayDb;
+type Sub<V> = AbstractSublevel<Db, string | Buffer | Uint8Array, string, V>;
+
+/** Separator between organisation and username in the org index; below every username character. */
+const SEP = '\u0000';
+
+/** {@link UserStore} over three sublevels of one LevelDB database. */
+export class UserStoreImpl implements UserStore {
+  readonly #db: Db;
+  readonly #users: Sub<UserRecord>;
+  readonly #byName: Sub<string>;
+  readonly #byOrg: Sub<string>;
+  #writes: Promise<unknown> = Promise.resolve();
+  #dummy: Promise<PasswordHash> | undefined;
+
+  /** @param db an open LevelDB database; the store uses its `users`, `users-by-name` and `users-by-org` sublevels. */
+  constructor(db: Db) {
+    this.#db = db;
+    this.#users = db.sublevel<string, UserRecord>('users', { valueEncoding: 'json' });
+    this.#byName = db.sublevel<string, string>('users-by-name', { valueEncoding: 'utf8' });
+    this.#byOrg = db.sublevel<string, string>('users-by-org', { valueEncoding: 'utf8' });
+  }
+
+  /** Serialises writes so the username check and insert cannot interleave (one gateway process owns the DB). */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(work, work);
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+
+  async create(input: NewUser): Promise<UserView> {
+    const username = UsernameSchema.safeParse(input.username);
+    if (!username.success) throw AppError.invalid('invalid username', { details: [{ path: 'username', message: username.error.issues[0]?.message ?? 'invalid' }] });
+    const org = MspIdSchema.safeParse(input.orgMspId);
+    if (!org.success) throw AppError.invalid('invalid organisation MSP ID');
+    const roles = [...new Set(input.roles)];
+    if (roles.length === 0) throw AppError.invalid('a user needs at least one role');
+    const password = await hashPassword(input.password);
+    return this.#exclusive(async () => {
+      if ((await this.#byName.get(username.data).catch(notFoundToUndefined)) !== undefined) {
+        throw AppError.conflict(`username ${username.data} is taken`, { code: 'USERNAME_TAKEN' });
+      }
+      const user: UserRecord = {
+        id: randomUUID(),
+        orgMspId: org.data,
+        username: username.data,
+        roles,
+        password,
+        disabled: false,
+        createdAt: new Date().toISOString(),
+      };
+      await this.#db.batch([
+        { type: 'put', sublevel: this.#users, key: user.id, value: user },
+        { type: 'put', sublevel: this.#byName, key: user.username, value: user.id },
+        { type: 'put', sublevel: this.#byOrg, key: `${user.orgMspId}${SEP}${user.username}`, value: user.id },
+      ]);
+      return toUserView(user);
+    });
+  }
+
+  async get(id: string): Promise<UserRecord | undefined> {
+    const raw = await this.#users.get(id).catch(notFoundToUndefined);
+    return raw === undefined ? undefined : UserRecordSchema.parse(raw);
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const name = UsernameSchema.safeParse(username);
+    if (!name.success) return undefined;
+    const id = await this.#byName.get(name.data).catch(notFoundToUndefined);
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  async listByOrg(orgMspId: string, page: PageRequest): Promise<Page<UserView>> {
+    const ids = await pageFromKeys<string, string>(this.#byOrg, `${orgMspId}${SEP}`, page, (_key, id) => id);
+    const users = await this.#users.getMany([...ids.items]);
+    return {
+      items: users.flatMap((u) => (u === undefined ? [] : [toUserView(UserRecordSchema.parse(u))])),
+      nextCursor: ids.nextCursor,
+    };
+  }
+
+  async hasEnabledUserWithRole(orgMspId: string, role: Role): Promise<boolean> {
+    const prefix = `${orgMspId}${SEP}`;
+    for await (const id of this.#byOrg.values({ gte: prefix, lt: `${prefix}\u{10FFFF}` })) {
+      const user = await this.get(id);
+      if (user !== undefined && !user.disabled && user.roles.includes(role)) return true;
+    }
+    return false;
+  }
+
+  async disable(id: string): Promise<UserView> {
+    return this.#exclusive(async () => {
+      const user = await this.get(id);
+      if (user === undefined) throw userNotFound();
+      const updated: UserRecord = { ...user, disabled: true };
+      await this.#users.put(id, updated);
+      return toUserView(updated);
+    });
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    await this.#exclusive(async () => {
+      const user = await this.get(id);
+      if (user === undefined) throw userNotFound();
+      await this.#users.put(id, { ...user, password: hash });
+    });
+  }
+
+  async authenticate(username: string, password: string): Promise<UserRecord | undefined> {
+    const user = await this.findByUsername(username);
+    if (user === undefined) {
+      // Same work as a real check so response time does not reveal whether the username exists.
+      this.#dummy ??= hashPassword('not-a-real-password');
+      await verifyPassword(password, await this.#dummy);
+      return undefined;
+    }
+    const ok = await verifyPassword(password, user.password);
+    return ok && !user.disabled ? user : undefined;
+  }
+}
+
+function userNotFound(): AppError {
+  return AppError.notFound('user not found', { code: 'USER_NOT_FOUND' });
+}
