@@ -58,8 +58,9 @@ describe('Provenance', () => {
       { periodEnd: '2026-02-30T00:00:00Z' },
       { schemaVersion: 2 },
     ]) {
-      const m = c.manifest('land', { batchId: 'hs-bad', datasetType: 'HOMESTEAD', ...bad });
-      await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('land', 'BatchManifest', m));
+      const good = c.manifest('land', { batchId: 'hs-bad', datasetType: 'HOMESTEAD' });
+      const m = { ...good, ...bad };
+      await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('land', 'BatchManifest', good));
     }
     const unknown = c.manifest('land', { batchId: 'u-1', datasetType: 'MARRIAGE' });
     await c.refused('NOT_FOUND', 'land', 'Provenance:AnchorBatch', JSON.stringify(unknown), await c.sign('land', 'BatchManifest', unknown));

@@ -3,7 +3,7 @@
  * and the header hash each block records of its predecessor.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@ruralcredit/protocol/dist/src/canonical';
+import { canonicalJson } from '@ruralcredit/protocol';
 import type { Block, BlockTransaction } from './types';
 
 function sha256Hex(text: string): string {

@@ -104,3 +104,37 @@ export function prefixUpperBound(prefix: Buffer): Buffer {
   // A prefix of only 0xff bytes has no finite upper bound; scan to the end.
   return Buffer.alloc(0);
 }
+
+/**
+ * A string as the peer receives it in a protobuf string field sent by the
+ * Node shim: protobuf's JavaScript encoder drops a high surrogate that is not
+ * followed by a low one, and encodes any other lone surrogate as bytes that
+ * are not UTF-8, which the peer's Go decoder refuses.
+ *
+ * @throws Error "string field contains invalid UTF-8" where the peer's decoder fails.
+ */
+export function wireString(value: string): string {
+  if (value.isWellFormed()) return value;
+  let result = '';
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    const isHigh = unit >= 0xd800 && unit <= 0xdbff;
+    const isLow = unit >= 0xdc00 && unit <= 0xdfff;
+    if (isHigh && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        result += value.slice(i, i + 2);
+        i++;
+      }
+      continue;
+    }
+    if (isHigh || isLow) throw new Error('string field contains invalid UTF-8');
+    result += value[i];
+  }
+  return result;
+}
+
+/** A string after a round trip through UTF-8 bytes (lone surrogates become U+FFFD). */
+export function utf8RoundTrip(value: string): string {
+  return Buffer.from(value, 'utf8').toString('utf8');
+}

@@ -115,7 +115,9 @@ export class CryptoMaterialImpl implements CryptoMaterial {
 
   async identity(spec: IdentitySpec): Promise<Identity & { readonly privateKey: string }> {
     const folder = path.join(this.#directory, safeName(spec.mspId), 'users', safeName(spec.name));
-    const pair = await this.#loadOrCreate(folder, async () => this.#createIdentity(spec, await this.certificateAuthority(spec)));
+    const pair = await this.#loadOrCreate(folder, async () =>
+      this.#createIdentity(spec, await this.certificateAuthority(spec)),
+    );
     return { mspId: spec.mspId, ...pair };
   }
 
@@ -136,7 +138,10 @@ export class CryptoMaterialImpl implements CryptoMaterial {
 
   async #createCa(organization: OrganizationSpec): Promise<StoredPair> {
     const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const name: x509.JsonName = [{ O: [organization.organization] }, { CN: [`ca.${organization.organization}`] }];
+    const name: x509.JsonName = [
+      { O: [organization.organization] },
+      { CN: [`ca.${organization.organization}`] },
+    ];
     const certificate = await x509.X509CertificateGenerator.create(
       {
         serialNumber: serialNumber(),
@@ -253,4 +258,46 @@ async function writeAtomically(file: string, text: string, mode: number): Promis
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temporary, text, { mode });
   await rename(temporary, file);
+}
+
+/** Options of {@link createOrganisationIdentity}. */
+export interface OrganisationIdentityOptions {
+  /** Directory of the crypto material. */
+  readonly directory: string;
+  /** MSP ID of the organisation. */
+  readonly mspId: string;
+  /** Common name of the identity. */
+  readonly name: string;
+  /** Organisation name for subjects; defaults to the MSP ID. */
+  readonly organisation?: string;
+  /** NodeOU role; defaults to `client`. */
+  readonly role?: 'client' | 'admin';
+  /** Fabric CA attributes; none by default. */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+const materialByDirectory = new Map<string, CryptoMaterialImpl>();
+
+/**
+ * Loads or creates an identity (and its organisation's CA) under
+ * `directory`: a shortcut for {@link CryptoMaterial.identity}.
+ *
+ * @throws Error when a name is unsafe as a directory name or a file cannot be read or written.
+ */
+export function createOrganisationIdentity(
+  options: Readonly<OrganisationIdentityOptions>,
+): Promise<Identity & { readonly privateKey: string }> {
+  const directory = path.resolve(options.directory);
+  let material = materialByDirectory.get(directory);
+  if (material === undefined) {
+    material = new CryptoMaterialImpl({ directory });
+    materialByDirectory.set(directory, material);
+  }
+  return material.identity({
+    mspId: options.mspId,
+    organization: options.organisation ?? options.mspId,
+    name: options.name,
+    ...(options.role === undefined ? {} : { role: options.role }),
+    ...(options.attributes === undefined ? {} : { attributes: options.attributes }),
+  });
 }

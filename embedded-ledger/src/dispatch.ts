@@ -5,7 +5,7 @@
  * before/after hooks, unknown-function handling and the response message of
  * a thrown error are those of a peer.
  */
-import ChaincodeFromContract = require('fabric-shim/lib/contract-spi/chaincodefromcontract');
+import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract';
 import { JSONSerializer, type Contract } from 'fabric-contract-api';
 import type { ChaincodeStub } from 'fabric-shim';
 
@@ -73,7 +73,11 @@ export class ContractDispatcher {
       response = await this.#chaincode.Invoke(stub);
     } catch (error) {
       // The dispatcher catches every contract error itself; this only guards against shim bugs.
-      return { status: RESPONSE_ERROR, message: error instanceof Error ? error.message : String(error), payload: empty() };
+      return {
+        status: RESPONSE_ERROR,
+        message: error instanceof Error ? error.message : String(error),
+        payload: empty(),
+      };
     }
     if (!response || !response.status) {
       const prefix = `[${stub.getChannelID()}-${stub.getTxID().substring(0, 8)}]`;

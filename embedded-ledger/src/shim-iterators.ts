@@ -61,7 +61,7 @@ export function stateIterator(
     response,
     toValue: (result) => {
       const kv = result as KVResult;
-      return { key: kv.key, value: Buffer.from(kv.value) } as Iterators.KV;
+      return { key: kv.key, value: Buffer.from(kv.value) } as unknown as Iterators.KV;
     },
   });
 }

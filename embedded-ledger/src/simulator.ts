@@ -18,6 +18,7 @@ import {
   type QueryResponse,
   type ResultsIterator,
 } from './peer-queries';
+import { wireString } from './codec';
 import { RangeQueryCapture, ReadWriteSetBuilder } from './rwset';
 import type { LedgerStore } from './store';
 import type { ReadWriteSet } from './types';
@@ -60,6 +61,7 @@ export class TransactionSimulator {
   /** GET_STATE: the committed value, or an empty buffer when the key is absent. */
   getState(key: string): Promise<Buffer> {
     return this.#handle('GET_STATE', async () => {
+      key = decodeField(key);
       const entry = await this.#store.getState(key);
       this.#builder.addRead(key, entry?.version ?? null);
       return entry === undefined ? Buffer.alloc(0) : Buffer.from(entry.value);
@@ -69,6 +71,7 @@ export class TransactionSimulator {
   /** PUT_STATE: buffers a write; an empty value is a delete, as in Fabric. */
   putState(key: string, value: Uint8Array): Promise<void> {
     return this.#handle('PUT_STATE', () => {
+      key = decodeField(key);
       this.#checkWritePrecondition();
       this.#builder.addWrite(key, value);
       return Promise.resolve();
@@ -78,6 +81,7 @@ export class TransactionSimulator {
   /** DEL_STATE: buffers a delete. */
   deleteState(key: string): Promise<void> {
     return this.#handle('DEL_STATE', () => {
+      key = decodeField(key);
       this.#checkWritePrecondition();
       this.#builder.addWrite(key, Buffer.alloc(0));
       return Promise.resolve();
@@ -89,13 +93,20 @@ export class TransactionSimulator {
    * metadata has a page size or a bookmark; a non-empty bookmark replaces
    * the start key.
    */
-  getStateByRange(startKey: string, endKey: string, metadata?: QueryMetadata): Promise<QueryResponse<KVResult>> {
+  getStateByRange(
+    startKey: string,
+    endKey: string,
+    metadata?: QueryMetadata,
+  ): Promise<QueryResponse<KVResult>> {
     return this.#handle('GET_STATE_BY_RANGE', () => {
+      startKey = decodeField(startKey);
+      endKey = decodeField(endKey);
+      const bookmark = metadata === undefined ? '' : decodeField(metadata.bookmark);
       const isPaginated = isPaginationRequested(metadata);
       let scanStart = startKey;
       if (isPaginated) {
         this.#checkBeforePaginatedQuery();
-        if (metadata.bookmark !== '') scanStart = metadata.bookmark;
+        if (bookmark !== '') scanStart = bookmark;
       }
       const capture = new RangeQueryCapture({ startKey: scanStart, endKey });
       this.#builder.addRangeQuery(capture);
@@ -111,6 +122,7 @@ export class TransactionSimulator {
   /** GET_QUERY_RESULT: a LevelDB state database has no rich queries. */
   getQueryResult(_query: string, metadata?: QueryMetadata): Promise<QueryResponse<KVResult>> {
     return this.#handle('GET_QUERY_RESULT', () => {
+      decodeField(_query);
       if (isPaginationRequested(metadata)) {
         this.#checkBeforePaginatedQuery();
         throw new Error('ExecuteQueryWithMetadata not supported for leveldb');
@@ -122,7 +134,12 @@ export class TransactionSimulator {
   /** GET_HISTORY_FOR_KEY: every committed write of the key, newest first. */
   getHistoryForKey(key: string): Promise<QueryResponse<KeyModificationResult>> {
     return this.#handle('GET_HISTORY_FOR_KEY', () => {
-      const iterator = new HistoryResultsIterator({ scan: this.#store.scanHistory(key), store: this.#store, key });
+      key = decodeField(key);
+      const iterator = new HistoryResultsIterator({
+        scan: this.#store.scanHistory(key),
+        store: this.#store,
+        key,
+      });
       return this.#startQuery(iterator, false, this.#totalQueryLimit);
     });
   }
@@ -168,11 +185,15 @@ export class TransactionSimulator {
   ): Promise<QueryResponse<T>> {
     const id = `${this.#transactionId}:${this.#nextIteratorNumber++}`;
     const context = new QueryContext<T>({ id, iterator });
-    this.#contexts.set(id, context as QueryContext<unknown>);
+    this.#contexts.set(id, context);
     return this.#respond(context, isPaginated, totalReturnLimit);
   }
 
-  async #respond<T>(context: QueryContext<T>, isPaginated: boolean, limit: number): Promise<QueryResponse<T>> {
+  async #respond<T>(
+    context: QueryContext<T>,
+    isPaginated: boolean,
+    limit: number,
+  ): Promise<QueryResponse<T>> {
     try {
       return await context.buildResponse(isPaginated, limit);
     } catch (error) {
@@ -225,6 +246,15 @@ export class TransactionSimulator {
 
 function isPaginationRequested(metadata: QueryMetadata | undefined): metadata is QueryMetadata {
   return metadata !== undefined && (metadata.pageSize !== 0 || metadata.bookmark !== '');
+}
+
+/** A string field of a shim message as the peer decodes it. */
+function decodeField(value: string): string {
+  try {
+    return wireString(value);
+  } catch (error) {
+    throw new Error(`unmarshal failed: ${messageOf(error)}`);
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -24,7 +24,10 @@ function openSublevels(db: Level<string, string>) {
     state: db.sublevel<Buffer, Buffer>('state', { keyEncoding: 'buffer', valueEncoding: 'buffer' }),
     history: db.sublevel<Buffer, Buffer>('history', { keyEncoding: 'buffer', valueEncoding: 'buffer' }),
     blocks: db.sublevel<Buffer, Block>('blocks', { keyEncoding: 'buffer', valueEncoding: 'json' }),
-    transactions: db.sublevel<Buffer, TransactionLocation>('txids', { keyEncoding: 'buffer', valueEncoding: 'json' }),
+    transactions: db.sublevel<Buffer, TransactionLocation>('txids', {
+      keyEncoding: 'buffer',
+      valueEncoding: 'json',
+    }),
     meta: db.sublevel<Buffer, ChannelRecord>('meta', { keyEncoding: 'buffer', valueEncoding: 'json' }),
   };
 }
@@ -122,7 +125,7 @@ export class LedgerStore {
   }
 
   async #initialise(options: Readonly<LedgerStoreOptions>): Promise<void> {
-    const record = await getOrUndefined(this.#meta, CHANNEL_RECORD_KEY);
+    const record = await getOrUndefined(() => this.#meta.get(CHANNEL_RECORD_KEY));
     if (record === undefined) {
       const genesis: Block = { number: 0, previousHash: '', dataHash: computeDataHash([]), transactions: [] };
       const channel: ChannelRecord = {
@@ -130,10 +133,11 @@ export class LedgerStore {
         channelName: options.channelName,
         chaincodeName: options.chaincodeName,
       };
-      await this.#db.batch([
-        { type: 'put', sublevel: this.#meta, key: CHANNEL_RECORD_KEY, value: channel },
-        { type: 'put', sublevel: this.#blocks, key: blockKey(0), value: genesis },
-      ]);
+      await this.#db
+        .batch()
+        .put<Buffer, ChannelRecord>(CHANNEL_RECORD_KEY, channel, { sublevel: this.#meta })
+        .put<Buffer, Block>(blockKey(0), genesis, { sublevel: this.#blocks })
+        .write();
       this.#height = 1;
       this.#lastHeaderHash = blockHeaderHash(genesis);
       return;
@@ -168,7 +172,7 @@ export class LedgerStore {
 
   /** The committed value and version of a key, or `undefined`. */
   async getState(key: string): Promise<VersionedValue | undefined> {
-    const bytes = await getOrUndefined(this.#state, keyBytes(key));
+    const bytes = await getOrUndefined(() => this.#state.get(keyBytes(key)));
     return bytes === undefined ? undefined : decodeVersionedValue(bytes);
   }
 
@@ -214,12 +218,12 @@ export class LedgerStore {
   /** A block by number, or `undefined` beyond the height. */
   async getBlock(blockNumber: number): Promise<Block | undefined> {
     if (!Number.isSafeInteger(blockNumber) || blockNumber < 0) return undefined;
-    return getOrUndefined(this.#blocks, blockKey(blockNumber));
+    return getOrUndefined(() => this.#blocks.get(blockKey(blockNumber)));
   }
 
   /** Where a transaction ID was first recorded, or `undefined`. */
   async getTransaction(transactionId: string): Promise<TransactionLocation | undefined> {
-    return getOrUndefined(this.#transactions, keyBytes(transactionId));
+    return getOrUndefined(() => this.#transactions.get(keyBytes(transactionId)));
   }
 
   /** Appends a block with its state, history and index updates in one atomic batch. */
@@ -228,40 +232,26 @@ export class LedgerStore {
     if (block.number !== this.#height) {
       throw new Error(`block ${block.number} does not follow height ${this.#height}`);
     }
-    const operations = [];
-    operations.push({
-      type: 'put' as const,
-      sublevel: this.#blocks,
-      key: blockKey(block.number),
-      value: block,
-    });
+    const batch = this.#db.batch();
+    batch.put<Buffer, Block>(blockKey(block.number), block, { sublevel: this.#blocks });
     for (const update of writeSet.stateUpdates) {
       if (update.isDelete) {
-        operations.push({ type: 'del' as const, sublevel: this.#state, key: keyBytes(update.key) });
+        batch.del<Buffer>(keyBytes(update.key), { sublevel: this.#state });
       } else {
-        operations.push({
-          type: 'put' as const,
+        batch.put<Buffer, Buffer>(keyBytes(update.key), encodeVersionedValue(update.value, update.version), {
           sublevel: this.#state,
-          key: keyBytes(update.key),
-          value: encodeVersionedValue(update.value, update.version),
         });
       }
-      operations.push({
-        type: 'put' as const,
+      batch.put<Buffer, Buffer>(historyKey(update.key, update.version), Buffer.alloc(0), {
         sublevel: this.#history,
-        key: historyKey(update.key, update.version),
-        value: Buffer.alloc(0),
       });
     }
     for (const location of writeSet.transactionIndex) {
-      operations.push({
-        type: 'put' as const,
+      batch.put<Buffer, TransactionLocation>(keyBytes(location.transactionId), location, {
         sublevel: this.#transactions,
-        key: keyBytes(location.transactionId),
-        value: location,
       });
     }
-    await this.#db.batch(operations as Parameters<Level<string, string>['batch']>[0]);
+    await batch.write();
     this.#height = block.number + 1;
     this.#lastHeaderHash = blockHeaderHash(block);
   }
@@ -272,12 +262,10 @@ export class LedgerStore {
   }
 }
 
-async function getOrUndefined<V>(
-  sublevel: { get(key: Buffer): Promise<V> },
-  key: Buffer,
-): Promise<V | undefined> {
+/** Runs a LevelDB get, mapping "not found" to `undefined`. */
+async function getOrUndefined<V>(get: () => Promise<V>): Promise<V | undefined> {
   try {
-    return await sublevel.get(key);
+    return await get();
   } catch (error) {
     if ((error as { code?: unknown }).code === 'LEVEL_NOT_FOUND') return undefined;
     throw error;

@@ -9,7 +9,13 @@
  * ledger".
  */
 import Long from 'long';
-import type { ChaincodeProposal, ChaincodeResponse, ChaincodeStub, Iterators, SerializedIdentity } from 'fabric-shim';
+import type {
+  ChaincodeProposal,
+  ChaincodeResponse,
+  ChaincodeStub,
+  Iterators,
+  SerializedIdentity,
+} from 'fabric-shim';
 import type { StateQueryResponse, Timestamp } from 'fabric-shim-api';
 import {
   EMPTY_KEY_SUBSTITUTE,
@@ -19,8 +25,9 @@ import {
   splitCompositeKey,
   type SplitCompositeKey,
 } from './composite-key';
+import { wireString } from './codec';
 import { notSupportedMessage } from './errors';
-import type { QueryResponse } from './peer-queries';
+import type { KVResult, QueryResponse } from './peer-queries';
 import { historyIterator, stateIterator, withAsyncIterator } from './shim-iterators';
 import type { QueryMetadata, TransactionSimulator } from './simulator';
 import type { ChaincodeEventData } from './types';
@@ -156,12 +163,15 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     return rejectNotSupported('getStateValidationParameter');
   }
 
-  getStateByRange(startKey: string, endKey: string): Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV> {
+  getStateByRange(
+    startKey: string,
+    endKey: string,
+  ): Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV> {
     const start = startKey || EMPTY_KEY_SUBSTITUTE;
     try {
       assertSimpleKeys(start, endKey);
     } catch (error) {
-      return Promise.reject(error as Error) as Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV>;
+      return rejectedQuery(error);
     }
     const promise = this.#simulator
       .getStateByRange(start, endKey ?? '')
@@ -181,8 +191,7 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
       assertSimpleKeys(start, endKey);
       metadata = { pageSize: toInt32(pageSize), bookmark: bookmark || '' };
     } catch (error) {
-      return Promise.reject(error as Error) as Promise<StateQueryResponse<Iterators.StateQueryIterator>> &
-        AsyncIterable<Iterators.KV>;
+      return rejectedQuery(error);
     }
     return withAsyncIterator(this.#paginatedRange(start, endKey ?? '', metadata));
   }
@@ -209,8 +218,7 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     try {
       metadata = { pageSize: toInt32(pageSize), bookmark: bookmark || '' };
     } catch (error) {
-      return Promise.reject(error as Error) as Promise<StateQueryResponse<Iterators.StateQueryIterator>> &
-        AsyncIterable<Iterators.KV>;
+      return rejectedQuery(error);
     }
     return withAsyncIterator(this.#paginatedRange(startKey, endKey, metadata));
   }
@@ -233,7 +241,9 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     return withAsyncIterator(promise);
   }
 
-  getHistoryForKey(key: string): Promise<Iterators.HistoryQueryIterator> & AsyncIterable<Iterators.KeyModification> {
+  getHistoryForKey(
+    key: string,
+  ): Promise<Iterators.HistoryQueryIterator> & AsyncIterable<Iterators.KeyModification> {
     const promise = this.#simulator
       .getHistoryForKey(key)
       .then((response) => historyIterator(this.#simulator, response) as Iterators.HistoryQueryIterator);
@@ -254,7 +264,8 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     if (typeof name !== 'string' || name === '') {
       throw new Error('Event name must be a non-empty string');
     }
-    this.#event = { eventName: name, payload: protobufBytes(payload as unknown) };
+    // The event travels to the peer in protobuf; a name the peer cannot decode fails here instead.
+    this.#event = { eventName: wireString(name), payload: protobufBytes(payload) };
   }
 
   createCompositeKey(objectType: string, attributes: string[]): string {
@@ -309,8 +320,9 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     _objectType: string,
     _attributes: string[],
   ): Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV> {
-    return rejectNotSupported('getPrivateDataByPartialCompositeKey') as Promise<Iterators.StateQueryIterator> &
-      AsyncIterable<Iterators.KV>;
+    return rejectNotSupported(
+      'getPrivateDataByPartialCompositeKey',
+    ) as Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV>;
   }
 
   getPrivateDataQueryResult(
@@ -337,10 +349,11 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
    * empty page with an empty bookmark encodes to zero bytes, so such a page
    * (and a non-paginated answer) comes without `metadata`.
    */
-  #withMetadata(
-    response: QueryResponse<Parameters<typeof stateIterator>[1]['results'][number]>,
-  ): StateQueryResponse<Iterators.StateQueryIterator> {
-    const result: { iterator: Iterators.StateQueryIterator; metadata?: StateQueryResponse<unknown>['metadata'] } = {
+  #withMetadata(response: QueryResponse<KVResult>): StateQueryResponse<Iterators.StateQueryIterator> {
+    const result: {
+      iterator: Iterators.StateQueryIterator;
+      metadata?: StateQueryResponse<unknown>['metadata'];
+    } = {
       iterator: stateIterator(this.#simulator, response) as Iterators.StateQueryIterator,
     };
     const metadata = response.metadata;
@@ -349,6 +362,12 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     }
     return result as StateQueryResponse<Iterators.StateQueryIterator>;
   }
+}
+
+/** A rejected query promise, typed as the stub method returns it (the shim attaches no async iterator). */
+function rejectedQuery<T>(error: unknown): Promise<T> & AsyncIterable<Iterators.KV> {
+  const reason = error instanceof Error ? error : new Error(String(error));
+  return Promise.reject(reason) as Promise<T> & AsyncIterable<Iterators.KV>;
 }
 
 function rejectNotSupported<T>(method: string): Promise<T> {
@@ -363,7 +382,9 @@ function rejectNotSupported<T>(method: string): Promise<T> {
 function toInt32(value: unknown): number {
   if (value === undefined || value === null) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
-    throw new TypeError(`page size ${String(value)} is not a 32-bit integer`);
+    throw new TypeError(
+      `page size ${typeof value === 'number' ? value : typeof value} is not a 32-bit integer`,
+    );
   }
   return value;
 }

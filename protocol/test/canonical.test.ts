@@ -123,7 +123,7 @@ describe('canonical JSON (RFC 8785)', () => {
     });
 
     it('when an array holds undefined, or a value is a function, symbol or bigint, then TypeError', () => {
-      expect(() => canonicalJson([1, undefined])).to.throw(TypeError, '$[1]: undefined in array');
+      expect(() => canonicalJson([1, undefined])).to.throw(TypeError, '$[1]: undefined or hole in array');
       expect(() => canonicalJson({ f: () => 1 })).to.throw(TypeError, '$.f: function is not JSON');
       expect(() => canonicalJson(Symbol('s'))).to.throw(TypeError);
       expect(() => canonicalJson({ n: 10n })).to.throw(TypeError, '$.n: bigint is not JSON');
@@ -146,5 +146,16 @@ describe('canonical JSON (RFC 8785)', () => {
     it('when the text is malformed, then SyntaxError', () => {
       expect(() => parseJson('{"a":')).to.throw(SyntaxError);
     });
+  });
+});
+
+describe('canonical JSON refuses what RFC 8785 cannot represent', () => {
+  it('when an array has a hole, a string a lone surrogate, or a value is a Map or Buffer, then TypeError', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => canonicalJson([, 1])).to.throw(TypeError, '$[0]: undefined or hole in array');
+    expect(() => canonicalJson({ a: '\ud800' })).to.throw(TypeError, '$.a: string with a lone surrogate');
+    expect(() => canonicalJson({ '\udc00': 1 })).to.throw(TypeError, 'key with a lone surrogate');
+    expect(() => canonicalJson(new Map([['a', 1]]))).to.throw(TypeError, '$: Map is not JSON');
+    expect(() => canonicalJson({ b: Buffer.from('x') })).to.throw(TypeError, '$.b: Buffer is not JSON');
   });
 });

@@ -21,20 +21,20 @@ export type DenialReason = (typeof DENIAL_REASONS)[number];
 /** One entry of the query audit trail: recorded before any data is released, granted or denied. */
 @DataType()
 export class AccessRecord {
-  @Property() accessId = '';
-  @Property() grantId = '';
-  @Property() subject = '';
-  @Property() accessor = '';
+  @Property('accessId', 'string') accessId = '';
+  @Property('grantId', 'string') grantId = '';
+  @Property('subject', 'string') subject = '';
+  @Property('accessor', 'string') accessor = '';
   /** Pseudonym of the bank's operator (the person). */
-  @Property() operator = '';
+  @Property('operator', 'string') operator = '';
   @Property('datasets', 'string[]') datasets: string[] = [];
-  @Property() purpose: Purpose = 'LOAN_APPLICATION';
+  @Property('purpose', 'string') purpose: Purpose = 'LOAN_APPLICATION';
   /** SHA-256 of what is released when granted (the report digest). */
-  @Property() releaseDigest = '';
-  @Property() outcome: 'GRANTED' | 'DENIED' = 'DENIED';
-  @Property() reason?: DenialReason;
-  @Property() accessedAt = '';
-  @Property() txId = '';
+  @Property('releaseDigest', 'string') releaseDigest = '';
+  @Property('outcome', 'string') outcome: 'GRANTED' | 'DENIED' = 'DENIED';
+  @Property('reason', 'string') reason?: DenialReason;
+  @Property('accessedAt', 'string') accessedAt = '';
+  @Property('txId', 'string') txId = '';
 
   /**
    * Validates an access request.

@@ -18,47 +18,47 @@ const LOCATION_CODE = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,63}$/;
 /** A lien as listed on its asset (the asset record is read and written by every lien change). */
 @DataType()
 export class LienEntry {
-  @Property() lienId = '';
-  @Property() mortgagee = '';
-  @Property() rank = 1;
-  @Property() securedAmountFen = 0;
-  @Property() loanEnd = '';
-  @Property() status: LienStatus = 'ACTIVE';
+  @Property('lienId', 'string') lienId = '';
+  @Property('mortgagee', 'string') mortgagee = '';
+  @Property('rank', 'number') rank = 1;
+  @Property('securedAmountFen', 'number') securedAmountFen = 0;
+  @Property('loanEnd', 'string') loanEnd = '';
+  @Property('status', 'string') status: LienStatus = 'ACTIVE';
 }
 
 /** A seizure (查封) of an asset by an authority. */
 @DataType()
 export class Seizure {
-  @Property() by = '';
-  @Property() orderRef = '';
-  @Property() at = '';
+  @Property('by', 'string') by = '';
+  @Property('orderRef', 'string') orderRef = '';
+  @Property('at', 'string') at = '';
 }
 
 /** A rural right registered by its issuing authority. */
 @DataType()
 export class Asset {
-  @Property() assetId = '';
-  @Property() assetType = '';
-  @Property() certificateNo = '';
-  @Property() issuer = '';
-  @Property() owner = '';
+  @Property('assetId', 'string') assetId = '';
+  @Property('assetType', 'string') assetType = '';
+  @Property('certificateNo', 'string') certificateNo = '';
+  @Property('issuer', 'string') issuer = '';
+  @Property('owner', 'string') owner = '';
   /** Parcel or location code (no address or name). */
-  @Property() location = '';
-  @Property() areaValue = 0;
-  @Property() areaUnit: AreaUnit = 'MU';
-  @Property() appraisedValueFen = 0;
-  @Property() appraisalDate = '';
-  @Property() rightExpiry = '';
-  @Property() provenanceBatch = '';
-  @Property() status: AssetStatus = 'ACTIVE';
+  @Property('location', 'string') location = '';
+  @Property('areaValue', 'number') areaValue = 0;
+  @Property('areaUnit', 'string') areaUnit: AreaUnit = 'MU';
+  @Property('appraisedValueFen', 'number') appraisedValueFen = 0;
+  @Property('appraisalDate', 'string') appraisalDate = '';
+  @Property('rightExpiry', 'string') rightExpiry = '';
+  @Property('provenanceBatch', 'string') provenanceBatch = '';
+  @Property('status', 'string') status: AssetStatus = 'ACTIVE';
   @Property('liens', 'LienEntry[]') liens: LienEntry[] = [];
-  @Property() seizure?: Seizure;
+  @Property('seizure', 'Seizure') seizure?: Seizure;
   /** The lien being enforced while status is ENFORCEMENT. */
-  @Property() enforcingLien?: string;
+  @Property('enforcingLien', 'string') enforcingLien?: string;
   /** The last change, for the history. */
-  @Property() lastAction = '';
-  @Property() registeredAt = '';
-  @Property() updatedAt = '';
+  @Property('lastAction', 'string') lastAction = '';
+  @Property('registeredAt', 'string') registeredAt = '';
+  @Property('updatedAt', 'string') updatedAt = '';
 
   /**
    * Validates a registration by its issuer. The asset ID is `<assetType>:<certificateNo>`.
@@ -97,18 +97,18 @@ export class Asset {
 /** A lien (mortgage registration) on an asset. */
 @DataType()
 export class Lien {
-  @Property() lienId = '';
-  @Property() assetId = '';
-  @Property() mortgagee = '';
-  @Property() mortgagor = '';
-  @Property() grantId = '';
-  @Property() securedAmountFen = 0;
-  @Property() loanEnd = '';
-  @Property() rank = 1;
-  @Property() status: LienStatus = 'ACTIVE';
-  @Property() registeredAt = '';
-  @Property() updatedAt = '';
-  @Property() txId = '';
+  @Property('lienId', 'string') lienId = '';
+  @Property('assetId', 'string') assetId = '';
+  @Property('mortgagee', 'string') mortgagee = '';
+  @Property('mortgagor', 'string') mortgagor = '';
+  @Property('grantId', 'string') grantId = '';
+  @Property('securedAmountFen', 'number') securedAmountFen = 0;
+  @Property('loanEnd', 'string') loanEnd = '';
+  @Property('rank', 'number') rank = 1;
+  @Property('status', 'string') status: LienStatus = 'ACTIVE';
+  @Property('registeredAt', 'string') registeredAt = '';
+  @Property('updatedAt', 'string') updatedAt = '';
+  @Property('txId', 'string') txId = '';
 
   /**
    * Validates a lien request.

@@ -9,22 +9,22 @@ export const MAX_BATCH_RECORDS = 100_000_000;
 /** An anchored batch: the provenance of one delivery of one dataset type. */
 @DataType()
 export class Batch {
-  @Property() batchId = '';
-  @Property() datasetType = '';
-  @Property() provider = '';
-  @Property() merkleRoot = '';
-  @Property() recordCount = 0;
-  @Property() periodStart = '';
-  @Property() periodEnd = '';
-  @Property() schemaVersion = 1;
+  @Property('batchId', 'string') batchId = '';
+  @Property('datasetType', 'string') datasetType = '';
+  @Property('provider', 'string') provider = '';
+  @Property('merkleRoot', 'string') merkleRoot = '';
+  @Property('recordCount', 'number') recordCount = 0;
+  @Property('periodStart', 'string') periodStart = '';
+  @Property('periodEnd', 'string') periodEnd = '';
+  @Property('schemaVersion', 'number') schemaVersion = 1;
   /** The batch this one corrects, or ''. */
-  @Property() corrects = '';
+  @Property('corrects', 'string') corrects = '';
   /** Batches that correct this one. */
   @Property('correctedBy', 'string[]') correctedBy: string[] = [];
-  @Property() signer = '';
-  @Property() signature = '';
-  @Property() anchoredAt = '';
-  @Property() txId = '';
+  @Property('signer', 'string') signer = '';
+  @Property('signature', 'string') signature = '';
+  @Property('anchoredAt', 'string') anchoredAt = '';
+  @Property('txId', 'string') txId = '';
 
   /**
    * Validates a manifest sent by `provider`.

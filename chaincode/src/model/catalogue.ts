@@ -26,26 +26,26 @@ const FIELD_NAME = /^[a-z][A-Za-z0-9_]{0,63}$/;
 /** One field of a dataset schema. */
 @DataType()
 export class DatasetField {
-  @Property() name = '';
-  @Property() type: FieldType = 'STRING';
-  @Property() required = true;
+  @Property('name', 'string') name = '';
+  @Property('type', 'string') type: FieldType = 'STRING';
+  @Property('required', 'boolean') required = true;
   /** Holds personal data: never leaves the gateway's encrypted store in clear. */
-  @Property() personal = false;
+  @Property('personal', 'boolean') personal = false;
 }
 
 /** A catalogue entry: one dataset type, its provider, frequency and schema. */
 @DataType()
 export class DatasetType {
-  @Property() code = '';
-  @Property() name = '';
-  @Property() provider = '';
-  @Property() frequency: Frequency = 'MONTHLY';
-  @Property() schemaVersion = 1;
+  @Property('code', 'string') code = '';
+  @Property('name', 'string') name = '';
+  @Property('provider', 'string') provider = '';
+  @Property('frequency', 'string') frequency: Frequency = 'MONTHLY';
+  @Property('schemaVersion', 'number') schemaVersion = 1;
   @Property('fields', 'DatasetField[]') fields: DatasetField[] = [];
   /** The field holding the subject's ID (pseudonymised by the gateway). */
-  @Property() subjectField = '';
-  @Property() definedAt = '';
-  @Property() updatedAt = '';
+  @Property('subjectField', 'string') subjectField = '';
+  @Property('definedAt', 'string') definedAt = '';
+  @Property('updatedAt', 'string') updatedAt = '';
 
   /**
    * Validates a definition.
@@ -98,13 +98,13 @@ export type LienPolicy = (typeof LIEN_POLICIES)[number];
 /** A catalogue entry: one kind of rural asset, its issuing authority and lien policy. */
 @DataType()
 export class AssetType {
-  @Property() code = '';
-  @Property() name = '';
-  @Property() issuer = '';
-  @Property() lienPolicy: LienPolicy = 'EXCLUSIVE';
+  @Property('code', 'string') code = '';
+  @Property('name', 'string') name = '';
+  @Property('issuer', 'string') issuer = '';
+  @Property('lienPolicy', 'string') lienPolicy: LienPolicy = 'EXCLUSIVE';
   /** Cap on the total secured amount, as basis points of the appraised value. */
-  @Property() maxLtvBps = 10_000;
-  @Property() definedAt = '';
+  @Property('maxLtvBps', 'number') maxLtvBps = 10_000;
+  @Property('definedAt', 'string') definedAt = '';
 
   /**
    * Validates a definition.

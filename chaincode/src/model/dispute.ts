@@ -21,34 +21,34 @@ export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
 /** The provider's answer to a dispute. */
 @DataType()
 export class Resolution {
-  @Property() outcome: DisputeOutcome = 'UPHELD';
-  @Property() correctingBatchId = '';
+  @Property('outcome', 'string') outcome: DisputeOutcome = 'UPHELD';
+  @Property('correctingBatchId', 'string') correctingBatchId = '';
   /** SHA-256 of the provider's written finding (kept off-chain). */
-  @Property() noteDigest = '';
-  @Property() resolvedBy = '';
-  @Property() resolvedAt = '';
-  @Property() late = false;
-  @Property() txId = '';
+  @Property('noteDigest', 'string') noteDigest = '';
+  @Property('resolvedBy', 'string') resolvedBy = '';
+  @Property('resolvedAt', 'string') resolvedAt = '';
+  @Property('late', 'boolean') late = false;
+  @Property('txId', 'string') txId = '';
 }
 
 /** A subject's objection (异议) to one record of an anchored batch. */
 @DataType()
 export class Dispute {
-  @Property() disputeId = '';
-  @Property() datasetType = '';
-  @Property() batchId = '';
+  @Property('disputeId', 'string') disputeId = '';
+  @Property('datasetType', 'string') datasetType = '';
+  @Property('batchId', 'string') batchId = '';
   /** The record's Merkle leaf hash. */
-  @Property() recordHash = '';
-  @Property() subject = '';
-  @Property() provider = '';
-  @Property() filedBy = '';
-  @Property() grantId = '';
-  @Property() reason: DisputeReason = 'OTHER';
-  @Property() status: 'OPEN' | 'RESOLVED' = 'OPEN';
-  @Property() filedAt = '';
-  @Property() dueBy = '';
-  @Property() resolution?: Resolution;
-  @Property() txId = '';
+  @Property('recordHash', 'string') recordHash = '';
+  @Property('subject', 'string') subject = '';
+  @Property('provider', 'string') provider = '';
+  @Property('filedBy', 'string') filedBy = '';
+  @Property('grantId', 'string') grantId = '';
+  @Property('reason', 'string') reason: DisputeReason = 'OTHER';
+  @Property('status', 'string') status: 'OPEN' | 'RESOLVED' = 'OPEN';
+  @Property('filedAt', 'string') filedAt = '';
+  @Property('dueBy', 'string') dueBy = '';
+  @Property('resolution', 'Resolution') resolution?: Resolution;
+  @Property('txId', 'string') txId = '';
 
   /**
    * Validates a filing.

@@ -25,39 +25,39 @@ export const MAX_GRANT_SECONDS = (5 * 365 + 2) * 86_400;
 @DataType()
 export class ConsentEvidence {
   /** FORM_HASH: SHA-256 of the signed paper or scanned form; SUBJECT_SIGNATURE: the subject's EIP-712 signature. */
-  @Property() type: 'FORM_HASH' | 'SUBJECT_SIGNATURE' = 'FORM_HASH';
-  @Property() formHash?: string;
-  @Property() signature?: string;
-  @Property() signer?: string;
+  @Property('type', 'string') type: 'FORM_HASH' | 'SUBJECT_SIGNATURE' = 'FORM_HASH';
+  @Property('formHash', 'string') formHash?: string;
+  @Property('signature', 'string') signature?: string;
+  @Property('signer', 'string') signer?: string;
 }
 
 /** How a grant was revoked. */
 @DataType()
 export class Revocation {
-  @Property() at = '';
-  @Property() by = '';
-  @Property() reason: RevocationReason = 'OTHER';
-  @Property() bySubjectSignature = false;
-  @Property() txId = '';
+  @Property('at', 'string') at = '';
+  @Property('by', 'string') by = '';
+  @Property('reason', 'string') reason: RevocationReason = 'OTHER';
+  @Property('bySubjectSignature', 'boolean') bySubjectSignature = false;
+  @Property('txId', 'string') txId = '';
 }
 
 /** A subject's consent to one bank, for a scope and purpose, within a validity window. */
 @DataType()
 export class Grant {
-  @Property() grantId = '';
-  @Property() subject = '';
-  @Property() grantee = '';
+  @Property('grantId', 'string') grantId = '';
+  @Property('subject', 'string') subject = '';
+  @Property('grantee', 'string') grantee = '';
   @Property('scope', 'string[]') scope: string[] = [];
-  @Property() purpose: Purpose = 'LOAN_APPLICATION';
-  @Property() validFrom = '';
-  @Property() validUntil = '';
+  @Property('purpose', 'string') purpose: Purpose = 'LOAN_APPLICATION';
+  @Property('validFrom', 'string') validFrom = '';
+  @Property('validUntil', 'string') validUntil = '';
   /** Maximum GRANTED accesses; 0 means no budget. */
-  @Property() maxAccesses = 0;
-  @Property() accessesUsed = 0;
-  @Property() evidence: ConsentEvidence = new ConsentEvidence();
-  @Property() revocation?: Revocation;
-  @Property() recordedAt = '';
-  @Property() txId = '';
+  @Property('maxAccesses', 'number') maxAccesses = 0;
+  @Property('accessesUsed', 'number') accessesUsed = 0;
+  @Property('evidence', 'ConsentEvidence') evidence: ConsentEvidence = new ConsentEvidence();
+  @Property('revocation', 'Revocation') revocation?: Revocation;
+  @Property('recordedAt', 'string') recordedAt = '';
+  @Property('txId', 'string') txId = '';
 
   /**
    * Validates a grant recorded by `grantee`.

@@ -9,15 +9,15 @@ export type MemberStatus = 'ACTIVE' | 'SUSPENDED';
 /** A consortium member organisation, keyed by its MSP ID. */
 @DataType()
 export class Member {
-  @Property() mspId = '';
-  @Property() role: Role = 'BANK';
-  @Property() name = '';
-  @Property() status: MemberStatus = 'ACTIVE';
+  @Property('mspId', 'string') mspId = '';
+  @Property('role', 'string') role: Role = 'BANK';
+  @Property('name', 'string') name = '';
+  @Property('status', 'string') status: MemberStatus = 'ACTIVE';
   /** Registered secp256k1 signing address (lower-case), if any. */
-  @Property() signer?: string;
-  @Property() admittedAt = '';
-  @Property() updatedAt = '';
-  @Property() suspendedReason?: string;
+  @Property('signer', 'string') signer?: string;
+  @Property('admittedAt', 'string') admittedAt = '';
+  @Property('updatedAt', 'string') updatedAt = '';
+  @Property('suspendedReason', 'string') suspendedReason?: string;
 
   /**
    * Validates an admission request.

@@ -13,7 +13,7 @@ import {
   type Proposal,
   ChaincodeError,
   EmbeddedLedger,
-  createOrganisationIdentity,
+  newCryptoMaterial,
 } from '@ruralcredit/embedded-ledger';
 import { epochSecondsFromIso, isoFromEpochSeconds, signTypedMessage, type TypedMessageKind, type TypedMessages } from '@ruralcredit/protocol';
 import { contracts } from '../../src';
@@ -86,8 +86,9 @@ export class TestConsortium {
   static async start(options: { bootstrap?: boolean } = {}): Promise<TestConsortium> {
     const dir = mkdtempSync(join(tmpdir(), 'rcl-cc-'));
     const identities = new Map<Org, Identity>();
+    const crypto = newCryptoMaterial({ directory: join(dir, 'crypto') });
     for (const [org, mspId] of Object.entries(MSP) as [Org, string][]) {
-      identities.set(org, await createOrganisationIdentity({ directory: join(dir, 'crypto'), mspId, name: `${org}-user` }));
+      identities.set(org, await crypto.identity({ mspId, organization: `${org}.example.org`, name: `${org}-user` }));
     }
     const ledger = await EmbeddedLedger.open({
       location: join(dir, 'ledger'),

@@ -139,11 +139,16 @@ function requestBody(doc: RouteDoc, components: Components): unknown {
 function responses(doc: RouteDoc, components: Components): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [status, spec] of Object.entries(doc.responses)) {
+    // Error statuses documented without a schema still answer with the error body.
+    const schema =
+      spec.schema !== undefined
+        ? components.convert(spec.schema, 'output')
+        : Number(status) >= 400
+          ? components.convert(ErrorBodySchema, 'output')
+          : undefined;
     out[status] = {
       description: spec.description,
-      ...(spec.schema === undefined
-        ? {}
-        : { content: { [spec.contentType ?? 'application/json']: { schema: components.convert(spec.schema, 'output') } } }),
+      ...(schema === undefined ? {} : { content: { [spec.contentType ?? 'application/json']: { schema } } }),
     };
   }
   const standard: [boolean, string][] = [

@@ -9,7 +9,7 @@
  * Plaintext is the RFC 8785 canonical JSON of the value.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { AbstractBatchDelOperation, AbstractBatchPutOperation, AbstractSublevel } from 'abstract-level';
+import type { AbstractSublevel } from 'abstract-level';
 import { canonicalJson } from '@ruralcredit/protocol';
 import type { z } from 'zod';
 import { notFoundToUndefined, type GatewayDb } from './db';
@@ -32,6 +32,21 @@ export class SealedDataError extends Error {
 }
 
 type Sub = AbstractSublevel<GatewayDb, string | Buffer | Uint8Array, string, Buffer>;
+
+/** A sealed put for `db.batch([...])` on the gateway database. */
+export interface SealedPutOp {
+  readonly type: 'put';
+  readonly sublevel: Sub;
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+/** A delete for `db.batch([...])` on the gateway database. */
+export interface SealedDelOp {
+  readonly type: 'del';
+  readonly sublevel: Sub;
+  readonly key: string;
+}
 
 /** Options for {@link SealedStore}. */
 export interface SealedStoreOptions<T> {
@@ -101,12 +116,12 @@ export class SealedStore<T> {
   }
 
   /** A put for `db.batch([...])`, to write this store atomically with other sublevels. */
-  putOp(key: string, value: T): AbstractBatchPutOperation<GatewayDb, string, Buffer> {
+  putOp(key: string, value: T): SealedPutOp {
     return { type: 'put', sublevel: this.#sub, key, value: this.seal(key, value) };
   }
 
   /** A delete for `db.batch([...])`. */
-  delOp(key: string): AbstractBatchDelOperation<GatewayDb, string> {
+  delOp(key: string): SealedDelOp {
     checkKey(key);
     return { type: 'del', sublevel: this.#sub, key };
   }
