@@ -5,13 +5,28 @@ describe('Access', () => {
   let c: TestConsortium;
   beforeEach(async () => {
     c = await TestConsortium.start();
-    await c.grant('bankA', { grantId: 'g-1', subject: subject(1), scope: ['HOMESTEAD', 'LAND_CONTRACT'], maxAccesses: 2 });
+    await c.grant('bankA', {
+      grantId: 'g-1',
+      subject: subject(1),
+      scope: ['HOMESTEAD', 'LAND_CONTRACT'],
+      maxAccesses: 2,
+    });
   });
   afterEach(() => c.stop());
 
   it('when the grant covers the access, then GRANTED and one unit of budget is used', async () => {
-    const a = await c.access('bankA', { accessId: 'a-1', grantId: 'g-1', subject: subject(1), datasets: ['HOMESTEAD'] });
-    expect(a).to.include({ outcome: 'GRANTED', accessor: MSP.bankA, subject: subject(1), purpose: 'LOAN_APPLICATION' });
+    const a = await c.access('bankA', {
+      accessId: 'a-1',
+      grantId: 'g-1',
+      subject: subject(1),
+      datasets: ['HOMESTEAD'],
+    });
+    expect(a).to.include({
+      outcome: 'GRANTED',
+      accessor: MSP.bankA,
+      subject: subject(1),
+      purpose: 'LOAN_APPLICATION',
+    });
     expect(a).to.not.have.property('reason');
     expect(await c.evaluate('bankA', 'Consent:GetGrant', 'g-1')).to.include({ accessesUsed: 1 });
   });
@@ -21,7 +36,12 @@ describe('Access', () => {
     await c.grant('bankA', { grantId: 'g-purpose', subject: subject(1), purpose: 'POST_LOAN_MANAGEMENT' });
     await c.grant('bankA', { grantId: 'g-rev', subject: subject(1) });
     await c.submit('bankA', 'Consent:RevokeGrant', 'g-rev', 'BANK_REQUEST');
-    await c.grant('bankA', { grantId: 'g-later', subject: subject(1), validFrom: plus(c.now, days(2)), validUntil: plus(c.now, days(30)) });
+    await c.grant('bankA', {
+      grantId: 'g-later',
+      subject: subject(1),
+      validFrom: plus(c.now, days(2)),
+      validUntil: plus(c.now, days(30)),
+    });
     await c.grant('bankA', { grantId: 'g-short', subject: subject(1), validUntil: plus(c.now, 60) });
     c.advance(120);
     const cases: [Record<string, unknown>, string][] = [
@@ -39,7 +59,10 @@ describe('Access', () => {
       const accessId = `d-${n++}`;
       const a = await c.access('bankA', { accessId, grantId: 'g-1', subject: subject(1), ...override });
       expect(a, reason).to.include({ outcome: 'DENIED', reason });
-      expect(await c.evaluate('auditor', 'Access:GetAccess', accessId)).to.include({ outcome: 'DENIED', reason });
+      expect(await c.evaluate('auditor', 'Access:GetAccess', accessId)).to.include({
+        outcome: 'DENIED',
+        reason,
+      });
     }
     expect(await c.evaluate('bankA', 'Consent:GetGrant', 'g-1')).to.include({ accessesUsed: 0 });
   });
@@ -58,10 +81,24 @@ describe('Access', () => {
   });
 
   it('when a non-bank records an access, bad input or a duplicate ID, then refused and nothing is written', async () => {
-    const body = JSON.stringify({ accessId: 'a-x', grantId: 'g-1', subject: subject(1), datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION', operator: subject(9), releaseDigest: subject(8) });
-    for (const org of ['regulator', 'land', 'auditor', 'outsider'] as const) await c.refused('FORBIDDEN', org, 'Access:RecordAccess', body);
+    const body = JSON.stringify({
+      accessId: 'a-x',
+      grantId: 'g-1',
+      subject: subject(1),
+      datasets: ['HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+      operator: subject(9),
+      releaseDigest: subject(8),
+    });
+    for (const org of ['regulator', 'land', 'auditor', 'outsider'] as const)
+      await c.refused('FORBIDDEN', org, 'Access:RecordAccess', body);
     await c.refused('INVALID', 'bankA', 'Access:RecordAccess', body.replace('"HOMESTEAD"', '"MARRIAGE"'));
-    await c.refused('INVALID', 'bankA', 'Access:RecordAccess', body.replace('"LOAN_APPLICATION"', '"CURIOSITY"'));
+    await c.refused(
+      'INVALID',
+      'bankA',
+      'Access:RecordAccess',
+      body.replace('"LOAN_APPLICATION"', '"CURIOSITY"'),
+    );
     await c.refused('INVALID', 'bankA', 'Access:RecordAccess', body.replace(subject(9), 'not-a-pseudonym'));
     await c.submit('bankA', 'Access:RecordAccess', body);
     await c.refused('CONFLICT', 'bankA', 'Access:RecordAccess', body);
@@ -86,30 +123,79 @@ describe('Access', () => {
       c.advance(100);
     }
     const end = c.now;
-    const bankAView = await readAllPages<{ accessId: string }>(c, 'bankA', 'Access:ListAccessesBySubject', [subject(1), '', ''], 4);
+    const bankAView = await readAllPages<{ accessId: string }>(
+      c,
+      'bankA',
+      'Access:ListAccessesBySubject',
+      [subject(1), '', ''],
+      4,
+    );
     expect(bankAView.map((a) => a.accessId)).to.deep.equal(ids);
-    const auditorView = await readAllPages<{ accessId: string }>(c, 'auditor', 'Access:ListAccessesBySubject', [subject(1), start, end], 5);
+    const auditorView = await readAllPages<{ accessId: string }>(
+      c,
+      'auditor',
+      'Access:ListAccessesBySubject',
+      [subject(1), start, end],
+      5,
+    );
     expect(auditorView).to.have.length(12);
     expect(new Set(auditorView.map((a) => a.accessId)).size).to.equal(12);
     // A window from the third round (inclusive) to the fifth (exclusive).
     const from = plus(start, 202);
     const to = plus(start, 404);
-    const windowed = await readAllPages<{ accessId: string }>(c, 'regulator', 'Access:ListAccessesByAccessor', [MSP.bankA, from, to], 1);
+    const windowed = await readAllPages<{ accessId: string }>(
+      c,
+      'regulator',
+      'Access:ListAccessesByAccessor',
+      [MSP.bankA, from, to],
+      1,
+    );
     expect(windowed.map((a) => a.accessId)).to.deep.equal(['a-2', 'a-3']);
-    await c.queryRefused('INVALID', 'auditor', 'Access:ListAccessesByAccessor', MSP.bankA, to, from, '10', '');
-    await c.queryRefused('INVALID', 'auditor', 'Access:ListAccessesByAccessor', MSP.bankA, 'yesterday', '', '10', '');
+    await c.queryRefused(
+      'INVALID',
+      'auditor',
+      'Access:ListAccessesByAccessor',
+      MSP.bankA,
+      to,
+      from,
+      '10',
+      '',
+    );
+    await c.queryRefused(
+      'INVALID',
+      'auditor',
+      'Access:ListAccessesByAccessor',
+      MSP.bankA,
+      'yesterday',
+      '',
+      '10',
+      '',
+    );
   });
 
   it('when a revocation races an access under the same grant, then only one commits as VALID', async () => {
-    const access = await c.endorse('bankA', 'Access:RecordAccess', JSON.stringify({
-      accessId: 'race-1', grantId: 'g-1', subject: subject(1), datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION', operator: subject(9), releaseDigest: subject(8),
-    }));
+    const access = await c.endorse(
+      'bankA',
+      'Access:RecordAccess',
+      JSON.stringify({
+        accessId: 'race-1',
+        grantId: 'g-1',
+        subject: subject(1),
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        operator: subject(9),
+        releaseDigest: subject(8),
+      }),
+    );
     const revoke = await c.endorse('bankA', 'Consent:RevokeGrant', 'g-1', 'SUBJECT_REQUEST');
     const first = await c.ledger.commit(revoke);
     const second = await c.ledger.commit(access);
     expect(first.validationCode).to.equal('VALID');
     expect(second.validationCode).to.equal('MVCC_READ_CONFLICT');
     await c.queryRefused('NOT_FOUND', 'auditor', 'Access:GetAccess', 'race-1');
-    expect(await c.evaluate('auditor', 'Consent:GetGrant', 'g-1')).to.include({ status: 'REVOKED', accessesUsed: 0 });
+    expect(await c.evaluate('auditor', 'Consent:GetGrant', 'g-1')).to.include({
+      status: 'REVOKED',
+      accessesUsed: 0,
+    });
   });
 });

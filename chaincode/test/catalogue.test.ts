@@ -23,7 +23,12 @@ describe('Catalogue', () => {
 
   it('when the regulator defines a dataset type, then members read it with defaults applied', async () => {
     const d = await c.submit('regulator', 'Catalogue:DefineDatasetType', JSON.stringify(FOREST));
-    expect(d).to.include({ code: 'FOREST_RIGHT', provider: MSP.land, frequency: 'QUARTERLY', schemaVersion: 1 });
+    expect(d).to.include({
+      code: 'FOREST_RIGHT',
+      provider: MSP.land,
+      frequency: 'QUARTERLY',
+      schemaVersion: 1,
+    });
     expect(d.fields).to.deep.equal([
       { name: 'subjectId', type: 'STRING', required: true, personal: true },
       { name: 'areaMu', type: 'NUMBER', required: true, personal: false },
@@ -34,26 +39,90 @@ describe('Catalogue', () => {
   it('when anyone but the regulator defines, then FORBIDDEN', async () => {
     for (const org of ['bankA', 'land', 'auditor'] as const) {
       await c.refused('FORBIDDEN', org, 'Catalogue:DefineDatasetType', JSON.stringify(FOREST));
-      await c.refused('FORBIDDEN', org, 'Catalogue:DefineAssetType', JSON.stringify({ ...CONSORTIUM.assetTypes[0], code: 'X_RIGHT' }));
+      await c.refused(
+        'FORBIDDEN',
+        org,
+        'Catalogue:DefineAssetType',
+        JSON.stringify({ ...CONSORTIUM.assetTypes[0], code: 'X_RIGHT' }),
+      );
     }
   });
 
   it('when the provider is not a data provider, the code exists or a field is wrong, then refused', async () => {
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineDatasetType', JSON.stringify({ ...FOREST, provider: MSP.bankA }));
-    await c.refused('CONFLICT', 'regulator', 'Catalogue:DefineDatasetType', JSON.stringify({ ...FOREST, code: 'HOMESTEAD' }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineDatasetType', JSON.stringify({ ...FOREST, frequency: 'HOURLY' }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineDatasetType', JSON.stringify({ ...FOREST, subjectField: 'areaMu' }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineDatasetType', JSON.stringify({ ...FOREST, code: 'COLLATERAL' }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineDatasetType', JSON.stringify({ ...FOREST, code: 'lower' }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineAssetType', JSON.stringify({ ...CONSORTIUM.assetTypes[0], code: 'Y', maxLtvBps: 10_001 }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:DefineAssetType', JSON.stringify({ ...CONSORTIUM.assetTypes[0], code: 'Z_RIGHT', issuer: MSP.bankA }));
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({ ...FOREST, provider: MSP.bankA }),
+    );
+    await c.refused(
+      'CONFLICT',
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({ ...FOREST, code: 'HOMESTEAD' }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({ ...FOREST, frequency: 'HOURLY' }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({ ...FOREST, subjectField: 'areaMu' }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({ ...FOREST, code: 'COLLATERAL' }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({ ...FOREST, code: 'lower' }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineAssetType',
+      JSON.stringify({ ...CONSORTIUM.assetTypes[0], code: 'Y', maxLtvBps: 10_001 }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:DefineAssetType',
+      JSON.stringify({ ...CONSORTIUM.assetTypes[0], code: 'Z_RIGHT', issuer: MSP.bankA }),
+    );
   });
 
   it('when a schema version is published, then it must increase and keep the provider', async () => {
-    await c.refused('CONFLICT', 'regulator', 'Catalogue:UpdateDatasetType', JSON.stringify({ ...CONSORTIUM.datasetTypes[0], schemaVersion: 1 }));
-    await c.refused('INVALID', 'regulator', 'Catalogue:UpdateDatasetType', JSON.stringify({ ...CONSORTIUM.datasetTypes[0], schemaVersion: 2, provider: MSP.agri }));
-    await c.refused('NOT_FOUND', 'regulator', 'Catalogue:UpdateDatasetType', JSON.stringify({ ...FOREST, schemaVersion: 2 }));
-    const updated = await c.submit('regulator', 'Catalogue:UpdateDatasetType', JSON.stringify({ ...CONSORTIUM.datasetTypes[0], schemaVersion: 2 }));
+    await c.refused(
+      'CONFLICT',
+      'regulator',
+      'Catalogue:UpdateDatasetType',
+      JSON.stringify({ ...CONSORTIUM.datasetTypes[0], schemaVersion: 1 }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:UpdateDatasetType',
+      JSON.stringify({ ...CONSORTIUM.datasetTypes[0], schemaVersion: 2, provider: MSP.agri }),
+    );
+    await c.refused(
+      'NOT_FOUND',
+      'regulator',
+      'Catalogue:UpdateDatasetType',
+      JSON.stringify({ ...FOREST, schemaVersion: 2 }),
+    );
+    const updated = await c.submit(
+      'regulator',
+      'Catalogue:UpdateDatasetType',
+      JSON.stringify({ ...CONSORTIUM.datasetTypes[0], schemaVersion: 2 }),
+    );
     expect(updated).to.include({ code: 'HOMESTEAD', schemaVersion: 2 });
   });
 

@@ -8,74 +8,215 @@ describe('Collateral', () => {
   beforeEach(async () => {
     c = await TestConsortium.start();
     await c.submit('agri', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-001' }));
-    await c.submit('land', 'Collateral:RegisterAsset', assetBody(c, { assetType: 'HOMESTEAD_RIGHT', certificateNo: 'HS-001' }));
+    await c.submit(
+      'land',
+      'Collateral:RegisterAsset',
+      assetBody(c, { assetType: 'HOMESTEAD_RIGHT', certificateNo: 'HS-001' }),
+    );
     for (const bank of ['bankA', 'bankB'] as const) {
-      await c.grant(bank, { grantId: `col-${bank}`, subject: OWNER, scope: ['COLLATERAL'], purpose: 'COLLATERAL_REGISTRATION' });
+      await c.grant(bank, {
+        grantId: `col-${bank}`,
+        subject: OWNER,
+        scope: ['COLLATERAL'],
+        purpose: 'COLLATERAL_REGISTRATION',
+      });
     }
   });
   afterEach(() => c.stop());
 
   it('when the issuer registers a right, then its ID is type:certificate and it is ACTIVE without liens', async () => {
     const asset = await c.evaluate('bankA', 'Collateral:GetAsset', 'LAND_CONTRACT_RIGHT:LC-001');
-    expect(asset).to.include({ assetId: 'LAND_CONTRACT_RIGHT:LC-001', issuer: MSP.agri, owner: OWNER, status: 'ACTIVE', appraisedValueFen: 10_000_000 });
+    expect(asset).to.include({
+      assetId: 'LAND_CONTRACT_RIGHT:LC-001',
+      issuer: MSP.agri,
+      owner: OWNER,
+      status: 'ACTIVE',
+      appraisedValueFen: 10_000_000,
+    });
     expect(asset.liens).to.deep.equal([]);
     expect((asset.history as { action: string }[]).map((h) => h.action)).to.deep.equal(['REGISTERED']);
   });
 
   it("when another authority registers the type's rights, or a right already registered, expired or malformed, then refused", async () => {
-    await c.refused('FORBIDDEN', 'land', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-002' }));
-    await c.refused('FORBIDDEN', 'bankA', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-002' }));
-    await c.refused('CONFLICT', 'agri', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-001' }));
-    await c.refused('INVALID', 'agri', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-003', rightExpiry: plus(c.now, -5) }));
+    await c.refused(
+      'FORBIDDEN',
+      'land',
+      'Collateral:RegisterAsset',
+      assetBody(c, { certificateNo: 'LC-002' }),
+    );
+    await c.refused(
+      'FORBIDDEN',
+      'bankA',
+      'Collateral:RegisterAsset',
+      assetBody(c, { certificateNo: 'LC-002' }),
+    );
+    await c.refused(
+      'CONFLICT',
+      'agri',
+      'Collateral:RegisterAsset',
+      assetBody(c, { certificateNo: 'LC-001' }),
+    );
+    await c.refused(
+      'INVALID',
+      'agri',
+      'Collateral:RegisterAsset',
+      assetBody(c, { certificateNo: 'LC-003', rightExpiry: plus(c.now, -5) }),
+    );
     await c.refused('INVALID', 'agri', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC/003' }));
-    await c.refused('INVALID', 'agri', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-004', appraisedValueFen: 12.5 }));
-    await c.refused('NOT_FOUND', 'agri', 'Collateral:RegisterAsset', assetBody(c, { certificateNo: 'LC-005', provenanceBatch: 'missing' }));
+    await c.refused(
+      'INVALID',
+      'agri',
+      'Collateral:RegisterAsset',
+      assetBody(c, { certificateNo: 'LC-004', appraisedValueFen: 12.5 }),
+    );
+    await c.refused(
+      'NOT_FOUND',
+      'agri',
+      'Collateral:RegisterAsset',
+      assetBody(c, { certificateNo: 'LC-005', provenanceBatch: 'missing' }),
+    );
   });
 
   it('when a bank with a collateral grant registers a lien on a ranked asset, then ranks follow and the LTV cap holds', async () => {
-    const first = await c.submit('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 4_000_000 }));
+    const first = await c.submit(
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 4_000_000 }),
+    );
     expect(first).to.include({ mortgagee: MSP.bankA, mortgagor: OWNER, rank: 1, status: 'ACTIVE' });
-    const second = await c.submit('bankB', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 3_000_000 }));
+    const second = await c.submit(
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 3_000_000 }),
+    );
     expect(second).to.include({ rank: 2, mortgagee: MSP.bankB });
     // 70% of 10,000,000 fen = 7,000,000: one more fen is over the cap.
-    await c.refused('CONFLICT', 'bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-3', grantId: 'col-bankA', securedAmountFen: 1 }));
+    await c.refused(
+      'CONFLICT',
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-3', grantId: 'col-bankA', securedAmountFen: 1 }),
+    );
     const asset = await c.evaluate('auditor', 'Collateral:GetAsset', 'LAND_CONTRACT_RIGHT:LC-001');
     expect(asset.liens).to.deep.equal([
-      { lienId: 'l-1', mortgagee: MSP.bankA, rank: 1, securedAmountFen: 4_000_000, loanEnd: lienBody(c, {}, true).loanEnd, status: 'ACTIVE' },
-      { lienId: 'l-2', mortgagee: MSP.bankB, rank: 2, securedAmountFen: 3_000_000, loanEnd: lienBody(c, {}, true).loanEnd, status: 'ACTIVE' },
+      {
+        lienId: 'l-1',
+        mortgagee: MSP.bankA,
+        rank: 1,
+        securedAmountFen: 4_000_000,
+        loanEnd: lienBody(c, {}, true).loanEnd,
+        status: 'ACTIVE',
+      },
+      {
+        lienId: 'l-2',
+        mortgagee: MSP.bankB,
+        rank: 2,
+        securedAmountFen: 3_000_000,
+        loanEnd: lienBody(c, {}, true).loanEnd,
+        status: 'ACTIVE',
+      },
     ]);
   });
 
   it('when an exclusive asset is already pledged, then CONFLICT', async () => {
-    await c.submit('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'h-1', assetId: 'HOMESTEAD_RIGHT:HS-001', grantId: 'col-bankA', securedAmountFen: 100 }));
-    await c.refused('CONFLICT', 'bankB', 'Collateral:RegisterLien', lienBody(c, { lienId: 'h-2', assetId: 'HOMESTEAD_RIGHT:HS-001', grantId: 'col-bankB', securedAmountFen: 100 }));
+    await c.submit(
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, {
+        lienId: 'h-1',
+        assetId: 'HOMESTEAD_RIGHT:HS-001',
+        grantId: 'col-bankA',
+        securedAmountFen: 100,
+      }),
+    );
+    await c.refused(
+      'CONFLICT',
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, {
+        lienId: 'h-2',
+        assetId: 'HOMESTEAD_RIGHT:HS-001',
+        grantId: 'col-bankB',
+        securedAmountFen: 100,
+      }),
+    );
   });
 
   it('when the grant is missing, foreign, of the wrong purpose or scope, or revoked, then FORBIDDEN', async () => {
-    await c.grant('bankA', { grantId: 'loan-only', subject: OWNER, scope: ['HOMESTEAD'], purpose: 'COLLATERAL_REGISTRATION' });
-    await c.grant('bankA', { grantId: 'wrong-purpose', subject: OWNER, scope: ['COLLATERAL'], purpose: 'LOAN_APPLICATION' });
-    await c.grant('bankA', { grantId: 'other-subject', subject: subject(2), scope: ['COLLATERAL'], purpose: 'COLLATERAL_REGISTRATION' });
-    await c.grant('bankA', { grantId: 'revoked', subject: OWNER, scope: ['COLLATERAL'], purpose: 'COLLATERAL_REGISTRATION' });
+    await c.grant('bankA', {
+      grantId: 'loan-only',
+      subject: OWNER,
+      scope: ['HOMESTEAD'],
+      purpose: 'COLLATERAL_REGISTRATION',
+    });
+    await c.grant('bankA', {
+      grantId: 'wrong-purpose',
+      subject: OWNER,
+      scope: ['COLLATERAL'],
+      purpose: 'LOAN_APPLICATION',
+    });
+    await c.grant('bankA', {
+      grantId: 'other-subject',
+      subject: subject(2),
+      scope: ['COLLATERAL'],
+      purpose: 'COLLATERAL_REGISTRATION',
+    });
+    await c.grant('bankA', {
+      grantId: 'revoked',
+      subject: OWNER,
+      scope: ['COLLATERAL'],
+      purpose: 'COLLATERAL_REGISTRATION',
+    });
     await c.submit('bankA', 'Consent:RevokeGrant', 'revoked', 'BANK_REQUEST');
     for (const grantId of ['nope', 'col-bankB', 'loan-only', 'wrong-purpose', 'other-subject', 'revoked']) {
-      await c.refused('FORBIDDEN', 'bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: `l-${grantId}`, grantId }));
+      await c.refused(
+        'FORBIDDEN',
+        'bankA',
+        'Collateral:RegisterLien',
+        lienBody(c, { lienId: `l-${grantId}`, grantId }),
+      );
     }
-    await c.refused('FORBIDDEN', 'land', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-x', grantId: 'col-bankA' }));
+    await c.refused(
+      'FORBIDDEN',
+      'land',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-x', grantId: 'col-bankA' }),
+    );
   });
 
   it('when the right expires before the loan, or the loan already ended, then INVALID', async () => {
-    await c.refused('INVALID', 'bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-long', grantId: 'col-bankA', loanEnd: plus(c.now, days(365 * 40)) }));
-    await c.refused('INVALID', 'bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-past', grantId: 'col-bankA', loanEnd: plus(c.now, -10) }));
+    await c.refused(
+      'INVALID',
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-long', grantId: 'col-bankA', loanEnd: plus(c.now, days(365 * 40)) }),
+    );
+    await c.refused(
+      'INVALID',
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-past', grantId: 'col-bankA', loanEnd: plus(c.now, -10) }),
+    );
   });
 
   it('when the asset is seized, then no lien; only issuer or regulator seize and lift', async () => {
     await c.refused('FORBIDDEN', 'bankA', 'Collateral:SeizeAsset', 'LAND_CONTRACT_RIGHT:LC-001', 'court-1');
     await c.refused('FORBIDDEN', 'land', 'Collateral:SeizeAsset', 'LAND_CONTRACT_RIGHT:LC-001', 'court-1');
-    const seized = await c.submit('regulator', 'Collateral:SeizeAsset', 'LAND_CONTRACT_RIGHT:LC-001', 'court-1');
+    const seized = await c.submit(
+      'regulator',
+      'Collateral:SeizeAsset',
+      'LAND_CONTRACT_RIGHT:LC-001',
+      'court-1',
+    );
     expect(seized).to.include({ status: 'SEIZED' });
     expect(seized.seizure).to.include({ by: MSP.regulator, orderRef: 'court-1' });
     await c.refused('CONFLICT', 'agri', 'Collateral:SeizeAsset', 'LAND_CONTRACT_RIGHT:LC-001', 'court-2');
-    await c.refused('CONFLICT', 'bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-s', grantId: 'col-bankA' }));
+    await c.refused(
+      'CONFLICT',
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-s', grantId: 'col-bankA' }),
+    );
     const lifted = await c.submit('agri', 'Collateral:LiftSeizure', 'LAND_CONTRACT_RIGHT:LC-001');
     expect(lifted).to.include({ status: 'ACTIVE' }).and.not.have.property('seizure');
     await c.refused('CONFLICT', 'agri', 'Collateral:LiftSeizure', 'LAND_CONTRACT_RIGHT:LC-001');
@@ -89,32 +230,85 @@ describe('Collateral', () => {
     await c.refused('CONFLICT', 'bankA', 'Collateral:ReleaseLien', 'l-1');
     const asset = await c.evaluate('bankB', 'Collateral:GetAsset', 'LAND_CONTRACT_RIGHT:LC-001');
     expect(asset.liens).to.deep.equal([]);
-    expect((asset.history as { action: string }[]).map((h) => h.action)).to.deep.equal(['LIEN_RELEASED', 'LIEN_REGISTERED', 'REGISTERED']);
+    expect((asset.history as { action: string }[]).map((h) => h.action)).to.deep.equal([
+      'LIEN_RELEASED',
+      'LIEN_REGISTERED',
+      'REGISTERED',
+    ]);
   });
 
   it('when a lienholder enforces, then the issuer transfers and every lien ends', async () => {
-    await c.submit('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 1_000 }));
-    await c.submit('bankB', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 1_000 }));
+    await c.submit(
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 1_000 }),
+    );
+    await c.submit(
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 1_000 }),
+    );
     await c.refused('CONFLICT', 'agri', 'Collateral:TransferAsset', 'LAND_CONTRACT_RIGHT:LC-001', subject(7));
     await c.refused('FORBIDDEN', 'bankA', 'Collateral:EnforceLien', 'l-2');
     const enforcing = await c.submit('bankB', 'Collateral:EnforceLien', 'l-2');
     expect(enforcing).to.include({ status: 'ENFORCEMENT', enforcingLien: 'l-2' });
     await c.refused('CONFLICT', 'bankA', 'Collateral:EnforceLien', 'l-1');
-    await c.refused('FORBIDDEN', 'land', 'Collateral:TransferAsset', 'LAND_CONTRACT_RIGHT:LC-001', subject(7));
-    const moved = await c.submit('agri', 'Collateral:TransferAsset', 'LAND_CONTRACT_RIGHT:LC-001', subject(7));
+    await c.refused(
+      'FORBIDDEN',
+      'land',
+      'Collateral:TransferAsset',
+      'LAND_CONTRACT_RIGHT:LC-001',
+      subject(7),
+    );
+    const moved = await c.submit(
+      'agri',
+      'Collateral:TransferAsset',
+      'LAND_CONTRACT_RIGHT:LC-001',
+      subject(7),
+    );
     expect(moved).to.include({ owner: subject(7), status: 'ACTIVE' });
     expect(moved.liens).to.deep.equal([]);
     expect(await c.evaluate('bankA', 'Collateral:GetLien', 'l-1')).to.include({ status: 'DISCHARGED' });
     expect(await c.evaluate('bankA', 'Collateral:GetLien', 'l-2')).to.include({ status: 'ENFORCED' });
-    const byNewOwner = await c.evaluate<{ records: { assetId: string }[] }>('bankA', 'Collateral:ListAssetsByOwner', subject(7), '10', '');
+    const byNewOwner = await c.evaluate<{ records: { assetId: string }[] }>(
+      'bankA',
+      'Collateral:ListAssetsByOwner',
+      subject(7),
+      '10',
+      '',
+    );
     expect(byNewOwner.records.map((a) => a.assetId)).to.deep.equal(['LAND_CONTRACT_RIGHT:LC-001']);
-    const byOldOwner = await c.evaluate<{ records: { assetId: string }[] }>('bankA', 'Collateral:ListAssetsByOwner', OWNER, '10', '');
+    const byOldOwner = await c.evaluate<{ records: { assetId: string }[] }>(
+      'bankA',
+      'Collateral:ListAssetsByOwner',
+      OWNER,
+      '10',
+      '',
+    );
     expect(byOldOwner.records.map((a) => a.assetId)).to.deep.equal(['HOMESTEAD_RIGHT:HS-001']);
   });
 
   it('when two banks register liens on the same asset at once, then exactly one is VALID', async () => {
-    const a = await c.endorse('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'race-a', assetId: 'HOMESTEAD_RIGHT:HS-001', grantId: 'col-bankA', securedAmountFen: 100 }));
-    const b = await c.endorse('bankB', 'Collateral:RegisterLien', lienBody(c, { lienId: 'race-b', assetId: 'HOMESTEAD_RIGHT:HS-001', grantId: 'col-bankB', securedAmountFen: 100 }));
+    const a = await c.endorse(
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, {
+        lienId: 'race-a',
+        assetId: 'HOMESTEAD_RIGHT:HS-001',
+        grantId: 'col-bankA',
+        securedAmountFen: 100,
+      }),
+    );
+    const b = await c.endorse(
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, {
+        lienId: 'race-b',
+        assetId: 'HOMESTEAD_RIGHT:HS-001',
+        grantId: 'col-bankB',
+        securedAmountFen: 100,
+      }),
+    );
     const statuses = [await c.ledger.commit(a), await c.ledger.commit(b)].map((s) => s.validationCode);
     expect(statuses).to.deep.equal(['VALID', 'MVCC_READ_CONFLICT']);
     const asset = await c.evaluate('auditor', 'Collateral:GetAsset', 'HOMESTEAD_RIGHT:HS-001');
@@ -123,9 +317,22 @@ describe('Collateral', () => {
   });
 
   it('lists a bank its own liens only', async () => {
-    await c.submit('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 1 }));
-    await c.submit('bankB', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 1 }));
-    const mine = await c.evaluate<{ records: { lienId: string }[] }>('bankB', 'Collateral:ListMyLiens', '10', '');
+    await c.submit(
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 1 }),
+    );
+    await c.submit(
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 1 }),
+    );
+    const mine = await c.evaluate<{ records: { lienId: string }[] }>(
+      'bankB',
+      'Collateral:ListMyLiens',
+      '10',
+      '',
+    );
     expect(mine.records.map((l) => l.lienId)).to.deep.equal(['l-2']);
     await c.queryRefused('FORBIDDEN', 'auditor', 'Collateral:ListMyLiens', '10', '');
   });
@@ -148,7 +355,11 @@ function assetBody(c: TestConsortium, override: Record<string, unknown>): string
 
 function lienBody(c: TestConsortium, override: Record<string, unknown>): string;
 function lienBody(c: TestConsortium, override: Record<string, unknown>, raw: true): Record<string, unknown>;
-function lienBody(c: TestConsortium, override: Record<string, unknown>, raw?: true): string | Record<string, unknown> {
+function lienBody(
+  c: TestConsortium,
+  override: Record<string, unknown>,
+  raw?: true,
+): string | Record<string, unknown> {
   const body = {
     lienId: 'l-0',
     assetId: 'LAND_CONTRACT_RIGHT:LC-001',

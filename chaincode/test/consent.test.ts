@@ -10,14 +10,31 @@ describe('Consent', () => {
   afterEach(() => c.stop());
 
   it('when a bank records a form-hash grant to itself, then it is ACTIVE with sorted scope', async () => {
-    const g = await c.grant('bankA', { grantId: 'g-1', subject: subject(1), scope: ['LAND_CONTRACT', 'HOMESTEAD'], maxAccesses: 3 });
-    expect(g).to.include({ grantId: 'g-1', grantee: MSP.bankA, subject: subject(1), status: 'ACTIVE', maxAccesses: 3, accessesUsed: 0 });
+    const g = await c.grant('bankA', {
+      grantId: 'g-1',
+      subject: subject(1),
+      scope: ['LAND_CONTRACT', 'HOMESTEAD'],
+      maxAccesses: 3,
+    });
+    expect(g).to.include({
+      grantId: 'g-1',
+      grantee: MSP.bankA,
+      subject: subject(1),
+      status: 'ACTIVE',
+      maxAccesses: 3,
+      accessesUsed: 0,
+    });
     expect(g.scope).to.deep.equal(['HOMESTEAD', 'LAND_CONTRACT']);
     expect(g.evidence).to.deep.equal({ type: 'FORM_HASH', formHash: digest(99) });
   });
 
   it('when a bank records a grant to another bank, or a non-bank records one, then FORBIDDEN', async () => {
-    await c.refused('FORBIDDEN', 'bankA', 'Consent:RecordGrant', JSON.stringify(grantBody(c, { grantee: MSP.bankB })));
+    await c.refused(
+      'FORBIDDEN',
+      'bankA',
+      'Consent:RecordGrant',
+      JSON.stringify(grantBody(c, { grantee: MSP.bankB })),
+    );
     for (const org of ['regulator', 'land', 'auditor', 'outsider'] as const) {
       await c.refused('FORBIDDEN', org, 'Consent:RecordGrant', JSON.stringify(grantBody(c, {})));
     }
@@ -42,7 +59,12 @@ describe('Consent', () => {
       await c.refused('INVALID', 'bankA', 'Consent:RecordGrant', JSON.stringify(grantBody(c, override)));
     }
     await c.grant('bankA', { grantId: 'g-dup', subject: subject(1) });
-    await c.refused('CONFLICT', 'bankA', 'Consent:RecordGrant', JSON.stringify(grantBody(c, { grantId: 'g-dup' })));
+    await c.refused(
+      'CONFLICT',
+      'bankA',
+      'Consent:RecordGrant',
+      JSON.stringify(grantBody(c, { grantId: 'g-dup' })),
+    );
   });
 
   it("when the evidence is the subject's EIP-712 signature, then it must verify against the registered key", async () => {
@@ -64,13 +86,26 @@ describe('Consent', () => {
     await c.refused('INVALID', 'bankA', 'Consent:RecordGrant', JSON.stringify(tampered));
     const noKey = { ...body, subject: subject(3), evidence: { type: 'SUBJECT_SIGNATURE', signature } };
     await c.refused('INVALID', 'bankA', 'Consent:RecordGrant', JSON.stringify(noKey));
-    const g = await c.submit('bankA', 'Consent:RecordGrant', JSON.stringify({ ...body, evidence: { type: 'SUBJECT_SIGNATURE', signature } }));
-    expect(g.evidence).to.deep.equal({ type: 'SUBJECT_SIGNATURE', signature, signer: wallet.address.toLowerCase() });
+    const g = await c.submit(
+      'bankA',
+      'Consent:RecordGrant',
+      JSON.stringify({ ...body, evidence: { type: 'SUBJECT_SIGNATURE', signature } }),
+    );
+    expect(g.evidence).to.deep.equal({
+      type: 'SUBJECT_SIGNATURE',
+      signature,
+      signer: wallet.address.toLowerCase(),
+    });
   });
 
   it('decides status by the transaction time: NOT_YET_VALID, ACTIVE, EXPIRED', async () => {
     const from = plus(c.now, days(1));
-    await c.grant('bankA', { grantId: 'g-t', subject: subject(1), validFrom: from, validUntil: plus(from, days(10)) });
+    await c.grant('bankA', {
+      grantId: 'g-t',
+      subject: subject(1),
+      validFrom: from,
+      validUntil: plus(from, days(10)),
+    });
     expect(await c.evaluate('bankA', 'Consent:GetGrant', 'g-t')).to.include({ status: 'NOT_YET_VALID' });
     c.setTime(plus(from, 5));
     expect(await c.evaluate('bankA', 'Consent:GetGrant', 'g-t')).to.include({ status: 'ACTIVE' });
@@ -97,13 +132,23 @@ describe('Consent', () => {
     const s = subject(4);
     const wallet = await c.registerSubjectSigner(s);
     await c.grant('bankA', { grantId: 'g-s', subject: s });
-    const forged = await signTypedMessage(c.signers.get('land')!, 'ConsentRevocation', { grantId: 'g-s', subject: s });
+    const forged = await signTypedMessage(c.signers.get('land')!, 'ConsentRevocation', {
+      grantId: 'g-s',
+      subject: s,
+    });
     await c.refused('INVALID', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', forged);
-    const otherGrant = await signTypedMessage(wallet, 'ConsentRevocation', { grantId: 'g-other', subject: s });
+    const otherGrant = await signTypedMessage(wallet, 'ConsentRevocation', {
+      grantId: 'g-other',
+      subject: s,
+    });
     await c.refused('INVALID', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', otherGrant);
     const real = await signTypedMessage(wallet, 'ConsentRevocation', { grantId: 'g-s', subject: s });
     const revoked = await c.submit('bankB', 'Consent:RevokeGrantBySubject', 'g-s', real);
-    expect(revoked.revocation).to.include({ by: MSP.bankB, reason: 'SUBJECT_REQUEST', bySubjectSignature: true });
+    expect(revoked.revocation).to.include({
+      by: MSP.bankB,
+      reason: 'SUBJECT_REQUEST',
+      bySubjectSignature: true,
+    });
   });
 
   it("when a bank reads another bank's grant, then FORBIDDEN; regulator and auditor read all", async () => {
@@ -121,9 +166,21 @@ describe('Consent', () => {
     expect(mine.map((g) => g.grantId)).to.deep.equal(['b-0', 'b-1', 'b-2']);
     const all = await readAllPages<{ grantId: string }>(c, 'auditor', 'Consent:ListGrants', [], 3);
     expect(all.map((g) => g.grantId)).to.deep.equal(['a-0', 'a-1', 'a-2', 'a-3', 'a-4', 'b-0', 'b-1', 'b-2']);
-    const bySubjectA = await readAllPages<{ grantId: string }>(c, 'bankA', 'Consent:ListGrantsBySubject', [subject(0)], 2);
+    const bySubjectA = await readAllPages<{ grantId: string }>(
+      c,
+      'bankA',
+      'Consent:ListGrantsBySubject',
+      [subject(0)],
+      2,
+    );
     expect(bySubjectA.map((g) => g.grantId)).to.deep.equal(['a-0', 'a-2', 'a-4']);
-    const bySubjectAll = await readAllPages<{ grantId: string }>(c, 'regulator', 'Consent:ListGrantsBySubject', [subject(0)], 2);
+    const bySubjectAll = await readAllPages<{ grantId: string }>(
+      c,
+      'regulator',
+      'Consent:ListGrantsBySubject',
+      [subject(0)],
+      2,
+    );
     expect(bySubjectAll.map((g) => g.grantId)).to.deep.equal(['a-0', 'a-2', 'a-4', 'b-0', 'b-1', 'b-2']);
   });
 

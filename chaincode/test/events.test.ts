@@ -21,19 +21,22 @@ describe('chaincode events', () => {
   after(() => c.stop());
 
   it('emits exactly one event per write transaction, named after the action, with IDs and pseudonyms only', async () => {
-    const startBlock = await c.ledger.getBlockHeight();
+    const startBlock = c.ledger.getBlockHeight();
     await c.anchor('land', { batchId: 'hs-1', datasetType: 'HOMESTEAD' });
     await c.grant('bankA', { grantId: 'g-1', subject: subject(1) });
     await c.access('bankA', { accessId: 'a-1', grantId: 'g-1', subject: subject(1) });
     await c.submit('bankA', 'Consent:RevokeGrant', 'g-1', 'SUBJECT_REQUEST');
-    const end = await c.ledger.getBlockHeight();
+    const end = c.ledger.getBlockHeight();
     const names: string[] = [];
     for (let n = startBlock; n < end; n++) {
       const block = (await c.ledger.getBlock(n))!;
       for (const tx of block.transactions) {
         expect(tx.event, `tx ${tx.transactionId} has an event`).to.not.equal(undefined);
         names.push(tx.event!.eventName);
-        const payload = JSON.parse(Buffer.from(tx.event!.payload, 'base64').toString('utf8')) as Record<string, unknown>;
+        const payload = JSON.parse(Buffer.from(tx.event!.payload, 'base64').toString('utf8')) as Record<
+          string,
+          unknown
+        >;
         expect(Buffer.from(tx.event!.payload, 'base64').toString('utf8')).to.equal(canonicalJson(payload));
       }
     }

@@ -18,7 +18,12 @@ describe('Membership', () => {
 
     it('when the regulator MSP bootstraps, then it is the REGULATOR member, once only', async () => {
       const member = await c.submit('regulator', 'Membership:Bootstrap', 'PBC branch');
-      expect(member).to.include({ mspId: MSP.regulator, role: 'REGULATOR', status: 'ACTIVE', name: 'PBC branch' });
+      expect(member).to.include({
+        mspId: MSP.regulator,
+        role: 'REGULATOR',
+        status: 'ACTIVE',
+        name: 'PBC branch',
+      });
       await c.refused('CONFLICT', 'regulator', 'Membership:Bootstrap', 'again');
     });
   });
@@ -48,15 +53,40 @@ describe('Membership', () => {
     });
 
     it('when the MSP is already a member or the role is REGULATOR or unknown, then CONFLICT / INVALID', async () => {
-      await c.refused('CONFLICT', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.bankA, role: 'BANK', name: 'dup' }));
-      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'REGULATOR', name: 'x' }));
-      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'KING', name: 'x' }));
-      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'BANK', name: 'x', extra: 1 }));
+      await c.refused(
+        'CONFLICT',
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: MSP.bankA, role: 'BANK', name: 'dup' }),
+      );
+      await c.refused(
+        'INVALID',
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: MSP.outsider, role: 'REGULATOR', name: 'x' }),
+      );
+      await c.refused(
+        'INVALID',
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: MSP.outsider, role: 'KING', name: 'x' }),
+      );
+      await c.refused(
+        'INVALID',
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: MSP.outsider, role: 'BANK', name: 'x', extra: 1 }),
+      );
       await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', '{not json');
     });
 
     it('when a key part carries U+0000, then INVALID', async () => {
-      await c.refused('INVALID', 'regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: 'Bank\u0000MSP', role: 'BANK', name: 'x' }));
+      await c.refused(
+        'INVALID',
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: 'Bank\u0000MSP', role: 'BANK', name: 'x' }),
+      );
       await c.queryRefused('INVALID', 'regulator', 'Membership:GetMember', 'Bank\u0000MSP');
       await c.queryRefused('INVALID', 'regulator', 'Consent:GetGrant', 'g\u00001');
       await c.queryRefused('INVALID', 'regulator', 'Consent:GetGrant', 'g\u{10ffff}1');
@@ -68,7 +98,13 @@ describe('Membership', () => {
       await c.queryRefused('FORBIDDEN', 'land', 'Membership:GetMember', MSP.land);
       await c.queryRefused('FORBIDDEN', 'land', 'Catalogue:GetDatasetType', 'HOMESTEAD');
       const m = c.manifest('land', { batchId: 'b-1', datasetType: 'HOMESTEAD' });
-      await c.refused('FORBIDDEN', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('land', 'BatchManifest', m));
+      await c.refused(
+        'FORBIDDEN',
+        'land',
+        'Provenance:AnchorBatch',
+        JSON.stringify(m),
+        await c.sign('land', 'BatchManifest', m),
+      );
       await c.refused('CONFLICT', 'regulator', 'Membership:SuspendMember', MSP.land, 'again');
       await c.submit('regulator', 'Membership:ReinstateMember', MSP.land);
       expect(await c.evaluate('land', 'Membership:GetMember', MSP.land)).to.include({ status: 'ACTIVE' });
@@ -104,15 +140,23 @@ describe('Membership', () => {
 
     it('when a member proves possession, then its signer is recorded lower-case', async () => {
       const wallet = await c.registerSigner('bankA');
-      expect(await c.evaluate('bankA', 'Membership:GetMember', MSP.bankA)).to.include({ signer: wallet.address.toLowerCase() });
+      expect(await c.evaluate('bankA', 'Membership:GetMember', MSP.bankA)).to.include({
+        signer: wallet.address.toLowerCase(),
+      });
     });
 
     it('when the binding is signed by another key or for another MSP, then INVALID', async () => {
       const wallet = Wallet.createRandom();
       const other = Wallet.createRandom();
-      const byOther = await signTypedMessage(other, 'MemberKeyBinding', { mspId: MSP.bankB, signer: wallet.address.toLowerCase() });
+      const byOther = await signTypedMessage(other, 'MemberKeyBinding', {
+        mspId: MSP.bankB,
+        signer: wallet.address.toLowerCase(),
+      });
       await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, byOther);
-      const forOtherMsp = await signTypedMessage(wallet, 'MemberKeyBinding', { mspId: MSP.bankA, signer: wallet.address.toLowerCase() });
+      const forOtherMsp = await signTypedMessage(wallet, 'MemberKeyBinding', {
+        mspId: MSP.bankA,
+        signer: wallet.address.toLowerCase(),
+      });
       await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, forOtherMsp);
       await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, '0x1234');
     });
@@ -126,15 +170,35 @@ describe('Membership', () => {
         registeredBy: MSP.bankA,
       });
       const again = Wallet.createRandom();
-      const sig = await signTypedMessage(again, 'SubjectKeyBinding', { subject: s, signer: again.address.toLowerCase() });
+      const sig = await signTypedMessage(again, 'SubjectKeyBinding', {
+        subject: s,
+        signer: again.address.toLowerCase(),
+      });
       await c.refused('CONFLICT', 'bankB', 'Membership:RegisterSubjectSigner', s, again.address, sig);
     });
 
     it('when a provider registers a subject key or the signature is over another pseudonym, then refused', async () => {
       const wallet = Wallet.createRandom();
-      const sig = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject: subject(2), signer: wallet.address.toLowerCase() });
-      await c.refused('FORBIDDEN', 'land', 'Membership:RegisterSubjectSigner', subject(2), wallet.address, sig);
-      await c.refused('INVALID', 'bankA', 'Membership:RegisterSubjectSigner', subject(3), wallet.address, sig);
+      const sig = await signTypedMessage(wallet, 'SubjectKeyBinding', {
+        subject: subject(2),
+        signer: wallet.address.toLowerCase(),
+      });
+      await c.refused(
+        'FORBIDDEN',
+        'land',
+        'Membership:RegisterSubjectSigner',
+        subject(2),
+        wallet.address,
+        sig,
+      );
+      await c.refused(
+        'INVALID',
+        'bankA',
+        'Membership:RegisterSubjectSigner',
+        subject(3),
+        wallet.address,
+        sig,
+      );
     });
   });
 });

@@ -9,7 +9,12 @@ describe('Provenance', () => {
   afterEach(() => c.stop());
 
   it('when a provider anchors a signed batch of its own type, then it is stored with signer, time and tx', async () => {
-    const batch = await c.anchor('land', { batchId: 'hs-2026-02', datasetType: 'HOMESTEAD', merkleRoot: digest(1), recordCount: 3 });
+    const batch = await c.anchor('land', {
+      batchId: 'hs-2026-02',
+      datasetType: 'HOMESTEAD',
+      merkleRoot: digest(1),
+      recordCount: 3,
+    });
     expect(batch).to.include({
       batchId: 'hs-2026-02',
       datasetType: 'HOMESTEAD',
@@ -26,9 +31,25 @@ describe('Provenance', () => {
 
   it("when a provider anchors another provider's dataset, then FORBIDDEN", async () => {
     const m = c.manifest('agri', { batchId: 'x-1', datasetType: 'HOMESTEAD' });
-    await c.refused('FORBIDDEN', 'agri', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('agri', 'BatchManifest', m));
-    const inOtherName = c.manifest('agri', { batchId: 'x-2', datasetType: 'LAND_CONTRACT', provider: MSP.land });
-    await c.refused('FORBIDDEN', 'agri', 'Provenance:AnchorBatch', JSON.stringify(inOtherName), await c.sign('agri', 'BatchManifest', inOtherName));
+    await c.refused(
+      'FORBIDDEN',
+      'agri',
+      'Provenance:AnchorBatch',
+      JSON.stringify(m),
+      await c.sign('agri', 'BatchManifest', m),
+    );
+    const inOtherName = c.manifest('agri', {
+      batchId: 'x-2',
+      datasetType: 'LAND_CONTRACT',
+      provider: MSP.land,
+    });
+    await c.refused(
+      'FORBIDDEN',
+      'agri',
+      'Provenance:AnchorBatch',
+      JSON.stringify(inOtherName),
+      await c.sign('agri', 'BatchManifest', inOtherName),
+    );
   });
 
   it('when a bank or auditor anchors, then FORBIDDEN', async () => {
@@ -41,8 +62,20 @@ describe('Provenance', () => {
   it('when the manifest was tampered with after signing, then INVALID', async () => {
     const m = c.manifest('land', { batchId: 'hs-t', datasetType: 'HOMESTEAD', merkleRoot: digest(1) });
     const sig = await c.sign('land', 'BatchManifest', m);
-    await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify({ ...m, merkleRoot: digest(2) }), sig);
-    await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify({ ...m, recordCount: 11 }), sig);
+    await c.refused(
+      'INVALID',
+      'land',
+      'Provenance:AnchorBatch',
+      JSON.stringify({ ...m, merkleRoot: digest(2) }),
+      sig,
+    );
+    await c.refused(
+      'INVALID',
+      'land',
+      'Provenance:AnchorBatch',
+      JSON.stringify({ ...m, recordCount: 11 }),
+      sig,
+    );
     const otherKeySig = await c.sign('agri', 'BatchManifest', m);
     await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), otherKeySig);
   });
@@ -50,7 +83,13 @@ describe('Provenance', () => {
   it('when the ID is reused, then CONFLICT; bad fields INVALID; unknown type NOT_FOUND', async () => {
     await c.anchor('land', { batchId: 'hs-1', datasetType: 'HOMESTEAD' });
     const dup = c.manifest('land', { batchId: 'hs-1', datasetType: 'HOMESTEAD', merkleRoot: digest(3) });
-    await c.refused('CONFLICT', 'land', 'Provenance:AnchorBatch', JSON.stringify(dup), await c.sign('land', 'BatchManifest', dup));
+    await c.refused(
+      'CONFLICT',
+      'land',
+      'Provenance:AnchorBatch',
+      JSON.stringify(dup),
+      await c.sign('land', 'BatchManifest', dup),
+    );
     for (const bad of [
       { merkleRoot: 'abc' },
       { recordCount: 0 },
@@ -60,46 +99,106 @@ describe('Provenance', () => {
     ]) {
       const good = c.manifest('land', { batchId: 'hs-bad', datasetType: 'HOMESTEAD' });
       const m = { ...good, ...bad };
-      await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('land', 'BatchManifest', good));
+      await c.refused(
+        'INVALID',
+        'land',
+        'Provenance:AnchorBatch',
+        JSON.stringify(m),
+        await c.sign('land', 'BatchManifest', good),
+      );
     }
     const unknown = c.manifest('land', { batchId: 'u-1', datasetType: 'MARRIAGE' });
-    await c.refused('NOT_FOUND', 'land', 'Provenance:AnchorBatch', JSON.stringify(unknown), await c.sign('land', 'BatchManifest', unknown));
+    await c.refused(
+      'NOT_FOUND',
+      'land',
+      'Provenance:AnchorBatch',
+      JSON.stringify(unknown),
+      await c.sign('land', 'BatchManifest', unknown),
+    );
   });
 
   it('when a batch corrects another, then the link is recorded both ways and must stay within the type', async () => {
     await c.anchor('agri', { batchId: 'lc-1', datasetType: 'LAND_CONTRACT' });
     await c.anchor('agri', { batchId: 'sub-1', datasetType: 'AGRI_SUBSIDY' });
-    const fix = await c.anchor('agri', { batchId: 'lc-1-fix', datasetType: 'LAND_CONTRACT', corrects: 'lc-1' });
+    const fix = await c.anchor('agri', {
+      batchId: 'lc-1-fix',
+      datasetType: 'LAND_CONTRACT',
+      corrects: 'lc-1',
+    });
     expect(fix).to.include({ corrects: 'lc-1' });
-    expect(await c.evaluate('bankA', 'Provenance:GetBatch', 'lc-1')).to.include.deep.property('correctedBy', ['lc-1-fix']);
+    expect(await c.evaluate('bankA', 'Provenance:GetBatch', 'lc-1')).to.include.deep.property('correctedBy', [
+      'lc-1-fix',
+    ]);
     const cross = c.manifest('agri', { batchId: 'lc-x', datasetType: 'LAND_CONTRACT', corrects: 'sub-1' });
-    await c.refused('INVALID', 'agri', 'Provenance:AnchorBatch', JSON.stringify(cross), await c.sign('agri', 'BatchManifest', cross));
+    await c.refused(
+      'INVALID',
+      'agri',
+      'Provenance:AnchorBatch',
+      JSON.stringify(cross),
+      await c.sign('agri', 'BatchManifest', cross),
+    );
     const missing = c.manifest('agri', { batchId: 'lc-y', datasetType: 'LAND_CONTRACT', corrects: 'nope' });
-    await c.refused('NOT_FOUND', 'agri', 'Provenance:AnchorBatch', JSON.stringify(missing), await c.sign('agri', 'BatchManifest', missing));
+    await c.refused(
+      'NOT_FOUND',
+      'agri',
+      'Provenance:AnchorBatch',
+      JSON.stringify(missing),
+      await c.sign('agri', 'BatchManifest', missing),
+    );
   });
 
   it('when a provider has no registered key, then FORBIDDEN', async () => {
-    await c.submit('regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: MSP.outsider, role: 'DATA_PROVIDER', name: 'Tax' }));
-    await c.submit('regulator', 'Catalogue:DefineDatasetType', JSON.stringify({
-      code: 'TAX_PAID', name: 'Tax', provider: MSP.outsider, frequency: 'YEARLY', schemaVersion: 1, subjectField: 'subjectId',
-      fields: [{ name: 'subjectId', type: 'STRING', personal: true }],
-    }));
+    await c.submit(
+      'regulator',
+      'Membership:AdmitMember',
+      JSON.stringify({ mspId: MSP.outsider, role: 'DATA_PROVIDER', name: 'Tax' }),
+    );
+    await c.submit(
+      'regulator',
+      'Catalogue:DefineDatasetType',
+      JSON.stringify({
+        code: 'TAX_PAID',
+        name: 'Tax',
+        provider: MSP.outsider,
+        frequency: 'YEARLY',
+        schemaVersion: 1,
+        subjectField: 'subjectId',
+        fields: [{ name: 'subjectId', type: 'STRING', personal: true }],
+      }),
+    );
     const m = c.manifest('outsider', { batchId: 'tax-1', datasetType: 'TAX_PAID' });
-    await c.refused('FORBIDDEN', 'outsider', 'Provenance:AnchorBatch', JSON.stringify(m), await c.sign('land', 'BatchManifest', m));
+    await c.refused(
+      'FORBIDDEN',
+      'outsider',
+      'Provenance:AnchorBatch',
+      JSON.stringify(m),
+      await c.sign('land', 'BatchManifest', m),
+    );
   });
 
   it('lists the batches of a type in anchoring order, each exactly once across pages', async () => {
     const ids = Array.from({ length: 7 }, (_, i) => `lc-${i}`);
     for (const batchId of ids) await c.anchor('agri', { batchId, datasetType: 'LAND_CONTRACT' });
     await c.anchor('agri', { batchId: 'sub-0', datasetType: 'AGRI_SUBSIDY' });
-    const listed = await readAllPages<{ batchId: string }>(c, 'bankB', 'Provenance:ListBatches', ['LAND_CONTRACT'], 3);
+    const listed = await readAllPages<{ batchId: string }>(
+      c,
+      'bankB',
+      'Provenance:ListBatches',
+      ['LAND_CONTRACT'],
+      3,
+    );
     expect(listed.map((b) => b.batchId)).to.deep.equal(ids);
   });
 
   it('judges freshness at the transaction time against the declared frequency', async () => {
     await c.anchor('agri', { batchId: 'sub-jan', datasetType: 'AGRI_SUBSIDY' });
     const fresh = await c.evaluate('auditor', 'Provenance:GetFreshness', 'AGRI_SUBSIDY');
-    expect(fresh).to.include({ datasetType: 'AGRI_SUBSIDY', frequency: 'MONTHLY', latestBatchId: 'sub-jan', overdue: false });
+    expect(fresh).to.include({
+      datasetType: 'AGRI_SUBSIDY',
+      frequency: 'MONTHLY',
+      latestBatchId: 'sub-jan',
+      overdue: false,
+    });
     c.setTime(plus(c.now, days(33)));
     const late = await c.evaluate('auditor', 'Provenance:GetFreshness', 'AGRI_SUBSIDY');
     expect(late).to.include({ overdue: true, latestBatchId: 'sub-jan' });

@@ -177,7 +177,10 @@ function demoSecrets(dataDir: string): { pseudonymSecret: Buffer; dataKey: Buffe
     }
   }
   if (text === undefined) {
-    const fresh = { pseudonymSecret: randomBytes(32).toString('hex'), dataKey: randomBytes(32).toString('hex') };
+    const fresh = {
+      pseudonymSecret: randomBytes(32).toString('hex'),
+      dataKey: randomBytes(32).toString('hex'),
+    };
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     // 'wx' so two processes starting at once cannot overwrite each other's secrets.
     try {
@@ -195,7 +198,10 @@ function demoSecrets(dataDir: string): { pseudonymSecret: Buffer; dataKey: Buffe
   } catch {
     throw new ConfigError([`${file}: malformed demo secrets file; delete it to generate new secrets`]);
   }
-  return { pseudonymSecret: Buffer.from(stored.pseudonymSecret, 'hex'), dataKey: Buffer.from(stored.dataKey, 'hex') };
+  return {
+    pseudonymSecret: Buffer.from(stored.pseudonymSecret, 'hex'),
+    dataKey: Buffer.from(stored.dataKey, 'hex'),
+  };
 }
 
 /**
@@ -226,7 +232,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     if (typeof value === 'string') problems.push(value);
     else if (value !== undefined) secrets[name] = value;
   }
-  const demo = parsed.success ? parsed.data.GATEWAY_DEMO : ['1', 'true', 'yes'].includes(env.GATEWAY_DEMO ?? '');
+  const demo = parsed.success
+    ? parsed.data.GATEWAY_DEMO
+    : ['1', 'true', 'yes'].includes(env.GATEWAY_DEMO ?? '');
   if (!demo) {
     for (const name of Object.keys(SECRET_SIZES) as SecretName[]) {
       if (secrets[name] === undefined && !problems.some((p) => p.startsWith(`${name}:`))) {

@@ -37,14 +37,21 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
   });
   const logins = config.demo
-    ? await ensureDemoUsers(gateway.deps.users, options.demoOrgs ?? [{ mspId: config.regulatorMspId }], config.regulatorMspId)
+    ? await ensureDemoUsers(
+        gateway.deps.users,
+        options.demoOrgs ?? [{ mspId: config.regulatorMspId }],
+        config.regulatorMspId,
+      )
     : [];
   const { url } = await gateway.start();
   const lines = [`Gateway listening on ${url} (ledger: ${config.ledger}${config.demo ? ', DEMO MODE' : ''})`];
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
   if (logins.length > 0) {
     lines.push('  Demo logins (valid until the next start):');
-    for (const l of logins) lines.push(`    ${l.orgMspId.padEnd(16)} ${l.username.padEnd(32)} ${l.password}  [${l.roles.join(', ')}]`);
+    for (const l of logins)
+      lines.push(
+        `    ${l.orgMspId.padEnd(16)} ${l.username.padEnd(32)} ${l.password}  [${l.roles.join(', ')}]`,
+      );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -71,7 +78,9 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
 
 if (require.main === module) {
   runGateway().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -144,13 +144,16 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   registerOpenApiRoute(api, registry, {
     title: 'Rural Credit Consortium Ledger gateway',
     version: '1.0.0',
-    description: 'REST entry point for consortium members. Errors: `{"error": {"code", "message", "details"?, "txId"?}}`.',
+    description:
+      'REST entry point for consortium members. Errors: `{"error": {"code", "message", "details"?, "txId"?}}`.',
   });
   for (const module of [authModule, usersModule, ...(options.modules ?? [])]) {
     try {
       module.register(api, deps);
     } catch (err) {
-      throw new Error(`feature module ${module.name} failed to register: ${(err as Error).message}`, { cause: err });
+      throw new Error(`feature module ${module.name} failed to register: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   app.use(API_BASE_PATH, api.express);

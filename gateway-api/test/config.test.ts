@@ -58,8 +58,12 @@ describe('config', () => {
   });
 
   it('when the data key is not exactly 32 bytes, then it is refused', () => {
-    const problems = problemsOf(() => loadConfig(testEnv(dir, { GATEWAY_DATA_KEY: randomBytes(16).toString('hex') })));
-    expect(problems).to.deep.equal(['GATEWAY_DATA_KEY: must be exactly 32 bytes (64 hex characters), got 16']);
+    const problems = problemsOf(() =>
+      loadConfig(testEnv(dir, { GATEWAY_DATA_KEY: randomBytes(16).toString('hex') })),
+    );
+    expect(problems).to.deep.equal([
+      'GATEWAY_DATA_KEY: must be exactly 32 bytes (64 hex characters), got 16',
+    ]);
   });
 
   it('when only required secrets are given, then defaults apply', () => {

@@ -103,7 +103,13 @@ export interface ApiResponse {
 /** Calls the gateway; JSON-encodes `json` when given. */
 export async function call(
   url: string,
-  init: { method?: string; token?: string; json?: unknown; body?: NonNullable<RequestInit['body']>; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    token?: string;
+    json?: unknown;
+    body?: NonNullable<RequestInit['body']>;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
@@ -112,7 +118,11 @@ export async function call(
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(init.json);
   }
-  const res = await fetch(url, { method: init.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
   const text = await res.text();
   let parsed: unknown = undefined;
   try {
@@ -127,7 +137,11 @@ export async function call(
  * Asserts an error response: exact status, exact code, and exactly the
  * `{"error": {"code", "message", "details"?, "txId"?}}` shape.
  */
-export function expectError(res: ApiResponse, status: number, code: string): { code: string; message: string; details?: unknown } {
+export function expectError(
+  res: ApiResponse,
+  status: number,
+  code: string,
+): { code: string; message: string; details?: unknown } {
   expect(res.status, `status (body: ${res.text})`).to.equal(status);
   expect(res.headers.get('content-type') ?? '', 'content type').to.match(/^application\/json/);
   const body = res.body as { error?: Record<string, unknown> };
@@ -136,7 +150,10 @@ export function expectError(res: ApiResponse, status: number, code: string): { c
   const error = body.error ?? {};
   expect(error.code, 'error.code').to.equal(code);
   expect(error.message, 'error.message').to.be.a('string').and.not.equal('');
-  expect(Object.keys(error).every((k) => ['code', 'message', 'details', 'txId'].includes(k)), `error keys ${Object.keys(error).join(',')}`).to.equal(true);
+  expect(
+    Object.keys(error).every((k) => ['code', 'message', 'details', 'txId'].includes(k)),
+    `error keys ${Object.keys(error).join(',')}`,
+  ).to.equal(true);
   return error as { code: string; message: string; details?: unknown };
 }
 

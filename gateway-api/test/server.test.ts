@@ -22,7 +22,12 @@ describe('createGateway', () => {
         deps.onShutdown(() => void calls.push('second'));
       },
     };
-    const gateway = createGateway({ config: loadConfig(testEnv(dir)), db, logger: silentLogger(), modules: [hooks] });
+    const gateway = createGateway({
+      config: loadConfig(testEnv(dir)),
+      db,
+      logger: silentLogger(),
+      modules: [hooks],
+    });
     try {
       const { port, url } = await gateway.start();
       expect(port).to.be.greaterThan(0);
@@ -68,7 +73,8 @@ describe('createGateway', () => {
           responses: { 200: { description: 'The note', schema: Note } },
           async handler({ params, principal }) {
             const note = await store.get(`${principal.orgMspId}/${params.noteId}`);
-            if (note === undefined) throw new (await import('../src/http/errors')).AppError(404, 'NOTE_NOT_FOUND', 'no such note');
+            if (note === undefined)
+              throw new (await import('../src/http/errors')).AppError(404, 'NOTE_NOT_FOUND', 'no such note');
             return { body: note };
           },
         });
@@ -81,10 +87,22 @@ describe('createGateway', () => {
       const other = await userWithToken(tg, 'Bank2MSP', 'bank2.audit', ['AUDITOR']);
       const url = `${tg.url}/api/v1/notes/n-1`;
       expectError(await call(url, { method: 'PUT', json: { text: 'hi' } }), 401, 'UNAUTHENTICATED');
-      expectError(await call(url, { method: 'PUT', token: auditor.token, json: { text: 'hi' } }), 403, 'FORBIDDEN_ROLE');
-      expectError(await call(url, { method: 'PUT', token: officer.token, json: { text: '' } }), 400, 'INVALID_REQUEST');
       expectError(
-        await call(`${tg.url}/api/v1/notes/BAD_ID`, { method: 'PUT', token: officer.token, json: { text: 'x' } }),
+        await call(url, { method: 'PUT', token: auditor.token, json: { text: 'hi' } }),
+        403,
+        'FORBIDDEN_ROLE',
+      );
+      expectError(
+        await call(url, { method: 'PUT', token: officer.token, json: { text: '' } }),
+        400,
+        'INVALID_REQUEST',
+      );
+      expectError(
+        await call(`${tg.url}/api/v1/notes/BAD_ID`, {
+          method: 'PUT',
+          token: officer.token,
+          json: { text: 'x' },
+        }),
         400,
         'INVALID_REQUEST',
       );
@@ -120,7 +138,12 @@ describe('createGateway', () => {
     await db.open();
     try {
       expect(() =>
-        createGateway({ config: loadConfig(testEnv(dir)), db, logger: silentLogger(), modules: [dup('a'), dup('b')] }),
+        createGateway({
+          config: loadConfig(testEnv(dir)),
+          db,
+          logger: silentLogger(),
+          modules: [dup('a'), dup('b')],
+        }),
       ).to.throw(/feature module b failed to register: route GET \/api\/v1\/dup is registered twice/);
     } finally {
       await db.close();
@@ -132,7 +155,10 @@ describe('createGateway', () => {
     const tg = await startGateway();
     try {
       const users = tg.gateway.deps.users;
-      const orgs = [{ mspId: 'RegulatorMSP' }, { mspId: 'Bank1MSP', roles: ['LOAN_OFFICER', 'ORG_ADMIN'] as const }];
+      const orgs = [
+        { mspId: 'RegulatorMSP' },
+        { mspId: 'Bank1MSP', roles: ['LOAN_OFFICER', 'ORG_ADMIN'] as const },
+      ];
       const first = await ensureDemoUsers(users, orgs, 'RegulatorMSP');
       expect(first.map((l) => l.username)).to.deep.equal([
         'regulator.org-admin',
@@ -148,7 +174,10 @@ describe('createGateway', () => {
       await login(tg, 'bank1.loan-officer', login2?.password ?? '');
       const stale = await call(`${tg.url}/api/v1/auth/token`, {
         method: 'POST',
-        json: { username: 'bank1.loan-officer', password: first.find((l) => l.username === 'bank1.loan-officer')?.password },
+        json: {
+          username: 'bank1.loan-officer',
+          password: first.find((l) => l.username === 'bank1.loan-officer')?.password,
+        },
       });
       expectError(stale, 401, 'UNAUTHENTICATED');
     } finally {

@@ -24,7 +24,11 @@ import { readGrant } from './consent';
  * Decides an access against a grant at `atSeconds`; undefined means GRANTED.
  * The order is fixed so the same request always gets the same reason.
  */
-function denialReason(access: AccessRecord, grant: Grant | undefined, atSeconds: number): DenialReason | undefined {
+function denialReason(
+  access: AccessRecord,
+  grant: Grant | undefined,
+  atSeconds: number,
+): DenialReason | undefined {
   if (!grant) return 'NO_GRANT';
   if (grant.grantee !== access.accessor) return 'OTHER_BANK_GRANT';
   if (grant.subject !== access.subject) return 'WRONG_SUBJECT';
@@ -80,7 +84,8 @@ export class AccessContract extends Contract {
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
     const grant = await readGrant(ctx, access.grantId);
-    const reason = caller.status !== 'ACTIVE' ? 'SUSPENDED' : denialReason(access, grant, txEpochSeconds(ctx));
+    const reason =
+      caller.status !== 'ACTIVE' ? 'SUSPENDED' : denialReason(access, grant, txEpochSeconds(ctx));
     if (reason === undefined && grant) {
       access.outcome = 'GRANTED';
       grant.accessesUsed += 1;
@@ -93,7 +98,12 @@ export class AccessContract extends Contract {
     const at = access.accessedAt;
     await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessId]);
     await putIndex(ctx, KeyType.accessByAccessor, [access.accessor, at, access.accessId]);
-    await putIndex(ctx, KeyType.accessByAccessorSubject, [access.accessor, access.subject, at, access.accessId]);
+    await putIndex(ctx, KeyType.accessByAccessorSubject, [
+      access.accessor,
+      access.subject,
+      at,
+      access.accessId,
+    ]);
     emit(ctx, 'AccessRecorded', {
       accessId: access.accessId,
       grantId: access.grantId,
@@ -117,7 +127,8 @@ export class AccessContract extends Contract {
     const id = new Fields({ accessId }, 'query').id('accessId');
     const access = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [id]));
     if (!access) throw notFound(`access ${id} does not exist`);
-    if (!seesAll(caller) && access.accessor !== caller.mspId) throw forbidden('a bank reads its own accesses only');
+    if (!seesAll(caller) && access.accessor !== caller.mspId)
+      throw forbidden('a bank reads its own accesses only');
     return marshal(access);
   }
 
@@ -139,7 +150,15 @@ export class AccessContract extends Contract {
     const pseudonym = new Fields({ subject }, 'query').pseudonym('subject');
     return seesAll(caller)
       ? this.#page(ctx, KeyType.accessBySubject, [pseudonym], from, to, pageSize, bookmark)
-      : this.#page(ctx, KeyType.accessByAccessorSubject, [caller.mspId, pseudonym], from, to, pageSize, bookmark);
+      : this.#page(
+          ctx,
+          KeyType.accessByAccessorSubject,
+          [caller.mspId, pseudonym],
+          from,
+          to,
+          pageSize,
+          bookmark,
+        );
   }
 
   /**
@@ -182,6 +201,9 @@ export class AccessContract extends Contract {
       startAfterPrefix: start === '' ? undefined : [start],
       stopAt: end === '' ? undefined : { index: prefix.length, value: end },
     });
-    return marshal({ records: await readRecords(ctx, KeyType.access, page.records), bookmark: page.bookmark });
+    return marshal({
+      records: await readRecords(ctx, KeyType.access, page.records),
+      bookmark: page.bookmark,
+    });
   }
 }

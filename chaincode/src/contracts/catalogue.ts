@@ -4,7 +4,16 @@ import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { readMember, requireCaller } from '../lib/members';
-import { emit, exists, pageSizeOf, readIndexPage, readRecord, readRecords, txTime, writeRecord } from '../lib/state';
+import {
+  emit,
+  exists,
+  pageSizeOf,
+  readIndexPage,
+  readRecord,
+  readRecords,
+  txTime,
+  writeRecord,
+} from '../lib/state';
 import { AssetType, DatasetType } from '../model/catalogue';
 
 /** Reads a dataset type or throws NOT_FOUND. */
@@ -68,7 +77,11 @@ export class CatalogueContract extends Contract {
     if (next.provider !== current.provider) throw invalid('the provider of a dataset type cannot change');
     next.definedAt = current.definedAt;
     await writeRecord(ctx, key(ctx, KeyType.datasetType, [next.code]), next);
-    emit(ctx, 'DatasetTypeUpdated', { code: next.code, provider: next.provider, schemaVersion: next.schemaVersion });
+    emit(ctx, 'DatasetTypeUpdated', {
+      code: next.code,
+      provider: next.provider,
+      schemaVersion: next.schemaVersion,
+    });
     return marshal(next);
   }
 
@@ -109,7 +122,10 @@ export class CatalogueContract extends Contract {
       pageSize: pageSizeOf(pageSize),
       bookmark,
     });
-    return marshal({ records: await readRecords(ctx, KeyType.datasetType, page.records), bookmark: page.bookmark });
+    return marshal({
+      records: await readRecords(ctx, KeyType.datasetType, page.records),
+      bookmark: page.bookmark,
+    });
   }
 
   /** Reads an asset type (any active member). */
@@ -131,7 +147,10 @@ export class CatalogueContract extends Contract {
       pageSize: pageSizeOf(pageSize),
       bookmark,
     });
-    return marshal({ records: await readRecords(ctx, KeyType.assetType, page.records), bookmark: page.bookmark });
+    return marshal({
+      records: await readRecords(ctx, KeyType.assetType, page.records),
+      bookmark: page.bookmark,
+    });
   }
 
   async #requireRole(ctx: Context, mspId: string, what: string): Promise<void> {

@@ -64,7 +64,8 @@ export class CollateralContract extends Contract {
     const asset = Asset.newInstance(parseArgument(assetJson, 'asset'));
     const type = await readAssetType(ctx, asset.assetType);
     if (type.issuer !== issuer.mspId) throw forbidden(`${issuer.mspId} is not the issuer of ${type.code}`);
-    if (epochSecondsFromIso(asset.rightExpiry) <= txEpochSeconds(ctx)) throw invalid('asset.rightExpiry is already past');
+    if (epochSecondsFromIso(asset.rightExpiry) <= txEpochSeconds(ctx))
+      throw invalid('asset.rightExpiry is already past');
     if (asset.provenanceBatch !== '') await readBatch(ctx, asset.provenanceBatch);
     const k = key(ctx, KeyType.asset, [asset.assetId]);
     if (await exists(ctx, k)) throw conflict(`asset ${asset.assetId} is already registered`);
@@ -110,7 +111,8 @@ export class CollateralContract extends Contract {
     if (asset.status !== 'ACTIVE') throw conflict(`asset ${asset.assetId} is ${asset.status}`);
     const loanEnd = epochSecondsFromIso(lien.loanEnd);
     if (loanEnd <= now) throw invalid('lien.loanEnd is already past');
-    if (epochSecondsFromIso(asset.rightExpiry) < loanEnd) throw invalid('the right expires before the loan ends');
+    if (epochSecondsFromIso(asset.rightExpiry) < loanEnd)
+      throw invalid('the right expires before the loan ends');
     const type = await readAssetType(ctx, asset.assetType);
     const active = asset.liens.filter((l) => l.status === 'ACTIVE');
     if (type.lienPolicy === 'EXCLUSIVE' && active.length > 0) {
@@ -306,7 +308,11 @@ export class CollateralContract extends Contract {
     const history: AssetHistoryEntry[] = [];
     const iterator = await ctx.stub.getHistoryForKey(key(ctx, KeyType.asset, [asset.assetId]));
     try {
-      for (let r = await iterator.next(); !r.done && history.length < MAX_HISTORY; r = await iterator.next()) {
+      for (
+        let r = await iterator.next();
+        !r.done && history.length < MAX_HISTORY;
+        r = await iterator.next()
+      ) {
         const m = r.value;
         if (m.isDelete) continue;
         const past = unmarshal(m.value) as Asset;

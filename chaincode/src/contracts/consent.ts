@@ -64,7 +64,7 @@ export class ConsentContract extends Contract {
     if (grant.evidence.type === 'SUBJECT_SIGNATURE') {
       const signer = await this.#subjectSigner(ctx, grant.subject);
       if (!isSignedBy('ConsentGrant', Grant.message(grant), grant.evidence.signature ?? '', signer)) {
-        throw invalid('grant.evidence.signature is not the subject\'s signature of this grant');
+        throw invalid("grant.evidence.signature is not the subject's signature of this grant");
       }
       grant.evidence.signer = signer;
     }
@@ -116,8 +116,15 @@ export class ConsentContract extends Contract {
     const f = new Fields({ grantId, signature }, 'revocation');
     const grant = await this.#existing(ctx, f.id('grantId'));
     const signer = await this.#subjectSigner(ctx, grant.subject);
-    if (!isSignedBy('ConsentRevocation', { grantId: grant.grantId, subject: grant.subject }, f.signature('signature'), signer)) {
-      throw invalid('signature is not the subject\'s revocation of this grant');
+    if (
+      !isSignedBy(
+        'ConsentRevocation',
+        { grantId: grant.grantId, subject: grant.subject },
+        f.signature('signature'),
+        signer,
+      )
+    ) {
+      throw invalid("signature is not the subject's revocation of this grant");
     }
     return this.#revoke(ctx, grant, caller, 'SUBJECT_REQUEST', true);
   }
@@ -131,7 +138,8 @@ export class ConsentContract extends Contract {
   async GetGrant(ctx: Context, grantId: string): Promise<string> {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
     const grant = await this.#existing(ctx, new Fields({ grantId }, 'query').id('grantId'));
-    if (!seesAll(caller) && grant.grantee !== caller.mspId) throw forbidden('a bank reads its own grants only');
+    if (!seesAll(caller) && grant.grantee !== caller.mspId)
+      throw forbidden('a bank reads its own grants only');
     return marshal(view(ctx, grant));
   }
 
@@ -141,7 +149,12 @@ export class ConsentContract extends Contract {
   async ListGrants(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
     const page = seesAll(caller)
-      ? await readIndexPage(ctx, { type: KeyType.grant, prefix: [], pageSize: pageSizeOf(pageSize), bookmark })
+      ? await readIndexPage(ctx, {
+          type: KeyType.grant,
+          prefix: [],
+          pageSize: pageSizeOf(pageSize),
+          bookmark,
+        })
       : await readIndexPage(ctx, {
           type: KeyType.grantByGrantee,
           prefix: [caller.mspId],
@@ -155,7 +168,12 @@ export class ConsentContract extends Contract {
   /** Lists a subject's grants: a bank its own, the regulator and auditors all. */
   @Transaction(false)
   @Returns('string')
-  async ListGrantsBySubject(ctx: Context, subject: string, pageSize: string, bookmark: string): Promise<string> {
+  async ListGrantsBySubject(
+    ctx: Context,
+    subject: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
     const pseudonym = new Fields({ subject }, 'query').pseudonym('subject');
     const page = seesAll(caller)

@@ -54,7 +54,8 @@ export class DisputeContract extends Contract {
     const dispute = Dispute.newInstance(parseArgument(disputeJson, 'dispute'));
     if (caller.role === 'BANK') await this.#requireGrant(ctx, caller, dispute);
     const batch = await readBatch(ctx, dispute.batchId);
-    if (batch.datasetType !== dispute.datasetType) throw invalid(`batch ${batch.batchId} is not of ${dispute.datasetType}`);
+    if (batch.datasetType !== dispute.datasetType)
+      throw invalid(`batch ${batch.batchId} is not of ${dispute.datasetType}`);
     const k = key(ctx, KeyType.dispute, [dispute.disputeId]);
     if (await exists(ctx, k)) throw conflict(`dispute ${dispute.disputeId} already exists`);
     const markKey = key(ctx, KeyType.disputeByRecord, [dispute.batchId, dispute.recordHash]);
@@ -97,7 +98,8 @@ export class DisputeContract extends Contract {
   async ResolveDispute(ctx: Context, disputeId: string, resolutionJson: string): Promise<string> {
     const provider = await requireCaller(ctx, 'DATA_PROVIDER');
     const dispute = await this.#existing(ctx, new Fields({ disputeId }, 'resolution').id('disputeId'));
-    if (dispute.provider !== provider.mspId) throw forbidden('only the dataset provider may resolve this dispute');
+    if (dispute.provider !== provider.mspId)
+      throw forbidden('only the dataset provider may resolve this dispute');
     if (dispute.status !== 'OPEN') throw conflict(`dispute ${dispute.disputeId} is already resolved`);
     const f = new Fields(parseArgument(resolutionJson, 'resolution'), 'resolution', [
       'outcome',
@@ -174,10 +176,10 @@ export class DisputeContract extends Contract {
   @Returns('string')
   async ListDisputes(ctx: Context, overdue: string, pageSize: string, bookmark: string): Promise<string> {
     const caller = await requireCaller(ctx);
-    const onlyOverdue = new Fields({ overdue: overdue === '' ? 'false' : overdue }, 'query').oneOf('overdue', [
-      'true',
-      'false',
-    ]);
+    const onlyOverdue = new Fields({ overdue: overdue === '' ? 'false' : overdue }, 'query').oneOf(
+      'overdue',
+      ['true', 'false'],
+    );
     const size = pageSizeOf(pageSize);
     const cutoff = isoFromEpochSeconds(txEpochSeconds(ctx) - DISPUTE_DAYS * DAY_SECONDS);
     const all = seesAll(caller);
@@ -201,12 +203,13 @@ export class DisputeContract extends Contract {
   }
 
   async #requireGrant(ctx: Context, bank: Member, dispute: Dispute): Promise<void> {
-    if (dispute.grantId === '') throw forbidden('a bank files a dispute under the subject\'s grant (grantId)');
+    if (dispute.grantId === '') throw forbidden("a bank files a dispute under the subject's grant (grantId)");
     const grant = await readGrant(ctx, dispute.grantId);
     if (!grant || grant.grantee !== bank.mspId || grant.subject !== dispute.subject) {
       throw forbidden('no grant from this subject to this bank');
     }
-    if (!grant.scope.includes(dispute.datasetType)) throw forbidden(`the grant does not cover ${dispute.datasetType}`);
+    if (!grant.scope.includes(dispute.datasetType))
+      throw forbidden(`the grant does not cover ${dispute.datasetType}`);
     const status = Grant.statusAt(grant, txEpochSeconds(ctx));
     if (status !== 'ACTIVE') throw forbidden(`the grant is ${status}`);
   }

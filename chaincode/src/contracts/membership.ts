@@ -5,7 +5,16 @@ import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { callerMspId, readMember, regulatorMspId, requireCaller } from '../lib/members';
-import { emit, exists, pageSizeOf, readIndexPage, readRecord, readRecords, txTime, writeRecord } from '../lib/state';
+import {
+  emit,
+  exists,
+  pageSizeOf,
+  readIndexPage,
+  readRecord,
+  readRecords,
+  txTime,
+  writeRecord,
+} from '../lib/state';
 import { Member } from '../model/member';
 
 /** Consortium configuration fixed at bootstrap. */
@@ -146,7 +155,12 @@ export class MembershipContract extends Contract {
    */
   @Transaction()
   @Returns('string')
-  async RegisterSubjectSigner(ctx: Context, subject: string, address: string, signature: string): Promise<string> {
+  async RegisterSubjectSigner(
+    ctx: Context,
+    subject: string,
+    address: string,
+    signature: string,
+  ): Promise<string> {
     const bank = await requireCaller(ctx, 'BANK');
     const f = new Fields({ subject, address, signature }, 'subjectSigner');
     const pseudonym = f.pseudonym('subject');
@@ -156,7 +170,12 @@ export class MembershipContract extends Contract {
     }
     const k = key(ctx, KeyType.subjectSigner, [pseudonym]);
     if (await exists(ctx, k)) throw conflict('the subject already has a registered signing address');
-    const record: SubjectSigner = { subject: pseudonym, signer, registeredBy: bank.mspId, registeredAt: txTime(ctx) };
+    const record: SubjectSigner = {
+      subject: pseudonym,
+      signer,
+      registeredBy: bank.mspId,
+      registeredAt: txTime(ctx),
+    };
     await writeRecord(ctx, k, record);
     emit(ctx, 'SubjectSignerRegistered', { subject: pseudonym, registeredBy: bank.mspId });
     return marshal(record);
@@ -192,7 +211,10 @@ export class MembershipContract extends Contract {
       pageSize: pageSizeOf(pageSize),
       bookmark,
     });
-    return marshal({ records: await readRecords(ctx, KeyType.member, page.records), bookmark: page.bookmark });
+    return marshal({
+      records: await readRecords(ctx, KeyType.member, page.records),
+      bookmark: page.bookmark,
+    });
   }
 
   async #existing(ctx: Context, mspId: string): Promise<Member> {

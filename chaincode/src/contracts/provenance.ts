@@ -71,7 +71,9 @@ export class ProvenanceContract extends Contract {
       throw forbidden(`${provider.mspId} is not the provider of ${dataset.code}`);
     }
     if (batch.schemaVersion !== dataset.schemaVersion) {
-      throw invalid(`manifest.schemaVersion ${batch.schemaVersion} is not the current ${dataset.schemaVersion}`);
+      throw invalid(
+        `manifest.schemaVersion ${batch.schemaVersion} is not the current ${dataset.schemaVersion}`,
+      );
     }
     if (!provider.signer) throw forbidden(`${provider.mspId} has no registered signing key`);
     const sig = new Fields({ signature }, 'anchor').signature('signature');
@@ -83,7 +85,8 @@ export class ProvenanceContract extends Contract {
     const at = txTime(ctx);
     if (batch.corrects !== '') {
       const corrected = await readBatch(ctx, batch.corrects);
-      if (corrected.datasetType !== batch.datasetType) throw invalid('a batch corrects a batch of its own type only');
+      if (corrected.datasetType !== batch.datasetType)
+        throw invalid('a batch corrects a batch of its own type only');
       corrected.correctedBy = [...corrected.correctedBy, batch.batchId].sort();
       await writeRecord(ctx, key(ctx, KeyType.batch, [corrected.batchId]), corrected);
     }

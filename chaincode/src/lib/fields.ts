@@ -62,7 +62,11 @@ export class Fields {
 
   /** A business object ID (see OBJECT_ID_PATTERN). */
   id(name: string): string {
-    return this.string(name, OBJECT_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
+    return this.string(
+      name,
+      OBJECT_ID_PATTERN,
+      'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit',
+    );
   }
 
   /** A subject or operator pseudonym: 64 lowercase hex. */
@@ -82,7 +86,11 @@ export class Fields {
 
   /** A catalogue code. */
   code(name: string): string {
-    return this.string(name, CATALOGUE_CODE_PATTERN, 'must be a code of 2-32 of A-Z 0-9 _ starting with a letter');
+    return this.string(
+      name,
+      CATALOGUE_CODE_PATTERN,
+      'must be a code of 2-32 of A-Z 0-9 _ starting with a letter',
+    );
   }
 
   /** A secp256k1 address, returned lower-case. */
@@ -144,7 +152,7 @@ export class Fields {
     }
     const items = v as unknown[];
     if (!items.every((x): x is string => typeof x === 'string' && each(x))) this.#fail(name, rule);
-    const sorted = [...(items as string[])].sort();
+    const sorted = [...(items)].sort();
     if (new Set(sorted).size !== sorted.length) this.#fail(name, 'must not repeat an item');
     return sorted;
   }
@@ -163,7 +171,8 @@ export class Fields {
       this.#fail(name, `must be a list of 1-${maxItems} objects`);
     }
     return (v as unknown[]).map((item, i) => {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) this.#fail(`${name}[${i}]`, 'must be an object');
+      if (item === null || typeof item !== 'object' || Array.isArray(item))
+        this.#fail(`${name}[${i}]`, 'must be an object');
       return new Fields(item as Record<string, unknown>, `${this.#what}.${name}[${i}]`, allowed);
     });
   }

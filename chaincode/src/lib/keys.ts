@@ -48,8 +48,10 @@ export type KeyTypeName = (typeof KeyType)[keyof typeof KeyType];
  */
 export function checkKeyPart(part: string): string {
   if (typeof part !== 'string' || part.length === 0) throw invalid('key part must be a non-empty string');
-  if (part.length > MAX_KEY_PART_LENGTH) throw invalid(`key part longer than ${MAX_KEY_PART_LENGTH} characters`);
-  if (part.includes('\u0000') || part.includes('\u{10ffff}')) throw invalid('key part contains U+0000 or U+10FFFF');
+  if (part.length > MAX_KEY_PART_LENGTH)
+    throw invalid(`key part longer than ${MAX_KEY_PART_LENGTH} characters`);
+  if (part.includes('\u0000') || part.includes('\u{10ffff}'))
+    throw invalid('key part contains U+0000 or U+10FFFF');
   if (part.normalize('NFC') !== part) throw invalid('key part is not in Unicode NFC');
   return part;
 }

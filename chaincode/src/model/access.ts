@@ -55,7 +55,12 @@ export class AccessRecord {
     a.accessId = f.id('accessId');
     a.grantId = f.id('grantId');
     a.subject = f.pseudonym('subject');
-    a.datasets = f.stringSet('datasets', 32, (s) => CATALOGUE_CODE_PATTERN.test(s), 'must list dataset type codes');
+    a.datasets = f.stringSet(
+      'datasets',
+      32,
+      (s) => CATALOGUE_CODE_PATTERN.test(s),
+      'must list dataset type codes',
+    );
     a.purpose = f.oneOf('purpose', PURPOSES);
     a.operator = f.pseudonym('operator');
     a.releaseDigest = f.digest('releaseDigest');

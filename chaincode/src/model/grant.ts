@@ -14,7 +14,13 @@ import { invalid } from '../lib/errors';
 export type GrantStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED' | 'NOT_YET_VALID';
 
 /** Why a grant was revoked. */
-export const REVOCATION_REASONS = ['SUBJECT_REQUEST', 'BANK_REQUEST', 'REGULATOR_ORDER', 'LOAN_CLOSED', 'OTHER'] as const;
+export const REVOCATION_REASONS = [
+  'SUBJECT_REQUEST',
+  'BANK_REQUEST',
+  'REGULATOR_ORDER',
+  'LOAN_CLOSED',
+  'OTHER',
+] as const;
 /** A revocation reason. */
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

@@ -15,7 +15,13 @@ import {
   EmbeddedLedger,
   newCryptoMaterial,
 } from '@ruralcredit/embedded-ledger';
-import { epochSecondsFromIso, isoFromEpochSeconds, signTypedMessage, type TypedMessageKind, type TypedMessages } from '@ruralcredit/protocol';
+import {
+  epochSecondsFromIso,
+  isoFromEpochSeconds,
+  signTypedMessage,
+  type TypedMessageKind,
+  type TypedMessages,
+} from '@ruralcredit/protocol';
 import { contracts } from '../../src';
 
 /** Organisations of the test consortium, by short name. */
@@ -88,7 +94,10 @@ export class TestConsortium {
     const identities = new Map<Org, Identity>();
     const crypto = newCryptoMaterial({ directory: join(dir, 'crypto') });
     for (const [org, mspId] of Object.entries(MSP) as [Org, string][]) {
-      identities.set(org, await crypto.identity({ mspId, organization: `${org}.example.org`, name: `${org}-user` }));
+      identities.set(
+        org,
+        await crypto.identity({ mspId, organization: `${org}.example.org`, name: `${org}-user` }),
+      );
     }
     const ledger = await EmbeddedLedger.open({
       location: join(dir, 'ledger'),
@@ -105,7 +114,11 @@ export class TestConsortium {
     await this.submit('regulator', 'Membership:Bootstrap', 'PBC test branch');
     for (const o of CONSORTIUM.organisations) {
       if (o.role === 'REGULATOR') continue;
-      await this.submit('regulator', 'Membership:AdmitMember', JSON.stringify({ mspId: o.mspId, role: o.role, name: o.name }));
+      await this.submit(
+        'regulator',
+        'Membership:AdmitMember',
+        JSON.stringify({ mspId: o.mspId, role: o.role, name: o.name }),
+      );
     }
     for (const d of CONSORTIUM.datasetTypes) {
       await this.submit('regulator', 'Catalogue:DefineDatasetType', JSON.stringify(d));
@@ -159,7 +172,9 @@ export class TestConsortium {
 
   /** Evaluates a query and returns its parsed result. */
   async evaluate<T = Record<string, unknown>>(org: Org, fn: string, ...args: string[]): Promise<T> {
-    const payload = await this.ledger.evaluate(this.identity(org), fn, args, { timestamp: this.#timestamp() });
+    const payload = await this.ledger.evaluate(this.identity(org), fn, args, {
+      timestamp: this.#timestamp(),
+    });
     return parse<T>(payload);
   }
 
@@ -173,7 +188,7 @@ export class TestConsortium {
    * the ledger height did not change. Returns the message.
    */
   async refused(code: string, org: Org, fn: string, ...args: string[]): Promise<string> {
-    const height = await this.ledger.getBlockHeight();
+    const height = this.ledger.getBlockHeight();
     let error: unknown;
     try {
       await this.submit(org, fn, ...args);
@@ -183,7 +198,9 @@ export class TestConsortium {
     expect(error, `${fn} by ${org} should have been refused with ${code}`).to.be.instanceOf(ChaincodeError);
     const message = (error as ChaincodeError).message;
     expect(message.split(':')[0], message).to.equal(code);
-    expect(await this.ledger.getBlockHeight(), 'a refused transaction must not reach a block').to.equal(height);
+    expect(this.ledger.getBlockHeight(), 'a refused transaction must not reach a block').to.equal(
+      height,
+    );
     return message;
   }
 
@@ -233,7 +250,10 @@ export class TestConsortium {
   }
 
   /** Builds, signs and anchors a batch; returns the stored batch. */
-  async anchor(org: Org, manifest: Partial<TypedMessages['BatchManifest']> & { batchId: string; datasetType: string }) {
+  async anchor(
+    org: Org,
+    manifest: Partial<TypedMessages['BatchManifest']> & { batchId: string; datasetType: string },
+  ) {
     const full = this.manifest(org, manifest);
     const signature = await this.sign(org, 'BatchManifest', full);
     return this.submit(org, 'Provenance:AnchorBatch', JSON.stringify(full), signature);
@@ -273,7 +293,10 @@ export class TestConsortium {
   }
 
   /** Records an access by a bank; returns the access record. */
-  access(bank: Org, access: Record<string, unknown> & { accessId: string; grantId: string; subject: string }) {
+  access(
+    bank: Org,
+    access: Record<string, unknown> & { accessId: string; grantId: string; subject: string },
+  ) {
     return this.submit(
       bank,
       'Access:RecordAccess',
@@ -303,7 +326,13 @@ export async function readAllPages<T>(
   const all: T[] = [];
   let bookmark = '';
   for (let pages = 0; pages < 1000; pages++) {
-    const page = await c.evaluate<{ records: T[]; bookmark: string }>(org, fn, ...argsBefore, String(pageSize), bookmark);
+    const page = await c.evaluate<{ records: T[]; bookmark: string }>(
+      org,
+      fn,
+      ...argsBefore,
+      String(pageSize),
+      bookmark,
+    );
     expect(page.records.length).to.be.at.most(pageSize);
     all.push(...page.records);
     if (page.bookmark === '') return all;

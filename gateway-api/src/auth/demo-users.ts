@@ -29,7 +29,10 @@ export interface DemoLogin {
 
 /** The demo username for a role in an organisation, e.g. `bank1.loan-officer` for Bank1MSP. */
 export function demoUsername(mspId: string, role: Role): string {
-  const org = mspId.replace(/msp$/i, '').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const org = mspId
+    .replace(/msp$/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
   return `${org}.${role.toLowerCase().replace(/_/g, '-')}`;
 }
 
@@ -49,8 +52,7 @@ export async function ensureDemoUsers(
 ): Promise<DemoLogin[]> {
   const logins: DemoLogin[] = [];
   for (const org of orgs) {
-    const roles =
-      org.roles ?? ROLES.filter((r) => r !== 'REGULATOR_ADMIN' || org.mspId === regulatorMspId);
+    const roles = org.roles ?? ROLES.filter((r) => r !== 'REGULATOR_ADMIN' || org.mspId === regulatorMspId);
     for (const role of roles) {
       const username = demoUsername(org.mspId, role);
       const password = generatePassword();

@@ -3,7 +3,13 @@
  * directory (mode 0600). Every key in the file verifies; the `active` one
  * signs. Key IDs are RFC 7638 JWK thumbprints.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -25,7 +31,9 @@ const PrivateJwkSchema = z
   })
   .strict();
 
-const KeyFileSchema = z.object({ active: z.string().min(1), keys: z.array(PrivateJwkSchema).min(1) }).strict();
+const KeyFileSchema = z
+  .object({ active: z.string().min(1), keys: z.array(PrivateJwkSchema).min(1) })
+  .strict();
 
 type PrivateJwk = z.infer<typeof PrivateJwkSchema>;
 
@@ -65,7 +73,8 @@ function thumbprint(jwk: { crv: string; x: string; y: string }): string {
 function newKey(now: Date): PrivateJwk {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = privateKey.export({ format: 'jwk' });
-  if (jwk.x === undefined || jwk.y === undefined || jwk.d === undefined) throw new Error('EC key export failed');
+  if (jwk.x === undefined || jwk.y === undefined || jwk.d === undefined)
+    throw new Error('EC key export failed');
   return {
     kty: 'EC',
     crv: 'P-256',
@@ -93,7 +102,8 @@ class SigningKeysImpl implements SigningKeys {
   constructor(file: string, content: z.infer<typeof KeyFileSchema>) {
     this.#file = file;
     for (const jwk of content.keys) this.#add(jwk);
-    if (!this.#keys.has(content.active)) throw new Error(`${file}: active key ${content.active} is not in the set`);
+    if (!this.#keys.has(content.active))
+      throw new Error(`${file}: active key ${content.active} is not in the set`);
     this.#activeKid = content.active;
   }
 

@@ -27,7 +27,8 @@ export function createAuthenticate(options: Readonly<AuthenticateOptions>): Requ
     const header = req.get('authorization');
     if (header === undefined) throw AppError.unauthorized('missing bearer token');
     const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-    if (match?.[1] === undefined) throw AppError.unauthorized('Authorization header must be "Bearer <token>"');
+    if (match?.[1] === undefined)
+      throw AppError.unauthorized('Authorization header must be "Bearer <token>"');
     const claims = options.tokens.verify(match[1]);
     const user = await options.users.get(claims.sub);
     if (user === undefined || user.disabled || user.orgMspId !== claims.org) {

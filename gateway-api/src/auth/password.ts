@@ -29,7 +29,11 @@ export interface PasswordHash {
 export const PasswordHashSchema = z
   .object({
     algorithm: z.literal('scrypt'),
-    N: z.number().int().min(2 ** 14).max(2 ** 20),
+    N: z
+      .number()
+      .int()
+      .min(2 ** 14)
+      .max(2 ** 20),
     r: z.number().int().min(1).max(32),
     p: z.number().int().min(1).max(16),
     salt: z.base64(),
@@ -40,11 +44,20 @@ export const PasswordHashSchema = z
 /** Password rules: 12 to 256 characters. Longer inputs are refused rather than hashed. */
 export const PasswordSchema = z.string().min(12, 'must be at least 12 characters').max(256);
 
-function derive(password: string, salt: Buffer, N: number, r: number, p: number, length: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+  length: number,
+): Promise<Buffer> {
   // Node's default maxmem (32 MiB) is exactly 128*N*r for N=2^15, r=8 and is rejected; allow twice that.
   const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r };
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, options, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password.normalize('NFC'), salt, length, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -59,7 +72,14 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
 /** Checks a password against a stored hash in constant time. */
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
   const expected = Buffer.from(stored.hash, 'base64');
-  const actual = await derive(password, Buffer.from(stored.salt, 'base64'), stored.N, stored.r, stored.p, expected.length);
+  const actual = await derive(
+    password,
+    Buffer.from(stored.salt, 'base64'),
+    stored.N,
+    stored.r,
+    stored.p,
+    expected.length,
+  );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

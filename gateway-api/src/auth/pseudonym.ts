@@ -10,5 +10,7 @@ export const OPERATOR_PSEUDONYM_DOMAIN = 'rcl:operator:v1:';
  * user, unlinkable to the user ID without the secret.
  */
 export function operatorPseudonym(secret: Buffer, userId: string): string {
-  return createHmac('sha256', secret).update(OPERATOR_PSEUDONYM_DOMAIN + userId, 'utf8').digest('hex');
+  return createHmac('sha256', secret)
+    .update(OPERATOR_PSEUDONYM_DOMAIN + userId, 'utf8')
+    .digest('hex');
 }

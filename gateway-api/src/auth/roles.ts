@@ -8,7 +8,9 @@ export const ROLES = ['ORG_ADMIN', 'LOAN_OFFICER', 'DATA_OFFICER', 'AUDITOR', 'R
 export type Role = (typeof ROLES)[number];
 
 /** Zod schema for one {@link Role}. */
-export const RoleSchema = z.enum(ROLES).meta({ id: 'Role', description: 'Role inside the user’s organisation' });
+export const RoleSchema = z
+  .enum(ROLES)
+  .meta({ id: 'Role', description: 'Role inside the user’s organisation' });
 
 /** Roles that may manage users of their own organisation. */
 export const ADMIN_ROLES: readonly Role[] = ['ORG_ADMIN', 'REGULATOR_ADMIN'];

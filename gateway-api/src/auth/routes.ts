@@ -25,7 +25,15 @@ export const TokenResponseSchema = z
 
 const JwksSchema = z.object({
   keys: z.array(
-    z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() }),
+    z.object({
+      kty: z.string(),
+      crv: z.string(),
+      x: z.string(),
+      y: z.string(),
+      kid: z.string(),
+      alg: z.string(),
+      use: z.string(),
+    }),
   ),
 });
 
@@ -34,7 +42,9 @@ export const CreateUserSchema = z
   .object({
     orgMspId: MspIdSchema.optional().describe('Target organisation; must be the caller’s own (default)'),
     username: UsernameSchema,
-    password: PasswordSchema.optional().describe('Initial password; generated and returned once when omitted'),
+    password: PasswordSchema.optional().describe(
+      'Initial password; generated and returned once when omitted',
+    ),
     roles: z.array(RoleSchema).min(1).max(5),
   })
   .strict()
@@ -99,7 +109,11 @@ export const usersModule: FeatureModule = {
       },
       async handler({ body, principal }) {
         const created = await admin.create(principal, body);
-        return { status: 201, body: created, headers: { Location: `${router.basePath}/users/${created.user.id}` } };
+        return {
+          status: 201,
+          body: created,
+          headers: { Location: `${router.basePath}/users/${created.user.id}` },
+        };
       },
     });
     router.route({

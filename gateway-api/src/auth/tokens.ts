@@ -99,7 +99,9 @@ export interface TokenServiceOptions {
 const MAX_TOKEN_LENGTH = 4096;
 
 function invalidToken(message = 'invalid access token'): AppError {
-  return AppError.unauthorized(message, { headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token"' } });
+  return AppError.unauthorized(message, {
+    headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token"' },
+  });
 }
 
 /** {@link TokenService} over jsonwebtoken with ES256 keys from {@link SigningKeys}. */

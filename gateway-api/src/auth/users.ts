@@ -156,7 +156,10 @@ export class UserStoreImpl implements UserStore {
 
   async create(input: NewUser): Promise<UserView> {
     const username = UsernameSchema.safeParse(input.username);
-    if (!username.success) throw AppError.invalid('invalid username', { details: [{ path: 'username', message: username.error.issues[0]?.message ?? 'invalid' }] });
+    if (!username.success)
+      throw AppError.invalid('invalid username', {
+        details: [{ path: 'username', message: username.error.issues[0]?.message ?? 'invalid' }],
+      });
     const org = MspIdSchema.safeParse(input.orgMspId);
     if (!org.success) throw AppError.invalid('invalid organisation MSP ID');
     const roles = [...new Set(input.roles)];

@@ -31,7 +31,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
-const USAGE = 'usage: create-admin --org <MSPID> --username <name> [--force]  (password on stdin, or generated)';
+const USAGE =
+  'usage: create-admin --org <MSPID> --username <name> [--force]  (password on stdin, or generated)';
 
 async function readFirstLine(stdin: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -100,10 +101,13 @@ export async function createAdmin(argv: readonly string[], io: CliIo): Promise<n
   try {
     const users = new UserStoreImpl(db);
     if (values.force !== true && (await users.hasEnabledUserWithRole(org.data, 'ORG_ADMIN'))) {
-      io.stderr.write(`${org.data} already has an administrator; use POST /api/v1/users, or --force to add another\n`);
+      io.stderr.write(
+        `${org.data} already has an administrator; use POST /api/v1/users, or --force to add another\n`,
+      );
       return 1;
     }
-    const roles: Role[] = org.data === config.regulatorMspId ? ['ORG_ADMIN', 'REGULATOR_ADMIN'] : ['ORG_ADMIN'];
+    const roles: Role[] =
+      org.data === config.regulatorMspId ? ['ORG_ADMIN', 'REGULATOR_ADMIN'] : ['ORG_ADMIN'];
     const user = await users.create({ orgMspId: org.data, username: username.data, password, roles });
     io.stdout.write(`${JSON.stringify({ ...user, ...(generated ? { password } : {}) })}\n`);
     return 0;

@@ -54,7 +54,8 @@ export function isJsonMediaType(mediaType: string): boolean {
  */
 export function checkMediaType(req: Request, accepted: readonly string[]): string {
   const mediaType = mediaTypeOf(req);
-  const ok = accepted.includes(mediaType) || (accepted.includes('application/json') && isJsonMediaType(mediaType));
+  const ok =
+    accepted.includes(mediaType) || (accepted.includes('application/json') && isJsonMediaType(mediaType));
   if (!ok) {
     throw AppError.unsupportedMediaType(`Content-Type must be one of: ${accepted.join(', ')}`, {
       details: { accepted },
@@ -62,7 +63,9 @@ export function checkMediaType(req: Request, accepted: readonly string[]): strin
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-    throw AppError.unsupportedMediaType('only UTF-8 request bodies are accepted', { code: 'UNSUPPORTED_CHARSET' });
+    throw AppError.unsupportedMediaType('only UTF-8 request bodies are accepted', {
+      code: 'UNSUPPORTED_CHARSET',
+    });
   }
   return mediaType;
 }
@@ -94,7 +97,9 @@ class ByteLimit extends Transform {
 export function limitedBodyStream(req: Request, limitBytes: number): Readable {
   checkDeclaredLength(req, limitBytes);
   const limited = new ByteLimit(limitBytes);
-  req.once('aborted', () => limited.destroy(AppError.badRequest('request aborted', { code: 'REQUEST_ABORTED' })));
+  req.once('aborted', () =>
+    limited.destroy(AppError.badRequest('request aborted', { code: 'REQUEST_ABORTED' })),
+  );
   req.once('error', (err) => limited.destroy(err));
   limited.once('error', () => req.unpipe(limited));
   req.pipe(limited);

@@ -219,7 +219,13 @@ const HTTP_CODES: Readonly<Record<number, string>> = {
 export function fromKnownError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; limit?: unknown };
+  const e = err as {
+    type?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+    expose?: unknown;
+    limit?: unknown;
+  };
   if (e.type === 'entity.too.large') {
     return AppError.payloadTooLarge(typeof e.limit === 'number' ? e.limit : 0);
   }
@@ -242,7 +248,11 @@ function describeError(err: unknown): Record<string, unknown> {
 }
 
 function describeCause(cause: unknown): unknown {
-  return cause === undefined ? undefined : cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return cause === undefined
+    ? undefined
+    : cause instanceof Error
+      ? `${cause.name}: ${cause.message}`
+      : String(cause);
 }
 
 /**

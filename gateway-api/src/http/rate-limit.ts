@@ -68,7 +68,11 @@ export class TokenBucketLimiter {
       bucket.tokens -= 1;
       return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterSeconds: 0 };
     }
-    return { allowed: false, remaining: 0, retryAfterSeconds: (1 - bucket.tokens) / this.#refillPerMs / 1000 };
+    return {
+      allowed: false,
+      remaining: 0,
+      retryAfterSeconds: (1 - bucket.tokens) / this.#refillPerMs / 1000,
+    };
   }
 
   /** Number of keys currently tracked. */
@@ -79,7 +83,8 @@ export class TokenBucketLimiter {
   /** Drops buckets that have refilled completely; if none, the oldest half. */
   #sweep(now: number): void {
     for (const [key, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.updated) * this.#refillPerMs >= this.#capacity) this.#buckets.delete(key);
+      if (bucket.tokens + (now - bucket.updated) * this.#refillPerMs >= this.#capacity)
+        this.#buckets.delete(key);
     }
     if (this.#buckets.size < this.#maxKeys) return;
     let drop = Math.ceil(this.#buckets.size / 2);
@@ -98,7 +103,10 @@ export class TokenBucketLimiter {
 export function rateLimit(limiter: TokenBucketLimiter): RequestHandler {
   return (req, res, next) => {
     const principal = principalOf(req);
-    const key = principal !== undefined ? `user:${principal.userId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`;
+    const key =
+      principal !== undefined
+        ? `user:${principal.userId}`
+        : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`;
     const decision = limiter.take(key);
     if (!decision.allowed) throw AppError.tooManyRequests(decision.retryAfterSeconds);
     res.setHeader('RateLimit-Remaining', String(decision.remaining));

@@ -172,13 +172,17 @@ export class ApiRouterImpl implements ApiRouter {
     this.express[spec.method](toExpressPath(spec.path), ...chain);
   }
 
-  #handler<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, A extends RouteAuth>(
-    spec: RouteSpec<B, Q, P, A>,
-    paramsSchema: z.ZodType | undefined,
-  ): RequestHandler {
+  #handler<
+    B extends z.ZodType | undefined,
+    Q extends z.ZodType | undefined,
+    P extends z.ZodType | undefined,
+    A extends RouteAuth,
+  >(spec: RouteSpec<B, Q, P, A>, paramsSchema: z.ZodType | undefined): RequestHandler {
     const code = spec.invalidCode;
-    const parseParams = paramsSchema === undefined ? undefined : validate(paramsSchema, { code, location: 'params' });
-    const parseQuery = spec.query === undefined ? undefined : validate(spec.query, { code, location: 'query' });
+    const parseParams =
+      paramsSchema === undefined ? undefined : validate(paramsSchema, { code, location: 'params' });
+    const parseQuery =
+      spec.query === undefined ? undefined : validate(spec.query, { code, location: 'query' });
     const parseBody = spec.body === undefined ? undefined : validate(spec.body, { code, location: 'body' });
     const jsonLimit = spec.bodyLimitBytes ?? this.#options.jsonBodyLimitBytes;
     const raw = spec.rawBody;

@@ -33,7 +33,10 @@ function issueCode(issue: z.core.$ZodIssue): string | undefined {
 }
 
 /** Converts zod issues to the `details` list of a 400 response. */
-export function toValidationIssues(issues: readonly z.core.$ZodIssue[], location?: string): ValidationIssue[] {
+export function toValidationIssues(
+  issues: readonly z.core.$ZodIssue[],
+  location?: string,
+): ValidationIssue[] {
   return issues.map((issue) => ({
     path: [...(location === undefined ? [] : [location]), ...issue.path.map(String)].join('.'),
     message: issue.message,
@@ -49,7 +52,8 @@ export function validationError(error: z.ZodError, options: ValidateOptions = {}
   const code = error.issues.map(issueCode).find((c) => c !== undefined) ?? options.code ?? 'INVALID_REQUEST';
   const details = toValidationIssues(error.issues, options.location);
   const first = details[0];
-  const message = first === undefined ? 'invalid request' : `invalid request: ${first.path || '(root)'}: ${first.message}`;
+  const message =
+    first === undefined ? 'invalid request' : `invalid request: ${first.path || '(root)'}: ${first.message}`;
   return AppError.invalid(message, { code, details });
 }
 
@@ -63,7 +67,10 @@ export function validationError(error: z.ZodError, options: ValidateOptions = {}
  * const parseBody = validate(CreateUserBody, { location: 'body' });
  * const body = parseBody(req.body); // typed as z.output<typeof CreateUserBody>
  */
-export function validate<S extends z.ZodType>(schema: S, options: ValidateOptions = {}): (input: unknown) => z.output<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  options: ValidateOptions = {},
+): (input: unknown) => z.output<S> {
   return (input) => {
     const result = schema.safeParse(input);
     if (!result.success) throw validationError(result.error, options);

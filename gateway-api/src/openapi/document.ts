@@ -47,7 +47,11 @@ class Components {
     const names = new Map<string, string>();
     for (const [id, def] of Object.entries(defs)) {
       let name = id;
-      for (let n = 2; this.schemas[name] !== undefined && !this.#sameAfterRename(name, def, defs, names); n++) {
+      for (
+        let n = 2;
+        this.schemas[name] !== undefined && !this.#sameAfterRename(name, def, defs, names);
+        n++
+      ) {
         name = io === 'input' && n === 2 ? `${id}Input` : `${id}${n}`;
       }
       names.set(id, name);
@@ -59,7 +63,12 @@ class Components {
     return rewriteRefs(raw, names) as JsonSchema;
   }
 
-  #sameAfterRename(name: string, def: JsonSchema, defs: Record<string, JsonSchema>, names: Map<string, string>): boolean {
+  #sameAfterRename(
+    name: string,
+    def: JsonSchema,
+    defs: Record<string, JsonSchema>,
+    names: Map<string, string>,
+  ): boolean {
     const provisional = new Map(names);
     for (const id of Object.keys(defs)) if (!provisional.has(id)) provisional.set(id, id);
     return isDeepStrictEqual(this.schemas[name], rewriteRefs(def, provisional));
@@ -158,7 +167,8 @@ function responses(doc: RouteDoc, components: Components): Record<string, unknow
     [doc.body !== undefined || doc.rawBody !== undefined, '413'],
     [doc.rateLimited !== false, '429'],
   ];
-  for (const [applies, status] of standard) if (applies && out[status] === undefined) out[status] = ERROR_RESPONSE;
+  for (const [applies, status] of standard)
+    if (applies && out[status] === undefined) out[status] = ERROR_RESPONSE;
   out.default = ERROR_RESPONSE;
   return out;
 }
@@ -196,7 +206,11 @@ export function buildOpenApiDocument(registry: RouteRegistry, info: OpenApiInfo)
   const error = components.convert(ErrorBodySchema, 'output');
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, ...(info.description === undefined ? {} : { description: info.description }) },
+    info: {
+      title: info.title,
+      version: info.version,
+      ...(info.description === undefined ? {} : { description: info.description }),
+    },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     paths,
@@ -206,7 +220,11 @@ export function buildOpenApiDocument(registry: RouteRegistry, info: OpenApiInfo)
         Error: { description: 'Error: see `error.code`', content: { 'application/json': { schema: error } } },
       },
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256), from POST /api/v1/auth/token' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT (ES256), from POST /api/v1/auth/token',
+        },
       },
     },
   };

@@ -81,7 +81,8 @@ export function pathParamNames(path: string): string[] {
  */
 export function toExpressPath(path: string): string {
   return path.replace(/\{([^}]*)\}/g, (_m, name: string) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid path parameter {${name}} in ${path}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new Error(`invalid path parameter {${name}} in ${path}`);
     return `:${name}`;
   });
 }
@@ -110,7 +111,8 @@ export class RouteRegistry {
         (r.doc.method === doc.method && r.doc.path === doc.path) ||
         (doc.operationId !== undefined && r.doc.operationId === doc.operationId),
     );
-    if (clash !== undefined) throw new Error(`route ${doc.method.toUpperCase()} ${doc.path} is registered twice`);
+    if (clash !== undefined)
+      throw new Error(`route ${doc.method.toUpperCase()} ${doc.path} is registered twice`);
     this.#routes.push({ doc, pattern: compile(doc.path) });
   }
 

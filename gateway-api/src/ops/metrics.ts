@@ -28,7 +28,11 @@ export function createHttpMetrics(): HttpMetrics {
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.once('finish', () => {
-      end({ method: req.method, route: routeTemplateOf(res) ?? UNMATCHED_ROUTE, status: String(res.statusCode) });
+      end({
+        method: req.method,
+        route: routeTemplateOf(res) ?? UNMATCHED_ROUTE,
+        status: String(res.statusCode),
+      });
     });
     next();
   };

@@ -74,11 +74,19 @@ export function registerOpsRoutes(router: ApiRouter, options: Readonly<OpsRouteO
     },
     async handler() {
       const checks: Record<string, ReadinessResult> = {
-        leveldb: options.db.status === 'open' ? { ok: true } : { ok: false, reason: `database ${options.db.status}` },
+        leveldb:
+          options.db.status === 'open'
+            ? { ok: true }
+            : { ok: false, reason: `database ${options.db.status}` },
       };
-      for (const [name, check] of Object.entries(options.readiness)) checks[name] = await runCheck(check, timeoutMs);
+      for (const [name, check] of Object.entries(options.readiness))
+        checks[name] = await runCheck(check, timeoutMs);
       if (Object.values(checks).some((c) => !c.ok)) {
-        throw AppError.unavailable('not ready', { code: 'NOT_READY', details: checks, headers: { 'Cache-Control': 'no-store' } });
+        throw AppError.unavailable('not ready', {
+          code: 'NOT_READY',
+          details: checks,
+          headers: { 'Cache-Control': 'no-store' },
+        });
       }
       return { body: { status: 'ready', checks }, headers: { 'Cache-Control': 'no-store' } };
     },
@@ -90,7 +98,13 @@ export function registerOpsRoutes(router: ApiRouter, options: Readonly<OpsRouteO
     tags: ['ops'],
     auth: 'public',
     rateLimited: false,
-    responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: z.string() } },
+    responses: {
+      200: {
+        description: 'Prometheus text exposition format',
+        contentType: 'text/plain',
+        schema: z.string(),
+      },
+    },
     async handler({ res }) {
       res.setHeader('Content-Type', options.metrics.contentType);
       res.send(await options.metrics.metrics());

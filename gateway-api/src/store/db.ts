@@ -25,7 +25,9 @@ export async function openDatabase(dataDir: string): Promise<Level<string, unkno
   } catch (err) {
     const cause = (err as { cause?: { code?: unknown } }).cause;
     if (cause?.code === 'LEVEL_LOCKED') {
-      throw new Error(`database ${location} is in use by another process (is the gateway running?)`, { cause: err });
+      throw new Error(`database ${location} is in use by another process (is the gateway running?)`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -82,11 +82,15 @@ export class SealedStore<T> {
   /** @throws RangeError for a key that is not 32 bytes or an invalid store name. */
   constructor(options: Readonly<SealedStoreOptions<T>>) {
     if (options.key.length !== 32) throw new RangeError('sealed store key must be 32 bytes');
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.name)) throw new RangeError(`invalid sealed store name ${options.name}`);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.name))
+      throw new RangeError(`invalid sealed store name ${options.name}`);
     this.#name = options.name;
     this.#key = Buffer.from(options.key);
     this.#schema = options.schema;
-    this.#sub = options.db.sublevel<string, Buffer>(options.name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    this.#sub = options.db.sublevel<string, Buffer>(options.name, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'buffer',
+    });
   }
 
   /** Store name (the sublevel name). */
@@ -143,7 +147,11 @@ export class SealedStore<T> {
       else range.gte = prefix;
       range.lt = upper;
     }
-    const iterator = this.#sub.iterator({ ...range, reverse: options.reverse === true, limit: options.limit ?? -1 });
+    const iterator = this.#sub.iterator({
+      ...range,
+      reverse: options.reverse === true,
+      limit: options.limit ?? -1,
+    });
     try {
       for await (const [key, sealed] of iterator) {
         if (!key.startsWith(prefix)) continue;
@@ -180,7 +188,9 @@ export class SealedStore<T> {
       });
       decipher.setAAD(this.#aad(key));
       decipher.setAuthTag(bytes.subarray(1 + IV_LENGTH, HEADER_LENGTH));
-      plaintext = Buffer.concat([decipher.update(bytes.subarray(HEADER_LENGTH)), decipher.final()]).toString('utf8');
+      plaintext = Buffer.concat([decipher.update(bytes.subarray(HEADER_LENGTH)), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
       throw new SealedDataError(`${this.#name}: value does not authenticate (wrong key, tampered or moved)`);
     }
@@ -197,5 +207,6 @@ export class SealedStore<T> {
 }
 
 function checkKey(key: string): void {
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new RangeError('sealed store key must be 1-1024 characters');
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH)
+    throw new RangeError('sealed store key must be 1-1024 characters');
 }

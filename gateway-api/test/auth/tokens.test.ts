@@ -65,7 +65,10 @@ describe('access tokens', () => {
 
   it('when the token endpoint answers, then the body is {accessToken, tokenType: Bearer, expiresIn}', async () => {
     const { password } = await userWithToken(tg, 'Bank1MSP', 'bank1.shape', ['AUDITOR']);
-    const res = await call(`${tg.url}/api/v1/auth/token`, { method: 'POST', json: { username: 'bank1.shape', password } });
+    const res = await call(`${tg.url}/api/v1/auth/token`, {
+      method: 'POST',
+      json: { username: 'bank1.shape', password },
+    });
     expect(res.status).to.equal(200);
     expect(Object.keys(res.body as object).sort()).to.deep.equal(['accessToken', 'expiresIn', 'tokenType']);
     expect(res.body).to.include({ tokenType: 'Bearer', expiresIn: 900 });
@@ -83,7 +86,11 @@ describe('access tokens', () => {
   });
 
   it('when the Authorization scheme is not Bearer, then 401 UNAUTHENTICATED', async () => {
-    expectError(await call(usersUrl, { headers: { authorization: `Basic ${admin.token}` } }), 401, 'UNAUTHENTICATED');
+    expectError(
+      await call(usersUrl, { headers: { authorization: `Basic ${admin.token}` } }),
+      401,
+      'UNAUTHENTICATED',
+    );
   });
 
   it('when the token uses alg none, then 401', async () => {

@@ -20,8 +20,14 @@ describe('login and user administration', () => {
 
   describe('POST /auth/token', () => {
     it('when the password is wrong or the user unknown, then both are 401 with the same message', async () => {
-      const wrong = await call(tokenUrl(), { method: 'POST', json: { username: 'bank1.admin', password: 'wrong-password-123' } });
-      const unknown = await call(tokenUrl(), { method: 'POST', json: { username: 'nobody.here', password: 'wrong-password-123' } });
+      const wrong = await call(tokenUrl(), {
+        method: 'POST',
+        json: { username: 'bank1.admin', password: 'wrong-password-123' },
+      });
+      const unknown = await call(tokenUrl(), {
+        method: 'POST',
+        json: { username: 'nobody.here', password: 'wrong-password-123' },
+      });
       const a = expectError(wrong, 401, 'UNAUTHENTICATED');
       const b = expectError(unknown, 401, 'UNAUTHENTICATED');
       expect(a.message).to.equal(b.message);
@@ -35,7 +41,10 @@ describe('login and user administration', () => {
     it('when the body lacks a password, then 400 INVALID_REQUEST naming body.password', async () => {
       const res = await call(tokenUrl(), { method: 'POST', json: { username: 'bank1.admin' } });
       const error = expectError(res, 400, 'INVALID_REQUEST');
-      expect(error.details).to.deep.include({ path: 'body.password', message: 'Invalid input: expected string, received undefined' });
+      expect(error.details).to.deep.include({
+        path: 'body.password',
+        message: 'Invalid input: expected string, received undefined',
+      });
     });
   });
 
@@ -87,7 +96,11 @@ describe('login and user administration', () => {
       const res = await call(usersUrl(), {
         method: 'POST',
         token: regulatorAdmin.token,
-        json: { username: 'pboc.supervisor', password: 'a-long-enough-password', roles: ['REGULATOR_ADMIN', 'AUDITOR'] },
+        json: {
+          username: 'pboc.supervisor',
+          password: 'a-long-enough-password',
+          roles: ['REGULATOR_ADMIN', 'AUDITOR'],
+        },
       });
       expect(res.status, res.text).to.equal(201);
       expect((res.body as { user: { orgMspId: string } }).user.orgMspId).to.equal('RegulatorMSP');
@@ -128,7 +141,10 @@ describe('login and user administration', () => {
     it('when an org admin lists users, then only its own org is returned, paginated by cursor', async () => {
       const first = await call(`${usersUrl()}?limit=2`, { token: bankAdmin.token });
       expect(first.status, first.text).to.equal(200);
-      const page1 = first.body as { items: { username: string; orgMspId: string }[]; nextCursor: string | null };
+      const page1 = first.body as {
+        items: { username: string; orgMspId: string }[];
+        nextCursor: string | null;
+      };
       expect(page1.items).to.have.length(2);
       expect(page1.nextCursor).to.be.a('string');
       const all = [...page1.items];
@@ -150,7 +166,9 @@ describe('login and user administration', () => {
     it('when limit exceeds the cap, then 400 PAGE_SIZE_TOO_LARGE', async () => {
       const res = await call(`${usersUrl()}?limit=101`, { token: bankAdmin.token });
       const error = expectError(res, 400, 'PAGE_SIZE_TOO_LARGE');
-      expect(error.details).to.deep.equal([{ path: 'query.limit', message: 'page size 101 exceeds the maximum of 100' }]);
+      expect(error.details).to.deep.equal([
+        { path: 'query.limit', message: 'page size 101 exceeds the maximum of 100' },
+      ]);
     });
 
     it('when limit is not a positive integer, then 400 INVALID_REQUEST', async () => {
@@ -159,9 +177,19 @@ describe('login and user administration', () => {
     });
 
     it('when the cursor is not one of ours, then 400 INVALID_CURSOR', async () => {
-      const foreign = Buffer.from(JSON.stringify({ k: 'RegulatorMSP\u0000pboc.admin' })).toString('base64url');
-      expectError(await call(`${usersUrl()}?cursor=${foreign}`, { token: bankAdmin.token }), 400, 'INVALID_CURSOR');
-      expectError(await call(`${usersUrl()}?cursor=bm90LWpzb24`, { token: bankAdmin.token }), 400, 'INVALID_CURSOR');
+      const foreign = Buffer.from(JSON.stringify({ k: 'RegulatorMSP\u0000pboc.admin' })).toString(
+        'base64url',
+      );
+      expectError(
+        await call(`${usersUrl()}?cursor=${foreign}`, { token: bankAdmin.token }),
+        400,
+        'INVALID_CURSOR',
+      );
+      expectError(
+        await call(`${usersUrl()}?cursor=bm90LWpzb24`, { token: bankAdmin.token }),
+        400,
+        'INVALID_CURSOR',
+      );
     });
 
     it('when a loan officer lists users, then 403 FORBIDDEN_ROLE', async () => {
@@ -172,7 +200,10 @@ describe('login and user administration', () => {
   describe('POST /users/{id}/disable', () => {
     it('when an admin disables a user of its org, then the user can no longer log in and its token stops working', async () => {
       const victim = await userWithToken(tg, 'Bank1MSP', 'bank1.leaver', ['DATA_OFFICER']);
-      const res = await call(`${usersUrl()}/${victim.id}/disable`, { method: 'POST', token: bankAdmin.token });
+      const res = await call(`${usersUrl()}/${victim.id}/disable`, {
+        method: 'POST',
+        token: bankAdmin.token,
+      });
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.include({ id: victim.id, disabled: true });
       const relogin = await call(`${tg.url}/api/v1/auth/token`, {
@@ -186,13 +217,19 @@ describe('login and user administration', () => {
     });
 
     it('when an admin disables a user of another org, then 404 USER_NOT_FOUND and nothing changes', async () => {
-      const res = await call(`${usersUrl()}/${regulatorAdmin.id}/disable`, { method: 'POST', token: bankAdmin.token });
+      const res = await call(`${usersUrl()}/${regulatorAdmin.id}/disable`, {
+        method: 'POST',
+        token: bankAdmin.token,
+      });
       expectError(res, 404, 'USER_NOT_FOUND');
       expect((await tg.gateway.deps.users.get(regulatorAdmin.id))?.disabled).to.equal(false);
     });
 
     it('when an admin disables itself, then 409 CANNOT_DISABLE_SELF', async () => {
-      const res = await call(`${usersUrl()}/${bankAdmin.id}/disable`, { method: 'POST', token: bankAdmin.token });
+      const res = await call(`${usersUrl()}/${bankAdmin.id}/disable`, {
+        method: 'POST',
+        token: bankAdmin.token,
+      });
       expectError(res, 409, 'CANNOT_DISABLE_SELF');
     });
 

@@ -8,7 +8,11 @@ import { tempDir, testEnv } from '../helpers';
 
 const script = path.resolve(__dirname, '..', '..', 'src', 'cli', 'create-admin.js');
 
-function run(args: string[], env: NodeJS.ProcessEnv, input = ''): { status: number | null; stdout: string; stderr: string } {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input = '',
+): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [script, ...args], {
     env: { PATH: process.env.PATH, ...env },
     input,

@@ -67,11 +67,17 @@ function rawRequest(
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers });
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(parts).toString('utf8'),
+          headers: res.headers,
+        });
         req.destroy();
       });
     });
-    req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+    req.on('error', (err) =>
+      (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err),
+    );
     for (const chunk of options.chunks ?? []) req.write(chunk);
     if (options.end !== false) req.end();
   });
@@ -159,7 +165,11 @@ describe('error handling', () => {
     });
     expect(res.status).to.equal(413);
     expect(JSON.parse(res.body)).to.deep.equal({
-      error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds 1048576 bytes', details: { limitBytes: 1048576 } },
+      error: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'request body exceeds 1048576 bytes',
+        details: { limitBytes: 1048576 },
+      },
     });
     expect(res.headers.connection).to.equal('close');
   });
@@ -207,7 +217,9 @@ describe('error handling', () => {
   it('when an AppError carries a txId, then the body includes it', async () => {
     const res = await call(`${tg.url}/api/v1/probe/ledger-down`);
     expectError(res, 503, 'LEDGER_UNAVAILABLE');
-    expect(res.body).to.deep.equal({ error: { code: 'LEDGER_UNAVAILABLE', message: 'ledger unavailable', txId: 'tx-123' } });
+    expect(res.body).to.deep.equal({
+      error: { code: 'LEDGER_UNAVAILABLE', message: 'ledger unavailable', txId: 'tx-123' },
+    });
   });
 
   it('when the request carries a well-formed X-Request-Id, then it is echoed; otherwise one is generated', async () => {

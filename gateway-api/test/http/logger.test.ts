@@ -25,9 +25,15 @@ describe('logging', () => {
   describe('logger', () => {
     it('when fields contain subject IDs, then lines are masked JSON with time and level', () => {
       const { logger, lines, raw } = memoryLogger();
-      logger.child({ component: 'test' }).info('looked up 11010519491231002X', { nested: { ids: ['91350100M000100Y43'] } });
+      logger
+        .child({ component: 'test' })
+        .info('looked up 11010519491231002X', { nested: { ids: ['91350100M000100Y43'] } });
       expect(raw.join('')).not.to.match(/11010519491231002X|91350100M000100Y43/);
-      expect(lines[0]).to.include({ level: 'info', component: 'test', msg: `looked up ${REDACTED_SUBJECT_ID}` });
+      expect(lines[0]).to.include({
+        level: 'info',
+        component: 'test',
+        msg: `looked up ${REDACTED_SUBJECT_ID}`,
+      });
       expect(lines[0]?.time).to.match(/^\d{4}-\d\d-\d\dT/);
     });
   });
@@ -66,7 +72,13 @@ describe('logging', () => {
       const lines = tg.logs.filter((l) => l.msg === 'request' && l.reqId === 'log-test-1');
       expect(lines).to.have.length(1);
       const line = lines[0] ?? {};
-      expect(line).to.include({ level: 'info', method: 'POST', path: `/api/v1/echo/${REDACTED_SUBJECT_ID}`, status: 200, user: user.id });
+      expect(line).to.include({
+        level: 'info',
+        method: 'POST',
+        path: `/api/v1/echo/${REDACTED_SUBJECT_ID}`,
+        status: 200,
+        user: user.id,
+      });
       expect(line.ms).to.be.a('number');
       const all = tg.rawLogs.join('\n');
       expect(all).not.to.contain('body-marker-do-not-log');

@@ -40,7 +40,8 @@ describe('rate limiting', () => {
       const a = await userWithToken(tg, 'Bank1MSP', 'bank1.busy', ['ORG_ADMIN']);
       const b = await userWithToken(tg, 'Bank1MSP', 'bank1.calm', ['ORG_ADMIN']);
       const url = `${tg.url}/api/v1/users`;
-      for (let i = 0; i < 5; i++) expect((await call(url, { token: a.token })).status, `request ${i}`).to.equal(200);
+      for (let i = 0; i < 5; i++)
+        expect((await call(url, { token: a.token })).status, `request ${i}`).to.equal(200);
       const limited = await call(url, { token: a.token });
       const error = expectError(limited, 429, 'RATE_LIMITED');
       expect(Number(limited.headers.get('retry-after'))).to.be.within(1, 12);

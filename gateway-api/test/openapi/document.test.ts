@@ -5,7 +5,11 @@ import { pageSchema } from '../../src/http/pagination';
 import { call, startGateway, type TestGateway } from '../helpers';
 
 const Lien = z
-  .object({ assetId: z.string().min(1), amount: z.number().positive(), rank: z.number().int().min(1).default(1) })
+  .object({
+    assetId: z.string().min(1),
+    amount: z.number().positive(),
+    rank: z.number().int().min(1).default(1),
+  })
   .strict()
   .meta({ id: 'Lien', description: 'A mortgage registration' });
 
@@ -56,7 +60,9 @@ describe('OpenAPI document and docs', () => {
 
   it('when fetched, then it is OpenAPI 3.1 listing every registered route', () => {
     expect(doc.openapi).to.equal('3.1.0');
-    const operations = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const operations = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(operations).to.include.members([
       'GET /healthz',
       'GET /readyz',
@@ -74,15 +80,24 @@ describe('OpenAPI document and docs', () => {
 
   it('when a module registers a body schema, then the same zod schema is the request body and response schema', () => {
     const op = doc.paths['/api/v1/liens']?.post ?? {};
-    expect(op).to.deep.include({ summary: 'Register a lien', tags: ['collateral'], 'x-roles': ['LOAN_OFFICER'] });
+    expect(op).to.deep.include({
+      summary: 'Register a lien',
+      tags: ['collateral'],
+      'x-roles': ['LOAN_OFFICER'],
+    });
     expect(op.security).to.deep.equal([{ bearerAuth: [] }]);
-    const request = (op.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content['application/json'];
+    const request = (op.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content[
+      'application/json'
+    ];
     const ref = request?.schema.$ref ?? '';
     expect(ref).to.match(/^#\/components\/schemas\/Lien/);
     const schema = doc.components.schemas[ref.split('/').pop() ?? ''] as Record<string, unknown>;
     expect(schema).to.deep.include({ type: 'object', description: 'A mortgage registration' });
     expect(schema.required).to.deep.equal(['assetId', 'amount']);
-    expect((schema.properties as Record<string, unknown>).amount).to.deep.equal({ type: 'number', exclusiveMinimum: 0 });
+    expect((schema.properties as Record<string, unknown>).amount).to.deep.equal({
+      type: 'number',
+      exclusiveMinimum: 0,
+    });
     const responses = op.responses as Record<string, unknown>;
     expect(responses).to.have.property('201');
     expect(responses['400']).to.deep.equal({ $ref: '#/components/responses/Error' });
@@ -91,7 +106,12 @@ describe('OpenAPI document and docs', () => {
 
   it('when a route has path and query schemas, then they become parameters with the page-size cap', () => {
     const op = doc.paths['/api/v1/assets/{assetId}/liens']?.get ?? {};
-    const params = op.parameters as { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
+    const params = op.parameters as {
+      name: string;
+      in: string;
+      required: boolean;
+      schema: Record<string, unknown>;
+    }[];
     expect(params.map((p) => `${p.in}:${p.name}:${String(p.required)}`)).to.deep.equal([
       'path:assetId:true',
       'query:limit:false',

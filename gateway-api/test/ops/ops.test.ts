@@ -20,7 +20,10 @@ describe('operations endpoints', () => {
   it('when LevelDB is open and the ledger ready, then /readyz is 200 with each check', async () => {
     const res = await call(`${tg.url}/readyz`);
     expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ status: 'ready', checks: { leveldb: { ok: true }, ledger: { ok: true } } });
+    expect(res.body).to.deep.equal({
+      status: 'ready',
+      checks: { leveldb: { ok: true }, ledger: { ok: true } },
+    });
   });
 
   it('when the ledger is not ready, then /readyz is 503 NOT_READY naming the failed check', async () => {
@@ -28,7 +31,10 @@ describe('operations endpoints', () => {
     try {
       const res = await call(`${tg.url}/readyz`);
       const error = expectError(res, 503, 'NOT_READY');
-      expect(error.details).to.deep.equal({ leveldb: { ok: true }, ledger: { ok: false, reason: 'peer unreachable' } });
+      expect(error.details).to.deep.equal({
+        leveldb: { ok: true },
+        ledger: { ok: false, reason: 'peer unreachable' },
+      });
     } finally {
       ledgerReady = true;
     }
@@ -45,7 +51,9 @@ describe('operations endpoints', () => {
     expect(res.text).to.match(
       /http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/users\/\{id\}\/disable",status="401"\} 1/,
     );
-    expect(res.text).to.match(/http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/);
+    expect(res.text).to.match(
+      /http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/,
+    );
     expect(res.text).not.to.contain('00000000-0000-4000-8000-000000000000');
   });
 });

@@ -95,7 +95,10 @@ describe('SealedStore', () => {
     expect(await store.get('gone')).to.equal(undefined);
     const gatewayDb: GatewayDb = db;
     const index = gatewayDb.sublevel<string, string>('index', { valueEncoding: 'utf8' });
-    await gatewayDb.batch([store.putOp('b1', { subjectId: 'b', amount: 5 }), { type: 'put', sublevel: index, key: 'b', value: 'b1' }]);
+    await gatewayDb.batch([
+      store.putOp('b1', { subjectId: 'b', amount: 5 }),
+      { type: 'put', sublevel: index, key: 'b', value: 'b1' },
+    ]);
     expect(await store.get('b1')).to.deep.equal({ subjectId: 'b', amount: 5 });
   });
 
