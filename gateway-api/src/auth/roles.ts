@@ -13,7 +13,7 @@ export const RoleSchema = z
   .meta({ id: 'Role', description: 'Role inside the user’s organisation' });
 
 /** Roles that may manage users of their own organisation. */
-export const ADMIN_ROLES: readonly Role[] = ['ORG_ADMIN', 'REGULATOR_ADMIN'];
+export const ADMIN_ROLES: readonly [Role, ...Role[]] = ['ORG_ADMIN', 'REGULATOR_ADMIN'];
 
 /** Zod schema for an MSP ID (the organisation's Fabric membership service provider ID). */
 export const MspIdSchema = z

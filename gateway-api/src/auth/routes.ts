@@ -4,7 +4,7 @@ import type { FeatureModule } from '../feature';
 import { AppError } from '../http/errors';
 import { pageSchema } from '../http/pagination';
 import { PasswordSchema } from './password';
-import { ADMIN_ROLES, MspIdSchema, RoleSchema, type Role } from './roles';
+import { ADMIN_ROLES, MspIdSchema, RoleSchema } from './roles';
 import { UserAdmin } from './user-admin';
 import { UsernameSchema, UserViewSchema } from './users';
 
@@ -55,8 +55,6 @@ const CreatedUserSchema = z.object({
   initialPassword: z.string().optional().describe('Only when the request gave no password'),
 });
 
-const adminRoles = ADMIN_ROLES as readonly Role[] as readonly [Role, ...Role[]];
-
 /** `POST /auth/token` and `GET /auth/jwks`. */
 export const authModule: FeatureModule = {
   name: 'auth',
@@ -100,7 +98,7 @@ export const usersModule: FeatureModule = {
       path: '/users',
       summary: 'Create a user in the caller’s organisation',
       tags: ['users'],
-      auth: adminRoles,
+      auth: ADMIN_ROLES,
       body: CreateUserSchema,
       responses: {
         201: { description: 'Created', schema: CreatedUserSchema },
@@ -121,7 +119,7 @@ export const usersModule: FeatureModule = {
       path: '/users',
       summary: 'List the users of the caller’s organisation',
       tags: ['users'],
-      auth: adminRoles,
+      auth: ADMIN_ROLES,
       query: z.object(deps.pageQuery).strict(),
       responses: { 200: { description: 'A page of users', schema: pageSchema(UserViewSchema) } },
       async handler({ query, principal }) {
@@ -133,7 +131,7 @@ export const usersModule: FeatureModule = {
       path: '/users/{id}/disable',
       summary: 'Disable a user of the caller’s organisation',
       tags: ['users'],
-      auth: adminRoles,
+      auth: ADMIN_ROLES,
       params: z.object({ id: z.uuid() }),
       responses: {
         200: { description: 'The disabled user', schema: UserViewSchema },

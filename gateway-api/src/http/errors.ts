@@ -247,12 +247,15 @@ function describeError(err: unknown): Record<string, unknown> {
   return { value: String(err) };
 }
 
-function describeCause(cause: unknown): unknown {
-  return cause === undefined
-    ? undefined
-    : cause instanceof Error
-      ? `${cause.name}: ${cause.message}`
-      : String(cause);
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  if (typeof cause === 'string') return cause;
+  try {
+    return JSON.stringify(cause);
+  } catch {
+    return typeof cause;
+  }
 }
 
 /**

@@ -94,5 +94,5 @@ export function refineWithCode<S extends z.ZodType>(
     z.superRefine((value: z.output<S>, ctx) => {
       if (!predicate(value)) ctx.addIssue({ code: 'custom', message, params: { code }, input: value });
     }),
-  ) as S;
+  );
 }

@@ -47,7 +47,7 @@ describe('access tokens', () => {
     expect(res.headers.get('www-authenticate')).to.match(/^Bearer /);
   }
 
-  it('when a user logs in, then an ES256 token with kid and the expected claims is issued', async () => {
+  it('when a user logs in, then an ES256 token with kid and the expected claims is issued', () => {
     const decoded = jwt.decode(admin.token, { complete: true });
     expect(decoded?.header.alg).to.equal('ES256');
     expect(decoded?.header.kid).to.equal(kid);

@@ -68,7 +68,7 @@ describe('SealedStore', () => {
     expect(() => other.open('k', store.seal('k', { subjectId: 's', amount: 1 }))).to.throw(SealedDataError);
   });
 
-  it('when a byte is flipped or the key is wrong, then it fails to open', async () => {
+  it('when a byte is flipped or the key is wrong, then it fails to open', () => {
     const sealed = store.seal('k', { subjectId: 's', amount: 1 });
     const flipped = Buffer.from(sealed);
     flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
