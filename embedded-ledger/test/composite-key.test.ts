@@ -4,7 +4,11 @@ import { createCompositeKey, splitCompositeKey } from '../src';
 
 /** fabric-shim's own implementations (they do not use the stub instance). */
 const shimCreate = (objectType: unknown, attributes: unknown): string =>
-  (ChaincodeStub.prototype.createCompositeKey as (o: unknown, a: unknown) => string).call(undefined, objectType, attributes);
+  (ChaincodeStub.prototype.createCompositeKey as (o: unknown, a: unknown) => string).call(
+    undefined,
+    objectType,
+    attributes,
+  );
 const shimSplit = (key: string): unknown => ChaincodeStub.prototype.splitCompositeKey.call(undefined, key);
 
 function errorOf(action: () => unknown): string {
@@ -45,7 +49,9 @@ describe('composite keys', () => {
     ];
     for (const [objectType, attributes] of attempts) {
       const ours = errorOf(() => createCompositeKey(objectType as string, attributes as string[]));
-      expect(ours, JSON.stringify([objectType, attributes])).to.equal(errorOf(() => shimCreate(objectType, attributes)));
+      expect(ours, JSON.stringify([objectType, attributes])).to.equal(
+        errorOf(() => shimCreate(objectType, attributes)),
+      );
     }
     expect(errorOf(() => createCompositeKey('', ['a']))).to.equal(
       'object type or attribute not a non-zero length string',

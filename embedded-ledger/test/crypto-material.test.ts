@@ -4,7 +4,13 @@ import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import { createOrganisationIdentity, newCryptoMaterial } from '../src';
-import { json, openTemporaryLedger, removeDirectory, temporaryDirectory, type TemporaryLedger } from './support';
+import {
+  json,
+  openTemporaryLedger,
+  removeDirectory,
+  temporaryDirectory,
+  type TemporaryLedger,
+} from './support';
 
 describe('crypto material and ClientIdentity', () => {
   let directory: string;
@@ -21,16 +27,24 @@ describe('crypto material and ClientIdentity', () => {
 
   it('when an identity is issued, then its certificate is signed by the organisation CA with Fabric-like subjects', async () => {
     const material = newCryptoMaterial({ directory });
-    const identity = await material.identity({ mspId: 'Org1MSP', organization: 'org1.example.com', name: 'alice' });
+    const identity = await material.identity({
+      mspId: 'Org1MSP',
+      organization: 'org1.example.com',
+      name: 'alice',
+    });
     const ca = await material.certificateAuthority({ mspId: 'Org1MSP', organization: 'org1.example.com' });
     const certificate = new x509.X509Certificate(identity.certificate);
     const caCertificate = new x509.X509Certificate(ca.certificate);
     expect(certificate.subject).to.equal('O=org1.example.com, OU=client, CN=alice');
     expect(certificate.issuer).to.equal('O=org1.example.com, CN=ca.org1.example.com');
     expect(caCertificate.subject).to.equal(caCertificate.issuer);
-    expect(await certificate.verify({ publicKey: caCertificate, signatureOnly: true }, webcrypto)).to.equal(true);
+    expect(await certificate.verify({ publicKey: caCertificate, signatureOnly: true }, webcrypto)).to.equal(
+      true,
+    );
     expect(identity.privateKey).to.match(/^-----BEGIN PRIVATE KEY-----/);
-    expect(readFileSync(join(directory, 'Org1MSP', 'users', 'alice', 'cert.pem'), 'utf8')).to.equal(identity.certificate);
+    expect(readFileSync(join(directory, 'Org1MSP', 'users', 'alice', 'cert.pem'), 'utf8')).to.equal(
+      identity.certificate,
+    );
     expect(readFileSync(join(directory, 'Org1MSP', 'ca', 'cert.pem'), 'utf8')).to.equal(ca.certificate);
   });
 

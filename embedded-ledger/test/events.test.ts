@@ -21,7 +21,12 @@ async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> 
 }
 
 function summary(event: ChaincodeEvent): [number, string, string, string] {
-  return [event.blockNumber, event.transactionId, event.eventName, Buffer.from(event.payload).toString('utf8')];
+  return [
+    event.blockNumber,
+    event.transactionId,
+    event.eventName,
+    Buffer.from(event.payload).toString('utf8'),
+  ];
 }
 
 describe('EmbeddedLedger blocks and events', () => {
@@ -41,7 +46,9 @@ describe('EmbeddedLedger blocks and events', () => {
   afterEach(() => t.dispose());
 
   it('when blocks are committed, then each records its predecessor’s header hash and the hash of its transactions', async () => {
-    await t.ledger.submit(alice, 'Asset:Put', ['a', '1'], { timestamp: new Date('2026-01-01T00:00:00.000Z') });
+    await t.ledger.submit(alice, 'Asset:Put', ['a', '1'], {
+      timestamp: new Date('2026-01-01T00:00:00.000Z'),
+    });
     await t.ledger.submit(bob, 'Asset:CreateAsset', ['bob', 'b1', 'x'], { transactionId: 'tx-b1' });
     const blocks = await take(t.ledger.blocks(), 3);
     expect(blocks.map((b) => b.number)).to.deep.equal([0, 1, 2]);
@@ -60,7 +67,10 @@ describe('EmbeddedLedger blocks and events', () => {
     expect(blocks[2]!.transactions[0]).to.deep.include({
       transactionId: 'tx-b1',
       creatorMspId: 'Org2MSP',
-      event: { eventName: 'AssetCreated', payload: Buffer.from('{"owner":"bob","id":"b1"}').toString('base64') },
+      event: {
+        eventName: 'AssetCreated',
+        payload: Buffer.from('{"owner":"bob","id":"b1"}').toString('base64'),
+      },
     });
   });
 

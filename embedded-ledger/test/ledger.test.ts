@@ -87,7 +87,9 @@ describe('EmbeddedLedger transactions', () => {
       timestamp: '2026-01-02T03:04:05.678Z',
     });
     expect(text(proposal.payload)).to.equal('42');
-    expect(proposal.readWriteSet.reads).to.deep.equal([{ key: 'counter', version: { blockNum: 1, txNum: 0 } }]);
+    expect(proposal.readWriteSet.reads).to.deep.equal([
+      { key: 'counter', version: { blockNum: 1, txNum: 0 } },
+    ]);
     expect(proposal.readWriteSet.rangeQueries).to.deep.equal([]);
     expect(proposal.readWriteSet.writes).to.deep.equal([
       { key: 'counter', isDelete: false, value: Buffer.from('42') },
@@ -99,7 +101,9 @@ describe('EmbeddedLedger transactions', () => {
   it('when a key is deleted, then it reads as absent and the write set records a delete', async () => {
     await t.ledger.submit(alice, 'Asset:Put', ['gone', 'soon']);
     const proposal = await t.ledger.endorse(alice, 'Asset:Delete', ['gone']);
-    expect(proposal.readWriteSet.writes).to.deep.equal([{ key: 'gone', isDelete: true, value: Buffer.alloc(0) }]);
+    expect(proposal.readWriteSet.writes).to.deep.equal([
+      { key: 'gone', isDelete: true, value: Buffer.alloc(0) },
+    ]);
     await t.ledger.commit(proposal);
     const error = await rejectionOf(t.ledger.evaluate(alice, 'Asset:Get', ['gone']));
     expect(error.message).to.equal('NOT_FOUND: gone does not exist');
@@ -108,20 +112,34 @@ describe('EmbeddedLedger transactions', () => {
   it('when a key has been written, updated and deleted, then its history is newest first with txIds and timestamps', async () => {
     const times = ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.500Z', '2026-01-01T00:00:03.000Z'];
     const first = await t.ledger.submit(alice, 'Asset:Put', ['h', 'one'], { timestamp: new Date(times[0]!) });
-    const second = await t.ledger.submit(alice, 'Asset:Put', ['h', 'two'], { timestamp: new Date(times[1]!) });
+    const second = await t.ledger.submit(alice, 'Asset:Put', ['h', 'two'], {
+      timestamp: new Date(times[1]!),
+    });
     const third = await t.ledger.submit(alice, 'Asset:Delete', ['h'], { timestamp: new Date(times[2]!) });
     await t.ledger.submit(alice, 'Asset:Put', ['h2', 'other']);
     const history = json(await t.ledger.evaluate(alice, 'Asset:History', ['h']));
     expect(history).to.deep.equal([
       { txId: third.transactionId, value: '', isDelete: true, timestamp: { seconds: 1767225603, nanos: 0 } },
-      { txId: second.transactionId, value: 'two', isDelete: false, timestamp: { seconds: 1767225602, nanos: 500_000_000 } },
-      { txId: first.transactionId, value: 'one', isDelete: false, timestamp: { seconds: 1767225601, nanos: 0 } },
+      {
+        txId: second.transactionId,
+        value: 'two',
+        isDelete: false,
+        timestamp: { seconds: 1767225602, nanos: 500_000_000 },
+      },
+      {
+        txId: first.transactionId,
+        value: 'one',
+        isDelete: false,
+        timestamp: { seconds: 1767225601, nanos: 0 },
+      },
     ]);
   });
 
   it('when the contract throws, then the ChaincodeError message is the thrown message verbatim with status 500', async () => {
     const message = 'NOT_FOUND: asset a-1 does not exist: "quoted" and: colons';
-    const error = await rejectionOf(t.ledger.submit(alice, 'Asset:Fail', [message], { transactionId: 'tx-fail' }));
+    const error = await rejectionOf(
+      t.ledger.submit(alice, 'Asset:Fail', [message], { transactionId: 'tx-fail' }),
+    );
     expect(error).to.be.instanceOf(ChaincodeError);
     expect(error.message).to.equal(message);
     expect((error as ChaincodeError).status).to.equal(500);
@@ -132,7 +150,9 @@ describe('EmbeddedLedger transactions', () => {
 
   it('when the function, the contract or the argument count is wrong, then the contract API messages come back', async () => {
     const unknownFunction = await rejectionOf(t.ledger.evaluate(alice, 'Asset:Nope', []));
-    expect(unknownFunction.message).to.equal("You've asked to invoke a function that does not exist: Asset:Nope");
+    expect(unknownFunction.message).to.equal(
+      "You've asked to invoke a function that does not exist: Asset:Nope",
+    );
     const unknownContract = await rejectionOf(t.ledger.evaluate(alice, 'Nope:Get', ['k']));
     expect(unknownContract.message).to.equal('Contract name is not known: Nope');
     const wrongCount = await rejectionOf(t.ledger.evaluate(alice, 'Asset:Put', ['only-one']));
@@ -173,7 +193,9 @@ describe('EmbeddedLedger transactions', () => {
   });
 
   it('when the ledger has no rich queries, then getQueryResult fails with the LevelDB peer message', async () => {
-    const error = await rejectionOf(t.ledger.evaluate(alice, 'Asset:Rich', ['{}'], { transactionId: 'tx-rich' }));
+    const error = await rejectionOf(
+      t.ledger.evaluate(alice, 'Asset:Rich', ['{}'], { transactionId: 'tx-rich' }),
+    );
     expect(error.message).to.equal(
       'GET_QUERY_RESULT failed: transaction ID: tx-rich: ExecuteQuery not supported for leveldb',
     );
@@ -188,7 +210,9 @@ describe('EmbeddedLedger transactions', () => {
     // The loser's simulation held the commit lock's shared side, so it read c before the racer's block.
     expect(error).to.be.instanceOf(CommitError);
     expect(error).to.deep.include({ transactionId: 'tx-loser', code: 'MVCC_READ_CONFLICT', blockNumber: 3 });
-    expect(error.message).to.equal('Transaction tx-loser failed to commit with status code 11 (MVCC_READ_CONFLICT)');
+    expect(error.message).to.equal(
+      'Transaction tx-loser failed to commit with status code 11 (MVCC_READ_CONFLICT)',
+    );
     expect(text(await t.ledger.evaluate(alice, 'Asset:Get', ['c']))).to.equal('2');
   });
 

@@ -39,7 +39,9 @@ describe('EmbeddedLedger queries', () => {
   }
 
   async function page(owner: string, pageSize: number, bookmark: string): Promise<Page> {
-    return json<Page>(await t.ledger.evaluate(alice, 'Asset:PageAssets', [owner, String(pageSize), bookmark]));
+    return json<Page>(
+      await t.ledger.evaluate(alice, 'Asset:PageAssets', [owner, String(pageSize), bookmark]),
+    );
   }
 
   it('when assets are listed by partial composite key, then exactly the owner’s assets come back in key order', async () => {
@@ -94,7 +96,9 @@ describe('EmbeddedLedger queries', () => {
   });
 
   it('when a paginated query follows a write in the same transaction, then the peer refuses it', async () => {
-    const error = await rejectionOf(t.ledger.submit(alice, 'Asset:PutThenPage', ['k'], { transactionId: 'tx-p1' }));
+    const error = await rejectionOf(
+      t.ledger.submit(alice, 'Asset:PutThenPage', ['k'], { transactionId: 'tx-p1' }),
+    );
     expect(error).to.be.instanceOf(ChaincodeError);
     expect(error.message).to.equal(
       'GET_STATE_BY_RANGE failed: transaction ID: tx-p1: txid [tx-p1]: unsuppored transaction. ' +
@@ -104,7 +108,9 @@ describe('EmbeddedLedger queries', () => {
   });
 
   it('when a write follows a paginated query in the same transaction, then the peer refuses the write', async () => {
-    const error = await rejectionOf(t.ledger.submit(alice, 'Asset:PageThenPut', ['k'], { transactionId: 'tx-p2' }));
+    const error = await rejectionOf(
+      t.ledger.submit(alice, 'Asset:PageThenPut', ['k'], { transactionId: 'tx-p2' }),
+    );
     expect(error.message).to.equal(
       'PUT_STATE failed: transaction ID: tx-p2: txid [tx-p2]: unsuppored transaction. ' +
         'Transaction has already performed a paginated query. Writes are not allowed',
@@ -113,7 +119,9 @@ describe('EmbeddedLedger queries', () => {
 
   it('when a range holds more than one batch, then the iterator fetches every batch in key order', async () => {
     const keys = Array.from({ length: 250 }, (_, i) => `k${String(i).padStart(3, '0')}`);
-    await t.ledger.commitBatch(await Promise.all(keys.map((key) => t.ledger.endorse(alice, 'Asset:Put', [key, 'v']))));
+    await t.ledger.commitBatch(
+      await Promise.all(keys.map((key) => t.ledger.endorse(alice, 'Asset:Put', [key, 'v']))),
+    );
     expect(json(await t.ledger.evaluate(alice, 'Asset:RangeKeys', ['k', 'l']))).to.deep.equal(keys);
   });
 
@@ -121,13 +129,19 @@ describe('EmbeddedLedger queries', () => {
     await t.dispose();
     t = await openTemporaryLedger({ totalQueryLimit: 5 });
     const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
-    await t.ledger.commitBatch(await Promise.all(keys.map((key) => t.ledger.endorse(alice, 'Asset:Put', [key, 'v']))));
-    expect(json(await t.ledger.evaluate(alice, 'Asset:RangeKeys', ['k', 'l']))).to.deep.equal(keys.slice(0, 5));
+    await t.ledger.commitBatch(
+      await Promise.all(keys.map((key) => t.ledger.endorse(alice, 'Asset:Put', [key, 'v']))),
+    );
+    expect(json(await t.ledger.evaluate(alice, 'Asset:RangeKeys', ['k', 'l']))).to.deep.equal(
+      keys.slice(0, 5),
+    );
   });
 
   it('when keys mix BMP and supplementary characters, then ranges follow UTF-8 byte order like LevelDB', async () => {
     const keys = ['k\u{10000}', 'k\uffff', 'k\ue000', 'kz'];
-    await t.ledger.commitBatch(await Promise.all(keys.map((key) => t.ledger.endorse(alice, 'Asset:Put', [key, 'v']))));
+    await t.ledger.commitBatch(
+      await Promise.all(keys.map((key) => t.ledger.endorse(alice, 'Asset:Put', [key, 'v']))),
+    );
     // UTF-16 order would put k\u{10000} (a surrogate pair) before k\ue000.
     expect(json(await t.ledger.evaluate(alice, 'Asset:RangeKeys', ['k', 'l']))).to.deep.equal([
       'kz',
@@ -149,6 +163,8 @@ describe('EmbeddedLedger queries', () => {
       'first character of the key [\u0000asset] contains a null character which is not allowed',
     );
     const endError = await rejectionOf(t.ledger.evaluate(alice, 'Asset:RangeKeys', ['a', '\u0000z']));
-    expect(endError.message).to.equal('first character of the key [\u0000z] contains a null character which is not allowed');
+    expect(endError.message).to.equal(
+      'first character of the key [\u0000z] contains a null character which is not allowed',
+    );
   });
 });

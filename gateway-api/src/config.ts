@@ -46,6 +46,8 @@ export interface GatewayConfig {
   readonly uploadLimitBytes: number;
   /** Requests per minute per authenticated user (per IP when anonymous). `GATEWAY_RATE_LIMIT_PER_MINUTE`. */
   readonly rateLimitPerMinute: number;
+  /** Login attempts per minute per client IP (scrypt is deliberately expensive). `GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE`. */
+  readonly loginRateLimitPerMinute: number;
   /** Largest `limit` a list endpoint accepts (1..1000). `GATEWAY_PAGE_SIZE_CAP`. */
   readonly pageSizeCap: number;
   /** Demo mode: generated secrets, demo users printed at start. `GATEWAY_DEMO=1`. */
@@ -119,6 +121,7 @@ const envSchema = z.object({
   GATEWAY_BATCH_BODY_LIMIT: integer(1024, 8 * 1024 * 1024 * 1024, 512 * 1024 * 1024),
   GATEWAY_UPLOAD_LIMIT: integer(1024, 1024 * 1024 * 1024, 10 * 1024 * 1024),
   GATEWAY_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 600),
+  GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: integer(1, 100_000, 20),
   GATEWAY_PAGE_SIZE_CAP: integer(1, MAX_PAGE_SIZE_CAP, 100),
   GATEWAY_DEMO: flag,
   GATEWAY_REGULATOR_MSP_ID: z
@@ -269,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     batchBodyLimitBytes: settings.GATEWAY_BATCH_BODY_LIMIT,
     uploadLimitBytes: settings.GATEWAY_UPLOAD_LIMIT,
     rateLimitPerMinute: settings.GATEWAY_RATE_LIMIT_PER_MINUTE,
+    loginRateLimitPerMinute: settings.GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE,
     pageSizeCap: settings.GATEWAY_PAGE_SIZE_CAP,
     demo: settings.GATEWAY_DEMO,
     regulatorMspId: settings.GATEWAY_REGULATOR_MSP_ID,

@@ -77,6 +77,8 @@ describe('config', () => {
     expect(config.tokenTtlSeconds).to.equal(900);
     expect(config.jsonBodyLimitBytes).to.equal(1024 * 1024);
     expect(config.pageSizeCap).to.equal(100);
+    expect(config.rateLimitPerMinute).to.equal(600);
+    expect(config.loginRateLimitPerMinute).to.equal(20);
     expect(config.demo).to.equal(false);
     expect(config.dataKey).to.have.length(32);
     expect(Object.isFrozen(config)).to.equal(true);

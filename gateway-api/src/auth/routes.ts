@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FeatureModule } from '../feature';
 import { AppError } from '../http/errors';
 import { pageSchema } from '../http/pagination';
+import { TokenBucketLimiter } from '../http/rate-limit';
 import { PasswordSchema } from './password';
 import { ADMIN_ROLES, MspIdSchema, RoleSchema } from './roles';
 import { UserAdmin } from './user-admin';
@@ -59,6 +60,8 @@ const CreatedUserSchema = z.object({
 export const authModule: FeatureModule = {
   name: 'auth',
   register(router, deps) {
+    // Separate from the general limit: each attempt costs one scrypt computation, and guessing must stay slow.
+    const loginLimiter = new TokenBucketLimiter({ perMinute: deps.config.loginRateLimitPerMinute });
     router.route({
       method: 'post',
       path: '/auth/token',
@@ -69,8 +72,11 @@ export const authModule: FeatureModule = {
       responses: {
         200: { description: 'Access token', schema: TokenResponseSchema },
         401: { description: 'Wrong username or password (indistinguishable)' },
+        429: { description: 'RATE_LIMITED: too many login attempts from this address' },
       },
-      async handler({ body }) {
+      async handler({ body, req }) {
+        const attempt = loginLimiter.take(req.ip ?? req.socket.remoteAddress ?? '?');
+        if (!attempt.allowed) throw AppError.tooManyRequests(attempt.retryAfterSeconds);
         const user = await deps.users.authenticate(body.username, body.password);
         if (user === undefined) throw AppError.unauthorized('invalid username or password');
         return { body: deps.tokens.issue(user), headers: { 'Cache-Control': 'no-store' } };

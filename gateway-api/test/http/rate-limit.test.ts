@@ -62,4 +62,31 @@ describe('rate limiting', () => {
       for (let i = 0; i < 8; i++) expect((await call(`${tg.url}/healthz`)).status).to.equal(200);
     });
   });
+
+  describe('login attempts', () => {
+    let tg: TestGateway;
+    before(async () => {
+      tg = await startGateway({ env: { GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: '2' } });
+    });
+    after(() => tg.stop());
+
+    it('when one address exceeds the login budget, then 429 RATE_LIMITED even with the right password', async () => {
+      const user = await userWithToken(tg, 'Bank1MSP', 'bank1.guessed', ['AUDITOR']);
+      const url = `${tg.url}/api/v1/auth/token`;
+      expectError(
+        await call(url, {
+          method: 'POST',
+          json: { username: 'bank1.guessed', password: 'wrong-guess-0001' },
+        }),
+        401,
+        'UNAUTHENTICATED',
+      );
+      const blocked = await call(url, {
+        method: 'POST',
+        json: { username: 'bank1.guessed', password: user.password },
+      });
+      expectError(blocked, 429, 'RATE_LIMITED');
+      expect(blocked.headers.get('retry-after')).to.equal('30');
+    });
+  });
 });

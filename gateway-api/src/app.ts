@@ -1,0 +1,111 @@
+/**
+ * Composition root: opens the ledger backend named by the configuration,
+ * brings it to the consortium definition, and builds the gateway with every
+ * business module.
+ */
+import path from 'node:path';
+import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
+import { loadConsortium, type Consortium } from './consortium/definition';
+import { OrgSignerStoreImpl } from './consortium/signers';
+import { SubjectPseudonymiserImpl } from './consortium/subjects';
+import type { GatewayConfig } from './config';
+import type { DomainContext, DomainModuleFactory } from './domain';
+import type { FeatureModule } from './feature';
+import type { Logger } from './http/logger';
+import { EmbeddedLedgerClientImpl } from './ledger/embedded';
+import { FabricLedgerClientImpl } from './ledger/fabric';
+import type { LedgerClient } from './ledger/types';
+import { createGateway, type Gateway, type GatewayOptions } from './server';
+import { SealedStore } from './store/sealed';
+import type { GatewayDb } from './store/db';
+
+/** Business modules, in registration order. */
+export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [];
+
+/** Where `network:up` writes the connection profile the Fabric backend reads. */
+export const DEFAULT_CONNECTION_PROFILE = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'network',
+  '.generated',
+  'connection.json',
+);
+
+/** Opens the configured ledger backend. */
+export async function openLedger(
+  config: Readonly<GatewayConfig>,
+  consortium: Consortium,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LedgerClient> {
+  if (config.ledger === 'fabric') {
+    return FabricLedgerClientImpl.connect(env.GATEWAY_CONNECTION_PROFILE ?? DEFAULT_CONNECTION_PROFILE, logger);
+  }
+  return EmbeddedLedgerClientImpl.open({
+    dataDir: path.join(config.dataDir, 'embedded'),
+    organisations: consortium.organisations.map((o) => ({ mspId: o.mspId, name: o.name })),
+    channelName: consortium.channel,
+    chaincodeName: consortium.chaincode,
+  });
+}
+
+/** Options of {@link buildGateway}. */
+export interface BuildOptions extends Omit<GatewayOptions, 'modules'> {
+  /** An open ledger client; the gateway closes it on stop. */
+  readonly ledger: LedgerClient;
+  readonly consortium: Consortium;
+  /** Business modules; {@link DOMAIN_MODULES} by default. */
+  readonly domainModules?: readonly DomainModuleFactory[];
+  /** Modules without domain context (tests). */
+  readonly extraModules?: readonly FeatureModule[];
+}
+
+/** A gateway wired to a bootstrapped ledger. */
+export interface BuiltGateway {
+  readonly gateway: Gateway;
+  readonly context: DomainContext;
+  readonly bootstrap: BootstrapReport;
+}
+
+/**
+ * Bootstraps the ledger to the consortium definition and builds the gateway.
+ *
+ * @throws AppError when the ledger refuses the bootstrap.
+ */
+export async function buildGateway(options: Readonly<BuildOptions>): Promise<BuiltGateway> {
+  const signers = new OrgSignerStoreImpl(
+    new SealedStore({ db: options.db as GatewayDb, name: 'orgkeys', key: options.config.dataKey, schema: OrgSignerStoreImpl.schema }),
+  );
+  const bootstrap = await ensureConsortium(options.ledger, options.consortium, signers);
+  const context: DomainContext = {
+    ledger: options.ledger,
+    consortium: options.consortium,
+    subjects: new SubjectPseudonymiserImpl(options.config.pseudonymSecret),
+    signers,
+  };
+  const factories = options.domainModules ?? DOMAIN_MODULES;
+  const modules: FeatureModule[] = [
+    ...factories.map(
+      (factory): FeatureModule => ({
+        name: factory.name,
+        register: (router, deps) => factory(context, deps).register(router, deps),
+      }),
+    ),
+    ...(options.extraModules ?? []),
+  ];
+  const gateway = createGateway({
+    ...options,
+    modules,
+    readiness: {
+      ...options.readiness,
+      ledger: async () =>
+        (await options.ledger.ready()) ? { ok: true } : { ok: false, reason: `${options.ledger.backend} ledger unreachable` },
+    },
+  });
+  gateway.deps.onShutdown(() => options.ledger.close());
+  return { gateway, context, bootstrap };
+}
+
+export { loadConsortium };

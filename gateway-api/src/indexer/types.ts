@@ -1,0 +1,38 @@
+/**
+ * Contracts between the block indexer and the modules that read what it
+ * indexes (audit, supervision statistics, alerts, transaction proofs).
+ */
+
+/** A chaincode event of a VALID transaction, after the indexer stored it. */
+export interface IndexedEvent {
+  /** Chaincode event name, e.g. `AccessRecorded`, `LienRegistered`. */
+  readonly name: string;
+  /** The event payload (IDs and pseudonyms only). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly txId: string;
+  readonly blockNumber: number;
+  /** Position of the transaction in its block. */
+  readonly txIndex: number;
+  /** Client timestamp of the transaction (ISO-8601). */
+  readonly timestamp: string;
+}
+
+/** Publishes indexed events to in-process subscribers (alerts, SSE). */
+export interface EventBus {
+  /** Subscribes; returns the unsubscribe function. Events arrive after they are stored. */
+  subscribe(listener: (event: IndexedEvent) => void): () => void;
+}
+
+/** Where a transaction is on the ledger. */
+export interface TxLocation {
+  readonly txId: string;
+  readonly blockNumber: number;
+  readonly txIndex: number;
+  readonly validationCode: string;
+}
+
+/** Looks up indexed transactions by ID. */
+export interface TxLocator {
+  /** The location of a transaction, or undefined if not (yet) indexed. */
+  locate(txId: string): Promise<TxLocation | undefined>;
+}

@@ -1,0 +1,128 @@
+/**
+ * Acceptance-test fixture: the real gateway on port 0 over real LevelDB,
+ * bootstrapped to network/consortium.json on the configured ledger backend
+ * (TEST_LEDGER=embedded by default; fabric needs `npm run network:up`), with
+ * one user per role in each organisation and their access tokens.
+ */
+import path from 'node:path';
+import { Level } from 'level';
+import { makeResidentId } from '@ruralcredit/protocol';
+import { buildGateway, loadConsortium, openLedger } from '../../src/app';
+import type { Role } from '../../src/auth/roles';
+import { loadConfig, type GatewayConfig } from '../../src/config';
+import type { DomainContext, DomainModuleFactory } from '../../src/domain';
+import type { Gateway } from '../../src/server';
+import { call, memoryLogger, tempDir, testEnv, type ApiResponse } from '../helpers';
+
+/** Short names of the consortium's organisations. */
+export const ORG = {
+  regulator: 'RegulatorMSP',
+  bankA: 'BankAMSP',
+  bankB: 'BankBMSP',
+  land: 'NaturalResourcesMSP',
+  agri: 'AgricultureMSP',
+  auditor: 'AuditorMSP',
+} as const;
+/** A short organisation name. */
+export type OrgName = keyof typeof ORG;
+
+/** Roles each organisation's test users get, by the organisation's consortium role. */
+const ROLES_BY_ORG: Record<OrgName, Role[]> = {
+  regulator: ['REGULATOR_ADMIN', 'AUDITOR'],
+  bankA: ['ORG_ADMIN', 'LOAN_OFFICER'],
+  bankB: ['ORG_ADMIN', 'LOAN_OFFICER'],
+  land: ['ORG_ADMIN', 'DATA_OFFICER'],
+  agri: ['ORG_ADMIN', 'DATA_OFFICER'],
+  auditor: ['ORG_ADMIN', 'AUDITOR'],
+};
+
+/** A running gateway on a bootstrapped ledger. */
+export interface ConsortiumGateway {
+  readonly url: string;
+  readonly gateway: Gateway;
+  readonly context: DomainContext;
+  readonly config: Readonly<GatewayConfig>;
+  readonly logs: Record<string, unknown>[];
+  /** A token for `org`'s user holding `role` (created on first use). */
+  token(org: OrgName, role: Role): Promise<string>;
+  /** Calls `/api/v1${path}` as `org`'s user with `role` (or anonymously without `as`). */
+  api(
+    path: string,
+    init?: {
+      method?: string;
+      as?: [OrgName, Role];
+      json?: unknown;
+      body?: NonNullable<RequestInit['body']>;
+      headers?: Record<string, string>;
+    },
+  ): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+/** A valid resident ID for test subject `n` (same `n`, same ID). */
+export function residentId(n: number): string {
+  return makeResidentId(`3509021980010${String(n % 10_000).padStart(4, '0')}`);
+}
+
+/** Starts the gateway with the given business modules. */
+export async function startConsortiumGateway(
+  modules: readonly DomainModuleFactory[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ConsortiumGateway> {
+  const { dir, cleanup } = await tempDir();
+  const config = loadConfig(testEnv(dir, { GATEWAY_LEDGER: process.env.TEST_LEDGER ?? 'embedded', ...env }));
+  const consortium = loadConsortium();
+  const { logger, lines } = memoryLogger();
+  const db = new Level<string, unknown>(path.join(dir, 'leveldb'), { valueEncoding: 'json' });
+  await db.open();
+  const ledger = await openLedger(config, consortium, logger);
+  const { gateway, context } = await buildGateway({
+    config,
+    db,
+    logger,
+    ledger,
+    consortium,
+    domainModules: modules,
+  });
+  const { url } = await gateway.start();
+  const tokens = new Map<string, string>();
+  const token = async (org: OrgName, role: Role): Promise<string> => {
+    const k = `${org}/${role}`;
+    const cached = tokens.get(k);
+    if (cached) return cached;
+    if (!ROLES_BY_ORG[org].includes(role) && role !== 'ORG_ADMIN') {
+      throw new Error(`test users of ${org} do not hold ${role}`);
+    }
+    const username = `${org.toLowerCase()}.${role.toLowerCase()}`;
+    const password = `pw-${username}-${dir.slice(-6)}`;
+    await gateway.deps.users.create({ orgMspId: ORG[org], username, password, roles: [role] });
+    const res = await call(`${url}/api/v1/auth/token`, { method: 'POST', json: { username, password } });
+    const accessToken = (res.body as { accessToken?: string }).accessToken;
+    if (!accessToken) throw new Error(`login failed for ${username}: ${res.text}`);
+    tokens.set(k, accessToken);
+    return accessToken;
+  };
+  return {
+    url,
+    gateway,
+    context,
+    config,
+    logs: lines,
+    token,
+    async api(p, init = {}) {
+      const t = init.as ? await token(init.as[0], init.as[1]) : undefined;
+      return call(`${url}/api/v1${p}`, {
+        ...(init.method === undefined ? {} : { method: init.method }),
+        ...(t === undefined ? {} : { token: t }),
+        ...(init.json === undefined ? {} : { json: init.json }),
+        ...(init.body === undefined ? {} : { body: init.body }),
+        ...(init.headers === undefined ? {} : { headers: init.headers }),
+      });
+    },
+    async stop() {
+      await gateway.stop();
+      await db.close();
+      await cleanup();
+    },
+  };
+}
