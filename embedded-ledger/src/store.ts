@@ -142,6 +142,11 @@ export class LedgerStore {
       this.#lastHeaderHash = blockHeaderHash(genesis);
       return;
     }
+    if (record.formatVersion !== 1) {
+      throw new Error(
+        `ledger at ${options.location} has unknown format version ${String(record.formatVersion)}`,
+      );
+    }
     if (record.channelName !== options.channelName || record.chaincodeName !== options.chaincodeName) {
       throw new Error(
         `ledger at ${options.location} belongs to channel ${record.channelName} and chaincode ` +

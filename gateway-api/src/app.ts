@@ -17,7 +17,6 @@ import { FabricLedgerClientImpl } from './ledger/fabric';
 import type { LedgerClient } from './ledger/types';
 import { createGateway, type Gateway, type GatewayOptions } from './server';
 import { SealedStore } from './store/sealed';
-import type { GatewayDb } from './store/db';
 
 /** Business modules, in registration order. */
 export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [];
@@ -41,7 +40,10 @@ export async function openLedger(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LedgerClient> {
   if (config.ledger === 'fabric') {
-    return FabricLedgerClientImpl.connect(env.GATEWAY_CONNECTION_PROFILE ?? DEFAULT_CONNECTION_PROFILE, logger);
+    return FabricLedgerClientImpl.connect(
+      env.GATEWAY_CONNECTION_PROFILE ?? DEFAULT_CONNECTION_PROFILE,
+      logger,
+    );
   }
   return EmbeddedLedgerClientImpl.open({
     dataDir: path.join(config.dataDir, 'embedded'),
@@ -76,7 +78,12 @@ export interface BuiltGateway {
  */
 export async function buildGateway(options: Readonly<BuildOptions>): Promise<BuiltGateway> {
   const signers = new OrgSignerStoreImpl(
-    new SealedStore({ db: options.db as GatewayDb, name: 'orgkeys', key: options.config.dataKey, schema: OrgSignerStoreImpl.schema }),
+    new SealedStore({
+      db: options.db,
+      name: 'orgkeys',
+      key: options.config.dataKey,
+      schema: OrgSignerStoreImpl.schema,
+    }),
   );
   const bootstrap = await ensureConsortium(options.ledger, options.consortium, signers);
   const context: DomainContext = {
@@ -87,12 +94,10 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
   };
   const factories = options.domainModules ?? DOMAIN_MODULES;
   const modules: FeatureModule[] = [
-    ...factories.map(
-      (factory): FeatureModule => ({
-        name: factory.name,
-        register: (router, deps) => factory(context, deps).register(router, deps),
-      }),
-    ),
+    ...factories.map((factory): FeatureModule => ({
+      name: factory.name,
+      register: (router, deps) => factory(context, deps).register(router, deps),
+    })),
     ...(options.extraModules ?? []),
   ];
   const gateway = createGateway({
@@ -101,7 +106,9 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     readiness: {
       ...options.readiness,
       ledger: async () =>
-        (await options.ledger.ready()) ? { ok: true } : { ok: false, reason: `${options.ledger.backend} ledger unreachable` },
+        (await options.ledger.ready())
+          ? { ok: true }
+          : { ok: false, reason: `${options.ledger.backend} ledger unreachable` },
     },
   });
   gateway.deps.onShutdown(() => options.ledger.close());

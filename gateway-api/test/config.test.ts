@@ -70,6 +70,7 @@ describe('config', () => {
     const env = testEnv(dir);
     delete env.GATEWAY_PORT;
     delete env.GATEWAY_REGULATOR_MSP_ID;
+    delete env.GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE;
     const config = loadConfig(env);
     expect(config.port).to.equal(8080);
     expect(config.host).to.equal('127.0.0.1');

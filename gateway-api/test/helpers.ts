@@ -18,7 +18,10 @@ export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<v
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** An environment with valid secrets and port 0. */
+/**
+ * An environment with valid secrets and port 0. The login limit is raised
+ * because every test logs in from 127.0.0.1; tests of the limit override it.
+ */
 export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     GATEWAY_DATA_DIR: dataDir,
@@ -26,6 +29,7 @@ export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
     GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
     GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
+    GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
     ...extra,
   };
 }

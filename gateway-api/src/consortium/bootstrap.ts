@@ -54,13 +54,21 @@ export async function ensureConsortium(
   }
   const datasetTypes: string[] = [];
   for (const d of consortium.datasetTypes) {
-    if (await ignoreConflict(() => ledger.submit(regulator.mspId, 'Catalogue:DefineDatasetType', [JSON.stringify(d)]))) {
+    if (
+      await ignoreConflict(() =>
+        ledger.submit(regulator.mspId, 'Catalogue:DefineDatasetType', [JSON.stringify(d)]),
+      )
+    ) {
       datasetTypes.push(d.code);
     }
   }
   const assetTypes: string[] = [];
   for (const a of consortium.assetTypes) {
-    if (await ignoreConflict(() => ledger.submit(regulator.mspId, 'Catalogue:DefineAssetType', [JSON.stringify(a)]))) {
+    if (
+      await ignoreConflict(() =>
+        ledger.submit(regulator.mspId, 'Catalogue:DefineAssetType', [JSON.stringify(a)]),
+      )
+    ) {
       assetTypes.push(a.code);
     }
   }

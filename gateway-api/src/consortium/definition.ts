@@ -56,7 +56,15 @@ export type Organisation = Consortium['organisations'][number];
 export type DatasetTypeDefinition = Consortium['datasetTypes'][number];
 
 /** Where the repository keeps the consortium definition. */
-export const DEFAULT_CONSORTIUM_FILE = path.resolve(__dirname, '..', '..', '..', '..', 'network', 'consortium.json');
+export const DEFAULT_CONSORTIUM_FILE = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'network',
+  'consortium.json',
+);
 
 /**
  * Reads and validates a consortium definition.

@@ -34,7 +34,11 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
   readonly #identities: ReadonlyMap<string, Identity>;
   readonly #maxAttempts: number;
 
-  private constructor(ledger: EmbeddedLedger, identities: ReadonlyMap<string, Identity>, maxAttempts: number) {
+  private constructor(
+    ledger: EmbeddedLedger,
+    identities: ReadonlyMap<string, Identity>,
+    maxAttempts: number,
+  ) {
     this.#ledger = ledger;
     this.#identities = identities;
     this.#maxAttempts = maxAttempts;
@@ -77,9 +81,17 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.#ledger.submit(this.#identity(mspId), fn, args);
-        return { result: parse<T>(result.payload), txId: result.transactionId, blockNumber: result.status.blockNumber };
+        return {
+          result: parse<T>(result.payload),
+          txId: result.transactionId,
+          blockNumber: result.status.blockNumber,
+        };
       } catch (err) {
-        if (err instanceof CommitError && RETRYABLE_VALIDATION_CODES.includes(err.code) && attempt < this.#maxAttempts) {
+        if (
+          err instanceof CommitError &&
+          RETRYABLE_VALIDATION_CODES.includes(err.code) &&
+          attempt < this.#maxAttempts
+        ) {
           continue;
         }
         throw mapError(err);

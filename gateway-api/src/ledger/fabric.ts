@@ -53,7 +53,12 @@ export interface Deadlines {
   readonly commitStatusMs: number;
 }
 
-const DEFAULT_DEADLINES: Deadlines = { evaluateMs: 5_000, endorseMs: 15_000, submitMs: 5_000, commitStatusMs: 60_000 };
+const DEFAULT_DEADLINES: Deadlines = {
+  evaluateMs: 5_000,
+  endorseMs: 15_000,
+  submitMs: 5_000,
+  commitStatusMs: 60_000,
+};
 
 const VALIDATION_CODE_NAMES = new Map<number, string>(
   Object.entries(peer.TxValidationCode).map(([name, value]) => [value as number, name]),
@@ -64,20 +69,17 @@ export class FabricLedgerClientImpl implements LedgerClient {
   readonly backend = 'fabric';
   readonly #clients: grpc.Client[];
   readonly #gateways: ReadonlyMap<string, { gateway: Gateway; network: Network; contract: Contract }>;
-  readonly #chaincode: string;
   readonly #logger: Logger;
   readonly #maxAttempts: number;
 
   private constructor(options: {
     clients: grpc.Client[];
     gateways: Map<string, { gateway: Gateway; network: Network; contract: Contract }>;
-    chaincode: string;
     logger: Logger;
     maxAttempts: number;
   }) {
     this.#clients = options.clients;
     this.#gateways = options.gateways;
-    this.#chaincode = options.chaincode;
     this.#logger = options.logger;
     this.#maxAttempts = options.maxAttempts;
   }
@@ -107,7 +109,8 @@ export class FabricLedgerClientImpl implements LedgerClient {
     const gateways = new Map<string, { gateway: Gateway; network: Network; contract: Contract }>();
     for (const org of profile.organisations) {
       const client = clients.get(org.peer);
-      if (!client) throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${org.peer}`);
+      if (!client)
+        throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${org.peer}`);
       const credentials = await readFile(path.resolve(base, org.certPath));
       const key = createPrivateKey(await readFile(path.resolve(base, org.keyPath)));
       const gateway = connect({
@@ -126,7 +129,6 @@ export class FabricLedgerClientImpl implements LedgerClient {
     return new FabricLedgerClientImpl({
       clients: [...clients.values()],
       gateways,
-      chaincode: profile.chaincode,
       logger,
       maxAttempts: 3,
     });
@@ -156,7 +158,11 @@ export class FabricLedgerClientImpl implements LedgerClient {
           if (RETRYABLE_VALIDATION_CODES.includes(code) && attempt < this.#maxAttempts) continue;
           throw fromValidationCode(code, status.transactionId);
         }
-        return { result: parse<T>(transaction.getResult()), txId: status.transactionId, blockNumber: Number(status.blockNumber) };
+        return {
+          result: parse<T>(transaction.getResult()),
+          txId: status.transactionId,
+          blockNumber: Number(status.blockNumber),
+        };
       } catch (err) {
         throw this.#map(err, fn, txId);
       }
@@ -223,7 +229,11 @@ export class FabricLedgerClientImpl implements LedgerClient {
       this.#logger.warn('ledger call failed', { fn, transactionId: id, grpcCode: err.code, details });
       const chaincodeMessage = details.map((d) => d.message).find((m) => /[A-Z_]+: /.test(m));
       if (err instanceof EndorseError && chaincodeMessage) return fromChaincodeMessage(chaincodeMessage, id);
-      if (err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.UNAVAILABLE) {
+      const grpcCode = err.code;
+      if (
+        grpcCode === (grpc.status.DEADLINE_EXCEEDED as number) ||
+        grpcCode === (grpc.status.UNAVAILABLE as number)
+      ) {
         return unavailable(err.message, id);
       }
       if (err instanceof EndorseError) return fromChaincodeMessage(err.message, id);
@@ -250,7 +260,9 @@ function parseBlock(block: common.Block): LedgerBlock {
     .getData()
     ?.getDataList_asU8()
     .forEach((envelopeBytes, txIndex) => {
-      const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8());
+      const payload = common.Payload.deserializeBinary(
+        common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8(),
+      );
       const header = payload.getHeader();
       if (!header) return;
       const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
@@ -259,7 +271,8 @@ function parseBlock(block: common.Block): LedgerBlock {
         common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8()).getCreator_asU8(),
       );
       const code = filter?.[txIndex] ?? 255;
-      const seconds = channelHeader.getTimestamp()?.getSeconds() ?? 0;
+      const timestamp = channelHeader.getTimestamp() as { getSeconds(): number } | undefined;
+      const seconds = timestamp?.getSeconds() ?? 0;
       const tx: LedgerTransaction = {
         txId: channelHeader.getTxId(),
         txIndex,

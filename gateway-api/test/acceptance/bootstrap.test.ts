@@ -18,10 +18,18 @@ describe('gateway bootstrap on the ledger', () => {
         [o.mspId],
       );
       expect(member, o.mspId).to.include({ role: o.role, status: 'ACTIVE' });
-      expect(member.signer, o.mspId).to.equal((await g.context.signers.wallet(o.mspId)).address.toLowerCase());
+      expect(member.signer, o.mspId).to.equal(
+        (await g.context.signers.wallet(o.mspId)).address.toLowerCase(),
+      );
     }
-    const datasets = await g.context.ledger.evaluate<{ records: { code: string }[] }>(ORG.bankA, 'Catalogue:ListDatasetTypes', ['', '']);
-    expect(datasets.records.map((d) => d.code)).to.deep.equal(consortium.datasetTypes.map((d) => d.code).sort());
+    const datasets = await g.context.ledger.evaluate<{ records: { code: string }[] }>(
+      ORG.bankA,
+      'Catalogue:ListDatasetTypes',
+      ['', ''],
+    );
+    expect(datasets.records.map((d) => d.code)).to.deep.equal(
+      consortium.datasetTypes.map((d) => d.code).sort(),
+    );
   });
 
   it('when the bootstrap runs again, then it changes nothing', async () => {
@@ -33,7 +41,13 @@ describe('gateway bootstrap on the ledger', () => {
       consortium: loadConsortium(),
       domainModules: [],
     });
-    expect(again.bootstrap).to.deep.equal({ bootstrapped: false, admitted: [], datasetTypes: [], assetTypes: [], signers: [] });
+    expect(again.bootstrap).to.deep.equal({
+      bootstrapped: false,
+      admitted: [],
+      datasetTypes: [],
+      assetTypes: [],
+      signers: [],
+    });
     expect(await g.context.ledger.height()).to.equal(height);
   });
 

@@ -61,7 +61,10 @@ export interface ConsortiumGateway {
 
 /** A valid resident ID for test subject `n` (same `n`, same ID). */
 export function residentId(n: number): string {
-  return makeResidentId(`3509021980010${String(n % 10_000).padStart(4, '0')}`);
+  const day = String(1 + (n % 28)).padStart(2, '0');
+  const month = String(1 + (Math.floor(n / 28) % 12)).padStart(2, '0');
+  const sequence = String(Math.floor(n / 336) % 1000).padStart(3, '0');
+  return makeResidentId(`3509021980${month}${day}${sequence}`);
 }
 
 /** Starts the gateway with the given business modules. */

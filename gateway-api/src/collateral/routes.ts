@@ -1,0 +1,184 @@
+/**
+ * Collateral routes: parse, validate, call the {@link CollateralService}.
+ * Asset IDs contain ':' (`LAND_CONTRACT_RIGHT:LC-001`); they are accepted in
+ * paths as they are or URL-encoded (`%3A`).
+ */
+import type { Role } from '../auth/roles';
+import type { ApiRouter } from '../http/router';
+import {
+  AssetChangeSchema,
+  AssetDetailSchema,
+  LienChangeSchema,
+  ObjectIdParamsSchema,
+  RegisterAssetSchema,
+  RegisterLienSchema,
+  SeizureRequestSchema,
+  TransferRequestSchema,
+} from './schemas';
+import type { CollateralService } from './service';
+
+const TAGS = ['collateral'];
+const ISSUER: readonly [Role, ...Role[]] = ['DATA_OFFICER'];
+const BANK: readonly [Role, ...Role[]] = ['LOAN_OFFICER'];
+const AUTHORITY: readonly [Role, ...Role[]] = ['DATA_OFFICER', 'REGULATOR_ADMIN'];
+
+const COMMON = {
+  400: { description: 'INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger)' },
+  403: { description: 'FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation)' },
+};
+
+/** Declares the collateral routes on `router`. */
+export function registerCollateralRoutes(router: ApiRouter, service: CollateralService): void {
+  const assetLocation = (assetId: string): string => `${router.basePath}/assets/${encodeURIComponent(assetId)}`;
+
+  router.route({
+    method: 'post',
+    path: '/assets',
+    summary: 'Register a rural right issued by the caller’s organisation',
+    tags: TAGS,
+    auth: ISSUER,
+    body: RegisterAssetSchema,
+    responses: {
+      201: { description: 'Registered', schema: AssetChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: unknown asset type or provenance batch' },
+      409: { description: 'CONFLICT: already registered' },
+    },
+    async handler({ body, principal }) {
+      const change = await service.registerAsset(principal, body);
+      return { status: 201, body: change, headers: { Location: assetLocation(change.asset.assetId) } };
+    },
+  });
+
+  router.route({
+    method: 'get',
+    path: '/assets/{id}',
+    summary: 'Read an asset: status, active liens, seizure, term, provenance, history and proof',
+    tags: TAGS,
+    auth: 'authenticated',
+    params: ObjectIdParamsSchema,
+    responses: {
+      200: { description: 'The asset', schema: AssetDetailSchema },
+      400: { description: 'INVALID_REQUEST: malformed asset ID' },
+      404: { description: 'NOT_FOUND: not registered' },
+    },
+    async handler({ params, principal }) {
+      return { body: await service.getAsset(principal, params.id) };
+    },
+  });
+
+  router.route({
+    method: 'post',
+    path: '/liens',
+    summary: 'Register a lien for the caller’s bank under the owner’s collateral consent',
+    tags: TAGS,
+    auth: BANK,
+    body: RegisterLienSchema,
+    responses: {
+      201: { description: 'Registered', schema: LienChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: unknown asset' },
+      409: { description: 'CONFLICT: asset seized or under enforcement, exclusively pledged, over its cap, or lien ID taken' },
+    },
+    async handler({ body, principal }) {
+      const change = await service.registerLien(principal, body);
+      return {
+        status: 201,
+        body: change,
+        headers: { Location: `${router.basePath}/liens/${encodeURIComponent(change.lien.lienId)}` },
+      };
+    },
+  });
+
+  router.route({
+    method: 'post',
+    path: '/liens/{id}/release',
+    summary: 'Release (注销) a lien of the caller’s bank',
+    tags: TAGS,
+    auth: BANK,
+    params: ObjectIdParamsSchema,
+    responses: {
+      200: { description: 'Released', schema: LienChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: unknown lien' },
+      409: { description: 'CONFLICT: the lien is not active' },
+    },
+    async handler({ params, principal }) {
+      return { body: await service.releaseLien(principal, params.id) };
+    },
+  });
+
+  router.route({
+    method: 'post',
+    path: '/liens/{id}/enforce',
+    summary: 'Start enforcement (处置) of a lien of the caller’s bank',
+    tags: TAGS,
+    auth: BANK,
+    params: ObjectIdParamsSchema,
+    responses: {
+      200: { description: 'Enforcement started; the asset', schema: AssetChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: unknown lien' },
+      409: { description: 'CONFLICT: the lien is not active or the asset is not active' },
+    },
+    async handler({ params, principal }) {
+      return { body: await service.enforceLien(principal, params.id) };
+    },
+  });
+
+  router.route({
+    method: 'post',
+    path: '/assets/{id}/seizure',
+    summary: 'Seize (查封) an asset, as its issuer or the regulator',
+    tags: TAGS,
+    auth: AUTHORITY,
+    params: ObjectIdParamsSchema,
+    body: SeizureRequestSchema,
+    responses: {
+      200: { description: 'Seized', schema: AssetChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: not registered' },
+      409: { description: 'CONFLICT: already seized' },
+    },
+    async handler({ params, body, principal }) {
+      return { body: await service.seize(principal, params.id, body.orderRef) };
+    },
+  });
+
+  router.route({
+    method: 'delete',
+    path: '/assets/{id}/seizure',
+    summary: 'Lift an asset’s seizure, as its issuer or the regulator',
+    tags: TAGS,
+    auth: AUTHORITY,
+    params: ObjectIdParamsSchema,
+    responses: {
+      200: { description: 'Lifted', schema: AssetChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: not registered' },
+      409: { description: 'CONFLICT: not seized' },
+    },
+    async handler({ params, principal }) {
+      return { body: await service.liftSeizure(principal, params.id) };
+    },
+  });
+
+  router.route({
+    method: 'post',
+    path: '/assets/{id}/transfer',
+    summary: 'Transfer (流转) an asset to a new owner, as its issuer',
+    tags: TAGS,
+    auth: ISSUER,
+    params: ObjectIdParamsSchema,
+    body: TransferRequestSchema,
+    responses: {
+      200: { description: 'Transferred', schema: AssetChangeSchema },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: not registered' },
+      409: { description: 'CONFLICT: seized, or active with liens' },
+    },
+    async handler({ params, body, principal }) {
+      return { body: await service.transfer(principal, params.id, body.newOwnerSubjectId) };
+    },
+  });
+}

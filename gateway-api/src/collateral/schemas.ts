@@ -1,0 +1,188 @@
+/**
+ * Collateral payloads: one zod schema per request body gives the TypeScript
+ * type, the runtime check and the OpenAPI document; response schemas document
+ * what the routes answer. Shape checks only: the chaincode decides every
+ * business rule (issuer, consent, exclusivity, caps, terms).
+ */
+import { CATALOGUE_CODE_PATTERN, OBJECT_ID_PATTERN, isLedgerTime } from '@ruralcredit/protocol';
+import { z } from 'zod';
+
+/** A ledger time `YYYY-MM-DDTHH:MM:SSZ` (UTC, second precision). */
+export const LedgerTimeSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'must be a UTC time YYYY-MM-DDTHH:MM:SSZ')
+  .refine(isLedgerTime, 'must be a real calendar instant')
+  .meta({ description: 'UTC time, second precision', examples: ['2030-12-31T00:00:00Z'] });
+
+/** A business object ID (asset, lien, consent, batch...). Asset IDs are `<assetType>:<certificateNo>`. */
+export const ObjectIdSchema = z
+  .string()
+  .regex(OBJECT_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit')
+  .meta({ examples: ['LAND_CONTRACT_RIGHT:LC-001'] });
+
+/** A subject's clear ID; validated and pseudonymised at the gateway, never stored or forwarded. */
+export const SubjectIdSchema = z.string().min(1).max(64).meta({
+  description:
+    '18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym',
+});
+
+/** An amount in fen (0.01 yuan): a positive safe integer. */
+export const FenSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** A catalogue code (asset type, area unit). */
+const CodeSchema = z.string().regex(CATALOGUE_CODE_PATTERN, 'must be a code of 2-32 of A-Z 0-9 _');
+
+/** Body of `POST /assets`. */
+export const RegisterAssetSchema = z
+  .object({
+    assetType: CodeSchema.describe('Asset type code from the catalogue, e.g. LAND_CONTRACT_RIGHT'),
+    certificateNo: z.string().min(1).max(64).describe('Certificate number; the asset ID is `<assetType>:<certificateNo>`'),
+    ownerSubjectId: SubjectIdSchema,
+    location: z.string().min(1).max(64).describe('Parcel or location code (no address or name)'),
+    areaValue: z.number().positive(),
+    areaUnit: CodeSchema.describe('MU, HECTARE, SQUARE_METRE, CUBIC_METRE or UNIT'),
+    appraisedValueFen: FenSchema,
+    appraisalDate: LedgerTimeSchema,
+    rightExpiry: LedgerTimeSchema.describe('End of the right’s term'),
+    provenanceBatch: ObjectIdSchema.optional().describe('Anchored batch the right’s record belongs to'),
+  })
+  .strict()
+  .meta({ id: 'RegisterAssetRequest' });
+
+/** Body of `POST /liens`. */
+export const RegisterLienSchema = z
+  .object({
+    lienId: ObjectIdSchema.optional().describe('Generated (`lien-<uuid>`) when omitted'),
+    assetId: ObjectIdSchema,
+    consentId: ObjectIdSchema.describe('The owner’s COLLATERAL_REGISTRATION consent to the calling bank'),
+    securedAmountFen: FenSchema,
+    loanEnd: LedgerTimeSchema,
+  })
+  .strict()
+  .meta({ id: 'RegisterLienRequest' });
+
+/** Body of `POST /assets/{id}/seizure`. */
+export const SeizureRequestSchema = z
+  .object({ orderRef: ObjectIdSchema.describe('Reference of the seizure order') })
+  .strict()
+  .meta({ id: 'SeizureRequest' });
+
+/** Body of `POST /assets/{id}/transfer`. */
+export const TransferRequestSchema = z
+  .object({ newOwnerSubjectId: SubjectIdSchema })
+  .strict()
+  .meta({ id: 'TransferRequest' });
+
+/** Path parameters naming an asset or a lien. */
+export const ObjectIdParamsSchema = z.object({ id: ObjectIdSchema });
+
+/** A lien as listed on its asset. */
+export const LienEntrySchema = z
+  .object({
+    lienId: z.string(),
+    mortgagee: z.string().describe('MSP ID of the mortgagee bank'),
+    rank: z.number().int(),
+    securedAmountFen: z.number().int(),
+    loanEnd: z.string(),
+    status: z.string().describe('ACTIVE or ENFORCING'),
+  })
+  .meta({ id: 'AssetLien' });
+
+/** A seizure (查封) of an asset. */
+export const SeizureSchema = z
+  .object({ by: z.string(), orderRef: z.string(), at: z.string() })
+  .meta({ id: 'Seizure' });
+
+/** An asset as recorded on the ledger. */
+export const AssetSchema = z
+  .object({
+    assetId: z.string(),
+    assetType: z.string(),
+    certificateNo: z.string(),
+    issuer: z.string(),
+    owner: z.string().describe('Owner pseudonym'),
+    location: z.string(),
+    areaValue: z.number(),
+    areaUnit: z.string(),
+    appraisedValueFen: z.number().int(),
+    appraisalDate: z.string(),
+    rightExpiry: z.string().describe('End of the right’s term'),
+    provenanceBatch: z.string().nullable(),
+    status: z.string().describe('ACTIVE, SEIZED or ENFORCEMENT'),
+    liens: z.array(LienEntrySchema).describe('Active liens, by rank'),
+    seizure: SeizureSchema.nullable(),
+    enforcingLien: z.string().nullable(),
+    lastAction: z.string(),
+    registeredAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Asset' });
+
+/** One entry of an asset's history (newest first). */
+export const AssetHistoryEntrySchema = z
+  .object({
+    txId: z.string(),
+    time: z.string(),
+    action: z.string(),
+    status: z.string(),
+    owner: z.string(),
+    activeLiens: z.number().int(),
+  })
+  .meta({ id: 'AssetHistoryEntry' });
+
+/** Where the latest change of a record is on the ledger. */
+export const LedgerProofSchema = z
+  .object({
+    txId: z.string(),
+    blockNumber: z.number().int().nullable().describe('Null while the transaction is not yet indexed'),
+  })
+  .meta({ id: 'LedgerProof' });
+
+/** `GET /assets/{id}`. */
+export const AssetDetailSchema = AssetSchema.extend({
+  history: z.array(AssetHistoryEntrySchema),
+  proof: LedgerProofSchema.describe('The transaction and block of the latest change'),
+}).meta({ id: 'AssetDetail' });
+
+/** A lien (mortgage registration). */
+export const LienSchema = z
+  .object({
+    lienId: z.string(),
+    assetId: z.string(),
+    mortgagee: z.string(),
+    mortgagor: z.string().describe('Owner pseudonym at registration'),
+    consentId: z.string(),
+    securedAmountFen: z.number().int(),
+    loanEnd: z.string(),
+    rank: z.number().int(),
+    status: z.string().describe('ACTIVE, RELEASED, ENFORCING, ENFORCED or DISCHARGED'),
+    registeredAt: z.string(),
+    updatedAt: z.string(),
+    txId: z.string().describe('Transaction that registered the lien'),
+  })
+  .meta({ id: 'Lien' });
+
+/** A committed change that returns the asset. */
+export const AssetChangeSchema = z
+  .object({ asset: AssetSchema, txId: z.string(), blockNumber: z.number().int() })
+  .meta({ id: 'AssetChange' });
+
+/** A committed change that returns the lien. */
+export const LienChangeSchema = z
+  .object({ lien: LienSchema, txId: z.string(), blockNumber: z.number().int() })
+  .meta({ id: 'LienChange' });
+
+/** Validated body of `POST /assets`. */
+export type RegisterAssetInput = z.output<typeof RegisterAssetSchema>;
+/** Validated body of `POST /liens`. */
+export type RegisterLienInput = z.output<typeof RegisterLienSchema>;
+/** An asset as the API returns it. */
+export type AssetView = z.output<typeof AssetSchema>;
+/** `GET /assets/{id}` body. */
+export type AssetDetail = z.output<typeof AssetDetailSchema>;
+/** A lien as the API returns it. */
+export type LienView = z.output<typeof LienSchema>;
+/** A committed change returning an asset. */
+export type AssetChange = z.output<typeof AssetChangeSchema>;
+/** A committed change returning a lien. */
+export type LienChange = z.output<typeof LienChangeSchema>;

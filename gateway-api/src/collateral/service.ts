@@ -1,0 +1,294 @@
+/**
+ * The collateral flow: subject IDs become pseudonyms at this boundary, every
+ * change is a `Collateral:*` transaction submitted as the caller's
+ * organisation, and the chaincode decides every rule (its errors arrive
+ * already mapped to AppError by the ledger layer).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal';
+import type { SubjectPseudonymiser } from '../consortium/subjects';
+import type { TxLocator } from '../indexer/types';
+import type { Committed, LedgerClient } from '../ledger/types';
+import { RecentCommits } from './recent-commits';
+import type {
+  AssetChange,
+  AssetDetail,
+  AssetView,
+  LienChange,
+  LienView,
+  RegisterAssetInput,
+  RegisterLienInput,
+} from './schemas';
+
+/** An asset lien entry as the chaincode stores it. */
+interface LedgerLienEntry {
+  lienId: string;
+  mortgagee: string;
+  rank: number;
+  securedAmountFen: number;
+  loanEnd: string;
+  status: string;
+}
+
+/** An asset as the chaincode returns it. */
+interface LedgerAsset {
+  assetId: string;
+  assetType: string;
+  certificateNo: string;
+  issuer: string;
+  owner: string;
+  location: string;
+  areaValue: number;
+  areaUnit: string;
+  appraisedValueFen: number;
+  appraisalDate: string;
+  rightExpiry: string;
+  provenanceBatch: string;
+  status: string;
+  liens: LedgerLienEntry[];
+  seizure?: { by: string; orderRef: string; at: string };
+  enforcingLien?: string;
+  lastAction: string;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+/** `Collateral:GetAsset`: the asset with its key history, newest first. */
+interface LedgerAssetWithHistory extends LedgerAsset {
+  history: {
+    txId: string;
+    time: string;
+    action: string;
+    status: string;
+    owner: string;
+    activeLiens: number;
+  }[];
+}
+
+/** A lien as the chaincode returns it. */
+interface LedgerLien {
+  lienId: string;
+  assetId: string;
+  mortgagee: string;
+  mortgagor: string;
+  grantId: string;
+  securedAmountFen: number;
+  loanEnd: string;
+  rank: number;
+  status: string;
+  registeredAt: string;
+  updatedAt: string;
+  txId: string;
+}
+
+/** Rural-asset collateral operations, each as the calling organisation. */
+export interface CollateralService {
+  /**
+   * Registers a right issued by the caller's organisation.
+   * @throws AppError 400 INVALID_SUBJECT_ID; chaincode FORBIDDEN/CONFLICT/INVALID/NOT_FOUND as mapped.
+   */
+  registerAsset(principal: Principal, input: RegisterAssetInput): Promise<AssetChange>;
+  /**
+   * Reads an asset with its history and the proof of its latest change.
+   * @throws AppError 404 NOT_FOUND for an unregistered asset.
+   */
+  getAsset(principal: Principal, assetId: string): Promise<AssetDetail>;
+  /**
+   * Registers a lien for the caller's bank under the owner's consent.
+   * @throws AppError chaincode FORBIDDEN (consent), CONFLICT (seized, exclusive, cap, duplicate), INVALID, NOT_FOUND.
+   */
+  registerLien(principal: Principal, input: RegisterLienInput): Promise<LienChange>;
+  /**
+   * Releases (注销) a lien of the caller's bank.
+   * @throws AppError 403 FORBIDDEN for another bank's lien; 409 CONFLICT when not active; 404 NOT_FOUND.
+   */
+  releaseLien(principal: Principal, lienId: string): Promise<LienChange>;
+  /**
+   * Starts enforcement of a lien of the caller's bank; returns the asset.
+   * @throws AppError 403 FORBIDDEN for another bank's lien; 409 CONFLICT; 404 NOT_FOUND.
+   */
+  enforceLien(principal: Principal, lienId: string): Promise<AssetChange>;
+  /**
+   * Seizes (查封) an asset, as its issuer or the regulator.
+   * @throws AppError 403 FORBIDDEN; 409 CONFLICT when already seized; 404 NOT_FOUND.
+   */
+  seize(principal: Principal, assetId: string, orderRef: string): Promise<AssetChange>;
+  /**
+   * Lifts an asset's seizure, as its issuer or the regulator.
+   * @throws AppError 403 FORBIDDEN; 409 CONFLICT when not seized; 404 NOT_FOUND.
+   */
+  liftSeizure(principal: Principal, assetId: string): Promise<AssetChange>;
+  /**
+   * Transfers (流转) an asset to a new owner, as its issuer.
+   * @throws AppError 400 INVALID_SUBJECT_ID; chaincode FORBIDDEN/CONFLICT/INVALID/NOT_FOUND as mapped.
+   */
+  transfer(principal: Principal, assetId: string, newOwnerSubjectId: string): Promise<AssetChange>;
+}
+
+/** What {@link CollateralServiceImpl} needs. */
+export interface CollateralServiceOptions {
+  /** The ledger backend. */
+  readonly ledger: LedgerClient;
+  /** Subject ID validation and pseudonyms. */
+  readonly subjects: SubjectPseudonymiser;
+  /** The block indexer's transaction locator, when wired. */
+  readonly locator?: TxLocator;
+  /** How many of this gateway's own commits to remember for proofs (default 10,000). */
+  readonly recentCommits?: number;
+}
+
+/** {@link CollateralService} over the `Collateral` contract. */
+export class CollateralServiceImpl implements CollateralService {
+  readonly #ledger: LedgerClient;
+  readonly #subjects: SubjectPseudonymiser;
+  readonly #locator: TxLocator | undefined;
+  readonly #recent: RecentCommits;
+
+  /** @param options ledger, pseudonymiser, optional locator. */
+  constructor(options: Readonly<CollateralServiceOptions>) {
+    this.#ledger = options.ledger;
+    this.#subjects = options.subjects;
+    this.#locator = options.locator;
+    this.#recent = new RecentCommits(options.recentCommits);
+  }
+
+  async registerAsset(principal: Principal, input: RegisterAssetInput): Promise<AssetChange> {
+    const { ownerSubjectId, provenanceBatch, ...rest } = input;
+    const owner = this.#subjects.pseudonym(ownerSubjectId);
+    const asset = { ...rest, owner, ...(provenanceBatch === undefined ? {} : { provenanceBatch }) };
+    return this.#assetChange(
+      await this.#submit<LedgerAsset>(principal, 'Collateral:RegisterAsset', [JSON.stringify(asset)]),
+    );
+  }
+
+  async getAsset(principal: Principal, assetId: string): Promise<AssetDetail> {
+    const record = await this.#ledger.evaluate<LedgerAssetWithHistory>(
+      principal.orgMspId,
+      'Collateral:GetAsset',
+      [assetId],
+    );
+    // The key history comes newest first (Fabric's and the embedded ledger's order).
+    const latest = record.history[0]?.txId ?? '';
+    return {
+      ...assetView(record),
+      history: record.history.map((h) => ({
+        txId: h.txId,
+        time: h.time,
+        action: h.action,
+        status: h.status,
+        owner: h.owner,
+        activeLiens: h.activeLiens,
+      })),
+      proof: { txId: latest, blockNumber: latest === '' ? null : await this.#blockOf(latest) },
+    };
+  }
+
+  async registerLien(principal: Principal, input: RegisterLienInput): Promise<LienChange> {
+    const lien = {
+      lienId: input.lienId ?? `lien-${randomUUID()}`,
+      assetId: input.assetId,
+      grantId: input.consentId,
+      securedAmountFen: input.securedAmountFen,
+      loanEnd: input.loanEnd,
+    };
+    return this.#lienChange(
+      await this.#submit<LedgerLien>(principal, 'Collateral:RegisterLien', [JSON.stringify(lien)]),
+    );
+  }
+
+  async releaseLien(principal: Principal, lienId: string): Promise<LienChange> {
+    return this.#lienChange(await this.#submit<LedgerLien>(principal, 'Collateral:ReleaseLien', [lienId]));
+  }
+
+  async enforceLien(principal: Principal, lienId: string): Promise<AssetChange> {
+    return this.#assetChange(await this.#submit<LedgerAsset>(principal, 'Collateral:EnforceLien', [lienId]));
+  }
+
+  async seize(principal: Principal, assetId: string, orderRef: string): Promise<AssetChange> {
+    return this.#assetChange(
+      await this.#submit<LedgerAsset>(principal, 'Collateral:SeizeAsset', [assetId, orderRef]),
+    );
+  }
+
+  async liftSeizure(principal: Principal, assetId: string): Promise<AssetChange> {
+    return this.#assetChange(await this.#submit<LedgerAsset>(principal, 'Collateral:LiftSeizure', [assetId]));
+  }
+
+  async transfer(principal: Principal, assetId: string, newOwnerSubjectId: string): Promise<AssetChange> {
+    const newOwner = this.#subjects.pseudonym(newOwnerSubjectId);
+    return this.#assetChange(
+      await this.#submit<LedgerAsset>(principal, 'Collateral:TransferAsset', [assetId, newOwner]),
+    );
+  }
+
+  async #submit<T>(principal: Principal, fn: string, args: readonly string[]): Promise<Committed<T>> {
+    const committed = await this.#ledger.submit<T>(principal.orgMspId, fn, args);
+    this.#recent.add(committed.txId, committed.blockNumber);
+    return committed;
+  }
+
+  async #blockOf(txId: string): Promise<number | null> {
+    const located = await this.#locator?.locate(txId);
+    return located?.blockNumber ?? this.#recent.blockOf(txId) ?? null;
+  }
+
+  #assetChange(committed: Committed<LedgerAsset>): AssetChange {
+    return { asset: assetView(committed.result), txId: committed.txId, blockNumber: committed.blockNumber };
+  }
+
+  #lienChange(committed: Committed<LedgerLien>): LienChange {
+    return { lien: lienView(committed.result), txId: committed.txId, blockNumber: committed.blockNumber };
+  }
+}
+
+/** The API view of a ledger asset: explicit fields, absent optionals as null. */
+function assetView(a: LedgerAsset): AssetView {
+  return {
+    assetId: a.assetId,
+    assetType: a.assetType,
+    certificateNo: a.certificateNo,
+    issuer: a.issuer,
+    owner: a.owner,
+    location: a.location,
+    areaValue: a.areaValue,
+    areaUnit: a.areaUnit,
+    appraisedValueFen: a.appraisedValueFen,
+    appraisalDate: a.appraisalDate,
+    rightExpiry: a.rightExpiry,
+    provenanceBatch: a.provenanceBatch === '' ? null : a.provenanceBatch,
+    status: a.status,
+    liens: [...a.liens]
+      .sort((x, y) => x.rank - y.rank)
+      .map((l) => ({
+        lienId: l.lienId,
+        mortgagee: l.mortgagee,
+        rank: l.rank,
+        securedAmountFen: l.securedAmountFen,
+        loanEnd: l.loanEnd,
+        status: l.status,
+      })),
+    seizure: a.seizure ? { by: a.seizure.by, orderRef: a.seizure.orderRef, at: a.seizure.at } : null,
+    enforcingLien: a.enforcingLien ?? null,
+    lastAction: a.lastAction,
+    registeredAt: a.registeredAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+/** The API view of a ledger lien (the grant is the API's consent). */
+function lienView(l: LedgerLien): LienView {
+  return {
+    lienId: l.lienId,
+    assetId: l.assetId,
+    mortgagee: l.mortgagee,
+    mortgagor: l.mortgagor,
+    consentId: l.grantId,
+    securedAmountFen: l.securedAmountFen,
+    loanEnd: l.loanEnd,
+    rank: l.rank,
+    status: l.status,
+    registeredAt: l.registeredAt,
+    updatedAt: l.updatedAt,
+    txId: l.txId,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Key layout of the off-chain index (one LevelDB sublevel, string keys).
+ *
+ * Every ordered component is fixed-width so that key order equals the
+ * intended order: block numbers and transaction positions are zero-padded,
+ * times are ISO-8601 UTC with milliseconds (24 characters). Variable-width
+ * components (MSP IDs) are always followed by the `!` separator, which sorts
+ * below every character they may contain, so `a!BankA!` never matches
+ * `a!BankAB!`. Range reads therefore need no scans or filters.
+ */
+
+/** Separator between key components; below every character of IDs, pseudonyms and times. */
+export const SEP = '!';
+
+/** Upper bound suffix for "every key under this prefix". */
+export const HIGH = '\u{10FFFF}';
+
+/** Width of a zero-padded block number (Fabric block numbers are uint64; 16 digits is plenty). */
+const BLOCK_WIDTH = 16;
+/** Width of a zero-padded transaction position inside a block. */
+const TX_WIDTH = 6;
+
+/** The checkpoint key. */
+export const CHECKPOINT_KEY = 'c';
+
+/** Ledger position of a transaction, zero-padded: `<block>!<txIndex>`. */
+export function positionKey(blockNumber: number, txIndex: number): string {
+  return `${String(blockNumber).padStart(BLOCK_WIDTH, '0')}${SEP}${String(txIndex).padStart(TX_WIDTH, '0')}`;
+}
+
+/** Key of the access record committed at a ledger position. */
+export function accessRecordKey(blockNumber: number, txIndex: number): string {
+  return `r${SEP}${positionKey(blockNumber, txIndex)}`;
+}
+
+/** Key of a transaction's location. */
+export function txKey(txId: string): string {
+  return `x${SEP}${txId}`;
+}
+
+/** Key of an institution's counters. */
+export function counterKey(mspId: string): string {
+  return `s${SEP}${mspId}`;
+}
+
+/** Prefix of all institutions' counters. */
+export const COUNTER_PREFIX = `s${SEP}`;
+
+/** Outcome component of an access index key: one outcome, or `*` for any. */
+export type OutcomeKey = 'GRANTED' | 'DENIED' | '*';
+
+/** Which access index a query reads. */
+export interface AccessIndexSelector {
+  /** Subject pseudonym, when the query is by subject. */
+  readonly subject?: string | undefined;
+  /** Accessor MSP ID, when the query is by institution. */
+  readonly accessor?: string | undefined;
+  /** Outcome, or `*` for both. */
+  readonly outcome: OutcomeKey;
+}
+
+/**
+ * The prefix of one access index: `i!<dimension>!<values...>!<outcome>!`,
+ * followed in each entry by `<time>!<block>!<txIndex>`. Dimensions: `t`
+ * (time only), `s` (subject), `a` (accessor), `as` (accessor and subject).
+ */
+export function accessIndexPrefix(selector: AccessIndexSelector): string {
+  const { subject, accessor, outcome } = selector;
+  if (subject !== undefined && accessor !== undefined) {
+    return `i${SEP}as${SEP}${accessor}${SEP}${subject}${SEP}${outcome}${SEP}`;
+  }
+  if (subject !== undefined) return `i${SEP}s${SEP}${subject}${SEP}${outcome}${SEP}`;
+  if (accessor !== undefined) return `i${SEP}a${SEP}${accessor}${SEP}${outcome}${SEP}`;
+  return `i${SEP}t${SEP}${outcome}${SEP}`;
+}
+
+/**
+ * Every index key of one access record: each dimension, once with its
+ * outcome and once under `*`.
+ */
+export function accessIndexKeys(entry: {
+  readonly subject: string;
+  readonly accessor: string;
+  readonly outcome: 'GRANTED' | 'DENIED';
+  readonly accessedAt: string;
+  readonly blockNumber: number;
+  readonly txIndex: number;
+}): string[] {
+  const suffix = `${entry.accessedAt}${SEP}${positionKey(entry.blockNumber, entry.txIndex)}`;
+  const keys: string[] = [];
+  for (const outcome of [entry.outcome, '*'] as const) {
+    for (const selector of [
+      { outcome },
+      { outcome, subject: entry.subject },
+      { outcome, accessor: entry.accessor },
+      { outcome, subject: entry.subject, accessor: entry.accessor },
+    ]) {
+      keys.push(`${accessIndexPrefix(selector)}${suffix}`);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Normalises a timestamp to the fixed-width index form
+ * (`YYYY-MM-DDTHH:MM:SS.mmmZ`).
+ *
+ * @throws RangeError when the value is not a parseable time between years 1970 and 9999.
+ */
+export function indexTime(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || ms < 0 || ms > 253_402_300_799_999) {
+    throw new RangeError(`not a timestamp: ${value}`);
+  }
+  return new Date(ms).toISOString();
+}
