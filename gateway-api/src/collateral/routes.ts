@@ -29,7 +29,8 @@ const COMMON = {
 
 /** Declares the collateral routes on `router`. */
 export function registerCollateralRoutes(router: ApiRouter, service: CollateralService): void {
-  const assetLocation = (assetId: string): string => `${router.basePath}/assets/${encodeURIComponent(assetId)}`;
+  const assetLocation = (assetId: string): string =>
+    `${router.basePath}/assets/${encodeURIComponent(assetId)}`;
 
   router.route({
     method: 'post',
@@ -78,7 +79,10 @@ export function registerCollateralRoutes(router: ApiRouter, service: CollateralS
       201: { description: 'Registered', schema: LienChangeSchema },
       ...COMMON,
       404: { description: 'NOT_FOUND: unknown asset' },
-      409: { description: 'CONFLICT: asset seized or under enforcement, exclusively pledged, over its cap, or lien ID taken' },
+      409: {
+        description:
+          'CONFLICT: asset seized or under enforcement, exclusively pledged, over its cap, or lien ID taken',
+      },
     },
     async handler({ body, principal }) {
       const change = await service.registerLien(principal, body);

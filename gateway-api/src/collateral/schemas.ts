@@ -36,7 +36,11 @@ const CodeSchema = z.string().regex(CATALOGUE_CODE_PATTERN, 'must be a code of 2
 export const RegisterAssetSchema = z
   .object({
     assetType: CodeSchema.describe('Asset type code from the catalogue, e.g. LAND_CONTRACT_RIGHT'),
-    certificateNo: z.string().min(1).max(64).describe('Certificate number; the asset ID is `<assetType>:<certificateNo>`'),
+    certificateNo: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('Certificate number; the asset ID is `<assetType>:<certificateNo>`'),
     ownerSubjectId: SubjectIdSchema,
     location: z.string().min(1).max(64).describe('Parcel or location code (no address or name)'),
     areaValue: z.number().positive(),

@@ -4,7 +4,12 @@
  * `ledger.blocks(0)`), and ledger set-up the API of other modules would do
  * (consent grants, anchored batches, revocations).
  */
-import { DAY_SECONDS, isoFromEpochSeconds, signTypedMessage, type TypedMessages } from '@ruralcredit/protocol';
+import {
+  DAY_SECONDS,
+  isoFromEpochSeconds,
+  signTypedMessage,
+  type TypedMessages,
+} from '@ruralcredit/protocol';
 import type { DomainContext } from '../../src/domain';
 import type { GatewayDeps } from '../../src/feature';
 import type { EventBus, IndexedEvent, TxLocation, TxLocator } from '../../src/indexer/types';
