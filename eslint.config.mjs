@@ -32,11 +32,20 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date']", message: 'Use the transaction timestamp (ctx.stub.getTxTimestamp()).' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the transaction timestamp.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Chaincode must be deterministic.' },
+        {
+          selector: "NewExpression[callee.name='Date']",
+          message: 'Use the transaction timestamp (ctx.stub.getTxTimestamp()).',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Use the transaction timestamp.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Chaincode must be deterministic.',
+        },
         { selector: "CallExpression[callee.property.name='randomUUID']", message: 'Use the transaction ID.' },
-        { selector: "ImportDeclaration[source.value=/uuid/]", message: 'Use the transaction ID.' },
+        { selector: 'ImportDeclaration[source.value=/uuid/]', message: 'Use the transaction ID.' },
       ],
     },
   },

@@ -4,6 +4,13 @@
  * business module.
  */
 import path from 'node:path';
+import { createAlertsModule } from './alerts/module';
+import { auditModule } from './audit/routes';
+import { createCollateralModule } from './collateral/module';
+import { consentModule } from './consent/routes';
+import { disputesModule } from './disputes/module';
+import { createIndexer } from './indexer/indexer';
+import { supervisionModule } from './supervision/routes';
 import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
 import { OrgSignerStoreImpl } from './consortium/signers';
@@ -15,11 +22,22 @@ import type { Logger } from './http/logger';
 import { EmbeddedLedgerClientImpl } from './ledger/embedded';
 import { FabricLedgerClientImpl } from './ledger/fabric';
 import type { LedgerClient } from './ledger/types';
+import { provenanceModule } from './provenance/routes';
+import { reportsModule } from './reports/routes';
 import { createGateway, type Gateway, type GatewayOptions } from './server';
 import { SealedStore } from './store/sealed';
 
 /** Business modules, in registration order. */
-export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [];
+export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
+  provenanceModule,
+  consentModule,
+  reportsModule,
+  createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
+  disputesModule,
+  auditModule,
+  supervisionModule,
+  createAlertsModule({ bus: (ctx, deps) => createIndexer(ctx, deps).bus }),
+];
 
 /** Where `network:up` writes the connection profile the Fabric backend reads. */
 export const DEFAULT_CONNECTION_PROFILE = path.resolve(
@@ -94,6 +112,9 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
   };
   const factories = options.domainModules ?? DOMAIN_MODULES;
   const modules: FeatureModule[] = [
+    // Registered first so that it runs last: shutdown hooks run in reverse, and the
+    // modules' hooks (indexer, event streams) still need the ledger while they stop.
+    { name: 'ledger', register: (_router, deps) => deps.onShutdown(() => options.ledger.close()) },
     ...factories.map((factory): FeatureModule => ({
       name: factory.name,
       register: (router, deps) => factory(context, deps).register(router, deps),
@@ -111,7 +132,6 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
           : { ok: false, reason: `${options.ledger.backend} ledger unreachable` },
     },
   });
-  gateway.deps.onShutdown(() => options.ledger.close());
   return { gateway, context, bootstrap };
 }
 

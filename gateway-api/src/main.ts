@@ -1,23 +1,30 @@
 /**
- * Process entry point (`npm start`): load configuration, open the database,
- * build the gateway with the given modules, create demo users in demo mode,
+ * Process entry point (`npm start`): load configuration, open the database
+ * and the configured ledger, bootstrap the consortium, build the gateway with
+ * every business module, create demo users (and demo data) in demo mode,
  * listen, and shut down cleanly on SIGINT/SIGTERM.
  */
+import './ledger/chaincode-logging';
+import { buildGateway, DOMAIN_MODULES, loadConsortium, openLedger } from './app';
 import { ensureDemoUsers, type DemoOrg } from './auth/demo-users';
+import type { Role } from './auth/roles';
 import { ConfigError, loadConfig } from './config';
-import type { FeatureModule } from './feature';
-import type { ReadinessCheck } from './ops/routes';
-import { createGateway, type Gateway } from './server';
+import { seedDemo } from './demo/seed';
+import type { Consortium } from './consortium/definition';
+import { createLogger } from './http/logger';
+import type { Gateway } from './server';
 import { openDatabase } from './store/db';
 
-/** What {@link runGateway} starts. */
+/** Roles of each organisation's demo users, by the organisation's consortium role. */
+const DEMO_ROLES: Readonly<Record<Consortium['organisations'][number]['role'], Role[]>> = {
+  REGULATOR: ['REGULATOR_ADMIN', 'AUDITOR'],
+  BANK: ['ORG_ADMIN', 'LOAN_OFFICER'],
+  DATA_PROVIDER: ['ORG_ADMIN', 'DATA_OFFICER'],
+  AUDITOR: ['ORG_ADMIN', 'AUDITOR'],
+};
+
+/** Options of {@link runGateway}. */
 export interface RunOptions {
-  /** Business route modules. */
-  readonly modules?: readonly FeatureModule[];
-  /** Readiness checks besides LevelDB (the ledger backend). */
-  readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
-  /** Organisations to create demo users for in demo mode; the regulator's alone by default. */
-  readonly demoOrgs?: readonly DemoOrg[];
   /** Environment to configure from; `process.env` by default. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -25,34 +32,44 @@ export interface RunOptions {
 /**
  * Starts the gateway and installs signal handlers that stop it and close the database.
  *
- * @throws ConfigError on invalid configuration; Error when the database or port is unavailable.
+ * @throws ConfigError on invalid configuration; Error when the database, ledger or port is unavailable.
  */
 export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
-  const config = loadConfig(options.env);
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const logger = createLogger({ level: config.logLevel });
+  const consortium = loadConsortium(env.GATEWAY_CONSORTIUM_FILE);
   const db = await openDatabase(config.dataDir);
-  const gateway = createGateway({
+  const ledger = await openLedger(config, consortium, logger, env);
+  const { gateway, context } = await buildGateway({
     config,
     db,
-    ...(options.modules === undefined ? {} : { modules: options.modules }),
-    ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
+    logger,
+    ledger,
+    consortium,
+    domainModules: DOMAIN_MODULES,
   });
+  const demoOrgs: DemoOrg[] = consortium.organisations.map((o) => ({
+    mspId: o.mspId,
+    roles: DEMO_ROLES[o.role],
+  }));
   const logins = config.demo
-    ? await ensureDemoUsers(
-        gateway.deps.users,
-        options.demoOrgs ?? [{ mspId: config.regulatorMspId }],
-        config.regulatorMspId,
-      )
+    ? await ensureDemoUsers(gateway.deps.users, demoOrgs, config.regulatorMspId)
     : [];
+  const farmers = Number(env.GATEWAY_DEMO_FARMERS ?? '2000');
+  const notes = config.demo ? await seedDemo(context, gateway.deps, farmers) : [];
   const { url } = await gateway.start();
   const lines = [`Gateway listening on ${url} (ledger: ${config.ledger}${config.demo ? ', DEMO MODE' : ''})`];
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
   if (logins.length > 0) {
-    lines.push('  Demo logins (valid until the next start):');
-    for (const l of logins)
+    lines.push('  Demo logins (passwords valid until the next start):');
+    for (const l of logins) {
       lines.push(
-        `    ${l.orgMspId.padEnd(16)} ${l.username.padEnd(32)} ${l.password}  [${l.roles.join(', ')}]`,
+        `    ${l.orgMspId.padEnd(20)} ${l.username.padEnd(36)} ${l.password}  [${l.roles.join(', ')}]`,
       );
+    }
   }
+  lines.push(...notes.map((n) => `  ${n}`));
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

@@ -152,7 +152,7 @@ export class Fields {
     }
     const items = v as unknown[];
     if (!items.every((x): x is string => typeof x === 'string' && each(x))) this.#fail(name, rule);
-    const sorted = [...(items)].sort();
+    const sorted = [...items].sort();
     if (new Set(sorted).size !== sorted.length) this.#fail(name, 'must not repeat an item');
     return sorted;
   }

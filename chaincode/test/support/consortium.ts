@@ -198,9 +198,7 @@ export class TestConsortium {
     expect(error, `${fn} by ${org} should have been refused with ${code}`).to.be.instanceOf(ChaincodeError);
     const message = (error as ChaincodeError).message;
     expect(message.split(':')[0], message).to.equal(code);
-    expect(this.ledger.getBlockHeight(), 'a refused transaction must not reach a block').to.equal(
-      height,
-    );
+    expect(this.ledger.getBlockHeight(), 'a refused transaction must not reach a block').to.equal(height);
     return message;
   }
 

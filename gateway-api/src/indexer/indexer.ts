@@ -78,7 +78,7 @@ export class IndexerImpl implements Indexer {
   readonly #waiters = new Set<Waiter>();
   readonly #abort = new AbortController();
   readonly #processedGauge: Gauge | undefined;
-  readonly #restarts: Gauge | undefined;
+  readonly #failuresGauge: Gauge | undefined;
   #processed = -1;
   #stream: BlockStream | undefined;
   #running: Promise<void> | undefined;
@@ -103,7 +103,7 @@ export class IndexerImpl implements Indexer {
         help: 'Highest block fully written to the off-chain index',
         registers: [options.metrics],
       });
-      this.#restarts = new Gauge({
+      this.#failuresGauge = new Gauge({
         name: 'gateway_indexer_consecutive_failures',
         help: 'Consecutive failures of the block indexer (0 when healthy)',
         registers: [options.metrics],
@@ -192,7 +192,7 @@ export class IndexerImpl implements Indexer {
     this.#processed = Math.max(this.#processed, blockNumber);
     this.#failures = 0;
     this.#processedGauge?.set(this.#processed);
-    this.#restarts?.set(0);
+    this.#failuresGauge?.set(0);
     for (const waiter of this.#waiters) {
       if (waiter.blockNumber <= this.#processed) {
         clearTimeout(waiter.timer);
@@ -211,6 +211,8 @@ export class IndexerImpl implements Indexer {
         const start = await this.#processor.startBlock();
         const stream = ledger.blocks(start);
         this.#stream = stream;
+        // stop() may have run while the checkpoint was read, before there was a stream to close.
+        if (this.#stopped) stream.close();
         try {
           await this.#processor.process(stream, () => this.#stopped);
         } finally {
@@ -218,19 +220,26 @@ export class IndexerImpl implements Indexer {
           this.#stream = undefined;
         }
         if (this.#stopped) break;
-        throw new Error('the block stream ended');
+        throw new StreamEndedError();
       } catch (err) {
         if (this.#stopped) break;
         this.#failures += 1;
-        this.#restarts?.set(this.#failures);
+        this.#failuresGauge?.set(this.#failures);
         const wait = Math.min(max, initial * 2 ** Math.min(this.#failures - 1, 30));
-        logger.warn('block indexer failed; restarting', {
+        const fields = {
           err: (err as Error).message,
           code: (err as { code?: unknown }).code,
           failures: this.#failures,
           retryInMs: wait,
           processedBlock: this.#processed,
-        });
+        };
+        // The gateway closes the ledger before stopping its modules, so one ended
+        // stream at shutdown is normal; repeated ends are worth a warning.
+        if (err instanceof StreamEndedError && this.#failures === 1) {
+          logger.info('block stream ended; reopening', fields);
+        } else {
+          logger.warn('block indexer failed; restarting', fields);
+        }
         try {
           await delay(wait, undefined, { signal: this.#abort.signal });
         } catch {
@@ -239,6 +248,14 @@ export class IndexerImpl implements Indexer {
       }
     }
     logger.info('block indexer stopped', { processedBlock: this.#processed });
+  }
+}
+
+/** The ledger ended the block stream without the indexer asking. */
+class StreamEndedError extends Error {
+  constructor() {
+    super('the block stream ended');
+    this.name = 'StreamEndedError';
   }
 }
 

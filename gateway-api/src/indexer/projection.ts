@@ -45,7 +45,10 @@ export interface Projection {
 }
 
 /** Which counter of which institution an event increments, if any. */
-function counterOf(name: string, payload: Readonly<Record<string, unknown>>): [string, CounterName] | undefined {
+function counterOf(
+  name: string,
+  payload: Readonly<Record<string, unknown>>,
+): [string, CounterName] | undefined {
   const party = (field: string): string | undefined => {
     const value = payload[field];
     return typeof value === 'string' && value !== '' ? value : undefined;
@@ -120,7 +123,10 @@ export async function projectTransaction(
 
   const payload = parsePayload(tx.event.payload);
   if (payload === undefined) {
-    logger.error('indexer: chaincode event payload is not a JSON object', { txId: tx.txId, event: tx.event.name });
+    logger.error('indexer: chaincode event payload is not a JSON object', {
+      txId: tx.txId,
+      event: tx.event.name,
+    });
     return { ops };
   }
   const timestamp = indexTime(tx.timestamp);

@@ -50,7 +50,9 @@ function hasType(value: unknown, type: FieldType): boolean {
     case 'BOOLEAN':
       return typeof value === 'boolean';
     case 'DATE':
-      return typeof value === 'string' && DATE.test(value) && parseLedgerTime(`${value}T00:00:00Z`) !== undefined;
+      return (
+        typeof value === 'string' && DATE.test(value) && parseLedgerTime(`${value}T00:00:00Z`) !== undefined
+      );
   }
 }
 

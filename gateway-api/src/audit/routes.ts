@@ -1,0 +1,173 @@
+/**
+ * Audit routes: the access trail from the off-chain index, its
+ * tamper-evident NDJSON export, the export summary and the verifier.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import type { DomainModuleFactory } from '../domain';
+import { createIndexer } from '../indexer/indexer';
+import {
+  AccessPageSchema,
+  accessListQuerySchema,
+  ExportQuerySchema,
+  ExportSummarySchema,
+  VerifyQuerySchema,
+  VerifyResultSchema,
+} from './schemas';
+import { AuditService } from './service';
+
+/** Media type of the export. */
+export const NDJSON = 'application/x-ndjson';
+
+/** Largest export the verifier accepts, in bytes. */
+export const VERIFY_LIMIT_BYTES = 256 * 1024 * 1024;
+
+const READERS = ['AUDITOR', 'REGULATOR_ADMIN', 'LOAN_OFFICER', 'ORG_ADMIN'] as const;
+
+/** Splits a byte stream into text lines (without `\n`), in bounded memory per line. */
+async function* textLines(stream: Readable): AsyncIterable<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    rest += decoder.write(chunk);
+    let newline = rest.indexOf('\n');
+    while (newline >= 0) {
+      yield rest.slice(0, newline);
+      rest = rest.slice(newline + 1);
+      newline = rest.indexOf('\n');
+    }
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest;
+}
+
+/** A client that goes away mid-export is not an error of ours. */
+function isPrematureClose(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+/**
+ * `GET /audit/accesses`, `GET /audit/export`, `GET /audit/export/summary`,
+ * `POST /audit/export/verify`.
+ */
+export const auditModule: DomainModuleFactory = (ctx, deps) => {
+  const audit = new AuditService({
+    indexer: createIndexer(ctx, deps),
+    subjects: ctx.subjects,
+    consortium: ctx.consortium,
+  });
+  return {
+    name: 'audit',
+    register(router) {
+      router.route({
+        method: 'get',
+        path: '/audit/accesses',
+        summary: 'Trace data accesses (who accessed whose data, when, under which grant and purpose)',
+        description:
+          'Served from the off-chain index, oldest first. Auditors and the regulator see every ' +
+          'institution; a bank sees its own accesses only. `subjectId` is pseudonymised at once.',
+        tags: ['audit'],
+        auth: READERS,
+        query: accessListQuerySchema(deps.pageQuery),
+        responses: {
+          200: { description: 'A page of accesses', schema: AccessPageSchema },
+          400: { description: 'INVALID_REQUEST, INVALID_SUBJECT_ID, INVALID_TIME_RANGE, INVALID_CURSOR' },
+          403: {
+            description: 'FORBIDDEN_ROLE; FORBIDDEN_ORG for a data provider or another bank’s accesses',
+          },
+          503: { description: 'INDEX_LAGGING: the index has not caught up with the ledger' },
+        },
+        async handler({ query, principal }) {
+          const { limit, cursor, ...filter } = query;
+          return { body: await audit.list(principal, filter, { limit, cursor }) };
+        },
+      });
+
+      router.route({
+        method: 'get',
+        path: '/audit/export',
+        summary: 'Export accesses as tamper-evident NDJSON',
+        description:
+          'One access per line, oldest first, each with its `txId`, `blockNumber`, `seq` and the ' +
+          'running `digest` (SHA-256 chain from 64 zeros), in canonical JSON. Any edit, drop or ' +
+          'reorder fails `POST /audit/export/verify`; compare with `GET /audit/export/summary` to ' +
+          'detect lines cut off the end.',
+        tags: ['audit'],
+        auth: READERS,
+        query: ExportQuerySchema,
+        responses: {
+          200: { description: 'NDJSON lines', contentType: NDJSON },
+          400: { description: 'INVALID_REQUEST, INVALID_TIME_RANGE' },
+          403: { description: 'FORBIDDEN_ROLE, FORBIDDEN_ORG' },
+        },
+        async handler({ query, principal, res, logger }) {
+          const prepared = await audit.prepareExport(principal, query);
+          res.status(200);
+          res.setHeader('Content-Type', `${NDJSON}; charset=utf-8`);
+          const lines = audit.exportLines(prepared);
+          const body = Readable.from(
+            (async function* () {
+              for await (const line of lines) yield `${line}\n`;
+            })(),
+          );
+          try {
+            await pipeline(body, res);
+          } catch (err) {
+            if (!isPrematureClose(err)) throw err;
+            logger.info('audit export aborted by the client');
+          }
+          return undefined;
+        },
+      });
+
+      router.route({
+        method: 'get',
+        path: '/audit/export/summary',
+        summary: 'Line count and last digest of an export, to detect truncation',
+        tags: ['audit'],
+        auth: READERS,
+        query: ExportQuerySchema,
+        responses: {
+          200: { description: 'Count and last digest', schema: ExportSummarySchema },
+          400: { description: 'INVALID_REQUEST, INVALID_TIME_RANGE' },
+          403: { description: 'FORBIDDEN_ROLE, FORBIDDEN_ORG' },
+        },
+        async handler({ query, principal }) {
+          return { body: await audit.summary(principal, query) };
+        },
+      });
+
+      router.route({
+        method: 'post',
+        path: '/audit/export/verify',
+        summary: 'Verify an NDJSON audit export',
+        description:
+          'Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and ' +
+          '`expectedLastDigest` from the summary to detect lines cut off the end.',
+        tags: ['audit'],
+        auth: 'authenticated',
+        query: VerifyQuerySchema,
+        rawBody: { contentTypes: [NDJSON], limitBytes: VERIFY_LIMIT_BYTES, description: 'The export' },
+        responses: {
+          200: { description: 'Verification outcome', schema: VerifyResultSchema },
+          400: { description: 'INVALID_REQUEST' },
+          413: { description: 'PAYLOAD_TOO_LARGE' },
+          415: { description: 'UNSUPPORTED_MEDIA_TYPE' },
+        },
+        async handler(route) {
+          const stream = route.bodyStream();
+          const result = await audit.verify(textLines(stream), route.query);
+          if (!route.req.complete) {
+            // Verification stopped at the first failure: discard the rest of the upload and
+            // close the connection rather than leave unread bytes on a kept-alive socket.
+            route.req.unpipe();
+            route.req.resume();
+            return { body: result, headers: { Connection: 'close' } };
+          }
+          return { body: result };
+        },
+      });
+    },
+  };
+};

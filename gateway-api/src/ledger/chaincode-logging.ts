@@ -1,0 +1,9 @@
+/**
+ * Imported first by the process entry point: the contract API and the shim
+ * read CORE_CHAINCODE_LOGGING_LEVEL when their modules load and log every
+ * decorator and every refused transaction, as a peer's chaincode container
+ * would. In-process those lines would interleave with the gateway's JSON
+ * log, which records the mapped errors, so only critical ones are kept unless
+ * the variable says otherwise.
+ */
+process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';

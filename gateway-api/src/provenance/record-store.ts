@@ -1,0 +1,421 @@
+/**
+ * Off-chain storage of batch records, their Merkle material and indexes.
+ *
+ * Layout (sublevels of the gateway database):
+ * - `provenance-records` (sealed, AES-256-GCM): `<uploadId>!<index>` -> the record in clear JSON.
+ * - `provenance-tree` (plain, digests only): `<uploadId>!L!<chunk>` -> 1024
+ *   concatenated 32-byte leaf hashes; `<uploadId>!R` -> the chunk roots.
+ * - `provenance-batches` (plain): `<batchId>` -> {@link BatchMeta}, written
+ *   only once the ledger has committed the anchor.
+ * - `provenance-by-subject` (plain): `<pseudonym>!<datasetType>!<anchoredAt>!<batchId>!<index>`.
+ * - `provenance-by-leaf` (plain): `<leafHash>!<batchId>!<index>`.
+ *
+ * Records and leaf chunks are written during the upload under a fresh upload
+ * ID (never the batch ID, which another upload or gateway may already own),
+ * so a failed upload is removed by clearing one key range in two sublevels.
+ *
+ * Proofs are not stored per record (about 20 hashes each, over a gigabyte
+ * for a million records): each aligned chunk of 1024 leaves is a complete
+ * subtree of the RFC 6962 tree, and the tree over the chunk roots has the
+ * same shape above them, so a record's audit path is its path inside its
+ * chunk followed by its chunk's path in the tree of chunk roots. That costs
+ * 32 bytes per record and two small tree builds per proof.
+ */
+import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import { MerkleTree, CATALOGUE_CODE_PATTERN, HASH_BYTES, PSEUDONYM_PATTERN } from '@ruralcredit/protocol';
+import type { InclusionProof } from '@ruralcredit/protocol';
+import { z } from 'zod';
+import type { GatewayDeps } from '../feature';
+import { notFoundToUndefined, type GatewayDb } from '../store/db';
+import type { SealedStore } from '../store/sealed';
+
+/** Leaves per stored chunk: a power of two, so chunks are complete subtrees. */
+export const LEAF_CHUNK = 1024;
+
+/** Sublevel names, exported for tests that check nothing is left behind. */
+export const PROVENANCE_SUBLEVELS = {
+  records: 'provenance-records',
+  tree: 'provenance-tree',
+  batches: 'provenance-batches',
+  bySubject: 'provenance-by-subject',
+  byLeaf: 'provenance-by-leaf',
+} as const;
+
+/** Most records of one subject returned from one batch. */
+export const MAX_RECORDS_PER_SUBJECT = 1000;
+
+/** Writes per LevelDB batch while staging or indexing. */
+const WRITE_BATCH = 1000;
+
+const SEP = '!';
+/** The character after {@link SEP}: upper bound of a `prefix!` range. */
+const SEP_END = '"';
+
+/** Off-chain facts about a batch anchored through this gateway. */
+export interface BatchMeta {
+  readonly batchId: string;
+  /** Key prefix of its records and tree chunks. */
+  readonly uploadId: string;
+  readonly datasetType: string;
+  readonly merkleRoot: string;
+  readonly recordCount: number;
+  readonly anchoredAt: string;
+  readonly txId: string;
+  readonly blockNumber: number;
+  /** `INDEXING` until every index entry is written, then `COMPLETE`. */
+  readonly state: 'INDEXING' | 'COMPLETE';
+}
+
+/** A record as stored, with what proves it. */
+export interface StoredRecord {
+  readonly batchId: string;
+  readonly datasetType: string;
+  /** Position in the batch (the proof's leaf index). */
+  readonly index: number;
+  /** The record in clear (decrypted). */
+  readonly record: Record<string, unknown>;
+  /** Leaf hash, lowercase hex. */
+  readonly leafHash: string;
+  /** RFC 6962 audit path to {@link StoredRecord.merkleRoot}. */
+  readonly proof: InclusionProof;
+  /** The anchored root, lowercase hex. */
+  readonly merkleRoot: string;
+  /** Ledger time of the anchoring transaction. */
+  readonly anchoredAt: string;
+}
+
+/** Read access to stored batch records, for other modules (verification reports). */
+export interface RecordStore {
+  /**
+   * The records of a subject in the latest batch of `datasetType` that
+   * contains the subject (latest by anchoring time, then batch ID), in batch
+   * order, at most {@link MAX_RECORDS_PER_SUBJECT}; empty when there are none.
+   *
+   * @throws RangeError when the pseudonym or dataset code is malformed.
+   * @throws SealedDataError when a stored record does not decrypt.
+   */
+  latestForSubject(pseudonym: string, datasetType: string): Promise<StoredRecord[]>;
+  /** The record at `index` of a batch stored here, or undefined. */
+  recordAt(batchId: string, index: number): Promise<StoredRecord | undefined>;
+  /** Off-chain facts about a batch, or undefined when it was not stored here. */
+  batch(batchId: string): Promise<BatchMeta | undefined>;
+  /** Up to `limit` stored batches whose records include a leaf with this hash (lowercase hex). */
+  batchesWithLeaf(leafHashHex: string, limit: number): Promise<{ batchId: string; index: number }[]>;
+}
+
+const StoredValueSchema = z.record(z.string(), z.unknown());
+
+type Plain<V> = AbstractSublevel<GatewayDb, string | Buffer | Uint8Array, string, V>;
+
+/** The sublevels of the provenance store. */
+export interface ProvenanceSublevels {
+  readonly records: SealedStore<Record<string, unknown>>;
+  readonly recordsRaw: Plain<Buffer>;
+  readonly tree: Plain<Buffer>;
+  readonly batches: Plain<BatchMeta>;
+  readonly bySubject: Plain<string>;
+  readonly byLeaf: Plain<string>;
+}
+
+/** Opens the provenance sublevels (cheap; sublevels share the database). */
+export function provenanceSublevels(deps: Pick<GatewayDeps, 'db' | 'sealedStore'>): ProvenanceSublevels {
+  const db = deps.db;
+  return {
+    records: deps.sealedStore(PROVENANCE_SUBLEVELS.records, StoredValueSchema),
+    recordsRaw: db.sublevel<string, Buffer>(PROVENANCE_SUBLEVELS.records, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'buffer',
+    }),
+    tree: db.sublevel<string, Buffer>(PROVENANCE_SUBLEVELS.tree, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'buffer',
+    }),
+    batches: db.sublevel<string, BatchMeta>(PROVENANCE_SUBLEVELS.batches, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'json',
+    }),
+    bySubject: db.sublevel<string, string>(PROVENANCE_SUBLEVELS.bySubject, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+    }),
+    byLeaf: db.sublevel<string, string>(PROVENANCE_SUBLEVELS.byLeaf, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+    }),
+  };
+}
+
+/** Fixed-width decimal so keys sort in numeric order. */
+function pad(n: number, width = 8): string {
+  return String(n).padStart(width, '0');
+}
+
+function recordKey(uploadId: string, index: number): string {
+  return `${uploadId}${SEP}${pad(index)}`;
+}
+
+function chunkKey(uploadId: string, chunk: number): string {
+  return `${uploadId}${SEP}L${SEP}${pad(chunk)}`;
+}
+
+function rootsKey(uploadId: string): string {
+  return `${uploadId}${SEP}R`;
+}
+
+/** Key range of everything under `prefix!`. */
+function under(prefix: string): { gte: string; lt: string } {
+  return { gte: `${prefix}${SEP}`, lt: `${prefix}${SEP_END}` };
+}
+
+/**
+ * Stages one upload: records (sealed) and leaf-hash chunks, under the
+ * upload's own prefix, in bounded write batches. Nothing here is visible
+ * to readers until {@link BatchFinaliser} records the anchored batch.
+ */
+export class UploadStaging {
+  readonly #levels: ProvenanceSublevels;
+  readonly #db: GatewayDb;
+  readonly #uploadId: string;
+  #ops: AbstractBatchOperation<GatewayDb, string, unknown>[] = [];
+
+  /**
+   * @param db the gateway database.
+   * @param levels the provenance sublevels.
+   * @param uploadId a fresh, unique prefix for this upload.
+   */
+  constructor(db: GatewayDb, levels: ProvenanceSublevels, uploadId: string) {
+    this.#db = db;
+    this.#levels = levels;
+    this.#uploadId = uploadId;
+  }
+
+  /** Upload ID (the key prefix). */
+  get uploadId(): string {
+    return this.#uploadId;
+  }
+
+  /** Queues record `index` (sealed); writes when the queue is full. */
+  async addRecord(index: number, record: Record<string, unknown>): Promise<void> {
+    this.#ops.push(this.#levels.records.putOp(recordKey(this.#uploadId, index), record));
+    if (this.#ops.length >= WRITE_BATCH) await this.flush();
+  }
+
+  /** Writes queued records. */
+  async flush(): Promise<void> {
+    if (this.#ops.length === 0) return;
+    const ops = this.#ops;
+    this.#ops = [];
+    await this.#db.batch(ops);
+  }
+
+  /**
+   * Writes the leaf hashes in chunks of {@link LEAF_CHUNK} and the chunk
+   * roots; returns the root of the tree over the chunk roots, which equals
+   * the root of the whole tree.
+   */
+  async writeTree(leafHashes: Buffer): Promise<string> {
+    const chunkBytes = LEAF_CHUNK * HASH_BYTES;
+    const chunks = Math.ceil(leafHashes.length / chunkBytes);
+    const roots = Buffer.allocUnsafe(chunks * HASH_BYTES);
+    let ops: AbstractBatchOperation<Plain<Buffer>, string, Buffer>[] = [];
+    for (let c = 0; c < chunks; c++) {
+      const chunk = Buffer.from(leafHashes.subarray(c * chunkBytes, (c + 1) * chunkBytes));
+      MerkleTree.fromLeafHashes(chunk)
+        .root()
+        .copy(roots, c * HASH_BYTES);
+      ops.push({ type: 'put', key: chunkKey(this.#uploadId, c), value: chunk });
+      if (ops.length >= 64) {
+        await this.#levels.tree.batch(ops);
+        ops = [];
+      }
+    }
+    ops.push({ type: 'put', key: rootsKey(this.#uploadId), value: roots });
+    await this.#levels.tree.batch(ops);
+    return MerkleTree.fromLeafHashes(roots).rootHex();
+  }
+
+  /** Removes everything staged under this upload (records and tree chunks). */
+  async discard(): Promise<void> {
+    this.#ops = [];
+    const range = under(this.#uploadId);
+    await this.#levels.recordsRaw.clear(range);
+    await this.#levels.tree.clear(range);
+  }
+}
+
+/** Records an anchored batch and writes its indexes. */
+export class BatchFinaliser {
+  readonly #levels: ProvenanceSublevels;
+
+  /** @param levels the provenance sublevels. */
+  constructor(levels: ProvenanceSublevels) {
+    this.#levels = levels;
+  }
+
+  /**
+   * Marks the batch anchored (state `INDEXING`), writes the subject and leaf
+   * indexes from the per-record pseudonyms and leaf hashes (32 bytes each, in
+   * record order), then marks it `COMPLETE`.
+   */
+  async finalise(meta: Omit<BatchMeta, 'state'>, subjects: Buffer, leafHashes: Buffer): Promise<void> {
+    await this.#levels.batches.put(meta.batchId, { ...meta, state: 'INDEXING' });
+    let subjectOps: AbstractBatchOperation<Plain<string>, string, string>[] = [];
+    let leafOps: AbstractBatchOperation<Plain<string>, string, string>[] = [];
+    const tail = `${SEP}${meta.batchId}${SEP}`;
+    for (let i = 0; i < meta.recordCount; i++) {
+      const subject = subjects.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      const leaf = leafHashes.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      const index = pad(i);
+      subjectOps.push({
+        type: 'put',
+        key: `${subject}${SEP}${meta.datasetType}${SEP}${meta.anchoredAt}${tail}${index}`,
+        value: '',
+      });
+      leafOps.push({ type: 'put', key: `${leaf}${tail}${index}`, value: '' });
+      if (subjectOps.length >= WRITE_BATCH) {
+        await this.#levels.bySubject.batch(subjectOps);
+        await this.#levels.byLeaf.batch(leafOps);
+        subjectOps = [];
+        leafOps = [];
+      }
+    }
+    await this.#levels.bySubject.batch(subjectOps);
+    await this.#levels.byLeaf.batch(leafOps);
+    await this.#levels.batches.put(meta.batchId, { ...meta, state: 'COMPLETE' });
+  }
+}
+
+/** Builds audit paths from stored chunks, caching the trees it builds for one reader's lifetime. */
+class ProofReader {
+  readonly #tree: Plain<Buffer>;
+  readonly #chunks = new Map<string, MerkleTree>();
+
+  constructor(tree: Plain<Buffer>) {
+    this.#tree = tree;
+  }
+
+  async #load(key: string): Promise<MerkleTree | undefined> {
+    const cached = this.#chunks.get(key);
+    if (cached !== undefined) return cached;
+    const bytes = await this.#tree.get(key).catch(notFoundToUndefined);
+    if (bytes === undefined) return undefined;
+    const tree = MerkleTree.fromLeafHashes(Buffer.from(bytes));
+    this.#chunks.set(key, tree);
+    return tree;
+  }
+
+  /** Leaf hash and audit path of record `index`, or undefined when the chunks are missing. */
+  async proof(
+    meta: BatchMeta,
+    index: number,
+  ): Promise<{ leafHash: string; proof: InclusionProof } | undefined> {
+    const chunkIndex = Math.floor(index / LEAF_CHUNK);
+    const chunk = await this.#load(chunkKey(meta.uploadId, chunkIndex));
+    const roots = await this.#load(rootsKey(meta.uploadId));
+    const within = index % LEAF_CHUNK;
+    if (chunk === undefined || roots === undefined || within >= chunk.size) return undefined;
+    return {
+      leafHash: chunk.leafHash(within).toString('hex'),
+      proof: {
+        leafIndex: index,
+        treeSize: meta.recordCount,
+        path: [...chunk.proof(within).path, ...roots.proof(chunkIndex).path],
+      },
+    };
+  }
+}
+
+/** {@link RecordStore} over the provenance sublevels. */
+export class RecordStoreImpl implements RecordStore {
+  readonly #levels: ProvenanceSublevels;
+
+  /** @param levels the provenance sublevels. */
+  constructor(levels: ProvenanceSublevels) {
+    this.#levels = levels;
+  }
+
+  async batch(batchId: string): Promise<BatchMeta | undefined> {
+    return this.#levels.batches.get(batchId).catch(notFoundToUndefined);
+  }
+
+  async #complete(batchId: string): Promise<BatchMeta | undefined> {
+    const meta = await this.batch(batchId);
+    return meta?.state === 'COMPLETE' ? meta : undefined;
+  }
+
+  async latestForSubject(pseudonym: string, datasetType: string): Promise<StoredRecord[]> {
+    if (!PSEUDONYM_PATTERN.test(pseudonym)) throw new RangeError('not a subject pseudonym');
+    if (!CATALOGUE_CODE_PATTERN.test(datasetType)) throw new RangeError('not a dataset type code');
+    const prefix = `${pseudonym}${SEP}${datasetType}`;
+    const skipped = new Set<string>();
+    let chosen: BatchMeta | undefined;
+    const indexes: number[] = [];
+    for await (const key of this.#levels.bySubject.keys({ ...under(prefix), reverse: true })) {
+      // <anchoredAt>!<batchId>!<index>: none of the parts contains the separator.
+      const [, batchId, index] = key.slice(prefix.length + 1).split(SEP);
+      if (batchId === undefined || index === undefined) continue;
+      if (chosen === undefined) {
+        if (skipped.has(batchId)) continue;
+        chosen = await this.#complete(batchId);
+        if (chosen === undefined) {
+          skipped.add(batchId);
+          continue;
+        }
+      }
+      if (batchId !== chosen.batchId) break;
+      indexes.push(Number(index));
+      if (indexes.length >= MAX_RECORDS_PER_SUBJECT) break;
+    }
+    if (chosen === undefined) return [];
+    const proofs = new ProofReader(this.#levels.tree);
+    const out: StoredRecord[] = [];
+    for (const index of indexes.reverse()) {
+      const stored = await this.#read(chosen, index, proofs);
+      if (stored !== undefined) out.push(stored);
+    }
+    return out;
+  }
+
+  async recordAt(batchId: string, index: number): Promise<StoredRecord | undefined> {
+    const meta = await this.#complete(batchId);
+    if (meta === undefined || !Number.isSafeInteger(index) || index < 0 || index >= meta.recordCount) {
+      return undefined;
+    }
+    return this.#read(meta, index, new ProofReader(this.#levels.tree));
+  }
+
+  async batchesWithLeaf(leafHashHex: string, limit: number): Promise<{ batchId: string; index: number }[]> {
+    if (!/^[0-9a-f]{64}$/.test(leafHashHex)) return [];
+    const out: { batchId: string; index: number }[] = [];
+    for await (const key of this.#levels.byLeaf.keys({ ...under(leafHashHex), limit })) {
+      const [, batchId, index] = key.split(SEP);
+      if (batchId !== undefined && index !== undefined) out.push({ batchId, index: Number(index) });
+    }
+    return out;
+  }
+
+  async #read(meta: BatchMeta, index: number, proofs: ProofReader): Promise<StoredRecord | undefined> {
+    const record = await this.#levels.records.get(recordKey(meta.uploadId, index));
+    const proven = await proofs.proof(meta, index);
+    if (record === undefined || proven === undefined) return undefined;
+    return {
+      batchId: meta.batchId,
+      datasetType: meta.datasetType,
+      index,
+      record,
+      leafHash: proven.leafHash,
+      proof: proven.proof,
+      merkleRoot: meta.merkleRoot,
+      anchoredAt: meta.anchoredAt,
+    };
+  }
+}
+
+/**
+ * The record store over the gateway database, for modules that read batch
+ * records (e.g. verification reports). Uses the same sublevels as the
+ * provenance module.
+ */
+export function createRecordStore(deps: Pick<GatewayDeps, 'db' | 'sealedStore'>): RecordStore {
+  return new RecordStoreImpl(provenanceSublevels(deps));
+}

@@ -1,0 +1,107 @@
+/** Provenance endpoints: thin routes over {@link ProvenanceService}. */
+import type { DomainModuleFactory } from '../domain';
+import { mediaTypeOf } from '../http/body';
+import { provenanceSublevels } from './record-store';
+import {
+  BatchParamsSchema,
+  BatchViewSchema,
+  DatasetParamsSchema,
+  UploadQuerySchema,
+  UploadResultSchema,
+  VerifyRequestSchema,
+  VerifyResultSchema,
+} from './schemas';
+import { MAX_BATCH_RECORDS, MAX_RECORD_BYTES, ProvenanceServiceImpl } from './service';
+
+/** `POST /datasets/{type}/batches`, `GET /batches/{id}`, `POST /provenance/verify`. */
+export const provenanceModule: DomainModuleFactory = (ctx, deps) => {
+  const service = new ProvenanceServiceImpl({
+    context: ctx,
+    db: deps.db,
+    levels: provenanceSublevels(deps),
+    logger: deps.logger,
+  });
+  return {
+    name: 'provenance',
+    register(router) {
+      router.route({
+        method: 'post',
+        path: '/datasets/{type}/batches',
+        summary: 'Upload, anchor and store a batch of records of a dataset the caller provides',
+        description:
+          `A JSON array or an NDJSON stream of up to ${MAX_BATCH_RECORDS} records (each at most ` +
+          `${MAX_RECORD_BYTES} bytes), read as a stream. Every record is checked against the dataset's ` +
+          'fields; the first invalid one rejects the whole batch and nothing is stored or anchored. ' +
+          'The records are canonicalised (RFC 8785), hashed into an RFC 6962 Merkle tree, the manifest ' +
+          "is signed with the provider's EIP-712 key and anchored, and the records are stored encrypted " +
+          'with their proofs.',
+        tags: ['provenance'],
+        auth: ['DATA_OFFICER'],
+        params: DatasetParamsSchema,
+        query: UploadQuerySchema,
+        rawBody: {
+          contentTypes: ['application/json', 'application/x-ndjson'],
+          limitBytes: deps.config.batchBodyLimitBytes,
+          description: 'A JSON array of records, or one JSON record per line (NDJSON)',
+        },
+        responses: {
+          201: { description: 'Anchored and stored', schema: UploadResultSchema },
+          400: {
+            description:
+              'INVALID_RECORD (details: index, line, field, rule), MALFORMED_JSON, TOO_MANY_RECORDS, ' +
+              'INVALID_REQUEST, or INVALID from the ledger',
+          },
+          403: {
+            description: 'FORBIDDEN_ROLE, or FORBIDDEN_ORG when the caller does not provide the dataset',
+          },
+          404: { description: 'NOT_FOUND: unknown dataset type' },
+          409: { description: 'CONFLICT: the batch ID is already anchored' },
+          413: { description: 'PAYLOAD_TOO_LARGE' },
+        },
+        async handler(ctx) {
+          const { params, query, principal, req } = ctx;
+          const format = mediaTypeOf(req) === 'application/x-ndjson' ? 'ndjson' : 'json';
+          const result = await service.upload(principal, params.type, query, format, ctx.bodyStream());
+          return {
+            status: 201,
+            body: result,
+            headers: { Location: `${router.basePath}/batches/${result.batchId}` },
+          };
+        },
+      });
+      router.route({
+        method: 'get',
+        path: '/batches/{id}',
+        summary: 'An anchored batch manifest and how many of its records are stored here',
+        tags: ['provenance'],
+        auth: 'authenticated',
+        params: BatchParamsSchema,
+        responses: {
+          200: { description: 'The batch', schema: BatchViewSchema },
+          404: { description: 'NOT_FOUND: the batch is not anchored' },
+        },
+        async handler({ params, principal }) {
+          return { body: await service.get(principal, params.id) };
+        },
+      });
+      router.route({
+        method: 'post',
+        path: '/provenance/verify',
+        summary: 'Check a record and its inclusion proof against an anchored batch root',
+        description:
+          'A proof that does not lead to the anchored root is `valid: false`, not an error. ' +
+          'Without `batchId` the batch is found by the record’s leaf hash.',
+        tags: ['provenance'],
+        auth: 'authenticated',
+        body: VerifyRequestSchema,
+        responses: {
+          200: { description: 'Verification outcome', schema: VerifyResultSchema },
+          404: { description: 'NOT_FOUND: the named batch is not anchored' },
+        },
+        async handler({ body, principal }) {
+          return { body: await service.verify(principal, body) };
+        },
+      });
+    },
+  };
+};

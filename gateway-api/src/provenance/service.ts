@@ -1,0 +1,332 @@
+/**
+ * The provenance flows: upload a batch (stream, validate, hash, stage, sign,
+ * anchor, index), read an anchored batch, verify a record's proof against
+ * the anchored root. The chaincode decides every ledger rule; this module
+ * maps nothing but its own input checks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  HASH_BYTES,
+  MerkleTree,
+  canonicalJson,
+  leafHash,
+  signTypedMessage,
+  verifyInclusion,
+  type BatchManifestMessage,
+  type InclusionProof,
+} from '@ruralcredit/protocol';
+import type { Principal } from '../auth/principal';
+import type { DomainContext } from '../domain';
+import { AppError } from '../http/errors';
+import type { Logger } from '../http/logger';
+import type { GatewayDb } from '../store/db';
+import { invalidRecord, jsonArrayRecords, ndjsonRecords, type ParsedItem } from './parsers';
+import { BatchFinaliser, RecordStoreImpl, UploadStaging, type ProvenanceSublevels } from './record-store';
+import { LedgerDatasetTypeSchema, RecordValidator, type LedgerDatasetType } from './record-validator';
+import type {
+  AnchoredBatch,
+  BatchView,
+  UploadQuery,
+  UploadResult,
+  VerifyRequest,
+  VerifyResult,
+} from './schemas';
+
+/** Most records one batch upload may carry. */
+export const MAX_BATCH_RECORDS = 1_000_000;
+
+/** Largest single record (one NDJSON line or array element) in bytes. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+/** Most candidate batches tried when verifying a record without a batch ID. */
+const MAX_VERIFY_CANDIDATES = 16;
+
+/** How the upload body is encoded. */
+export type BatchFormat = 'json' | 'ndjson';
+
+/** A growable buffer of 32-byte hashes. */
+class HashList {
+  #buffer = Buffer.allocUnsafe(1024 * HASH_BYTES);
+  #count = 0;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  push(hash: Uint8Array): void {
+    if ((this.#count + 1) * HASH_BYTES > this.#buffer.length) {
+      const grown = Buffer.allocUnsafe(this.#buffer.length * 2);
+      this.#buffer.copy(grown, 0, 0, this.#count * HASH_BYTES);
+      this.#buffer = grown;
+    }
+    this.#buffer.set(hash, this.#count * HASH_BYTES);
+    this.#count += 1;
+  }
+
+  /** The hashes, concatenated (a view; do not modify). */
+  bytes(): Buffer {
+    return this.#buffer.subarray(0, this.#count * HASH_BYTES);
+  }
+}
+
+/**
+ * The record's leaf hash.
+ * @throws AppError 400 INVALID_RECORD (rule `CANONICAL_JSON`) when the record
+ *   has no RFC 8785 form (a string with a lone surrogate, which JSON.parse accepts).
+ */
+function recordLeafHash(item: ParsedItem, record: Record<string, unknown>): Buffer {
+  try {
+    return leafHash(record);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    const where = { index: item.index, ...(item.line === undefined ? {} : { line: item.line }) };
+    throw invalidRecord(
+      { ...where, field: null, rule: 'CANONICAL_JSON' },
+      'record cannot be canonicalised (RFC 8785): strings must be well-formed Unicode',
+    );
+  }
+}
+
+/** Re-raises an AppError with `Connection: close`, so an unread upload body is not drained. */
+function closing(err: unknown): unknown {
+  if (!(err instanceof AppError) || err.headers.Connection === 'close') return err;
+  return new AppError(err.status, err.code, err.message, {
+    ...(err.details === undefined ? {} : { details: err.details }),
+    ...(err.txId === undefined ? {} : { txId: err.txId }),
+    headers: { ...err.headers, Connection: 'close' },
+    cause: err,
+  });
+}
+
+/** Options of {@link ProvenanceServiceImpl}. */
+export interface ProvenanceServiceOptions {
+  readonly context: DomainContext;
+  readonly db: GatewayDb;
+  readonly levels: ProvenanceSublevels;
+  readonly logger: Logger;
+}
+
+/** Batch upload, read and verification. */
+export interface ProvenanceService {
+  /**
+   * Uploads, anchors and stores a batch of `datasetType` read from `body`.
+   *
+   * @throws AppError 404 NOT_FOUND (unknown dataset), 403 FORBIDDEN_ORG (caller
+   *   is not its provider; checked before the body is read), 400
+   *   INVALID_RECORD / MALFORMED_JSON / TOO_MANY_RECORDS, 413, and the
+   *   ledger's mapped errors (409 CONFLICT on a duplicate batch ID...). On any
+   *   failure nothing stays stored.
+   */
+  upload(
+    principal: Principal,
+    datasetType: string,
+    query: UploadQuery,
+    format: BatchFormat,
+    body: Readable,
+  ): Promise<UploadResult>;
+  /**
+   * The anchored batch from the ledger and how many of its records are stored here.
+   * @throws AppError 404 NOT_FOUND when the batch is not anchored.
+   */
+  get(principal: Principal, batchId: string): Promise<BatchView>;
+  /**
+   * Whether `record` with `proof` is under an anchored batch's root.
+   * @throws AppError 400 INVALID_REQUEST when the record is not representable
+   *   as canonical JSON; 404 NOT_FOUND when the given batch is not anchored.
+   */
+  verify(principal: Principal, request: VerifyRequest): Promise<VerifyResult>;
+}
+
+/** {@link ProvenanceService} over the ledger and the provenance sublevels. */
+export class ProvenanceServiceImpl implements ProvenanceService {
+  readonly #ctx: DomainContext;
+  readonly #db: GatewayDb;
+  readonly #levels: ProvenanceSublevels;
+  readonly #records: RecordStoreImpl;
+  readonly #logger: Logger;
+
+  /** @param options ledger context, database, sublevels and logger. */
+  constructor(options: Readonly<ProvenanceServiceOptions>) {
+    this.#ctx = options.context;
+    this.#db = options.db;
+    this.#levels = options.levels;
+    this.#records = new RecordStoreImpl(options.levels);
+    this.#logger = options.logger;
+  }
+
+  async upload(
+    principal: Principal,
+    datasetType: string,
+    query: UploadQuery,
+    format: BatchFormat,
+    body: Readable,
+  ): Promise<UploadResult> {
+    const dataset = await this.#providedDataset(principal, datasetType).catch((err: unknown) => {
+      throw closing(err);
+    });
+    const batchId = query.batchId ?? `bat-${randomUUID()}`;
+    const staging = new UploadStaging(this.#db, this.#levels, `upl-${randomUUID()}`);
+    const leaves = new HashList();
+    const subjects = new HashList();
+    let anchored: AnchoredBatch | undefined;
+    let committed: { txId: string; blockNumber: number } | undefined;
+    try {
+      const validator = new RecordValidator(dataset, this.#ctx.subjects);
+      const items: AsyncGenerator<ParsedItem> =
+        format === 'ndjson'
+          ? ndjsonRecords(body, MAX_RECORD_BYTES)
+          : jsonArrayRecords(body, MAX_RECORD_BYTES);
+      for await (const item of items) {
+        if (item.index >= MAX_BATCH_RECORDS) {
+          throw AppError.badRequest(`a batch holds at most ${MAX_BATCH_RECORDS} records`, {
+            code: 'TOO_MANY_RECORDS',
+            details: { maxRecords: MAX_BATCH_RECORDS },
+          });
+        }
+        const valid = validator.check(item);
+        leaves.push(recordLeafHash(item, valid.record));
+        subjects.push(Buffer.from(valid.subject, 'hex'));
+        await staging.addRecord(item.index, valid.record);
+      }
+      await staging.flush();
+      const leafHashes = leaves.bytes();
+      const merkleRoot = MerkleTree.fromLeafHashes(leafHashes).rootHex();
+      const chunkedRoot = await staging.writeTree(leafHashes);
+      if (chunkedRoot !== merkleRoot)
+        throw AppError.internal('chunked Merkle root differs from the tree root');
+      const manifest: BatchManifestMessage = {
+        batchId,
+        datasetType: dataset.code,
+        provider: dataset.provider,
+        merkleRoot,
+        recordCount: leaves.count,
+        periodStart: query.periodStart,
+        periodEnd: query.periodEnd,
+        schemaVersion: dataset.schemaVersion,
+        corrects: query.corrects ?? '',
+      };
+      const signature = await signTypedMessage(
+        await this.#ctx.signers.wallet(dataset.provider),
+        'BatchManifest',
+        manifest,
+      );
+      const result = await this.#ctx.ledger.submit<AnchoredBatch>(
+        principal.orgMspId,
+        'Provenance:AnchorBatch',
+        [canonicalJson(manifest), signature],
+      );
+      anchored = result.result;
+      committed = { txId: result.txId, blockNumber: result.blockNumber };
+    } catch (err) {
+      await staging.discard().catch((cleanupErr: unknown) =>
+        this.#logger.error('could not discard a failed upload', {
+          uploadId: staging.uploadId,
+          err: String(cleanupErr),
+        }),
+      );
+      throw closing(err);
+    }
+    // Anchored on the ledger: from here the batch exists whatever happens off-chain.
+    await new BatchFinaliser(this.#levels).finalise(
+      {
+        batchId: anchored.batchId,
+        uploadId: staging.uploadId,
+        datasetType: anchored.datasetType,
+        merkleRoot: anchored.merkleRoot,
+        recordCount: anchored.recordCount,
+        anchoredAt: anchored.anchoredAt,
+        txId: committed.txId,
+        blockNumber: committed.blockNumber,
+      },
+      subjects.bytes(),
+      leaves.bytes(),
+    );
+    this.#logger.info('batch anchored', {
+      batchId: anchored.batchId,
+      datasetType: anchored.datasetType,
+      recordCount: anchored.recordCount,
+      txId: committed.txId,
+      blockNumber: committed.blockNumber,
+    });
+    return {
+      batchId: anchored.batchId,
+      datasetType: anchored.datasetType,
+      merkleRoot: anchored.merkleRoot,
+      recordCount: anchored.recordCount,
+      txId: committed.txId,
+      blockNumber: committed.blockNumber,
+    };
+  }
+
+  /** The dataset type, when the caller's organisation provides it. */
+  async #providedDataset(principal: Principal, code: string): Promise<LedgerDatasetType> {
+    const raw = await this.#ctx.ledger.evaluate<unknown>(principal.orgMspId, 'Catalogue:GetDatasetType', [
+      code,
+    ]);
+    const parsed = LedgerDatasetTypeSchema.safeParse(raw);
+    if (!parsed.success)
+      throw AppError.internal(`dataset type ${code} from the ledger has an unexpected shape`);
+    if (parsed.data.provider !== principal.orgMspId) {
+      throw AppError.forbidden(`${principal.orgMspId} is not the provider of ${code}`, {
+        code: 'FORBIDDEN_ORG',
+      });
+    }
+    return parsed.data;
+  }
+
+  async get(principal: Principal, batchId: string): Promise<BatchView> {
+    const anchored = await this.#ctx.ledger.evaluate<AnchoredBatch>(
+      principal.orgMspId,
+      'Provenance:GetBatch',
+      [batchId],
+    );
+    const meta = await this.#records.batch(batchId);
+    return { ...anchored, storedRecordCount: meta?.state === 'COMPLETE' ? meta.recordCount : 0 };
+  }
+
+  async verify(principal: Principal, request: VerifyRequest): Promise<VerifyResult> {
+    let leaf: string;
+    try {
+      leaf = leafHash(request.record).toString('hex');
+    } catch (err) {
+      throw AppError.invalid(`record cannot be canonicalised: ${(err as Error).message}`);
+    }
+    const proof: InclusionProof = {
+      leafIndex: request.proof.leafIndex,
+      treeSize: request.proof.treeSize,
+      path: request.proof.path,
+    };
+    const candidates =
+      request.batchId !== undefined
+        ? [request.batchId]
+        : [
+            ...new Set(
+              (await this.#records.batchesWithLeaf(leaf, MAX_VERIFY_CANDIDATES)).map((c) => c.batchId),
+            ),
+          ];
+    for (const batchId of candidates) {
+      let anchored: AnchoredBatch;
+      try {
+        anchored = await this.#ctx.ledger.evaluate<AnchoredBatch>(principal.orgMspId, 'Provenance:GetBatch', [
+          batchId,
+        ]);
+      } catch (err) {
+        // A batch indexed here but unknown to the ledger proves nothing; a named one must exist.
+        if (request.batchId === undefined && err instanceof AppError && err.status === 404) continue;
+        throw err;
+      }
+      if (verifyInclusion(leaf, proof, anchored.merkleRoot, anchored.recordCount)) {
+        return {
+          valid: true,
+          batchId: anchored.batchId,
+          datasetType: anchored.datasetType,
+          merkleRoot: anchored.merkleRoot,
+          anchoredAt: anchored.anchoredAt,
+          txId: anchored.txId,
+        };
+      }
+    }
+    return { valid: false };
+  }
+}

@@ -1,0 +1,50 @@
+/** Verification-report endpoints. */
+import type { DomainModuleFactory } from '../domain';
+import { createRecordStore } from '../provenance/record-store';
+import {
+  IssuedReportSchema,
+  ReportRequestSchema,
+  ReportVerificationSchema,
+  VerifyReportRequestSchema,
+} from './schemas';
+import { ReportService } from './service';
+
+/** `/reports`: issue a consented verification report; verify a filed one. */
+export const reportsModule: DomainModuleFactory = (ctx, deps) => {
+  const service = new ReportService(ctx, createRecordStore(deps));
+  return {
+    name: 'reports',
+    register(router) {
+      router.route({
+        method: 'post',
+        path: '/reports',
+        summary: "Issue a subject's verification report (the access is recorded on the ledger first)",
+        description:
+          'Returns 201 only after the access committed as GRANTED; a denial is recorded on the ledger too and answers 403 ACCESS_DENIED with its access ID.',
+        tags: ['reports'],
+        auth: ['LOAN_OFFICER'],
+        body: ReportRequestSchema,
+        responses: {
+          201: { description: 'Granted: the report', schema: IssuedReportSchema },
+          403: { description: 'ACCESS_DENIED (recorded) or FORBIDDEN_ROLE' },
+        },
+        async handler({ principal, body }) {
+          return { status: 201, body: await service.issue(principal, body) };
+        },
+      });
+      router.route({
+        method: 'post',
+        path: '/reports/verify',
+        summary: 'Check a filed report: digest, anchoring access, and every record proof',
+        tags: ['reports'],
+        auth: ['LOAN_OFFICER', 'ORG_ADMIN', 'AUDITOR', 'REGULATOR_ADMIN'],
+        body: VerifyReportRequestSchema,
+        bodyLimitBytes: 16 * 1024 * 1024,
+        responses: { 200: { description: 'Verification result', schema: ReportVerificationSchema } },
+        async handler({ principal, body }) {
+          return { body: await service.verify(principal, body.report) };
+        },
+      });
+    },
+  };
+};

@@ -1,0 +1,86 @@
+/** Payload schemas of the verification-report endpoints. */
+import { CATALOGUE_CODE_PATTERN, PURPOSES } from '@ruralcredit/protocol';
+import { z } from 'zod';
+import { ObjectIdSchema, SubjectIdSchema } from '../consent/schemas';
+
+/** What a loan officer asks for. */
+export const ReportRequestSchema = z
+  .object({
+    subjectId: SubjectIdSchema,
+    consentId: ObjectIdSchema,
+    datasets: z
+      .array(z.string().regex(CATALOGUE_CODE_PATTERN, 'must be a dataset type code'))
+      .min(1)
+      .max(32)
+      .refine((d) => new Set(d).size === d.length, 'must not repeat a dataset'),
+    purpose: z.enum(PURPOSES),
+  })
+  .strict()
+  .meta({ id: 'ReportRequest' });
+
+const ProofSchema = z.object({
+  leafIndex: z.number().int().min(0),
+  treeSize: z.number().int().min(1),
+  path: z.array(z.string()),
+});
+
+/** One record in a report, with what proves it. */
+export const ReportRecordSchema = z.object({
+  batchId: z.string(),
+  index: z.number().int(),
+  record: z.record(z.string(), z.unknown()),
+  leafHash: z.string(),
+  proof: ProofSchema,
+  merkleRoot: z.string(),
+  anchoredAt: z.string(),
+  disputed: z.boolean(),
+  disputeId: z.string().optional(),
+});
+
+/** A verification report (农户信用信息专项核查报告). */
+export const ReportSchema = z
+  .object({
+    reportId: z.string(),
+    version: z.literal(1),
+    accessId: z
+      .string()
+      .describe("The access record on the ledger whose releaseDigest is this report's digest"),
+    subject: z.object({ pseudonym: z.string(), maskedId: z.string() }),
+    requestedBy: z.object({ institution: z.string(), operator: z.string() }),
+    consentId: z.string(),
+    purpose: z.string(),
+    generatedAt: z.string(),
+    datasets: z.array(z.object({ datasetType: z.string(), records: z.array(ReportRecordSchema) })),
+    collateral: z.array(z.record(z.string(), z.unknown())),
+    digest: z.string().describe('SHA-256 of the canonical JSON of the report without this field'),
+  })
+  .meta({ id: 'VerificationReport' });
+
+/** A report as parsed. */
+export type Report = z.infer<typeof ReportSchema>;
+
+/** The answer to a granted report request. */
+export const IssuedReportSchema = z
+  .object({ report: ReportSchema, accessId: z.string(), txId: z.string(), blockNumber: z.number().int() })
+  .meta({ id: 'IssuedReport' });
+
+/** A filed report to check. */
+export const VerifyReportRequestSchema = z
+  .object({ report: ReportSchema })
+  .strict()
+  .meta({ id: 'VerifyReportRequest' });
+
+/** The result of checking a filed report. */
+export const ReportVerificationSchema = z
+  .object({
+    valid: z.boolean(),
+    digestMatches: z.boolean(),
+    anchored: z
+      .boolean()
+      .describe('The ledger holds a GRANTED access for this subject whose releaseDigest is the digest'),
+    access: z
+      .object({ accessId: z.string(), txId: z.string(), accessedAt: z.string(), outcome: z.string() })
+      .optional(),
+    records: z.array(z.object({ batchId: z.string(), index: z.number().int(), valid: z.boolean() })),
+  })
+  .meta({ id: 'ReportVerification' });

@@ -1,0 +1,238 @@
+import { expect } from 'chai';
+import { isoFromEpochSeconds } from '@ruralcredit/protocol';
+import { consentModule } from '../../src/consent/routes';
+import { provenanceModule } from '../../src/provenance/routes';
+import { reportsModule } from '../../src/reports/routes';
+import type { Report } from '../../src/reports/schemas';
+import { expectError } from '../helpers';
+import {
+  ORG,
+  residentId,
+  startConsortiumGateway,
+  type ConsortiumGateway,
+} from '../acceptance/consortium-gateway';
+
+const now = Math.floor(Date.now() / 1000);
+const validity = {
+  validFrom: isoFromEpochSeconds(now - 60),
+  validUntil: isoFromEpochSeconds(now + 90 * 86_400),
+};
+
+function homestead(n: number): Record<string, unknown> {
+  return {
+    subjectId: residentId(n),
+    certificateNo: `HS-${n}`,
+    parcelCode: `350902-${n}`,
+    areaSquareMetres: 120 + n,
+    registeredOn: '2019-05-01',
+  };
+}
+
+describe('verification reports', () => {
+  let g: ConsortiumGateway;
+  let issued: { report: Report; accessId: string; txId: string; blockNumber: number };
+
+  before(async () => {
+    g = await startConsortiumGateway([provenanceModule, consentModule, reportsModule]);
+    const upload = await g.api(
+      `/datasets/HOMESTEAD/batches?batchId=hs-1&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
+      { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(1), homestead(2), homestead(3)] },
+    );
+    expect(upload.status, upload.text).to.equal(201);
+    const form = new FormData();
+    form.set(
+      'consent',
+      JSON.stringify({
+        consentId: 'c-1',
+        subjectId: residentId(1),
+        scope: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        maxAccesses: 3,
+        ...validity,
+      }),
+    );
+    form.set('evidence', new Blob([Buffer.from('signed form 1')]), 'form.pdf');
+    const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
+    expect(consent.status, consent.text).to.equal(201);
+  });
+  after(() => g.stop());
+
+  it("when the consent covers the request, then 201 with the subject's records, proofs and digest, after the access committed", async () => {
+    const res = await g.api('/reports', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: {
+        subjectId: residentId(1),
+        consentId: 'c-1',
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+      },
+    });
+    expect(res.status, res.text).to.equal(201);
+    issued = res.body as typeof issued;
+    expect(issued.report.accessId).to.equal(issued.accessId);
+    expect(issued.report.datasets).to.have.length(1);
+    const records = issued.report.datasets[0]!.records;
+    expect(records.map((r) => r.record)).to.deep.equal([homestead(1)]);
+    expect(records[0]).to.include({ batchId: 'hs-1', index: 0, disputed: false });
+    expect(issued.report.subject.maskedId).to.not.equal(residentId(1));
+    const access = await g.context.ledger.evaluate<Record<string, unknown>>(ORG.auditor, 'Access:GetAccess', [
+      issued.accessId,
+    ]);
+    expect(access).to.include({
+      outcome: 'GRANTED',
+      releaseDigest: issued.report.digest,
+      accessor: ORG.bankA,
+      txId: issued.txId,
+    });
+  });
+
+  it('when a filed report is verified, then valid; one changed byte anywhere is detected', async () => {
+    const ok = await g.api('/reports/verify', {
+      method: 'POST',
+      as: ['auditor', 'AUDITOR'],
+      json: { report: issued.report },
+    });
+    expect(ok.status, ok.text).to.equal(200);
+    expect(ok.body).to.deep.include({ valid: true, digestMatches: true, anchored: true });
+    const tamperedRecord = structuredClone(issued.report);
+    tamperedRecord.datasets[0]!.records[0]!.record.areaSquareMetres = 999;
+    const bad = await g.api('/reports/verify', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: { report: tamperedRecord },
+    });
+    expect(bad.body).to.deep.include({ valid: false, digestMatches: false });
+    expect((bad.body as { records: { valid: boolean }[] }).records).to.deep.equal([
+      { batchId: 'hs-1', index: 0, valid: false },
+    ]);
+    const reDigested = {
+      ...issued.report,
+      digest: issued.report.digest.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    };
+    const unanchored = await g.api('/reports/verify', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: { report: reDigested },
+    });
+    expect(unanchored.body).to.deep.include({ valid: false, digestMatches: false, anchored: false });
+  });
+
+  it('when another bank without consent asks, then 403 ACCESS_DENIED and the denial is on the ledger', async () => {
+    const res = await g.api('/reports', {
+      method: 'POST',
+      as: ['bankB', 'LOAN_OFFICER'],
+      json: {
+        subjectId: residentId(1),
+        consentId: 'c-1',
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+      },
+    });
+    const error = expectError(res, 403, 'ACCESS_DENIED');
+    const details = error.details as { accessId: string; reason: string };
+    expect(details.reason).to.equal('OTHER_BANK_GRANT');
+    expect(res.text).to.not.contain('areaSquareMetres');
+    const access = await g.context.ledger.evaluate<Record<string, unknown>>(
+      ORG.regulator,
+      'Access:GetAccess',
+      [details.accessId],
+    );
+    expect(access).to.include({ outcome: 'DENIED', reason: 'OTHER_BANK_GRANT', accessor: ORG.bankB });
+  });
+
+  it('when the datasets exceed the scope or the purpose differs, then 403 with the reason', async () => {
+    const scope = await g.api('/reports', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: {
+        subjectId: residentId(1),
+        consentId: 'c-1',
+        datasets: ['HOMESTEAD', 'LAND_CONTRACT'],
+        purpose: 'LOAN_APPLICATION',
+      },
+    });
+    expect((expectError(scope, 403, 'ACCESS_DENIED').details as { reason: string }).reason).to.equal(
+      'OUT_OF_SCOPE',
+    );
+    const purpose = await g.api('/reports', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: {
+        subjectId: residentId(1),
+        consentId: 'c-1',
+        datasets: ['HOMESTEAD'],
+        purpose: 'POST_LOAN_MANAGEMENT',
+      },
+    });
+    expect((expectError(purpose, 403, 'ACCESS_DENIED').details as { reason: string }).reason).to.equal(
+      'WRONG_PURPOSE',
+    );
+    const subject = await g.api('/reports', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: {
+        subjectId: residentId(2),
+        consentId: 'c-1',
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+      },
+    });
+    expect((expectError(subject, 403, 'ACCESS_DENIED').details as { reason: string }).reason).to.equal(
+      'WRONG_SUBJECT',
+    );
+  });
+
+  it('when the input or role is wrong, then a stable 4xx and no access is recorded', async () => {
+    const height = await g.context.ledger.height();
+    const body = {
+      subjectId: residentId(1),
+      consentId: 'c-1',
+      datasets: ['HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+    };
+    expectError(
+      await g.api('/reports', { method: 'POST', as: ['land', 'DATA_OFFICER'], json: body }),
+      403,
+      'FORBIDDEN_ROLE',
+    );
+    expectError(
+      await g.api('/reports', { method: 'POST', as: ['auditor', 'AUDITOR'], json: body }),
+      403,
+      'FORBIDDEN_ROLE',
+    );
+    expectError(
+      await g.api('/reports', {
+        method: 'POST',
+        as: ['bankA', 'LOAN_OFFICER'],
+        json: { ...body, subjectId: '350902198001010000' },
+      }),
+      400,
+      'INVALID_SUBJECT_ID',
+    );
+    expectError(
+      await g.api('/reports', {
+        method: 'POST',
+        as: ['bankA', 'LOAN_OFFICER'],
+        json: { ...body, datasets: [] },
+      }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expectError(
+      await g.api('/reports', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], json: { ...body, extra: 1 } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expectError(
+      await g.api('/reports', {
+        method: 'POST',
+        as: ['bankA', 'LOAN_OFFICER'],
+        json: { ...body, datasets: ['MARRIAGE'] },
+      }),
+      400,
+      'INVALID',
+    );
+    expect(await g.context.ledger.height()).to.equal(height);
+  });
+});
