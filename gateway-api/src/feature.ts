@@ -40,6 +40,12 @@ export interface GatewayDeps {
   sealedStore<T>(name: string, schema?: z.ZodType<T>): SealedStore<T>;
   /** Registers cleanup run by `stop()` (close listeners, end SSE streams), in reverse order. */
   onShutdown(hook: () => Promise<void> | void): void;
+  /**
+   * Registers a hook run as soon as `stop()` begins, before in-flight requests
+   * are awaited: for long-lived responses (server-sent events) that would
+   * otherwise hold the shutdown grace period.
+   */
+  onDrain(hook: () => Promise<void> | void): void;
 }
 
 /** A pluggable group of routes. */

@@ -106,6 +106,7 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
     pseudonymSecret: config.pseudonymSecret,
   });
   const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const drainHooks: (() => Promise<void> | void)[] = [];
   const deps: GatewayDeps = {
     config,
     db,
@@ -118,6 +119,7 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
     sealedStore: <T>(name: string, schema?: z.ZodType<T>) =>
       new SealedStore<T>({ db, name, key: config.dataKey, ...(schema === undefined ? {} : { schema }) }),
     onShutdown: (hook) => void shutdownHooks.push(hook),
+    onDrain: (hook) => void drainHooks.push(hook),
   };
 
   const registry = new RouteRegistry();
@@ -203,6 +205,14 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
         if (s !== undefined) {
           const closed = new Promise<void>((resolve) => s.close(() => resolve()));
           s.closeIdleConnections();
+          // Long-lived responses (event streams) end now, so they do not hold the grace period.
+          for (const hook of drainHooks) {
+            try {
+              await hook();
+            } catch (err) {
+              logger.error('drain hook failed', { err: (err as Error).message });
+            }
+          }
           const timer = setTimeout(() => s.closeAllConnections(), graceMs);
           await closed;
           clearTimeout(timer);

@@ -33,7 +33,7 @@ export function createAlertsModule(options: Readonly<AlertsModuleOptions> = {}):
             heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
             maxStreamsPerUser: options.maxStreamsPerUser ?? DEFAULT_MAX_STREAMS_PER_USER,
           });
-    if (hub !== undefined) deps.onShutdown(() => hub.close());
+    if (hub !== undefined) deps.onDrain(() => hub.close());
     return { name: 'alerts', register: (router) => registerAlertRoutes(router, hub) };
   };
 }
