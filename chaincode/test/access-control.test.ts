@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { contracts } from '../src';
+import { MSP, TestConsortium, subject } from './support/consortium';
+
+/** Every transaction of every contract, as `Contract:Function` with its parameter count. */
+function allTransactions(): [string, number][] {
+  const names: [string, number][] = [];
+  for (const ContractClass of contracts) {
+    const instance = new ContractClass();
+    const prototype = Object.getPrototypeOf(instance) as object;
+    for (const fn of Object.getOwnPropertyNames(prototype)) {
+      if (fn === 'constructor' || !/^[A-Z]/.test(fn)) continue;
+      const method = (prototype as Record<string, unknown>)[fn] as (...args: unknown[]) => unknown;
+      names.push([`${instance.getName()}:${fn}`, method.length - 1]);
+    }
+  }
+  return names;
+}
+
+/** Placeholder arguments, as many as the transaction takes (the caller check comes first). */
+const args = (count: number): string[] => ['x', 'y', 'z', '10', '', ''].slice(0, count);
+
+describe('every transaction checks its caller', () => {
+  let c: TestConsortium;
+  before(async () => {
+    c = await TestConsortium.start();
+    await c.submit('regulator', 'Membership:SuspendMember', MSP.bankB, 'inspection');
+    await c.submit('regulator', 'Membership:SuspendMember', MSP.agri, 'inspection');
+  });
+  after(() => c.stop());
+
+  const transactions = allTransactions();
+
+  it('covers all seven contracts', () => {
+    expect(new Set(transactions.map(([t]) => t.split(':')[0]))).to.deep.equal(
+      new Set(['Membership', 'Catalogue', 'Provenance', 'Consent', 'Access', 'Collateral', 'Dispute']),
+    );
+    expect(transactions.length).to.be.greaterThan(40);
+  });
+
+  it('when a non-member calls any transaction, then FORBIDDEN and nothing is written', async () => {
+    for (const [fn, count] of transactions) {
+      const message = await c.refused('FORBIDDEN', 'outsider', fn, ...args(count));
+      expect(message, fn).to.match(/^FORBIDDEN: /);
+    }
+  });
+
+  it('when a suspended member calls any transaction, then FORBIDDEN (an access attempt is recorded DENIED instead)', async () => {
+    for (const org of ['bankB', 'agri'] as const) {
+      for (const [fn, count] of transactions) {
+        if (fn === 'Access:RecordAccess' && org === 'bankB') continue;
+        await c.refused('FORBIDDEN', org, fn, ...args(count));
+      }
+    }
+    const attempt = await c.access('bankB', { accessId: 'suspended-1', grantId: 'g-x', subject: subject(1) });
+    expect(attempt).to.include({ outcome: 'DENIED', reason: 'SUSPENDED', accessor: MSP.bankB });
+  });
+});
