@@ -9,9 +9,8 @@ import {
   exists,
   pageSizeOf,
   putIndex,
-  readIndexPage,
+  readRecordPage,
   readRecord,
-  readRecords,
   txEpochSeconds,
   txTime,
   writeRecord,
@@ -193,17 +192,15 @@ export class AccessContract extends Contract {
     const start = bound(from, 'from');
     const end = bound(to, 'to');
     if (start !== '' && end !== '' && end <= start) throw invalid('range.to must be after range.from');
-    const page = await readIndexPage(ctx, {
-      type,
-      prefix,
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-      startAfterPrefix: start === '' ? undefined : [start],
-      stopAt: end === '' ? undefined : { index: prefix.length, value: end },
-    });
-    return marshal({
-      records: await readRecords(ctx, KeyType.access, page.records),
-      bookmark: page.bookmark,
-    });
+    return marshal(
+      await readRecordPage(ctx, KeyType.access, {
+        type,
+        prefix,
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+        startAfterPrefix: start === '' ? undefined : [start],
+        stopAt: end === '' ? undefined : { index: prefix.length, value: end },
+      }),
+    );
   }
 }

@@ -4,16 +4,7 @@ import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { readMember, requireCaller } from '../lib/members';
-import {
-  emit,
-  exists,
-  pageSizeOf,
-  readIndexPage,
-  readRecord,
-  readRecords,
-  txTime,
-  writeRecord,
-} from '../lib/state';
+import { emit, exists, pageSizeOf, readRecordPage, readRecord, txTime, writeRecord } from '../lib/state';
 import { AssetType, DatasetType } from '../model/catalogue';
 
 /** Reads a dataset type or throws NOT_FOUND. */
@@ -116,16 +107,14 @@ export class CatalogueContract extends Contract {
   @Returns('string')
   async ListDatasetTypes(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     await requireCaller(ctx);
-    const page = await readIndexPage(ctx, {
-      type: KeyType.datasetType,
-      prefix: [],
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-    });
-    return marshal({
-      records: await readRecords(ctx, KeyType.datasetType, page.records),
-      bookmark: page.bookmark,
-    });
+    return marshal(
+      await readRecordPage(ctx, KeyType.datasetType, {
+        type: KeyType.datasetType,
+        prefix: [],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+      }),
+    );
   }
 
   /** Reads an asset type (any active member). */
@@ -141,16 +130,14 @@ export class CatalogueContract extends Contract {
   @Returns('string')
   async ListAssetTypes(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     await requireCaller(ctx);
-    const page = await readIndexPage(ctx, {
-      type: KeyType.assetType,
-      prefix: [],
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-    });
-    return marshal({
-      records: await readRecords(ctx, KeyType.assetType, page.records),
-      bookmark: page.bookmark,
-    });
+    return marshal(
+      await readRecordPage(ctx, KeyType.assetType, {
+        type: KeyType.assetType,
+        prefix: [],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+      }),
+    );
   }
 
   async #requireRole(ctx: Context, mspId: string, what: string): Promise<void> {

@@ -11,9 +11,8 @@ import {
   exists,
   pageSizeOf,
   putIndex,
-  readIndexPage,
+  readRecordPage,
   readRecord,
-  readRecords,
   secondsOf,
   txEpochSeconds,
   txTime,
@@ -158,10 +157,7 @@ export class CollateralContract extends Contract {
   @Transaction()
   @Returns('string')
   async ReleaseLien(ctx: Context, lienId: string): Promise<string> {
-    const bank = await requireCaller(ctx, 'BANK');
-    const lien = await this.#lien(ctx, new Fields({ lienId }, 'release').id('lienId'));
-    if (lien.mortgagee !== bank.mspId) throw forbidden('only the mortgagee may release a lien');
-    if (lien.status !== 'ACTIVE') throw conflict(`lien ${lien.lienId} is ${lien.status}`);
+    const lien = await this.#activeLienOfCaller(ctx, lienId, 'release');
     const asset = await this.#asset(ctx, lien.assetId);
     asset.liens = asset.liens.filter((l) => l.lienId !== lien.lienId);
     lien.status = 'RELEASED';
@@ -232,10 +228,7 @@ export class CollateralContract extends Contract {
   @Transaction()
   @Returns('string')
   async EnforceLien(ctx: Context, lienId: string): Promise<string> {
-    const bank = await requireCaller(ctx, 'BANK');
-    const lien = await this.#lien(ctx, new Fields({ lienId }, 'enforcement').id('lienId'));
-    if (lien.mortgagee !== bank.mspId) throw forbidden('only the mortgagee may enforce a lien');
-    if (lien.status !== 'ACTIVE') throw conflict(`lien ${lien.lienId} is ${lien.status}`);
+    const lien = await this.#activeLienOfCaller(ctx, lienId, 'enforce');
     const asset = await this.#asset(ctx, lien.assetId);
     if (asset.status !== 'ACTIVE') throw conflict(`asset ${asset.assetId} is ${asset.status}`);
     asset.status = 'ENFORCEMENT';
@@ -345,13 +338,14 @@ export class CollateralContract extends Contract {
   async ListAssetsByOwner(ctx: Context, owner: string, pageSize: string, bookmark: string): Promise<string> {
     await requireCaller(ctx);
     const pseudonym = new Fields({ owner }, 'query').pseudonym('owner');
-    const page = await readIndexPage(ctx, {
-      type: KeyType.assetByOwner,
-      prefix: [pseudonym],
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-    });
-    return marshal({ records: await readRecords(ctx, KeyType.asset, page.records), bookmark: page.bookmark });
+    return marshal(
+      await readRecordPage(ctx, KeyType.asset, {
+        type: KeyType.assetByOwner,
+        prefix: [pseudonym],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+      }),
+    );
   }
 
   /** Lists the calling bank's liens, paginated. */
@@ -359,13 +353,14 @@ export class CollateralContract extends Contract {
   @Returns('string')
   async ListMyLiens(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     const bank = await requireCaller(ctx, 'BANK');
-    const page = await readIndexPage(ctx, {
-      type: KeyType.lienByMortgagee,
-      prefix: [bank.mspId],
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-    });
-    return marshal({ records: await readRecords(ctx, KeyType.lien, page.records), bookmark: page.bookmark });
+    return marshal(
+      await readRecordPage(ctx, KeyType.lien, {
+        type: KeyType.lienByMortgagee,
+        prefix: [bank.mspId],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+      }),
+    );
   }
 
   #requireAuthority(caller: Member, asset: Asset): void {
@@ -378,6 +373,15 @@ export class CollateralContract extends Contract {
     const asset = await readRecord<Asset>(ctx, key(ctx, KeyType.asset, [assetId]));
     if (!asset) throw notFound(`asset ${assetId} is not registered`);
     return asset;
+  }
+
+  /** The caller's own active lien: only the mortgagee may release or enforce it. */
+  async #activeLienOfCaller(ctx: Context, lienId: string, action: 'release' | 'enforce'): Promise<Lien> {
+    const bank = await requireCaller(ctx, 'BANK');
+    const lien = await this.#lien(ctx, new Fields({ lienId }, action).id('lienId'));
+    if (lien.mortgagee !== bank.mspId) throw forbidden(`only the mortgagee may ${action} a lien`);
+    if (lien.status !== 'ACTIVE') throw conflict(`lien ${lien.lienId} is ${lien.status}`);
+    return lien;
   }
 
   async #lien(ctx: Context, lienId: string): Promise<Lien> {

@@ -5,16 +5,7 @@ import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { callerMspId, readMember, regulatorMspId, requireCaller } from '../lib/members';
-import {
-  emit,
-  exists,
-  pageSizeOf,
-  readIndexPage,
-  readRecord,
-  readRecords,
-  txTime,
-  writeRecord,
-} from '../lib/state';
+import { emit, exists, pageSizeOf, readRecordPage, readRecord, txTime, writeRecord } from '../lib/state';
 import { Member } from '../model/member';
 
 /** Consortium configuration fixed at bootstrap. */
@@ -205,16 +196,14 @@ export class MembershipContract extends Contract {
   @Returns('string')
   async ListMembers(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     await requireCaller(ctx);
-    const page = await readIndexPage(ctx, {
-      type: KeyType.member,
-      prefix: [],
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-    });
-    return marshal({
-      records: await readRecords(ctx, KeyType.member, page.records),
-      bookmark: page.bookmark,
-    });
+    return marshal(
+      await readRecordPage(ctx, KeyType.member, {
+        type: KeyType.member,
+        prefix: [],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+      }),
+    );
   }
 
   async #existing(ctx: Context, mspId: string): Promise<Member> {

@@ -10,9 +10,8 @@ import {
   exists,
   pageSizeOf,
   putIndex,
-  readIndexPage,
+  readRecordPage,
   readRecord,
-  readRecords,
   txEpochSeconds,
   txTime,
   writeRecord,
@@ -125,13 +124,14 @@ export class ProvenanceContract extends Contract {
   async ListBatches(ctx: Context, datasetType: string, pageSize: string, bookmark: string): Promise<string> {
     await requireCaller(ctx);
     const code = new Fields({ datasetType }, 'query').code('datasetType');
-    const page = await readIndexPage(ctx, {
-      type: KeyType.batchByType,
-      prefix: [code],
-      pageSize: pageSizeOf(pageSize),
-      bookmark,
-    });
-    return marshal({ records: await readRecords(ctx, KeyType.batch, page.records), bookmark: page.bookmark });
+    return marshal(
+      await readRecordPage(ctx, KeyType.batch, {
+        type: KeyType.batchByType,
+        prefix: [code],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+      }),
+    );
   }
 
   /** Reads the latest batch of a dataset type (any active member). */

@@ -155,3 +155,13 @@ export async function readRecords<T>(ctx: Context, type: KeyTypeName, ids: reado
   }
   return out;
 }
+
+/** Reads one page of an index and the records it names: the shape every list transaction returns. */
+export async function readRecordPage<T>(
+  ctx: Context,
+  recordType: KeyTypeName,
+  options: IndexPageOptions,
+): Promise<Page<T>> {
+  const page = await readIndexPage(ctx, options);
+  return { records: await readRecords<T>(ctx, recordType, page.records), bookmark: page.bookmark };
+}
