@@ -22,7 +22,12 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * @throws TypeError when the value cannot be represented as JSON.
  */
 export function canonicalJson(value: unknown): string {
-  return serialise(value, () => '$');
+  try {
+    return serialise(value);
+  } catch (err) {
+    if (err instanceof NotJsonError) throw new TypeError(`$${err.path.reverse().join('')}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Canonical JSON as UTF-8 bytes. */
@@ -30,59 +35,81 @@ export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalJson(value), 'utf8');
 }
 
-function serialise(value: unknown, path: () => string): string {
-  if (value === null) return 'null';
+/**
+ * Raised inside the serialiser; each enclosing container adds its path
+ * segment on the way out, so the hot path never builds paths.
+ */
+class NotJsonError extends Error {
+  readonly path: string[] = [];
+}
+
+/** Surrogate code units: only strings holding one can be malformed. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function serialise(value: unknown): string {
   switch (typeof value) {
-    case 'boolean':
-      return value ? 'true' : 'false';
     case 'string':
       // RFC 8785 works on I-JSON: strings must be well-formed Unicode (no lone surrogates).
-      if (!value.isWellFormed()) throw new TypeError(`${path()}: string with a lone surrogate`);
+      if (SURROGATE.test(value) && !value.isWellFormed())
+        throw new NotJsonError('string with a lone surrogate');
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path()}: non-finite number`);
+      if (!Number.isFinite(value)) throw new NotJsonError('non-finite number');
       // ECMAScript Number.prototype.toString is the RFC 8785 number format; -0 becomes 0.
       return Object.is(value, -0) ? '0' : String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'object':
-      break;
+      if (value === null) return 'null';
+      return Array.isArray(value) ? serialiseArray(value) : serialiseObject(value);
     default:
-      throw new TypeError(`${path()}: ${typeof value} is not JSON`);
+      throw new NotJsonError(`${typeof value} is not JSON`);
   }
-  if (Array.isArray(value)) {
-    const items: string[] = [];
-    for (let i = 0; i < value.length; i++) {
+}
+
+function serialiseArray(value: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < value.length; i++) {
+    try {
       const item: unknown = value[i];
-      if (item === undefined) throw new TypeError(`${path()}[${i}]: undefined or hole in array`);
-      items.push(serialise(item, () => `${path()}[${i}]`));
+      if (item === undefined) throw new NotJsonError('undefined or hole in array');
+      out += i === 0 ? serialise(item) : `,${serialise(item)}`;
+    } catch (err) {
+      if (err instanceof NotJsonError) err.path.push(`[${i}]`);
+      throw err;
     }
-    return `[${items.join(',')}]`;
   }
+  return `${out}]`;
+}
+
+function serialiseObject(value: object): string {
   if (
     value instanceof Map ||
     value instanceof Set ||
     ArrayBuffer.isView(value) ||
     value instanceof ArrayBuffer
   ) {
-    throw new TypeError(`${path()}: ${value.constructor.name} is not JSON`);
+    throw new NotJsonError(`${value.constructor.name} is not JSON`);
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return serialise((toJSON as () => unknown).call(value), path);
+  if (typeof toJSON === 'function') return serialise((toJSON as () => unknown).call(value));
   // Plain objects and class instances (domain objects) serialise by their own enumerable fields.
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort(compareUtf16);
-  const members: string[] = [];
+  // The default sort compares UTF-16 code units, which is the order RFC 8785 section 3.2.3 requires.
+  const keys = Object.keys(record).sort();
+  let out = '{';
   for (const k of keys) {
-    if (!k.isWellFormed()) throw new TypeError(`${path()}: key with a lone surrogate`);
-    members.push(`${JSON.stringify(k)}:${serialise(record[k], () => `${path()}.${k}`)}`);
+    const member = record[k];
+    if (member === undefined) continue;
+    try {
+      if (SURROGATE.test(k) && !k.isWellFormed()) throw new NotJsonError('key with a lone surrogate');
+      out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${serialise(member)}`;
+    } catch (err) {
+      if (err instanceof NotJsonError) err.path.push(`.${k}`);
+      throw err;
+    }
   }
-  return `{${members.join(',')}}`;
-}
-
-/** Orders strings by UTF-16 code units, as RFC 8785 section 3.2.3 requires. */
-function compareUtf16(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return `${out}}`;
 }
 
 /**

@@ -1,0 +1,347 @@
+// Item 3, audit trace at scale, over the gateway's real off-chain index
+// (LevelDB, gateway-api/src/indexer).
+//
+// --mode build: writes N AccessRecorded transactions into a fresh index with
+//   the indexer's own BlockProcessor (projection, keys, checkpoint: the code
+//   path of a live gateway). The ledger is bypassed: blocks are synthesised
+//   in memory, and the store buffers many transactions' atomic writes into
+//   one LevelDB batch (see BufferedIndexStore) so a million records load in
+//   minutes, not hours.
+// --mode query: a fresh process opens the index (as a restarted gateway
+//   would) and times AccessIndex.page() by subject and by institution over a
+//   one-day window, against a full scan of every record for the same answer.
+//
+//   node bench/audit-trace.mjs --mode build --dir D --records N --subjects S
+//   node bench/audit-trace.mjs --mode query --dir D
+import { Buffer } from 'node:buffer';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  emit,
+  gateway,
+  intArg,
+  log,
+  now,
+  parseArgs,
+  peakRssBytes,
+  percentile,
+  residentMemory,
+  require,
+  seededRandom,
+} from './lib.mjs';
+
+const { canonicalJson, sha256Hex } = require('@ruralcredit/protocol');
+const { openDatabase } = gateway('store/db');
+const { LevelIndexStore, StoreCheckpointer } = gateway('indexer/store');
+const { BlockProcessor } = gateway('indexer/block-processor');
+const { EventBusImpl } = gateway('indexer/event-bus');
+const { AccessIndexImpl } = gateway('indexer/access-index');
+const { accessRecordKey, HIGH } = gateway('indexer/keys');
+const { silentLogger } = gateway('http/logger');
+const { loadConsortium } = gateway('consortium/definition');
+
+/** Transactions per synthetic block. */
+const TXS_PER_BLOCK = 100;
+/** Index writes buffered before one LevelDB batch (about 800 transactions). */
+const FLUSH_OPS = 10_000;
+/** The data set covers this many days, from DAY0. */
+const DAYS = 30;
+const DAY_MS = 86_400_000;
+const DAY0 = Date.parse('2026-01-01T00:00:00.000Z');
+const SEED = 20261123;
+/**
+ * Subject mix: most subjects are drawn uniformly (about 10 accesses each at
+ * 10 records per subject); HEAVY_SHARE of the accesses go to the first
+ * HEAVY_SUBJECTS of subjects, active borrowers with 20-50 accesses each,
+ * whose traces are the ones timed.
+ */
+const HEAVY_SHARE = 0.05;
+const HEAVY_SUBJECTS = 0.02;
+/** Accesses of a subject whose trace is timed: the realistic range. */
+const TRACE_MIN = 20;
+const TRACE_MAX = 50;
+/** Timed queries per kind, and untimed warm-up queries before them. */
+const QUERIES = 200;
+const WARMUP = 20;
+/** Full scans per kind (each reads every record). */
+const SCANS = 3;
+/** First page of an institution's day. */
+const PAGE = 100;
+
+/**
+ * An IndexStore that applies each write (one transaction's atomic batch)
+ * to an in-memory overlay and flushes the overlay as one LevelDB batch
+ * every FLUSH_OPS writes. Reads see the overlay first, so the projection's
+ * read-modify-write of counters stays exact. A transaction's writes are
+ * never split across two batches, so each stays atomic.
+ */
+class BufferedIndexStore {
+  #inner;
+  #pending = new Map();
+
+  constructor(inner) {
+    this.#inner = inner;
+  }
+
+  async get(key) {
+    const op = this.#pending.get(key);
+    if (op !== undefined) return op.type === 'put' ? op.value : undefined;
+    return this.#inner.get(key);
+  }
+
+  getMany(keys) {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+
+  entries() {
+    throw new Error('not used while loading');
+  }
+
+  async write(ops) {
+    for (const op of ops) this.#pending.set(op.key, op);
+    if (this.#pending.size >= FLUSH_OPS) await this.flush();
+  }
+
+  async flush() {
+    if (this.#pending.size === 0) return;
+    const ops = [...this.#pending.values()];
+    this.#pending = new Map();
+    await this.#inner.write(ops);
+  }
+}
+
+function subjectPseudonym(k) {
+  return sha256Hex(`bench-subject-${k}`);
+}
+
+/** The synthetic ledger: N AccessRecorded transactions over DAYS days (subject mix above). */
+async function* syntheticBlocks(n, subjects, banks, counts) {
+  const random = seededRandom(SEED);
+  const operator = sha256Hex('bench-operator');
+  const pseudonyms = Array.from({ length: subjects }, (_, k) => subjectPseudonym(k));
+  const heavy = Math.max(1, Math.floor(subjects * HEAVY_SUBJECTS));
+  for (let first = 0, block = 1; first < n; first += TXS_PER_BLOCK, block++) {
+    const transactions = [];
+    for (let i = first; i < Math.min(n, first + TXS_PER_BLOCK); i++) {
+      const subject = Math.floor(random() * (random() < HEAVY_SHARE ? heavy : subjects));
+      counts[subject] += 1;
+      const accessor = banks[Math.floor(random() * banks.length)];
+      const denied = random() < 0.05;
+      const payload = {
+        accessId: `acc-${i}`,
+        grantId: `grt-${subject}-${accessor}`,
+        subject: pseudonyms[subject],
+        accessor,
+        operator,
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        outcome: denied ? 'DENIED' : 'GRANTED',
+        ...(denied ? { reason: 'EXPIRED' } : {}),
+        releaseDigest: sha256Hex(`release-${i}`),
+      };
+      transactions.push({
+        txId: sha256Hex(`tx-${i}`),
+        txIndex: i - first,
+        creatorMspId: accessor,
+        timestamp: new Date(DAY0 + Math.floor((i * DAYS * DAY_MS) / n)).toISOString(),
+        validationCode: 'VALID',
+        event: { name: 'AccessRecorded', payload: Buffer.from(canonicalJson(payload), 'utf8') },
+      });
+    }
+    yield { number: block, transactions };
+  }
+}
+
+async function build(args) {
+  const dir = args.dir;
+  const n = intArg(args, 'records', 1_000_000);
+  const subjects = intArg(args, 'subjects', 100_000);
+  const banks = loadConsortium()
+    .organisations.filter((o) => o.role === 'BANK')
+    .map((o) => o.mspId);
+  const db = await openDatabase(dir);
+  const logger = silentLogger();
+  const store = new BufferedIndexStore(new LevelIndexStore({ db }));
+  const processor = new BlockProcessor({
+    store,
+    checkpointer: new StoreCheckpointer(store),
+    bus: new EventBusImpl({ logger }),
+    logger,
+    onBlockProcessed: (b) => {
+      if (b % 1000 === 0) log(`loaded ${b * TXS_PER_BLOCK} of ${n} records`);
+    },
+  });
+  const counts = new Uint32Array(subjects);
+  const t0 = now();
+  await processor.process(syntheticBlocks(n, subjects, banks, counts), () => false);
+  await store.flush();
+  const loadMs = now() - t0;
+  await db.close();
+  await writeFile(path.join(dir, 'meta.json'), JSON.stringify({ n, subjects, banks, counts: [...counts] }));
+  log(`loaded ${n} records in ${(loadMs / 1000).toFixed(1)} s`);
+  emit({
+    mode: 'build',
+    records: n,
+    subjects,
+    loadMs,
+    recordsPerSecond: n / (loadMs / 1000),
+    peakRssBytes: peakRssBytes(),
+  });
+}
+
+/** Every record, in key (ledger) order, filtered: what answering without the index costs. */
+async function fullScan(store, keep) {
+  const matches = [];
+  let scanned = 0;
+  for await (const [, entry] of store.entries({ gte: accessRecordKey(0, 0), lt: `r!${HIGH}` })) {
+    scanned += 1;
+    if (keep(entry)) matches.push(entry);
+  }
+  // The index orders by (time, position); client timestamps need not follow ledger order.
+  matches.sort(
+    (a, b) =>
+      (a.accessedAt < b.accessedAt ? -1 : a.accessedAt > b.accessedAt ? 1 : 0) ||
+      a.blockNumber - b.blockNumber ||
+      a.txIndex - b.txIndex,
+  );
+  return { matches, scanned };
+}
+
+function sameAnswer(a, b) {
+  return a.length === b.length && a.every((entry, i) => entry.txId === b[i]?.txId);
+}
+
+async function timed(fn) {
+  const t0 = now();
+  const value = await fn();
+  return { ms: now() - t0, value };
+}
+
+async function query(args) {
+  const dir = args.dir;
+  const meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8'));
+  const db = await openDatabase(dir);
+  const store = new LevelIndexStore({ db });
+  const index = new AccessIndexImpl(store);
+  const rssOpen = residentMemory();
+
+  // Subjects with a realistic trace length, in a seeded random order.
+  const candidates = [];
+  meta.counts.forEach((c, k) => {
+    if (c >= TRACE_MIN && c <= TRACE_MAX) candidates.push(k);
+  });
+  const random = seededRandom(SEED + 1);
+  for (let i = candidates.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
+  }
+  if (candidates.length < WARMUP + 1)
+    throw new Error(`only ${candidates.length} subjects with ${TRACE_MIN}-${TRACE_MAX} accesses`);
+  const warm = candidates.slice(0, WARMUP);
+  const timedSubjects = candidates.slice(WARMUP, WARMUP + QUERIES);
+
+  const subjectTrace = (k) => index.page({ subject: subjectPseudonym(k) }, { limit: PAGE });
+  const institutionDay = (q) => {
+    const bank = meta.banks[q % meta.banks.length];
+    const day = q % DAYS;
+    return {
+      accessor: bank,
+      from: new Date(DAY0 + day * DAY_MS).toISOString(),
+      to: new Date(DAY0 + (day + 1) * DAY_MS).toISOString(),
+    };
+  };
+
+  for (const k of warm) await subjectTrace(k);
+  for (let q = 0; q < WARMUP; q++) await index.page(institutionDay(q + 7), { limit: PAGE });
+
+  const subjectMs = [];
+  const traceLengths = [];
+  for (const k of timedSubjects) {
+    const { ms, value } = await timed(() => subjectTrace(k));
+    if (value.items.length !== meta.counts[k] || value.nextCursor !== null) {
+      throw new Error(`subject ${k}: ${value.items.length} entries, expected ${meta.counts[k]}`);
+    }
+    subjectMs.push(ms);
+    traceLengths.push(value.items.length);
+  }
+  const institutionMs = [];
+  for (let q = 0; q < QUERIES; q++) {
+    const window = institutionDay(q);
+    const { ms, value } = await timed(() => index.page(window, { limit: PAGE }));
+    if (value.items.length !== PAGE) throw new Error(`institution day ${q}: ${value.items.length} entries`);
+    institutionMs.push(ms);
+  }
+  const rssAfterIndexQueries = residentMemory();
+  log(
+    `index: subject p95 ${percentile(subjectMs, 95).toFixed(2)} ms, institution-day p95 ${percentile(institutionMs, 95).toFixed(2)} ms`,
+  );
+
+  const subjectScanMs = [];
+  const institutionScanMs = [];
+  let scanned = 0;
+  for (let s = 0; s < SCANS; s++) {
+    const k = timedSubjects[s];
+    const pseudonym = subjectPseudonym(k);
+    const indexed = await subjectTrace(k);
+    const { ms, value } = await timed(() => fullScan(store, (e) => e.subject === pseudonym));
+    if (!sameAnswer(indexed.items, value.matches))
+      throw new Error(`full scan of subject ${k} differs from the index`);
+    subjectScanMs.push(ms);
+    scanned = value.scanned;
+    log(`full scan ${s + 1}/${SCANS} (subject): ${ms.toFixed(0)} ms over ${value.scanned} records`);
+  }
+  for (let s = 0; s < SCANS; s++) {
+    const window = institutionDay(s);
+    const indexed = await index.page(window, { limit: PAGE });
+    const { ms, value } = await timed(async () => {
+      const { matches } = await fullScan(
+        store,
+        (e) => e.accessor === window.accessor && e.accessedAt >= window.from && e.accessedAt < window.to,
+      );
+      return matches.slice(0, PAGE);
+    });
+    if (!sameAnswer(indexed.items, value))
+      throw new Error(`full scan of institution day ${s} differs from the index`);
+    institutionScanMs.push(ms);
+    log(`full scan ${s + 1}/${SCANS} (institution day): ${ms.toFixed(0)} ms`);
+  }
+  const rssEnd = residentMemory();
+  await db.close();
+  emit({
+    mode: 'query',
+    records: meta.n,
+    subjects: meta.subjects,
+    recordsScanned: scanned,
+    subjectsWithRealisticTrace: candidates.length,
+    subjectTrace: {
+      queries: subjectMs.length,
+      meanAccesses: traceLengths.reduce((a, b) => a + b, 0) / traceLengths.length,
+      minAccesses: Math.min(...traceLengths),
+      maxAccesses: Math.max(...traceLengths),
+      p50Ms: percentile(subjectMs, 50),
+      p95Ms: percentile(subjectMs, 95),
+      maxMs: Math.max(...subjectMs),
+      fullScan: { scans: SCANS, p50Ms: percentile(subjectScanMs, 50), samplesMs: subjectScanMs },
+    },
+    institutionDay: {
+      queries: institutionMs.length,
+      pageSize: PAGE,
+      p50Ms: percentile(institutionMs, 50),
+      p95Ms: percentile(institutionMs, 95),
+      maxMs: Math.max(...institutionMs),
+      fullScan: { scans: SCANS, p50Ms: percentile(institutionScanMs, 50), samplesMs: institutionScanMs },
+    },
+    rss: {
+      afterOpen: rssOpen,
+      afterIndexQueries: rssAfterIndexQueries,
+      afterFullScans: rssEnd,
+      peakBytes: peakRssBytes(),
+    },
+  });
+}
+
+const args = parseArgs();
+if (typeof args.dir !== 'string') throw new Error('--dir is required');
+if (args.mode === 'build') await build(args);
+else if (args.mode === 'query') await query(args);
+else throw new Error('--mode build|query');

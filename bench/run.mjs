@@ -1,0 +1,303 @@
+// `npm run bench [-- --quick]`: runs the benchmarks that can run on this
+// machine (items 3, 4, 5 of issue 6), each in its own child process, with
+// every ratio taken against a baseline measured in the same run; prints one
+// table and writes bench/results/latest.json.
+//
+// Items 1, 2 and 6 need a running Fabric network (Caliper, the gateway over
+// Fabric, per-process CPU from /proc). Fabric binaries cannot be built here
+// (the Go module proxy answers 403 for github.com/hyperledger/fabric), so
+// those rows say "not run" and carry no figure.
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, tempDir } from './lib.mjs';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_FILE = path.join(BENCH_DIR, 'results', 'latest.json');
+const NOT_RUN = 'not run: no Fabric network (Go proxy 403)';
+const MIB = 1024 * 1024;
+
+/** Data set sizes: the issue's, and the quick mode's (same shape, under 5 minutes). */
+const SIZES = {
+  full: {
+    auditRecords: 1_000_000,
+    auditSubjects: 100_000,
+    provenanceRecords: 1_000_000,
+    ledgerTransactions: 10_000,
+  },
+  quick: {
+    auditRecords: 100_000,
+    auditSubjects: 10_000,
+    provenanceRecords: 200_000,
+    ledgerTransactions: 10_000,
+  },
+};
+/** Alternating rounds of baseline and measured runs; the best of each is kept. */
+const ROUNDS = 2;
+
+/** Runs `bench/<script>` in a child process and returns the JSON it prints last. */
+function child(script, args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.join(BENCH_DIR, script), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'CRITICAL',
+      },
+    });
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${script} ${args.join(' ')} exited with ${code}`));
+      const last = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`${script} printed no result: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+async function auditTrace(size) {
+  const { dir, cleanup } = await tempDir('audit');
+  try {
+    const build = await child('audit-trace.mjs', [
+      '--mode',
+      'build',
+      '--dir',
+      dir,
+      '--records',
+      String(size.auditRecords),
+      '--subjects',
+      String(size.auditSubjects),
+    ]);
+    const query = await child('audit-trace.mjs', ['--mode', 'query', '--dir', dir]);
+    return { build, query };
+  } finally {
+    await cleanup();
+  }
+}
+
+async function provenance(size) {
+  const records = String(size.provenanceRecords);
+  const sha256 = [];
+  const pipeline = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    console.error(`item 4: round ${r + 1}/${ROUNDS}`);
+    sha256.push(await child('provenance.mjs', ['--mode', 'sha256', '--records', records]));
+    pipeline.push(await child('provenance.mjs', ['--mode', 'pipeline', '--records', records]));
+  }
+  if (new Set(pipeline.map((p) => p.root)).size !== 1) throw new Error('Merkle roots differ between rounds');
+  const best = (runs) => runs.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
+  return { sha256, pipeline, bestSha256: best(sha256), bestPipeline: best(pipeline) };
+}
+
+const ms = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
+const mib = (bytes) => `${(bytes / MIB).toFixed(0)} MiB`;
+const rate = (v) => Math.round(v).toLocaleString('en-US');
+const yes = (ok) => (ok ? 'yes' : 'NO');
+/** RSS, split into the process's own memory and mapped (droppable) LevelDB table files, and the peak. */
+const residentCell = (m, peakBytes) =>
+  m.anonBytes === undefined
+    ? `${mib(m.rssBytes)}; peak ${mib(peakBytes)}`
+    : `${mib(m.rssBytes)} = ${mib(m.anonBytes)} anon + ${mib(m.fileBytes)} file-backed; peak ${mib(peakBytes)}`;
+
+function rows(results, size) {
+  const { audit, prov, catchup } = results;
+  const q = audit.query;
+  const subjectRatio = q.subjectTrace.fullScan.p50Ms / q.subjectTrace.p50Ms;
+  const dayRatio = q.institutionDay.fullScan.p50Ms / q.institutionDay.p50Ms;
+  const provRatio = prov.bestPipeline.recordsPerSecond / prov.bestSha256.recordsPerSecond;
+  const provPeak = Math.max(...prov.pipeline.map((p) => p.peakRssBytes));
+  const catchupRatio = catchup.indexer.transactionsPerSecond / catchup.streamOnly.transactionsPerSecond;
+  const auditN = size.auditRecords.toLocaleString('en-US');
+  return [
+    {
+      item: '1 Chaincode throughput, Caliper 0.6',
+      measured: NOT_RUN,
+      baseline: '-',
+      ratio: '-',
+      target: 'recordAccess, registerLien >= 0.8 x blind write',
+      met: 'not run',
+    },
+    {
+      item: '2 Gateway REST vs direct fabric-gateway',
+      measured: NOT_RUN,
+      baseline: '-',
+      ratio: '-',
+      target: 'REST >= 0.7 x direct',
+      met: 'not run',
+    },
+    {
+      item: `3 Subject trace, ${auditN} records, p50 / p95`,
+      measured: `${ms(q.subjectTrace.p50Ms)} / ${ms(q.subjectTrace.p95Ms)} ms`,
+      baseline: `full scan ${ms(q.subjectTrace.fullScan.p50Ms)} ms`,
+      ratio: `${rate(subjectRatio)}x faster`,
+      target: 'p95 < 20 ms',
+      met: yes(q.subjectTrace.p95Ms < 20),
+      values: {
+        p50Ms: q.subjectTrace.p50Ms,
+        p95Ms: q.subjectTrace.p95Ms,
+        fullScanP50Ms: q.subjectTrace.fullScan.p50Ms,
+        speedupP50: subjectRatio,
+      },
+    },
+    {
+      item: `3 Institution, one day, first ${q.institutionDay.pageSize}, p50 / p95`,
+      measured: `${ms(q.institutionDay.p50Ms)} / ${ms(q.institutionDay.p95Ms)} ms`,
+      baseline: `full scan ${ms(q.institutionDay.fullScan.p50Ms)} ms`,
+      ratio: `${rate(dayRatio)}x faster`,
+      target: '- (none set)',
+      met: '-',
+      values: {
+        p50Ms: q.institutionDay.p50Ms,
+        p95Ms: q.institutionDay.p95Ms,
+        fullScanP50Ms: q.institutionDay.fullScan.p50Ms,
+        speedupP50: dayRatio,
+      },
+    },
+    {
+      item: '3 Query process RSS after index queries',
+      measured: residentCell(q.rss.afterIndexQueries, q.rss.peakBytes),
+      baseline: `${mib(q.rss.afterOpen.rssBytes)} just opened`,
+      ratio: '-',
+      target: 'reported',
+      met: 'yes',
+      values: q.rss,
+    },
+    {
+      item: `4 Canonicalise + leaf hash + Merkle, ${size.provenanceRecords.toLocaleString('en-US')} records`,
+      measured: `${rate(prov.bestPipeline.recordsPerSecond)} rec/s`,
+      baseline: `SHA-256 ${rate(prov.bestSha256.recordsPerSecond)} rec/s`,
+      ratio: provRatio.toFixed(2),
+      target: '>= 0.5',
+      met: yes(provRatio >= 0.5),
+      values: {
+        recordsPerSecond: prov.bestPipeline.recordsPerSecond,
+        baselineRecordsPerSecond: prov.bestSha256.recordsPerSecond,
+        ratio: provRatio,
+        // Where the time goes (best pipeline run): canonicalJson alone is timed in a separate pass.
+        breakdownMs: {
+          leafHashes: prov.bestPipeline.hashMs,
+          canonicalJsonAlone: prov.bestPipeline.canonicalMs,
+          merkleTree: prov.bestPipeline.treeMs,
+          sha256Baseline: prov.bestSha256.hashMs,
+        },
+      },
+    },
+    {
+      item: '4 Peak RSS of the whole batch (child process)',
+      measured: mib(provPeak),
+      baseline: `SHA-256 child ${mib(Math.max(...prov.sha256.map((p) => p.peakRssBytes)))}`,
+      ratio: '-',
+      target: '< 512 MiB',
+      met: yes(provPeak < 512 * MIB),
+      values: { peakRssBytes: provPeak },
+    },
+    {
+      item: `5 Indexer catch-up from block 0, ${catchup.transactions.toLocaleString('en-US')} tx`,
+      measured: `${rate(catchup.indexer.blocksPerSecond)} blocks/s, ${rate(catchup.indexer.transactionsPerSecond)} tx/s`,
+      baseline: `stream only ${rate(catchup.streamOnly.blocksPerSecond)} blocks/s, ${rate(catchup.streamOnly.transactionsPerSecond)} tx/s`,
+      ratio: catchupRatio.toFixed(3),
+      target: '- (none set)',
+      met: '-',
+      values: { indexer: catchup.indexer, streamOnly: catchup.streamOnly, ratio: catchupRatio },
+    },
+    {
+      item: '6 CPU s per committed tx, by process',
+      measured: NOT_RUN,
+      baseline: '-',
+      ratio: '-',
+      target: 'name the bottleneck',
+      met: 'not run',
+    },
+  ];
+}
+
+const COLUMNS = [
+  ['item', 'item'],
+  ['measured', 'measured'],
+  ['baseline', 'baseline'],
+  ['ratio', 'ratio'],
+  ['target', 'target'],
+  ['met', 'met?'],
+];
+
+function table(tableRows) {
+  const widths = COLUMNS.map(([key, title]) =>
+    Math.max(title.length, ...tableRows.map((r) => String(r[key]).length)),
+  );
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [
+    line(COLUMNS.map(([, title]) => title)),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...tableRows.map((r) => line(COLUMNS.map(([key]) => r[key]))),
+  ].join('\n');
+}
+
+async function writeResults(document) {
+  // Formatted as the repository's prettier config would, so `npm run lint` stays clean.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(RESULTS_FILE)) ?? {};
+  const text = await prettier.format(JSON.stringify(document), { ...options, parser: 'json' });
+  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+  await writeFile(RESULTS_FILE, text);
+}
+
+const args = parseArgs();
+const quick = args.quick === true;
+const size = quick ? SIZES.quick : SIZES.full;
+const started = new Date();
+const cpus = os.cpus();
+const machine = {
+  node: process.version,
+  cpuModel: cpus[0]?.model ?? 'unknown',
+  cores: cpus.length,
+  memoryBytes: os.totalmem(),
+  platform: `${os.platform()} ${os.release()}`,
+  loadAverageAtStart: os.loadavg(),
+};
+console.error(
+  `bench (${quick ? 'quick' : 'full'}): ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`,
+);
+console.error('item 3: audit trace');
+const audit = await auditTrace(size);
+console.error('item 4: provenance anchoring');
+const prov = await provenance(size);
+console.error('item 5: indexer catch-up');
+const catchup = await child('indexer-catchup.mjs', [
+  '--transactions',
+  String(size.ledgerTransactions),
+  '--rounds',
+  String(ROUNDS),
+]);
+const tableRows = rows({ audit, prov, catchup }, size);
+const finished = new Date();
+console.log(
+  `\nRural Credit Consortium Ledger benchmarks, ${finished.toISOString()}${quick ? ' (QUICK: smaller sizes)' : ''}`,
+);
+console.log(
+  `${machine.cpuModel}, ${machine.cores} cores, ${mib(machine.memoryBytes)}, Node ${machine.node}; load at start ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`,
+);
+console.log(table(tableRows));
+await writeResults({
+  date: finished.toISOString(),
+  startedAt: started.toISOString(),
+  durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+  quick,
+  machine: { ...machine, loadAverageAtEnd: os.loadavg() },
+  sizes: size,
+  notRun: {
+    reason:
+      'Fabric binaries cannot be built on this machine: the Go module proxy answers HTTP 403 for github.com/hyperledger/fabric',
+    items: [1, 2, 6],
+  },
+  rows: tableRows,
+  raw: { auditTrace: audit, provenance: prov, indexerCatchUp: catchup },
+});
+console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS_FILE)}`);
