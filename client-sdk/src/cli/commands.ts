@@ -1,0 +1,939 @@
+/**
+ * The `ruralcredit` commands: each parses its own options with
+ * `node:util` parseArgs, calls the SDK and prints a human answer or, with
+ * `--json`, exactly one JSON document on stdout.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createClient, type RuralCreditClient } from '../client';
+import { textLines, type UploadProgress } from '../streams';
+import type { ConsentRequest, ReportRequest, RevokeRequest, VerificationReport } from '../types';
+import {
+  verifyAuditExportFile,
+  verifyBatchManifest,
+  verifyReportOffline,
+  type AnchoredRoot,
+} from '../verify';
+import { configPath, readConfig, writeConfig } from './config';
+import { fields, ProgressBar, table } from './output';
+
+/** Exit codes. */
+export const EXIT = {
+  OK: 0,
+  /** The gateway refused the request (or could not be reached). */
+  REFUSED: 1,
+  USAGE: 2,
+  /** A verification ran and found the input invalid or tampered with. */
+  INVALID: 3,
+} as const;
+
+/** A mistake in the command line: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A verification that ran and failed: exit code 3, after the result was printed. */
+export class VerificationFailed extends Error {
+  override readonly name = 'VerificationFailed';
+}
+
+/** Where a command writes and what it runs with. */
+export interface CommandContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly stderrIsTty: boolean;
+  readonly stdin: NodeJS.ReadableStream;
+  /** Aborted on SIGINT. */
+  readonly signal: AbortSignal;
+}
+
+type OptionSpec = {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly description: string;
+  readonly required?: boolean;
+  readonly placeholder?: string;
+};
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** What a command gets once its arguments are parsed. */
+interface Invocation {
+  readonly ctx: CommandContext;
+  readonly values: Values;
+  readonly args: readonly string[];
+  readonly json: boolean;
+  /** Prints `value` as JSON with --json, `human` otherwise. */
+  print(value: unknown, human: string): void;
+  /** A client with the saved token (or none). */
+  client(): Promise<RuralCreditClient>;
+  url(): Promise<string>;
+}
+
+/** One command of the CLI. */
+export interface Command {
+  /** Words that select it, e.g. `report request`. */
+  readonly name: string;
+  readonly summary: string;
+  /** Positional arguments, e.g. `<file>`. */
+  readonly args?: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Extra help text. */
+  readonly details?: string;
+  run(invocation: Invocation): Promise<void>;
+}
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  url: {
+    type: 'string',
+    description: 'Gateway URL (default: $RURALCREDIT_URL, the URL of the last login, http://127.0.0.1:8080)',
+    placeholder: 'URL',
+  },
+  json: { type: 'boolean', description: 'Print one JSON document on stdout (for scripts)' },
+  help: { type: 'boolean', short: 'h', description: 'Show help for this command' },
+};
+
+const str = (values: Values, name: string): string | undefined => {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+function required(values: Values, name: string): string {
+  const v = str(values, name);
+  if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function integer(values: Values, name: string): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, not "${v}"`);
+  return Number(v);
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function oneArg(inv: Invocation, what: string): string {
+  if (inv.args.length !== 1) throw new UsageError(`expected exactly one ${what}`);
+  return inv.args[0]!;
+}
+
+async function readInput(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  const text = (await readInput(file)).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`${file} is not JSON`);
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function readPassword(inv: Invocation): Promise<string> {
+  const given = str(inv.values, 'password') ?? inv.ctx.env.RURALCREDIT_PASSWORD;
+  if (given !== undefined && given !== '') return given;
+  if (inv.values['password-stdin'] === true) {
+    const rl = createInterface({ input: inv.ctx.stdin });
+    for await (const line of rl) {
+      rl.close();
+      return line;
+    }
+  }
+  throw new UsageError('give --password, --password-stdin or RURALCREDIT_PASSWORD');
+}
+
+const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/** Every command, in help order. */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'login',
+    summary: 'Log in and keep the access token in the user config file (mode 0600)',
+    options: {
+      username: { type: 'string', short: 'u', description: 'User name', required: true, placeholder: 'NAME' },
+      password: {
+        type: 'string',
+        short: 'p',
+        description: 'Password (or $RURALCREDIT_PASSWORD, or --password-stdin)',
+        placeholder: 'PASSWORD',
+      },
+      'password-stdin': { type: 'boolean', description: 'Read the password from the first line of stdin' },
+    },
+    details:
+      'The token lasts at most 15 minutes (the gateway has no refresh tokens): log in again when it expires.\n' +
+      'The config file is $RURALCREDIT_CONFIG, or $XDG_CONFIG_HOME/ruralcredit/config.json.',
+    async run(inv) {
+      const username = required(inv.values, 'username');
+      const password = await readPassword(inv);
+      const url = await inv.url();
+      const client = createClient({ url, credentials: { username, password } });
+      const token = await client.login();
+      const expiresAt = new Date(Date.now() + token.expiresIn * 1000).toISOString();
+      const file = configPath(inv.ctx.env);
+      await writeConfig(file, { url, username, token: token.accessToken, expiresAt });
+      inv.print(
+        { url, username, expiresAt, config: file },
+        `Logged in to ${url} as ${username} until ${expiresAt} (token saved in ${file})`,
+      );
+    },
+  },
+  {
+    name: 'logout',
+    summary: 'Forget the saved access token',
+    options: {},
+    async run(inv) {
+      const file = configPath(inv.ctx.env);
+      const config = await readConfig(file);
+      delete config.token;
+      delete config.expiresAt;
+      await writeConfig(file, config);
+      inv.print({ loggedOut: true }, 'Logged out');
+    },
+  },
+  {
+    name: 'anchor',
+    summary: 'Upload a dataset file (NDJSON or JSON array), anchor its Merkle root and store it',
+    args: '<file>',
+    options: {
+      dataset: {
+        type: 'string',
+        description: 'Dataset type, e.g. HOMESTEAD',
+        required: true,
+        placeholder: 'TYPE',
+      },
+      'period-start': {
+        type: 'string',
+        description: 'Start of the period covered (ISO-8601)',
+        required: true,
+        placeholder: 'TIME',
+      },
+      'period-end': {
+        type: 'string',
+        description: 'End of the period covered (ISO-8601)',
+        required: true,
+        placeholder: 'TIME',
+      },
+      'batch-id': { type: 'string', description: 'Batch ID (generated when absent)', placeholder: 'ID' },
+      corrects: { type: 'string', description: 'The batch this one corrects', placeholder: 'ID' },
+      quiet: { type: 'boolean', short: 'q', description: 'No progress bar' },
+    },
+    details: 'The file is streamed, never read whole: a progress bar with records per second goes to stderr.',
+    async run(inv) {
+      const file = oneArg(inv, 'dataset file');
+      const datasetType = required(inv.values, 'dataset');
+      const periodStart = required(inv.values, 'period-start');
+      const periodEnd = required(inv.values, 'period-end');
+      const batchId = str(inv.values, 'batch-id');
+      const corrects = str(inv.values, 'corrects');
+      const total = await fileSize(file);
+      const bar =
+        inv.values.quiet === true ? undefined : new ProgressBar(inv.ctx.stderr, inv.ctx.stderrIsTty, total);
+      let last: UploadProgress = { records: 0, bytes: 0 };
+      const client = await inv.client();
+      const result = await client.provenance.uploadBatch(
+        datasetType,
+        { file },
+        {
+          periodStart,
+          periodEnd,
+          ...(batchId === undefined ? {} : { batchId }),
+          ...(corrects === undefined ? {} : { corrects }),
+        },
+        {
+          signal: inv.ctx.signal,
+          onProgress: (p) => {
+            last = p;
+            bar?.update(p);
+          },
+        },
+      );
+      bar?.done(last);
+      inv.print(
+        result,
+        fields([
+          ['batch', result.batchId],
+          ['dataset', result.datasetType],
+          ['records', String(result.recordCount)],
+          ['merkle root', result.merkleRoot],
+          ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'batch show',
+    summary: "Show an anchored batch and check its provider's manifest signature offline",
+    args: '<batchId>',
+    options: {},
+    async run(inv) {
+      const batch = await (await inv.client()).provenance.getBatch(oneArg(inv, 'batch ID'));
+      const signature = verifyBatchManifest(batch);
+      inv.print(
+        { batch, signatureValid: signature.valid },
+        fields([
+          ['batch', batch.batchId],
+          ['dataset', `${batch.datasetType} (schema v${batch.schemaVersion})`],
+          ['provider', batch.provider],
+          ['records', String(batch.recordCount)],
+          ['period', `${batch.periodStart} .. ${batch.periodEnd}`],
+          ['merkle root', batch.merkleRoot],
+          ['anchored', `${batch.anchoredAt} in ${batch.txId}`],
+          ['signature', signature.valid ? `valid, by ${batch.signer}` : 'INVALID'],
+        ]),
+      );
+      if (!signature.valid) throw new VerificationFailed('the manifest signature does not verify');
+    },
+  },
+  {
+    name: 'consent grant',
+    summary: "Record a subject's consent to your bank, with the signed form or the subject's signature",
+    options: {
+      subject: {
+        type: 'string',
+        description: 'Resident ID or unified social credit code',
+        required: true,
+        placeholder: 'ID',
+      },
+      scope: {
+        type: 'string',
+        description: 'Dataset types, comma-separated',
+        required: true,
+        placeholder: 'A,B',
+      },
+      purpose: {
+        type: 'string',
+        description: 'LOAN_APPLICATION, POST_LOAN_MANAGEMENT or COLLATERAL_REGISTRATION',
+        required: true,
+        placeholder: 'PURPOSE',
+      },
+      'valid-from': {
+        type: 'string',
+        description: 'Start of validity (ISO-8601 UTC)',
+        required: true,
+        placeholder: 'TIME',
+      },
+      'valid-until': {
+        type: 'string',
+        description: 'End of validity (ISO-8601 UTC)',
+        required: true,
+        placeholder: 'TIME',
+      },
+      'max-accesses': { type: 'string', description: 'Access budget (default: none)', placeholder: 'N' },
+      'consent-id': { type: 'string', description: 'Consent ID (generated when absent)', placeholder: 'ID' },
+      form: {
+        type: 'string',
+        description: 'The signed consent form to upload as evidence',
+        placeholder: 'FILE',
+      },
+      'subject-signature': {
+        type: 'string',
+        description: "The subject's EIP-712 ConsentGrant signature (0x...)",
+        placeholder: 'SIG',
+      },
+    },
+    details: 'Give exactly one of --form and --subject-signature.',
+    async run(inv) {
+      const form = str(inv.values, 'form');
+      const signature = str(inv.values, 'subject-signature');
+      if ((form === undefined) === (signature === undefined)) {
+        throw new UsageError('give exactly one of --form and --subject-signature');
+      }
+      const maxAccesses = integer(inv.values, 'max-accesses');
+      const consentId = str(inv.values, 'consent-id');
+      const request: ConsentRequest = {
+        subjectId: required(inv.values, 'subject'),
+        scope: list(required(inv.values, 'scope')),
+        purpose: required(inv.values, 'purpose') as ConsentRequest['purpose'],
+        validFrom: required(inv.values, 'valid-from'),
+        validUntil: required(inv.values, 'valid-until'),
+        ...(maxAccesses === undefined ? {} : { maxAccesses }),
+        ...(consentId === undefined ? {} : { consentId }),
+        ...(signature === undefined ? {} : { subjectSignature: signature }),
+      };
+      const evidence =
+        form === undefined ? undefined : { content: await readInput(form), filename: path.basename(form) };
+      const result = await (await inv.client()).consents.create(request, evidence);
+      inv.print(
+        result,
+        fields([
+          ['consent', result.consent.consentId],
+          ['status', result.consent.status],
+          ['scope', result.consent.scope.join(', ')],
+          ['purpose', result.consent.purpose],
+          ['valid', `${result.consent.validFrom} .. ${result.consent.validUntil}`],
+          ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'consent revoke',
+    summary: 'Revoke a consent',
+    args: '<consentId>',
+    options: {
+      reason: {
+        type: 'string',
+        description: 'SUBJECT_REQUEST, BANK_REQUEST, REGULATOR_ORDER, LOAN_CLOSED or OTHER',
+        placeholder: 'REASON',
+      },
+      'subject-signature': {
+        type: 'string',
+        description: "The subject's EIP-712 ConsentRevocation signature",
+        placeholder: 'SIG',
+      },
+    },
+    async run(inv) {
+      const reason = str(inv.values, 'reason');
+      const signature = str(inv.values, 'subject-signature');
+      const request: RevokeRequest = {
+        ...(reason === undefined ? {} : { reason: reason as NonNullable<RevokeRequest['reason']> }),
+        ...(signature === undefined ? {} : { subjectSignature: signature }),
+      };
+      const result = await (await inv.client()).consents.revoke(oneArg(inv, 'consent ID'), request);
+      inv.print(
+        result,
+        fields([
+          ['consent', result.consent.consentId],
+          ['status', result.consent.status],
+          ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'consent show',
+    summary: 'Show a consent and its status',
+    args: '<consentId>',
+    options: {},
+    async run(inv) {
+      const consent = await (await inv.client()).consents.get(oneArg(inv, 'consent ID'));
+      inv.print(
+        consent,
+        fields([
+          ['consent', consent.consentId],
+          ['status', `${consent.status} (at ${consent.statusAt})`],
+          ['grantee', consent.grantee],
+          ['subject', consent.subject],
+          ['scope', consent.scope.join(', ')],
+          ['purpose', consent.purpose],
+          ['valid', `${consent.validFrom} .. ${consent.validUntil}`],
+          [
+            'accesses',
+            `${consent.accessesUsed}${consent.maxAccesses > 0 ? ` of ${consent.maxAccesses}` : ''}`,
+          ],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'report request',
+    summary: 'Request a verification report under a consent and save it to a file',
+    options: {
+      subject: {
+        type: 'string',
+        description: 'Resident ID or unified social credit code',
+        required: true,
+        placeholder: 'ID',
+      },
+      consent: { type: 'string', description: 'Consent ID', required: true, placeholder: 'ID' },
+      datasets: {
+        type: 'string',
+        description: 'Dataset types, comma-separated',
+        required: true,
+        placeholder: 'A,B',
+      },
+      purpose: {
+        type: 'string',
+        description: 'Purpose of the consent',
+        required: true,
+        placeholder: 'PURPOSE',
+      },
+      out: {
+        type: 'string',
+        short: 'o',
+        description: 'File to save the report in',
+        required: true,
+        placeholder: 'FILE',
+      },
+    },
+    async run(inv) {
+      const out = required(inv.values, 'out');
+      const issued = await (
+        await inv.client()
+      ).reports.issue({
+        subjectId: required(inv.values, 'subject'),
+        consentId: required(inv.values, 'consent'),
+        datasets: list(required(inv.values, 'datasets')),
+        purpose: required(inv.values, 'purpose') as ReportRequest['purpose'],
+      });
+      await writeFile(out, `${JSON.stringify(issued.report, null, 2)}\n`);
+      const records = issued.report.datasets.reduce((n, d) => n + d.records.length, 0);
+      inv.print(
+        {
+          file: out,
+          reportId: issued.report.reportId,
+          digest: issued.report.digest,
+          accessId: issued.accessId,
+          txId: issued.txId,
+          blockNumber: issued.blockNumber,
+          records,
+        },
+        fields([
+          ['report', `${issued.report.reportId} saved to ${out}`],
+          ['records', String(records)],
+          ['digest', issued.report.digest],
+          ['access', `${issued.accessId} in ${issued.txId} (block ${issued.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'report verify',
+    summary:
+      'Verify a saved report: offline (digest and every record proof) or online (also anchored on the ledger)',
+    args: '<file>',
+    options: {
+      offline: { type: 'boolean', description: 'Verify without the gateway' },
+      roots: {
+        type: 'string',
+        description:
+          'Offline: JSON file of anchored roots, {"<batchId>": {"merkleRoot": "...", "recordCount": n}}',
+        placeholder: 'FILE',
+      },
+    },
+    details: 'Exit code 3 when the report does not verify.',
+    async run(inv) {
+      const file = oneArg(inv, 'report file');
+      const report = await readJsonFile(file);
+      if (inv.values.offline === true) {
+        const rootsFile = str(inv.values, 'roots');
+        const anchoredRoots =
+          rootsFile === undefined
+            ? undefined
+            : ((await readJsonFile(rootsFile)) as Record<string, AnchoredRoot>);
+        const result = verifyReportOffline(report, anchoredRoots === undefined ? {} : { anchoredRoots });
+        const bad = result.records.filter((r) => !r.valid);
+        inv.print(
+          result,
+          [
+            `${result.valid ? 'VALID' : 'INVALID'} (offline, ${result.mode === 'anchored' ? 'against the given anchored roots' : 'self-consistent'})`,
+            `digest ${result.digestMatches ? 'matches' : 'DOES NOT MATCH'}: ${result.digest}`,
+            `records: ${result.records.length - bad.length} of ${result.records.length} verify`,
+            ...bad.map(
+              (r) =>
+                `  ${r.datasetType} ${r.batchId}#${r.index}: leaf hash ${r.leafHashMatches ? 'ok' : 'WRONG'}, proof ${r.proofValid ? 'ok' : 'WRONG'}${r.anchored === false ? ', root NOT ANCHORED' : ''}`,
+            ),
+          ].join('\n'),
+        );
+        if (!result.valid) throw new VerificationFailed('the report does not verify');
+        return;
+      }
+      if (str(inv.values, 'roots') !== undefined) throw new UsageError('--roots is for --offline');
+      const result = await (await inv.client()).reports.verify(report as VerificationReport);
+      inv.print(
+        result,
+        [
+          `${result.valid ? 'VALID' : 'INVALID'} (online)`,
+          `digest ${result.digestMatches ? 'matches' : 'DOES NOT MATCH'}`,
+          `anchored on the ledger: ${result.anchored ? `yes, access ${result.access?.accessId ?? ''} in ${result.access?.txId ?? ''}` : 'NO'}`,
+          `records: ${result.records.filter((r) => r.valid).length} of ${result.records.length} verify`,
+        ].join('\n'),
+      );
+      if (!result.valid) throw new VerificationFailed('the report does not verify');
+    },
+  },
+  {
+    name: 'asset show',
+    summary: 'Show a rural asset with its active liens',
+    args: '<assetId>',
+    options: {},
+    async run(inv) {
+      const asset = await (await inv.client()).assets.get(oneArg(inv, 'asset ID'));
+      const liens =
+        asset.liens.length === 0
+          ? 'liens: none'
+          : table(
+              ['RANK', 'LIEN', 'MORTGAGEE', 'AMOUNT (FEN)', 'LOAN END', 'STATUS'],
+              asset.liens.map((l) => [
+                String(l.rank),
+                l.lienId,
+                l.mortgagee,
+                String(l.securedAmountFen),
+                l.loanEnd,
+                l.status,
+              ]),
+            );
+      inv.print(
+        asset,
+        `${fields([
+          ['asset', asset.assetId],
+          ['issuer', asset.issuer],
+          ['owner', asset.owner],
+          ['status', asset.status],
+          ['area', `${asset.areaValue} ${asset.areaUnit} at ${asset.location}`],
+          ['appraised', `${asset.appraisedValueFen} fen on ${asset.appraisalDate}`],
+          ['right expires', asset.rightExpiry],
+          ['seizure', asset.seizure === null ? 'none' : JSON.stringify(asset.seizure)],
+          [
+            'latest change',
+            `${asset.lastAction} in ${asset.proof.txId} (block ${asset.proof.blockNumber ?? 'not yet indexed'})`,
+          ],
+        ])}\n\n${liens}`,
+      );
+    },
+  },
+  {
+    name: 'lien register',
+    summary: "Register a lien on an asset under the owner's COLLATERAL_REGISTRATION consent",
+    options: {
+      asset: { type: 'string', description: 'Asset ID', required: true, placeholder: 'ID' },
+      consent: {
+        type: 'string',
+        description: "The owner's collateral consent to your bank",
+        required: true,
+        placeholder: 'ID',
+      },
+      amount: { type: 'string', description: 'Secured amount in fen', required: true, placeholder: 'FEN' },
+      'loan-end': {
+        type: 'string',
+        description: 'End of the loan (YYYY-MM-DDTHH:MM:SSZ)',
+        required: true,
+        placeholder: 'TIME',
+      },
+      'lien-id': { type: 'string', description: 'Lien ID (generated when absent)', placeholder: 'ID' },
+    },
+    async run(inv) {
+      const lienId = str(inv.values, 'lien-id');
+      const amount = integer(inv.values, 'amount');
+      if (amount === undefined) throw new UsageError('--amount is required');
+      const result = await (
+        await inv.client()
+      ).liens.register({
+        assetId: required(inv.values, 'asset'),
+        consentId: required(inv.values, 'consent'),
+        securedAmountFen: amount,
+        loanEnd: required(inv.values, 'loan-end'),
+        ...(lienId === undefined ? {} : { lienId }),
+      });
+      inv.print(
+        result,
+        fields([
+          ['lien', result.lien.lienId],
+          ['asset', result.lien.assetId],
+          ['rank', String(result.lien.rank)],
+          ['status', result.lien.status],
+          ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'lien release',
+    summary: 'Release (注销) a lien of your bank',
+    args: '<lienId>',
+    options: {},
+    async run(inv) {
+      const result = await (await inv.client()).liens.release(oneArg(inv, 'lien ID'));
+      inv.print(
+        result,
+        fields([
+          ['lien', result.lien.lienId],
+          ['status', result.lien.status],
+          ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'audit trace',
+    summary: 'Trace data accesses: who accessed whose data, when, under which consent and purpose',
+    options: {
+      subject: {
+        type: 'string',
+        description: 'Resident ID or unified social credit code',
+        placeholder: 'ID',
+      },
+      outcome: { type: 'string', description: 'GRANTED or DENIED', placeholder: 'OUTCOME' },
+      from: {
+        type: 'string',
+        description: 'From this transaction time (inclusive, ISO-8601)',
+        placeholder: 'TIME',
+      },
+      to: { type: 'string', description: 'Until this transaction time (exclusive)', placeholder: 'TIME' },
+      accessor: { type: 'string', description: 'Accessing institution (MSP ID)', placeholder: 'MSP' },
+      limit: { type: 'string', description: 'At most this many accesses (default: all)', placeholder: 'N' },
+    },
+    async run(inv) {
+      const limit = integer(inv.values, 'limit');
+      const query: Record<string, string> = {};
+      for (const k of ['from', 'to', 'accessor', 'outcome'] as const) {
+        const v = str(inv.values, k);
+        if (v !== undefined) query[k] = v;
+      }
+      const subject = str(inv.values, 'subject');
+      if (subject !== undefined) query.subjectId = subject;
+      const accesses = [];
+      for await (const access of (await inv.client()).audit.accesses(query)) {
+        if (limit !== undefined && accesses.length >= limit) break;
+        accesses.push(access);
+      }
+      inv.print(
+        accesses,
+        accesses.length === 0
+          ? 'no accesses'
+          : table(
+              ['TIME', 'ACCESSOR', 'SUBJECT', 'CONSENT', 'PURPOSE', 'DATASETS', 'OUTCOME', 'TX'],
+              accesses.map((a) => [
+                a.accessedAt,
+                a.accessor,
+                `${a.subject.slice(0, 12)}…`,
+                a.grantId,
+                a.purpose,
+                a.datasets.join(','),
+                a.outcome === 'DENIED' && a.reason !== undefined ? `DENIED ${a.reason}` : a.outcome,
+                `${a.txId.slice(0, 12)}…`,
+              ]),
+            ),
+      );
+    },
+  },
+  {
+    name: 'audit export',
+    summary: 'Export the access trail as tamper-evident NDJSON (running SHA-256 digest chain) to a file',
+    options: {
+      out: { type: 'string', short: 'o', description: 'File to write', required: true, placeholder: 'FILE' },
+      from: { type: 'string', description: 'From this transaction time (inclusive)', placeholder: 'TIME' },
+      to: { type: 'string', description: 'Until this transaction time (exclusive)', placeholder: 'TIME' },
+      accessor: { type: 'string', description: 'Accessing institution (MSP ID)', placeholder: 'MSP' },
+    },
+    details: 'Prints the line count and last digest: keep them to detect lines cut off the end later.',
+    async run(inv) {
+      const out = required(inv.values, 'out');
+      const query: Record<string, string> = {};
+      for (const k of ['from', 'to', 'accessor'] as const) {
+        const v = str(inv.values, k);
+        if (v !== undefined) query[k] = v;
+      }
+      const client = await inv.client();
+      const summary = await client.audit.exportSummary(query);
+      const sink = createWriteStream(out);
+      let count = 0;
+      for await (const line of client.audit.exportLines(query, { signal: inv.ctx.signal })) {
+        if (!sink.write(`${line}\n`)) await once(sink, 'drain');
+        count += 1;
+      }
+      sink.end();
+      await once(sink, 'finish');
+      inv.print(
+        { file: out, count, summary },
+        `${count} lines written to ${out}\nsummary at export time: ${summary.count} lines, last digest ${summary.lastDigest}\n` +
+          `verify with: ruralcredit audit verify ${out} --expected-count ${summary.count} --expected-last-digest ${summary.lastDigest}`,
+      );
+    },
+  },
+  {
+    name: 'audit verify',
+    summary:
+      "Verify an exported audit trail's digest chain offline (or have the gateway check it with --online)",
+    args: '<file>',
+    options: {
+      'expected-count': {
+        type: 'string',
+        description: 'The line count it must hold (from the export summary)',
+        placeholder: 'N',
+      },
+      'expected-last-digest': {
+        type: 'string',
+        description: 'The digest its last line must carry',
+        placeholder: 'HEX',
+      },
+      online: { type: 'boolean', description: 'Send the file to the gateway to verify' },
+    },
+    details: 'Exit code 3 when the file does not verify.',
+    async run(inv) {
+      const file = oneArg(inv, 'export file');
+      await fileSize(file);
+      const expectedCount = integer(inv.values, 'expected-count');
+      const expectedLastDigest = str(inv.values, 'expected-last-digest');
+      if (expectedLastDigest !== undefined && !/^[0-9a-f]{64}$/.test(expectedLastDigest)) {
+        throw new UsageError('--expected-last-digest must be 64 lowercase hex characters');
+      }
+      const options = {
+        ...(expectedCount === undefined ? {} : { expectedCount }),
+        ...(expectedLastDigest === undefined ? {} : { expectedLastDigest }),
+      };
+      let result;
+      if (inv.values.online === true) {
+        const lines = textLines(createReadStream(file) as AsyncIterable<Uint8Array>);
+        result = await (await inv.client()).audit.verifyExport(lines, options);
+      } else {
+        result = await verifyAuditExportFile(file, options);
+      }
+      inv.print(
+        result,
+        result.ok
+          ? `VALID: ${result.count} lines, last digest ${result.lastDigest}`
+          : `INVALID at line ${result.line}: ${result.reason} (${result.detail})`,
+      );
+      if (!result.ok) throw new VerificationFailed('the export does not verify');
+    },
+  },
+  {
+    name: 'alerts follow',
+    summary: "Follow your organisation's alerts (liens, seizures, revocations, disputes) as they happen",
+    options: {
+      count: { type: 'string', short: 'n', description: 'Stop after this many alerts', placeholder: 'N' },
+    },
+    details: 'Runs until interrupted (Ctrl-C) or --count alerts. With --json, one JSON alert per line.',
+    async run(inv) {
+      const count = integer(inv.values, 'count');
+      let seen = 0;
+      if (count === 0) return;
+      const stop = new AbortController();
+      const signal = AbortSignal.any([stop.signal, inv.ctx.signal]);
+      const onOpen = (): void => inv.ctx.stderr('Following alerts (Ctrl-C to stop)\n');
+      for await (const alert of (await inv.client()).alerts.events({ signal, onOpen })) {
+        inv.ctx.stdout(
+          inv.json
+            ? `${JSON.stringify(alert)}\n`
+            : `${alert.timestamp}  ${alert.name.padEnd(16)}  block ${alert.blockNumber}  ${JSON.stringify(alert.payload)}\n`,
+        );
+        seen += 1;
+        if (count !== undefined && seen >= count) {
+          stop.abort();
+          break;
+        }
+      }
+    },
+  },
+];
+
+/** The command a list of words selects, and the remaining arguments. */
+export function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(words.length) };
+  }
+  return undefined;
+}
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
+  const entries = Object.entries(options).map(([name, spec]) => {
+    const flag = `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${name}${spec.type === 'string' ? ` ${spec.placeholder ?? 'VALUE'}` : ''}`;
+    return [flag, `${spec.description}${spec.required ? ' (required)' : ''}`] as const;
+  });
+  const width = Math.max(...entries.map(([f]) => f.length));
+  return entries.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
+}
+
+/** Help text of one command. */
+export function commandHelp(command: Command): string {
+  return [
+    `Usage: ruralcredit ${command.name}${command.args === undefined ? '' : ` ${command.args}`} [options]`,
+    '',
+    command.summary,
+    ...(command.details === undefined ? [] : ['', command.details]),
+    '',
+    'Options:',
+    ...optionLines({ ...command.options, ...GLOBAL_OPTIONS }),
+    '',
+  ].join('\n');
+}
+
+/** Help text of the whole CLI. */
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: ruralcredit <command> [options]',
+    '',
+    'Command line of the Rural Credit Consortium Ledger gateway.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global options:',
+    ...optionLines(GLOBAL_OPTIONS),
+    '',
+    'Run `ruralcredit <command> --help` for the options of a command.',
+    'Exit codes: 0 success, 1 refused by the gateway (or unreachable), 2 usage error, 3 verification failed.',
+    'Environment: RURALCREDIT_URL, RURALCREDIT_CONFIG, RURALCREDIT_PASSWORD.',
+    '',
+  ].join('\n');
+}
+
+/** Parses a command's arguments. @throws UsageError on unknown or malformed options. */
+export function parseCommandArgs(
+  command: Command,
+  rest: string[],
+): { values: Values; positionals: string[] } {
+  const options = { ...command.options, ...GLOBAL_OPTIONS };
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      options: Object.fromEntries(
+        Object.entries(options).map(([name, spec]) => [
+          name,
+          { type: spec.type, ...(spec.short === undefined ? {} : { short: spec.short }) },
+        ]),
+      ),
+      allowPositionals: true,
+      strict: true,
+    });
+    const positionals = parsed.positionals;
+    if (command.args === undefined && positionals.length > 0) {
+      throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    }
+    return { values: parsed.values, positionals };
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Builds the invocation of a parsed command. */
+export function invocation(ctx: CommandContext, values: Values, args: readonly string[]): Invocation {
+  const json = values.json === true;
+  const file = configPath(ctx.env);
+  const url = async (): Promise<string> =>
+    str(values, 'url') ?? ctx.env.RURALCREDIT_URL ?? (await readConfig(file)).url ?? DEFAULT_URL;
+  return {
+    ctx,
+    values,
+    args,
+    json,
+    print(value, human) {
+      ctx.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+    },
+    url,
+    async client() {
+      const config = await readConfig(file);
+      if (config.token === undefined) throw new UsageError('not logged in: run `ruralcredit login` first');
+      return createClient({ url: await url(), token: config.token });
+    },
+  };
+}

@@ -1,0 +1,556 @@
+/**
+ * The typed client of the gateway: one method per endpoint, grouped by
+ * business area, with request and answer types generated from the gateway's
+ * OpenAPI document.
+ */
+import { GatewayError } from './errors';
+import { HttpTransportImpl, type HttpTransport, type TokenSource } from './http';
+import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './session';
+import {
+  fileUploadBody,
+  recordsUploadBody,
+  serverSentEvents,
+  textLines,
+  type ProgressCallback,
+  type UploadBody,
+} from './streams';
+import type {
+  AccessEntry,
+  AccessQuery,
+  Alert,
+  AssetChange,
+  AssetDetail,
+  AuditExportQuery,
+  AuditExportSummary,
+  AuditExportVerificationResult,
+  AuditExportVerifyQuery,
+  Batch,
+  BatchUploadQuery,
+  BatchUploadResult,
+  CommittedConsent,
+  Consent,
+  ConsentRequest,
+  CreatedUser,
+  CreateUserRequest,
+  Dispute,
+  DisputeChange,
+  DisputeDetail,
+  FileDisputeRequest,
+  IssuedReport,
+  LienChange,
+  ListConsentsQuery,
+  ListDisputesQuery,
+  ListUsersQuery,
+  Page,
+  ProvenanceVerifyRequest,
+  ProvenanceVerifyResult,
+  RegisterAssetRequest,
+  RegisterLienRequest,
+  ReportRequest,
+  ReportVerification,
+  ResolveDisputeRequest,
+  ResponseBody,
+  RevokeRequest,
+  SeizureRequest,
+  SupervisionStats,
+  TokenResponse,
+  TransferRequest,
+  User,
+  VerificationReport,
+} from './types';
+
+/** Options of {@link createClient}. */
+export interface RuralCreditClientOptions {
+  /** Gateway URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** Log in with these and log in again before each token expires. */
+  readonly credentials?: { readonly username: string; readonly password: string };
+  /** A fixed access token (e.g. one saved by `ruralcredit login`); not renewed. */
+  readonly token?: string;
+  /** Per-request timeout in ms (default 30 000; streams have none). */
+  readonly timeoutMs?: number;
+  /** A fetch implementation (default: the global one). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Options of calls that can be cancelled. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** Options of a batch upload. */
+export interface UploadOptions extends CallOptions {
+  /** Called as records and bytes are sent. */
+  readonly onProgress?: ProgressCallback;
+}
+
+/** Options of {@link AlertsApi.events}. */
+export interface EventsOptions extends CallOptions {
+  /** Called once the gateway has accepted the subscription (alerts from then on are delivered). */
+  readonly onOpen?: () => void;
+}
+
+/** Where a batch's records come from. */
+export type BatchSource =
+  /** A file on disk: a JSON array or NDJSON (detected from its first byte), streamed. */
+  | { readonly file: string }
+  /** Records produced one by one, sent as NDJSON as they are produced. */
+  | { readonly records: AsyncIterable<unknown> | Iterable<unknown> };
+
+/** A signed consent form to upload as the consent's evidence. */
+export interface ConsentEvidence {
+  readonly content: Uint8Array | Blob;
+  readonly filename: string;
+  /** MIME type (default `application/octet-stream`). */
+  readonly type?: string;
+}
+
+/** `/auth`: tokens and the keys that verify them. */
+export interface AuthApi {
+  /**
+   * Exchanges a username and password for an access token (the client's own
+   * session does this by itself when built with `credentials`).
+   *
+   * @throws GatewayError 401 `UNAUTHENTICATED`, 429 `RATE_LIMITED`.
+   */
+  token(username: string, password: string): Promise<TokenResponse>;
+  /** The gateway's JSON Web Key Set. */
+  jwks(): Promise<ResponseBody<'getAuthJwks'>>;
+}
+
+/** `/users`: the organisation's users (ORG_ADMIN, REGULATOR_ADMIN). */
+export interface UsersApi {
+  /** @throws GatewayError 403 `FORBIDDEN_ROLE`, 409 `CONFLICT` (username taken). */
+  create(request: CreateUserRequest): Promise<CreatedUser>;
+  /** Every user visible to the caller, page after page. */
+  list(query?: ListUsersQuery, options?: CallOptions): AsyncIterableIterator<User>;
+  /** @throws GatewayError 404 `NOT_FOUND`. */
+  disable(userId: string): Promise<ResponseBody<'postUsersByIdDisable'>>;
+}
+
+/** Batches and their provenance. */
+export interface ProvenanceApi {
+  /**
+   * Streams a batch to the gateway, which validates, hashes, anchors and stores it.
+   *
+   * @example
+   * const result = await client.provenance.uploadBatch(
+   *   'HOMESTEAD',
+   *   { file: 'homestead-2026-11.ndjson' },
+   *   { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-30T23:59:59Z' },
+   *   { onProgress: ({ records, bytes }) => console.error(records, bytes) },
+   * );
+   * console.log(result.merkleRoot, result.txId);
+   * @throws GatewayError 400 `INVALID_RECORD` (details: index, line, field, rule), 403 `FORBIDDEN_ORG`,
+   *   404 `NOT_FOUND` (dataset type), 409 `CONFLICT` (batch ID taken), 413 `PAYLOAD_TOO_LARGE`.
+   */
+  uploadBatch(
+    datasetType: string,
+    source: BatchSource,
+    query: BatchUploadQuery,
+    options?: UploadOptions,
+  ): Promise<BatchUploadResult>;
+  /** @throws GatewayError 404 `NOT_FOUND`. */
+  getBatch(batchId: string): Promise<Batch>;
+  /** Asks the gateway whether a record and proof lead to an anchored root. */
+  verifyRecord(request: ProvenanceVerifyRequest): Promise<ProvenanceVerifyResult>;
+}
+
+/** Consents (authorisations) of data subjects to banks. */
+export interface ConsentsApi {
+  /**
+   * Records a consent: with the subject's EIP-712 `subjectSignature` in the
+   * request, or with the signed form uploaded as `evidence`.
+   *
+   * @example
+   * const { consent } = await client.consents.create(
+   *   { subjectId, scope: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION', validFrom, validUntil },
+   *   { content: await readFile('consent-form.pdf'), filename: 'consent-form.pdf' },
+   * );
+   * @throws GatewayError 400 `INVALID_REQUEST` / `INVALID_SUBJECT_ID`, 403 `FORBIDDEN_ROLE`, 409 `CONFLICT`.
+   */
+  create(request: ConsentRequest, evidence?: ConsentEvidence): Promise<CommittedConsent>;
+  /** @throws GatewayError 404 `NOT_FOUND`, 403 when the caller may not see it. */
+  get(consentId: string): Promise<Consent>;
+  /** Consents visible to the caller, page after page. */
+  list(query?: ListConsentsQuery, options?: CallOptions): AsyncIterableIterator<Consent>;
+  /** The signed consent form as uploaded. */
+  form(consentId: string): Promise<Uint8Array>;
+  /** @throws GatewayError 403 `FORBIDDEN`, 409 `CONFLICT` (already revoked). */
+  revoke(consentId: string, request?: RevokeRequest): Promise<CommittedConsent>;
+}
+
+/** Verification reports. */
+export interface ReportsApi {
+  /**
+   * Issues a verification report under a consent; the access is on the ledger
+   * before the data is released.
+   *
+   * @example
+   * const { report } = await client.reports.issue({
+   *   subjectId, consentId: 'c-1', datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION',
+   * });
+   * @throws GatewayError 403 `ACCESS_DENIED` (details: accessId, reason; the denial is recorded).
+   */
+  issue(request: ReportRequest): Promise<IssuedReport>;
+  /** Checks a filed report's digest, its anchoring on the ledger and every record proof. */
+  verify(report: VerificationReport): Promise<ReportVerification>;
+}
+
+/** Rural assets used as collateral. */
+export interface AssetsApi {
+  /** @throws GatewayError 403 `FORBIDDEN` (not the issuer), 409 `CONFLICT` (registered already). */
+  register(request: RegisterAssetRequest): Promise<AssetChange>;
+  /** The asset with its active liens, history and the proof of its latest change. */
+  get(assetId: string): Promise<AssetDetail>;
+  /** Seizes (查封) the asset. */
+  seize(assetId: string, request: SeizureRequest): Promise<AssetChange>;
+  /** Lifts a seizure. */
+  liftSeizure(assetId: string): Promise<AssetChange>;
+  /** Transfers an asset under enforcement to a new owner. */
+  transfer(assetId: string, request: TransferRequest): Promise<AssetChange>;
+}
+
+/** Liens (mortgage registrations). */
+export interface LiensApi {
+  /**
+   * Registers a lien under the owner's COLLATERAL_REGISTRATION consent.
+   *
+   * @example
+   * const { lien } = await client.liens.register({
+   *   assetId: 'LAND_CONTRACT_RIGHT:LC-001', consentId: 'col-1', securedAmountFen: 2_000_000,
+   *   loanEnd: '2028-12-31T00:00:00Z',
+   * });
+   * @throws GatewayError 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT` (exclusive asset pledged, seized, over LTV).
+   */
+  register(request: RegisterLienRequest): Promise<LienChange>;
+  /** @throws GatewayError 403 `FORBIDDEN` (not the mortgagee), 409 `CONFLICT` (not active). */
+  release(lienId: string): Promise<LienChange>;
+  /** Starts enforcement: the asset is marked ENFORCEMENT. */
+  enforce(lienId: string): Promise<AssetChange>;
+}
+
+/** Disputes (异议) on anchored records. */
+export interface DisputesApi {
+  /**
+   * Files a dispute on an anchored record (a bank under the subject's consent, or the regulator);
+   * the record is marked disputed at once.
+   *
+   * @throws GatewayError 403 `FORBIDDEN` (no consent covering the dataset), 404 `NOT_FOUND` (batch),
+   *   409 `CONFLICT` (the record already has an open dispute).
+   */
+  file(request: FileDisputeRequest): Promise<DisputeChange>;
+  /** A dispute with its notes. @throws GatewayError 404 `NOT_FOUND`. */
+  get(disputeId: string): Promise<DisputeDetail>;
+  /** Disputes visible to the caller (`overdue: 'true'` for the overdue ones), page after page. */
+  list(query?: ListDisputesQuery, options?: CallOptions): AsyncIterableIterator<Dispute>;
+  /** The provider's answer: CORRECTED (with the correcting batch), UPHELD or REJECTED. @throws GatewayError 403 `FORBIDDEN_ROLE`. */
+  resolve(disputeId: string, request: ResolveDisputeRequest): Promise<DisputeChange>;
+}
+
+/** The audit trail of data accesses. */
+export interface AuditApi {
+  /**
+   * Every access matching the query, oldest first, page after page.
+   *
+   * @example
+   * for await (const access of client.audit.accesses({ outcome: 'DENIED' })) console.log(access.accessor);
+   */
+  accesses(query?: AccessQuery, options?: CallOptions): AsyncIterableIterator<AccessEntry>;
+  /**
+   * The tamper-evident export, streamed as its text lines (canonical JSON with
+   * `seq` and running `digest`); verify with {@link verifyAuditExport}.
+   */
+  exportLines(query?: AuditExportQuery, options?: CallOptions): AsyncIterableIterator<string>;
+  /** Line count and last digest of the export of the same query, to detect truncation. */
+  exportSummary(query?: AuditExportQuery): Promise<AuditExportSummary>;
+  /** Has the gateway verify an export's lines. */
+  verifyExport(
+    lines: AsyncIterable<string> | Iterable<string>,
+    query?: AuditExportVerifyQuery,
+  ): Promise<AuditExportVerificationResult>;
+}
+
+/** Supervision (regulator, auditors). */
+export interface SupervisionApi {
+  /** Per-institution usage, overdue datasets and disputes. @throws GatewayError 403 `FORBIDDEN_ROLE`. */
+  stats(): Promise<SupervisionStats>;
+}
+
+/** Alerts for the caller's organisation. */
+export interface AlertsApi {
+  /**
+   * Follows the organisation's alerts as server-sent events until the signal
+   * aborts or the server ends the stream.
+   *
+   * @example
+   * const stop = new AbortController();
+   * for await (const alert of client.alerts.events({ signal: stop.signal })) {
+   *   console.log(alert.name, alert.payload);
+   * }
+   * @throws GatewayError 429 `TOO_MANY_STREAMS`, 503 `EVENTS_UNAVAILABLE`.
+   */
+  events(options?: EventsOptions): AsyncIterableIterator<Alert>;
+}
+
+/**
+ * The gateway client.
+ *
+ * @example
+ * const client = createClient({ url: 'http://127.0.0.1:8080', credentials: { username, password } });
+ * const batch = await client.provenance.getBatch('hs-2026-11');
+ */
+export interface RuralCreditClient {
+  /** The API root, ending in `/api/v1`. */
+  readonly apiUrl: string;
+  readonly auth: AuthApi;
+  readonly users: UsersApi;
+  readonly provenance: ProvenanceApi;
+  readonly consents: ConsentsApi;
+  readonly reports: ReportsApi;
+  readonly assets: AssetsApi;
+  readonly liens: LiensApi;
+  readonly disputes: DisputesApi;
+  readonly audit: AuditApi;
+  readonly supervision: SupervisionApi;
+  readonly alerts: AlertsApi;
+  /** The gateway's OpenAPI document. */
+  openapi(): Promise<Record<string, unknown>>;
+  /**
+   * Logs in now when built with `credentials` (otherwise requests log in
+   * lazily) and returns the token answer.
+   *
+   * @throws GatewayError 401 `UNAUTHENTICATED`; Error when built without credentials.
+   */
+  login(): Promise<TokenResponse>;
+}
+
+const id = (value: string): string => encodeURIComponent(value);
+
+/** Iterates a cursor-paginated list. */
+async function* paginate<T>(
+  http: HttpTransport,
+  path: string,
+  query: Readonly<Record<string, string | number | boolean | undefined>>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await http.json<Page<T>>({
+      method: 'GET',
+      path,
+      query: { ...query, cursor },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+/** The {@link RuralCreditClient} over fetch. */
+export class RuralCreditClientImpl implements RuralCreditClient {
+  readonly apiUrl: string;
+  readonly auth: AuthApi;
+  readonly users: UsersApi;
+  readonly provenance: ProvenanceApi;
+  readonly consents: ConsentsApi;
+  readonly reports: ReportsApi;
+  readonly assets: AssetsApi;
+  readonly liens: LiensApi;
+  readonly disputes: DisputesApi;
+  readonly audit: AuditApi;
+  readonly supervision: SupervisionApi;
+  readonly alerts: AlertsApi;
+  readonly #http: HttpTransport;
+  readonly #session: PasswordSession | undefined;
+
+  constructor(options: Readonly<RuralCreditClientOptions>) {
+    if (options.credentials !== undefined && options.token !== undefined) {
+      throw new TypeError('give credentials or a token, not both');
+    }
+    this.#session =
+      options.credentials === undefined
+        ? undefined
+        : new PasswordSessionImpl({
+            baseUrl: options.url,
+            ...options.credentials,
+            ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+          });
+    const tokens: TokenSource = this.#session ?? new FixedTokenSource(options.token);
+    const http: HttpTransport = new HttpTransportImpl({
+      baseUrl: options.url,
+      tokens,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    this.#http = http;
+    this.apiUrl = http.apiUrl;
+
+    this.auth = {
+      token: (username, password) =>
+        http.json({ method: 'POST', path: '/auth/token', json: { username, password }, anonymous: true }),
+      jwks: () => http.json({ method: 'GET', path: '/auth/jwks', anonymous: true }),
+    };
+
+    this.users = {
+      create: (request) => http.json({ method: 'POST', path: '/users', json: request }),
+      list: (query = {}, options = {}) => paginate(http, '/users', query, options.signal),
+      disable: (userId) => http.json({ method: 'POST', path: `/users/${id(userId)}/disable` }),
+    };
+
+    this.provenance = {
+      async uploadBatch(datasetType, source, query, options = {}) {
+        const body: UploadBody =
+          'file' in source
+            ? await fileUploadBody(source.file, options.onProgress)
+            : recordsUploadBody(source.records, options.onProgress);
+        return http.json({
+          method: 'POST',
+          path: `/datasets/${id(datasetType)}/batches`,
+          query: { ...query },
+          body: body.stream,
+          contentType: body.contentType,
+          replayable: false,
+          timeoutMs: 0,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+      },
+      getBatch: (batchId) => http.json({ method: 'GET', path: `/batches/${id(batchId)}` }),
+      verifyRecord: (request) => http.json({ method: 'POST', path: '/provenance/verify', json: request }),
+    };
+
+    this.consents = {
+      create(request, evidence) {
+        if (evidence === undefined) return http.json({ method: 'POST', path: '/consents', json: request });
+        const form = new FormData();
+        form.set('consent', JSON.stringify(request));
+        const blob =
+          evidence.content instanceof Blob
+            ? evidence.content
+            : new Blob([evidence.content], { type: evidence.type ?? 'application/octet-stream' });
+        form.set('evidence', blob, evidence.filename);
+        return http.json({ method: 'POST', path: '/consents', body: form });
+      },
+      get: (consentId) => http.json({ method: 'GET', path: `/consents/${id(consentId)}` }),
+      list: (query = {}, options = {}) => paginate(http, '/consents', query, options.signal),
+      async form(consentId) {
+        const res = await http.send({ method: 'GET', path: `/consents/${id(consentId)}/form` });
+        return new Uint8Array(await res.arrayBuffer());
+      },
+      revoke: (consentId, request = {}) =>
+        http.json({ method: 'POST', path: `/consents/${id(consentId)}/revoke`, json: request }),
+    };
+
+    this.reports = {
+      issue: (request) => http.json({ method: 'POST', path: '/reports', json: request }),
+      verify: (report) => http.json({ method: 'POST', path: '/reports/verify', json: { report } }),
+    };
+
+    this.assets = {
+      register: (request) => http.json({ method: 'POST', path: '/assets', json: request }),
+      get: (assetId) => http.json({ method: 'GET', path: `/assets/${id(assetId)}` }),
+      seize: (assetId, request) =>
+        http.json({ method: 'POST', path: `/assets/${id(assetId)}/seizure`, json: request }),
+      liftSeizure: (assetId) => http.json({ method: 'DELETE', path: `/assets/${id(assetId)}/seizure` }),
+      transfer: (assetId, request) =>
+        http.json({ method: 'POST', path: `/assets/${id(assetId)}/transfer`, json: request }),
+    };
+
+    this.liens = {
+      register: (request) => http.json({ method: 'POST', path: '/liens', json: request }),
+      release: (lienId) => http.json({ method: 'POST', path: `/liens/${id(lienId)}/release` }),
+      enforce: (lienId) => http.json({ method: 'POST', path: `/liens/${id(lienId)}/enforce` }),
+    };
+
+    this.disputes = {
+      file: (request) => http.json({ method: 'POST', path: '/disputes', json: request }),
+      get: (disputeId) => http.json({ method: 'GET', path: `/disputes/${id(disputeId)}` }),
+      list: (query = {}, options = {}) => paginate(http, '/disputes', query, options.signal),
+      resolve: (disputeId, request) =>
+        http.json({ method: 'POST', path: `/disputes/${id(disputeId)}/resolution`, json: request }),
+    };
+
+    this.audit = {
+      accesses: (query = {}, options = {}) => paginate(http, '/audit/accesses', query, options.signal),
+      async *exportLines(query = {}, options = {}) {
+        const res = await http.send({
+          method: 'GET',
+          path: '/audit/export',
+          query: { ...query },
+          timeoutMs: 0,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+        if (res.body === null) return;
+        for await (const line of textLines(res.body)) if (line !== '') yield line;
+      },
+      exportSummary: (query = {}) =>
+        http.json({ method: 'GET', path: '/audit/export/summary', query: { ...query } }),
+      verifyExport(lines, query = {}) {
+        async function* bytes(): AsyncGenerator<Uint8Array> {
+          const encoder = new TextEncoder();
+          for await (const line of lines) yield encoder.encode(`${line}\n`);
+        }
+        const stream = ReadableStream.from(bytes());
+        return http.json({
+          method: 'POST',
+          path: '/audit/export/verify',
+          query: { ...query },
+          body: stream,
+          contentType: 'application/x-ndjson',
+          replayable: false,
+          timeoutMs: 0,
+        });
+      },
+    };
+
+    this.supervision = { stats: () => http.json({ method: 'GET', path: '/stats' }) };
+
+    this.alerts = {
+      async *events(options = {}) {
+        const res = await http.send({
+          method: 'GET',
+          path: '/events',
+          timeoutMs: 0,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+        options.onOpen?.();
+        if (res.body === null) return;
+        try {
+          for await (const event of serverSentEvents(res.body)) yield JSON.parse(event.data) as Alert;
+        } catch (err) {
+          // Aborting is how a follower stops: end quietly.
+          if (options.signal?.aborted) return;
+          throw err;
+        }
+      },
+    };
+  }
+
+  async openapi(): Promise<Record<string, unknown>> {
+    return this.#http.json({ method: 'GET', path: '/openapi.json', anonymous: true });
+  }
+
+  login(): Promise<TokenResponse> {
+    if (this.#session === undefined) {
+      return Promise.reject(new Error('this client was built with a fixed token, not credentials'));
+    }
+    return this.#session.login();
+  }
+}
+
+/**
+ * Creates a client.
+ *
+ * @example
+ * const client = createClient({ url: 'http://127.0.0.1:8080', credentials: { username, password } });
+ * try {
+ *   const { report } = await client.reports.issue(request);
+ * } catch (e) {
+ *   if (e instanceof GatewayError) console.error(e.status, e.code, e.message, e.txId);
+ * }
+ */
+export function createClient(options: Readonly<RuralCreditClientOptions>): RuralCreditClient {
+  return new RuralCreditClientImpl(options);
+}
+
+export { GatewayError };

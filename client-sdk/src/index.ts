@@ -1,0 +1,40 @@
+/**
+ * `@ruralcredit/client-sdk`: the typed client of the rural credit gateway and
+ * offline verifiers for what it returns.
+ *
+ * @example
+ * import { createClient, verifyReportOffline } from '@ruralcredit/client-sdk';
+ * const client = createClient({ url: 'http://127.0.0.1:8080', credentials: { username, password } });
+ * const { report } = await client.reports.issue({ subjectId, consentId, datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION' });
+ * console.log(verifyReportOffline(report).valid);
+ */
+export * from './client';
+export * from './errors';
+export * from './http';
+export * from './session';
+export * from './streams';
+export * from './types';
+export * from './verify';
+export type { components, operations, paths } from './generated/api';
+export {
+  AuditChain,
+  EIP712_DOMAIN,
+  EIP712_TYPES,
+  GENESIS_DIGEST,
+  MerkleTree,
+  canonicalJson,
+  chainDigest,
+  isSignedBy,
+  leafHash,
+  recoverTypedSigner,
+  reportDigest,
+  signTypedMessage,
+  verifyAuditExport,
+  verifyInclusion,
+  type AuditExportVerification,
+  type AuditLine,
+  type InclusionProof,
+  type TypedMessageKind,
+  type TypedMessages,
+  type VerifyAuditExportOptions,
+} from '@ruralcredit/protocol';

@@ -1,0 +1,115 @@
+/**
+ * The SDK's names for the gateway's payloads, all derived from the generated
+ * OpenAPI types in `./generated/api` (one source of truth: the gateway's own
+ * document, snapshotted in client-sdk/openapi.json).
+ */
+import type { components, operations } from './generated/api';
+
+/** Every schema of the gateway's OpenAPI document, by name. */
+export type Schemas = components['schemas'];
+/** An operation of the gateway, by its `operationId`. */
+export type OperationId = keyof operations;
+
+type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+
+/** The JSON request body of an operation. */
+export type RequestBody<Op extends OperationId> = JsonOf<NonNullable<operations[Op]['requestBody']>>;
+/** The JSON response body of an operation for a status (200 by default). */
+export type ResponseBody<
+  Op extends OperationId,
+  Status extends keyof operations[Op]['responses'] = 200 extends keyof operations[Op]['responses']
+    ? 200
+    : keyof operations[Op]['responses'],
+> = JsonOf<operations[Op]['responses'][Status]>;
+/** The query parameters of an operation. */
+export type QueryParams<Op extends OperationId> = NonNullable<operations[Op]['parameters']['query']>;
+
+/** `POST /auth/token` answer. */
+export type TokenResponse = Schemas['TokenResponse'];
+/** A gateway user. */
+export type User = Schemas['User'];
+/** A user role. */
+export type Role = Schemas['Role'];
+/** `POST /users` body. */
+export type CreateUserRequest = Schemas['CreateUserRequest'];
+/** `POST /users` answer: the user and, when no password was given, the generated one. */
+export type CreatedUser = ResponseBody<'postUsers', 201>;
+/** Query of `GET /users` (without the cursor, which the iterator handles). */
+export type ListUsersQuery = Omit<QueryParams<'getUsers'>, 'cursor'>;
+/** Query of a batch upload. */
+export type BatchUploadQuery = QueryParams<'postDatasetsByTypeBatches'>;
+/** Answer of a batch upload. */
+export type BatchUploadResult = Schemas['BatchUploadResult'];
+/** An anchored batch. */
+export type Batch = Schemas['Batch'];
+/** `POST /provenance/verify` body. */
+export type ProvenanceVerifyRequest = Schemas['ProvenanceVerifyRequest'];
+/** `POST /provenance/verify` answer. */
+export type ProvenanceVerifyResult = Schemas['ProvenanceVerifyResult'];
+/** `POST /consents` body. */
+export type ConsentRequest = Schemas['ConsentRequest'];
+/** A recorded consent and the transaction that wrote it. */
+export type CommittedConsent = Schemas['CommittedConsent'];
+/** A consent as the ledger holds it. */
+export type Consent = Schemas['Consent'];
+/** Query of `GET /consents` (without the cursor). */
+export type ListConsentsQuery = Omit<QueryParams<'getConsents'>, 'cursor'>;
+/** `POST /consents/{id}/revoke` body. */
+export type RevokeRequest = Schemas['RevokeRequest'];
+/** `POST /reports` body. */
+export type ReportRequest = Schemas['ReportRequest'];
+/** `POST /reports` answer. */
+export type IssuedReport = Schemas['IssuedReport'];
+/** A verification report. */
+export type VerificationReport = Schemas['VerificationReport'];
+/** One record of a report, with its proof. */
+export type ReportRecord = VerificationReport['datasets'][number]['records'][number];
+/** `POST /reports/verify` answer. */
+export type ReportVerification = Schemas['ReportVerification'];
+/** `POST /assets` body. */
+export type RegisterAssetRequest = Schemas['RegisterAssetRequest'];
+/** An asset change and its transaction. */
+export type AssetChange = Schemas['AssetChange'];
+/** An asset with liens, history and the proof of its latest change. */
+export type AssetDetail = Schemas['AssetDetail'];
+/** `POST /liens` body. */
+export type RegisterLienRequest = Schemas['RegisterLienRequest'];
+/** A lien change and its transaction. */
+export type LienChange = Schemas['LienChange'];
+/** `POST /assets/{id}/seizure` body. */
+export type SeizureRequest = Schemas['SeizureRequest'];
+/** `POST /assets/{id}/transfer` body. */
+export type TransferRequest = Schemas['TransferRequest'];
+/** `POST /disputes` body. */
+export type FileDisputeRequest = Schemas['FileDisputeRequest'];
+/** A dispute change and its transaction. */
+export type DisputeChange = Schemas['DisputeChange'];
+/** A dispute with its notes. */
+export type DisputeDetail = Schemas['DisputeDetail'];
+/** A dispute in a list. */
+export type Dispute = Schemas['Dispute'];
+/** Query of `GET /disputes` (without the cursor). */
+export type ListDisputesQuery = Omit<QueryParams<'getDisputes'>, 'cursor'>;
+/** `POST /disputes/{id}/resolution` body. */
+export type ResolveDisputeRequest = Schemas['ResolveDisputeRequest'];
+/** One data access on the ledger. */
+export type AccessEntry = Schemas['AccessEntry'];
+/** Query of `GET /audit/accesses` (without the cursor). */
+export type AccessQuery = Omit<QueryParams<'getAuditAccesses'>, 'cursor'>;
+/** Query of the audit export and its summary. */
+export type AuditExportQuery = QueryParams<'getAuditExport'>;
+/** `GET /audit/export/summary` answer. */
+export type AuditExportSummary = Schemas['AuditExportSummary'];
+/** Query of `POST /audit/export/verify`. */
+export type AuditExportVerifyQuery = QueryParams<'postAuditExportVerify'>;
+/** `POST /audit/export/verify` answer. */
+export type AuditExportVerificationResult = Schemas['AuditExportVerification'];
+/** `GET /stats` answer. */
+export type SupervisionStats = Schemas['SupervisionStats'];
+/** One alert of `GET /events`. */
+export type Alert = Schemas['Alert'];
+/** A page of a list endpoint. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}

@@ -1,0 +1,508 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { COMMANDS } from '../src/cli/commands';
+import {
+  eventually,
+  homestead,
+  ledgerTime,
+  ORG,
+  residentId,
+  startSdkGateway,
+  type SdkGateway,
+  type UserName,
+} from './fixture';
+
+const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI as a process. */
+function run(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+  onStderr?: (text: string) => void,
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+      onStderr?.(stderr);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+function json<T = Record<string, unknown>>(r: Run): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}): ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+}
+
+describe('ruralcredit command line (as a process)', function () {
+  this.timeout(120_000);
+  let s: SdkGateway;
+  let dir: string;
+  /** Environment of `user`'s own config file. */
+  const envOf = (user: string): NodeJS.ProcessEnv => ({
+    RURALCREDIT_CONFIG: path.join(dir, user, 'config.json'),
+    RURALCREDIT_URL: s.url,
+  });
+  const as = (user: UserName, args: readonly string[], input?: string) => run(args, envOf(user), input);
+  const login = async (user: UserName): Promise<void> => {
+    const r = await as(user, [
+      'login',
+      '-u',
+      s.credentials(user).username,
+      '-p',
+      s.credentials(user).password,
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+  };
+
+  before(async () => {
+    s = await startSdkGateway();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rcl-sdk-cli-'));
+  });
+  after(async () => {
+    await s.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('help and usage', () => {
+    it('when any command is asked for --help, then exit 0 with its usage and every option', async () => {
+      const results = await Promise.all(COMMANDS.map((c) => run([...c.name.split(' '), '--help'], {})));
+      results.forEach((r, i) => {
+        const command = COMMANDS[i]!;
+        expect(r.code, command.name).to.equal(0);
+        expect(r.stdout, command.name).to.match(new RegExp(`^Usage: ruralcredit ${command.name}`));
+        for (const option of [...Object.keys(command.options), 'json', 'url'])
+          expect(r.stdout).to.contain(`--${option}`);
+      });
+      const main = await run(['--help'], {});
+      expect(main.code).to.equal(0);
+      for (const c of COMMANDS) expect(main.stdout).to.contain(`  ${c.name}  `);
+    });
+
+    it('when the command line is wrong, then exit 2 with the reason; with --json the reason is JSON on stdout', async () => {
+      expect((await run([], {})).code).to.equal(2);
+      const unknown = await run(['frobnicate'], {});
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.contain('unknown command "frobnicate"');
+      const missing = await run(['anchor', 'file.ndjson', '--json'], envOf('nobody'));
+      expect(missing.code).to.equal(2);
+      expect(json(missing)).to.deep.equal({ error: { code: 'USAGE', message: '--dataset is required' } });
+      const both = await run(
+        [
+          'consent',
+          'grant',
+          '--subject',
+          'x',
+          '--scope',
+          'A',
+          '--purpose',
+          'P',
+          '--valid-from',
+          'a',
+          '--valid-until',
+          'b',
+          '--form',
+          'f',
+          '--subject-signature',
+          '0x',
+          '--json',
+        ],
+        envOf('nobody'),
+      );
+      expect(both.code).to.equal(2);
+      expect(json(both)).to.deep.equal({
+        error: { code: 'USAGE', message: 'give exactly one of --form and --subject-signature' },
+      });
+      const badOption = await run(['asset', 'show', 'x', '--frob'], envOf('nobody'));
+      expect(badOption.code).to.equal(2);
+      expect(badOption.stderr).to.contain("Unknown option '--frob'");
+      const notLoggedIn = await run(['asset', 'show', 'x', '--json'], envOf('nobody'));
+      expect(notLoggedIn.code).to.equal(2);
+      expect(json(notLoggedIn)).to.deep.equal({
+        error: { code: 'USAGE', message: 'not logged in: run `ruralcredit login` first' },
+      });
+    });
+  });
+
+  describe('login', () => {
+    it('when the password is wrong, then exit 1 with the gateway error code, as text and as JSON', async () => {
+      const r = await as('auditor', ['login', '-u', 'sdk.auditor', '-p', 'wrong-password-x']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal('ruralcredit: UNAUTHENTICATED (HTTP 401): invalid username or password\n');
+      const j = await as(
+        'auditor',
+        ['login', '-u', 'sdk.auditor', '--password-stdin', '--json'],
+        'wrong-password-x\n',
+      );
+      expect(j.code).to.equal(1);
+      expect(json(j)).to.deep.equal({
+        error: { status: 401, code: 'UNAUTHENTICATED', message: 'invalid username or password' },
+      });
+    });
+
+    it('when the password is right, then exit 0 and the token is kept in a 0600 config file', async () => {
+      const r = await as('auditor', ['login', '-u', 'sdk.auditor', '--json'], undefined);
+      expect(r.code, 'no password given').to.equal(2);
+      const ok = await run(['login', '-u', 'sdk.auditor', '--json'], {
+        ...envOf('auditor'),
+        RURALCREDIT_PASSWORD: s.credentials('auditor').password,
+      });
+      expect(ok.code, ok.stderr).to.equal(0);
+      const out = json<{ url: string; username: string; expiresAt: string; config: string }>(ok);
+      expect(Object.keys(out).sort()).to.deep.equal(['config', 'expiresAt', 'url', 'username']);
+      expect(out).to.include({
+        url: s.url,
+        username: 'sdk.auditor',
+        config: envOf('auditor').RURALCREDIT_CONFIG,
+      });
+      expect(Date.parse(out.expiresAt) - Date.now()).to.be.within(0, 900_000);
+      const file = envOf('auditor').RURALCREDIT_CONFIG!;
+      expect((await stat(file)).mode & 0o777).to.equal(0o600);
+      const saved = JSON.parse(await readFile(file, 'utf8')) as { token: string };
+      expect(saved.token.split('.')).to.have.length(3);
+    });
+  });
+
+  describe('expired tokens', () => {
+    it('when the saved token is no longer valid, then exit 1 with UNAUTHENTICATED and the hint to log in again', async () => {
+      const env = envOf('expired');
+      await mkdir(path.dirname(env.RURALCREDIT_CONFIG!), { recursive: true });
+      await writeFile(env.RURALCREDIT_CONFIG!, JSON.stringify({ url: s.url, token: 'not.a.token' }));
+      const r = await run(['asset', 'show', 'LAND_CONTRACT_RIGHT:X'], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^ruralcredit: UNAUTHENTICATED \(HTTP 401\): .*\n/);
+      expect(r.stderr).to.contain('run `ruralcredit login`');
+    });
+  });
+
+  describe('from a dataset file to a verified report', () => {
+    let reportFile: string;
+
+    it('when a data officer anchors an NDJSON file, then exit 0 with the anchored batch as JSON and progress on stderr', async () => {
+      await login('landOfficer');
+      const file = path.join(dir, 'homestead.ndjson');
+      await writeFile(file, `${[1, 2, 3, 4].map((n) => JSON.stringify(homestead(n))).join('\n')}\n`);
+      const r = await as('landOfficer', [
+        'anchor',
+        file,
+        '--dataset',
+        'HOMESTEAD',
+        '--batch-id',
+        'cli-hs-1',
+        '--period-start',
+        '2026-01-01T00:00:00Z',
+        '--period-end',
+        '2026-01-31T23:59:59Z',
+        '--json',
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      const out = json(r);
+      expect(Object.keys(out).sort()).to.deep.equal([
+        'batchId',
+        'blockNumber',
+        'datasetType',
+        'merkleRoot',
+        'recordCount',
+        'txId',
+      ]);
+      expect(out).to.include({ batchId: 'cli-hs-1', datasetType: 'HOMESTEAD', recordCount: 4 });
+      expect(r.stderr).to.match(/\[#{30}\] 100% {2}4 records {2}0\.0 MB {2}\d+ records\/s\n$/);
+      const again = await as('landOfficer', [
+        'anchor',
+        file,
+        '--dataset',
+        'HOMESTEAD',
+        '--batch-id',
+        'cli-hs-1',
+        '-q',
+        '--period-start',
+        '2026-01-01T00:00:00Z',
+        '--period-end',
+        '2026-01-31T23:59:59Z',
+      ]);
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.match(/^ruralcredit: CONFLICT \(HTTP 409\): /);
+      const shown = await as('landOfficer', ['batch', 'show', 'cli-hs-1', '--json']);
+      expect(json<{ signatureValid: boolean }>(shown).signatureValid).to.equal(true);
+    });
+
+    it('when a loan officer grants consent with the signed form and requests a report, then the report is saved', async () => {
+      await login('bankAOfficer');
+      const form = path.join(dir, 'consent-form.pdf');
+      await writeFile(form, 'signed consent form of subject 2');
+      const grant = await as('bankAOfficer', [
+        'consent',
+        'grant',
+        '--subject',
+        residentId(2),
+        '--scope',
+        'HOMESTEAD',
+        '--purpose',
+        'LOAN_APPLICATION',
+        '--valid-from',
+        ledgerTime(-60),
+        '--valid-until',
+        ledgerTime(30 * 86_400),
+        '--consent-id',
+        'cli-c-1',
+        '--max-accesses',
+        '3',
+        '--form',
+        form,
+        '--json',
+      ]);
+      expect(grant.code, grant.stderr).to.equal(0);
+      expect(json<{ consent: Record<string, unknown> }>(grant).consent).to.include({
+        consentId: 'cli-c-1',
+        status: 'ACTIVE',
+        grantee: ORG.bankA,
+        maxAccesses: 3,
+      });
+      reportFile = path.join(dir, 'report.json');
+      const r = await as('bankAOfficer', [
+        'report',
+        'request',
+        '--subject',
+        residentId(2),
+        '--consent',
+        'cli-c-1',
+        '--datasets',
+        'HOMESTEAD',
+        '--purpose',
+        'LOAN_APPLICATION',
+        '--out',
+        reportFile,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      const out = json<{ file: string; records: number; digest: string }>(r);
+      expect(out).to.include({ file: reportFile, records: 1 });
+      const saved = JSON.parse(await readFile(reportFile, 'utf8')) as {
+        digest: string;
+        datasets: { records: { record: unknown }[] }[];
+      };
+      expect(saved.digest).to.equal(out.digest);
+      expect(saved.datasets[0]!.records[0]!.record).to.deep.equal(homestead(2));
+    });
+
+    it('when the saved report is verified offline and online, then exit 0 and VALID', async () => {
+      const offline = await run(['report', 'verify', '--offline', reportFile, '--json'], {});
+      expect(offline.code, offline.stderr).to.equal(0);
+      expect(json(offline)).to.deep.include({ valid: true, digestMatches: true, mode: 'self-consistent' });
+      const text = await run(['report', 'verify', '--offline', reportFile], {});
+      expect(text.stdout.split('\n')[0]).to.equal('VALID (offline, self-consistent)');
+      const online = await as('bankAOfficer', ['report', 'verify', reportFile, '--json']);
+      expect(online.code, online.stderr).to.equal(0);
+      expect(json(online)).to.deep.include({ valid: true, digestMatches: true, anchored: true });
+    });
+
+    it('when verified offline against the anchored roots read from the batch, then exit 0; a wrong root exits 3', async () => {
+      const shown = await as('bankAOfficer', ['batch', 'show', 'cli-hs-1', '--json']);
+      const { batch } = json<{ batch: { merkleRoot: string; recordCount: number } }>(shown);
+      const roots = path.join(dir, 'roots.json');
+      await writeFile(
+        roots,
+        JSON.stringify({ 'cli-hs-1': { merkleRoot: batch.merkleRoot, recordCount: batch.recordCount } }),
+      );
+      const ok = await run(['report', 'verify', '--offline', reportFile, '--roots', roots, '--json'], {});
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(json(ok)).to.deep.include({ valid: true, mode: 'anchored' });
+      await writeFile(roots, JSON.stringify({ 'cli-hs-1': { merkleRoot: '0'.repeat(64) } }));
+      const wrong = await run(['report', 'verify', '--offline', reportFile, '--roots', roots], {});
+      expect(wrong.code).to.equal(3);
+      expect(wrong.stdout.split('\n')[0]).to.equal('INVALID (offline, against the given anchored roots)');
+    });
+
+    it('when one byte of the saved report changes, then verification exits 3 offline and online', async () => {
+      const text = await readFile(reportFile, 'utf8');
+      const at = text.indexOf('"areaSquareMetres": 122') + '"areaSquareMetres": 12'.length;
+      const tamperedFile = path.join(dir, 'tampered.json');
+      await writeFile(tamperedFile, `${text.slice(0, at)}3${text.slice(at + 1)}`);
+      const offline = await run(['report', 'verify', '--offline', tamperedFile, '--json'], {});
+      expect(offline.code).to.equal(3);
+      const result = json<{
+        valid: boolean;
+        digestMatches: boolean;
+        records: { leafHashMatches: boolean }[];
+      }>(offline);
+      expect(result).to.deep.include({ valid: false, digestMatches: false });
+      expect(result.records.map((r) => r.leafHashMatches)).to.deep.equal([false]);
+      const online = await as('bankAOfficer', ['report', 'verify', tamperedFile, '--json']);
+      expect(online.code).to.equal(3);
+      expect(json(online)).to.deep.include({ valid: false, digestMatches: false });
+      const missing = await run(['report', 'verify', '--offline', path.join(dir, 'none.json')], {});
+      expect(missing.code).to.equal(2);
+    });
+
+    it('when an auditor traces, exports and verifies the audit trail, then the access is there and the export verifies', async () => {
+      await login('auditor');
+      await eventually(async () => {
+        for await (const a of s.client('auditor').audit.accesses({ subjectId: residentId(2) })) return a;
+        return undefined;
+      });
+      const trace = await as('auditor', ['audit', 'trace', '--subject', residentId(2), '--json']);
+      expect(trace.code, trace.stderr).to.equal(0);
+      const accesses = json<{ accessor: string; grantId: string; outcome: string }[]>(trace);
+      expect(accesses.map((a) => [a.accessor, a.grantId, a.outcome])).to.deep.equal([
+        [ORG.bankA, 'cli-c-1', 'GRANTED'],
+      ]);
+      const table = await as('auditor', ['audit', 'trace', '--subject', residentId(2)]);
+      expect(table.stdout.split('\n')[0]).to.match(
+        /^TIME\s+ACCESSOR\s+SUBJECT\s+CONSENT\s+PURPOSE\s+DATASETS\s+OUTCOME\s+TX$/,
+      );
+      const exportFile = path.join(dir, 'audit.ndjson');
+      const exported = await as('auditor', ['audit', 'export', '--out', exportFile, '--json']);
+      expect(exported.code, exported.stderr).to.equal(0);
+      const { count, summary } = json<{ count: number; summary: { count: number; lastDigest: string } }>(
+        exported,
+      );
+      expect(count).to.equal(summary.count).and.to.be.greaterThan(0);
+      const verified = await run(
+        [
+          'audit',
+          'verify',
+          exportFile,
+          '--expected-count',
+          String(count),
+          '--expected-last-digest',
+          summary.lastDigest,
+          '--json',
+        ],
+        {},
+      );
+      expect(verified.code, verified.stderr).to.equal(0);
+      expect(json(verified)).to.deep.equal({ ok: true, count, lastDigest: summary.lastDigest });
+      const lines = (await readFile(exportFile, 'utf8')).split('\n');
+      lines[0] = lines[0]!.replace('"outcome":"GRANTED"', '"outcome":"GRANTEE"');
+      await writeFile(exportFile, lines.join('\n'));
+      const tampered = await run(['audit', 'verify', exportFile, '--json'], {});
+      expect(tampered.code).to.equal(3);
+      expect(json(tampered)).to.deep.include({ ok: false, line: 1, reason: 'DIGEST_MISMATCH' });
+      const online = await as('auditor', ['audit', 'verify', exportFile, '--online', '--json']);
+      expect(online.code).to.equal(3);
+      expect(json(online)).to.deep.include({ ok: false, line: 1, reason: 'DIGEST_MISMATCH' });
+    });
+  });
+
+  describe('collateral and alerts', () => {
+    const OWNER = residentId(60);
+
+    it('when a bank registers and releases a lien, then the asset shows it and then no longer', async () => {
+      await login('bankAOfficer');
+      await s.client('agriOfficer').assets.register({
+        assetType: 'LAND_CONTRACT_RIGHT',
+        certificateNo: 'CLI-LC-1',
+        ownerSubjectId: OWNER,
+        location: 'FJ-ND-0102',
+        areaValue: 8,
+        areaUnit: 'MU',
+        appraisedValueFen: 5_000_000,
+        appraisalDate: '2026-01-15T00:00:00Z',
+        rightExpiry: '2040-12-31T00:00:00Z',
+      });
+      const form = path.join(dir, 'collateral-form.pdf');
+      await writeFile(form, 'collateral consent');
+      const grant = await as('bankAOfficer', [
+        'consent',
+        'grant',
+        '--subject',
+        OWNER,
+        '--scope',
+        'COLLATERAL',
+        '--purpose',
+        'COLLATERAL_REGISTRATION',
+        '--valid-from',
+        ledgerTime(-60),
+        '--valid-until',
+        ledgerTime(365 * 86_400),
+        '--consent-id',
+        'cli-col-1',
+        '--form',
+        form,
+      ]);
+      expect(grant.code, grant.stderr).to.equal(0);
+      const lien = await as('bankAOfficer', [
+        'lien',
+        'register',
+        '--asset',
+        'LAND_CONTRACT_RIGHT:CLI-LC-1',
+        '--consent',
+        'cli-col-1',
+        '--amount',
+        '1000000',
+        '--loan-end',
+        ledgerTime(300 * 86_400),
+        '--lien-id',
+        'cli-lien-1',
+        '--json',
+      ]);
+      expect(lien.code, lien.stderr).to.equal(0);
+      expect(json<{ lien: Record<string, unknown> }>(lien).lien).to.include({
+        lienId: 'cli-lien-1',
+        rank: 1,
+        status: 'ACTIVE',
+      });
+      const shown = await as('bankAOfficer', ['asset', 'show', 'LAND_CONTRACT_RIGHT:CLI-LC-1']);
+      expect(shown.code).to.equal(0);
+      expect(shown.stdout).to.match(/\n1\s+cli-lien-1\s+BankAMSP\s+1000000\s+\S+\s+ACTIVE\n?$/);
+      const released = await as('bankAOfficer', ['lien', 'release', 'cli-lien-1', '--json']);
+      expect(json<{ lien: { status: string } }>(released).lien.status).to.equal('RELEASED');
+      const after = await as('bankAOfficer', ['asset', 'show', 'LAND_CONTRACT_RIGHT:CLI-LC-1', '--json']);
+      expect(json<{ liens: unknown[] }>(after).liens).to.deep.equal([]);
+      const missing = await as('bankAOfficer', ['asset', 'show', 'LAND_CONTRACT_RIGHT:NOPE']);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.match(/^ruralcredit: NOT_FOUND \(HTTP 404\): /);
+    });
+
+    it('when following alerts and the consent is revoked, then the alert is printed as JSON and the follower exits 0', async () => {
+      let subscribed: () => void = () => undefined;
+      const open = new Promise<void>((resolve) => (subscribed = resolve));
+      const follower = run(
+        ['alerts', 'follow', '--count', '1', '--json'],
+        envOf('bankAOfficer'),
+        undefined,
+        (text) => {
+          if (text.includes('Following alerts')) subscribed();
+        },
+      );
+      await open;
+      const revoke = await as('bankAOfficer', [
+        'consent',
+        'revoke',
+        'cli-col-1',
+        '--reason',
+        'LOAN_CLOSED',
+        '--json',
+      ]);
+      expect(revoke.code, revoke.stderr).to.equal(0);
+      const revoked = json<{ consent: { status: string }; txId: string }>(revoke);
+      expect(revoked.consent.status).to.equal('REVOKED');
+      const r = await follower;
+      expect(r.code, r.stderr).to.equal(0);
+      const alert = JSON.parse(r.stdout.trim()) as { name: string; txId: string };
+      expect(alert).to.include({ name: 'ConsentRevoked', txId: revoked.txId });
+    });
+  });
+});
