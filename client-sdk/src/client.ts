@@ -52,6 +52,9 @@ import type {
   ResponseBody,
   RevokeRequest,
   SeizureRequest,
+  SubjectPseudonym,
+  SubjectSigner,
+  SubjectSignerRequest,
   SupervisionStats,
   TokenResponse,
   TransferRequest,
@@ -271,6 +274,22 @@ export interface AuditApi {
   ): Promise<AuditExportVerificationResult>;
 }
 
+/** Data subjects at a bank's counter (loan officers). */
+export interface SubjectsApi {
+  /** The keyed pseudonym of a subject ID, which the subject signs over. @throws GatewayError 400 `INVALID_SUBJECT_ID`. */
+  pseudonym(subjectId: string): Promise<SubjectPseudonym>;
+  /**
+   * Registers a subject's signing key after KYC, bound by the subject's own EIP-712 `SubjectKeyBinding` signature.
+   *
+   * @example
+   * const { pseudonym } = await client.subjects.pseudonym(id);
+   * const signature = await signTypedMessage(subjectWallet, 'SubjectKeyBinding', { subject: pseudonym, signer: subjectWallet.address.toLowerCase() });
+   * await client.subjects.registerSigner({ subjectId: id, address: subjectWallet.address, signature });
+   * @throws GatewayError 400 `INVALID` (signature), 409 `CONFLICT` (already registered).
+   */
+  registerSigner(request: SubjectSignerRequest): Promise<SubjectSigner>;
+}
+
 /** Supervision (regulator, auditors). */
 export interface SupervisionApi {
   /** Per-institution usage, overdue datasets and disputes. @throws GatewayError 403 `FORBIDDEN_ROLE`. */
@@ -312,6 +331,7 @@ export interface RuralCreditClient {
   readonly liens: LiensApi;
   readonly disputes: DisputesApi;
   readonly audit: AuditApi;
+  readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
   readonly alerts: AlertsApi;
   /** The gateway's OpenAPI document. */
@@ -359,6 +379,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly liens: LiensApi;
   readonly disputes: DisputesApi;
   readonly audit: AuditApi;
+  readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
   readonly alerts: AlertsApi;
   readonly #http: HttpTransport;
@@ -503,6 +524,11 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       },
     };
 
+    this.subjects = {
+      pseudonym: (subjectId) =>
+        http.json({ method: 'POST', path: '/subjects/pseudonym', json: { subjectId } }),
+      registerSigner: (request) => http.json({ method: 'POST', path: '/subjects/signers', json: request }),
+    };
     this.supervision = { stats: () => http.json({ method: 'GET', path: '/stats' }) };
 
     this.alerts = {

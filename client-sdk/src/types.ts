@@ -106,6 +106,12 @@ export type AuditExportVerifyQuery = QueryParams<'postAuditExportVerify'>;
 export type AuditExportVerificationResult = Schemas['AuditExportVerification'];
 /** `GET /stats` answer. */
 export type SupervisionStats = Schemas['SupervisionStats'];
+/** A subject's pseudonym. */
+export type SubjectPseudonym = Schemas['SubjectPseudonym'];
+/** What a bank sends to register a subject's signing key. */
+export type SubjectSignerRequest = Schemas['SubjectSignerRequest'];
+/** A registered subject signing key. */
+export type SubjectSigner = Schemas['SubjectSigner'];
 /** One alert of `GET /events`. */
 export type Alert = Schemas['Alert'];
 /** A page of a list endpoint. */

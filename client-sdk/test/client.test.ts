@@ -310,18 +310,25 @@ describe('RuralCreditClient against the real gateway', function () {
     });
 
     it('when the subject signs the consent with a registered key, then it is recorded and its signature verifies offline', async () => {
-      const subject = s.g.context.subjects.pseudonym(residentId(5));
+      const officer = s.client('bankAOfficer');
+      const { pseudonym: subject } = await officer.subjects.pseudonym(residentId(5));
+      expect(subject).to.equal(s.g.context.subjects.pseudonym(residentId(5)));
       const wallet = Wallet.createRandom();
       const binding = await signTypedMessage(wallet, 'SubjectKeyBinding', {
         subject,
         signer: wallet.address.toLowerCase(),
       });
-      // A bank registers the subject's key after KYC; the gateway has no endpoint for it yet.
-      await s.g.context.ledger.submit(ORG.bankA, 'Membership:RegisterSubjectSigner', [
+      // A bank registers the subject's key after KYC.
+      const registered = await officer.subjects.registerSigner({
+        subjectId: residentId(5),
+        address: wallet.address,
+        signature: binding,
+      });
+      expect(registered.signer).to.deep.include({
         subject,
-        wallet.address,
-        binding,
-      ]);
+        signer: wallet.address.toLowerCase(),
+        registeredBy: ORG.bankA,
+      });
       const window = validity();
       const message = {
         grantId: 'sdk-c-sig',

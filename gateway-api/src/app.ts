@@ -10,6 +10,7 @@ import { createCollateralModule } from './collateral/module';
 import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
 import { createIndexer } from './indexer/indexer';
+import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
 import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
@@ -30,6 +31,7 @@ import { SealedStore } from './store/sealed';
 /** Business modules, in registration order. */
 export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   provenanceModule,
+  subjectsModule,
   consentModule,
   reportsModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),

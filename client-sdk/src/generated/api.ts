@@ -232,6 +232,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/subjects/pseudonym': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A subject's pseudonym, for the subject to sign its key binding or consent over
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postSubjectsPseudonym'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/signers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Register a subject's signing key after KYC (bound by the subject's own signature)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postSubjectsSigners'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/consents': {
     parameters: {
       query?: never;
@@ -806,6 +846,36 @@ export interface components {
       merkleRoot?: string;
       anchoredAt?: string;
       txId?: string;
+    };
+    PseudonymRequest: {
+      /**
+       * @description 18-character resident ID or unified social credit code
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+    };
+    SubjectPseudonym: {
+      pseudonym: string;
+    };
+    SubjectSignerRequest: {
+      /**
+       * @description 18-character resident ID or unified social credit code
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+      address: string;
+      /** @description The subject's EIP-712 SubjectKeyBinding signature over its pseudonym and address */
+      signature: string;
+    };
+    SubjectSigner: {
+      signer: {
+        subject: string;
+        signer: string;
+        registeredBy: string;
+        registeredAt: string;
+      };
+      txId: string;
+      blockNumber: number;
     };
     ConsentRequest: {
       /** @description Generated when absent */
@@ -1851,6 +1921,66 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsPseudonym: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PseudonymRequest'];
+      };
+    };
+    responses: {
+      /** @description The pseudonym */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubjectPseudonym'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSigners: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSignerRequest'];
+      };
+    };
+    responses: {
+      /** @description Registered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubjectSigner'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
       413: components['responses']['Error'];
       429: components['responses']['Error'];
       default: components['responses']['Error'];
