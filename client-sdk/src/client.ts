@@ -276,13 +276,18 @@ export interface AuditApi {
 
 /** Data subjects at a bank's counter (loan officers). */
 export interface SubjectsApi {
-  /** The keyed pseudonym of a subject ID, which the subject signs over. @throws GatewayError 400 `INVALID_SUBJECT_ID`. */
-  pseudonym(subjectId: string): Promise<SubjectPseudonym>;
+  /**
+   * The keyed pseudonym of a subject ID, which the subject signs over; only under an
+   * ACTIVE consent from that subject to the caller's bank.
+   *
+   * @throws GatewayError 400 `INVALID_SUBJECT_ID`, 403 `NO_CONSENT`.
+   */
+  pseudonym(subjectId: string, consentId: string): Promise<SubjectPseudonym>;
   /**
    * Registers a subject's signing key after KYC, bound by the subject's own EIP-712 `SubjectKeyBinding` signature.
    *
    * @example
-   * const { pseudonym } = await client.subjects.pseudonym(id);
+   * const { pseudonym } = await client.subjects.pseudonym(id, consentId);
    * const signature = await signTypedMessage(subjectWallet, 'SubjectKeyBinding', { subject: pseudonym, signer: subjectWallet.address.toLowerCase() });
    * await client.subjects.registerSigner({ subjectId: id, address: subjectWallet.address, signature });
    * @throws GatewayError 400 `INVALID` (signature), 409 `CONFLICT` (already registered).
@@ -525,8 +530,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
     };
 
     this.subjects = {
-      pseudonym: (subjectId) =>
-        http.json({ method: 'POST', path: '/subjects/pseudonym', json: { subjectId } }),
+      pseudonym: (subjectId, consentId) =>
+        http.json({ method: 'POST', path: '/subjects/pseudonym', json: { subjectId, consentId } }),
       registerSigner: (request) => http.json({ method: 'POST', path: '/subjects/signers', json: request }),
     };
     this.supervision = { stats: () => http.json({ method: 'GET', path: '/stats' }) };

@@ -311,7 +311,23 @@ describe('RuralCreditClient against the real gateway', function () {
 
     it('when the subject signs the consent with a registered key, then it is recorded and its signature verifies offline', async () => {
       const officer = s.client('bankAOfficer');
-      const { pseudonym: subject } = await officer.subjects.pseudonym(residentId(5));
+      // KYC at the counter: a signed paper form first, then the subject's own key.
+      await officer.consents.create(
+        {
+          consentId: 'sdk-c-kyc',
+          subjectId: residentId(5),
+          scope: ['HOMESTEAD'],
+          purpose: 'LOAN_APPLICATION',
+          ...validity(),
+        },
+        formEvidence('kyc form 5'),
+      );
+      expectRefusal(
+        await officer.subjects.pseudonym(residentId(6), 'sdk-c-kyc').catch((e: unknown) => e),
+        403,
+        'NO_CONSENT',
+      );
+      const { pseudonym: subject } = await officer.subjects.pseudonym(residentId(5), 'sdk-c-kyc');
       expect(subject).to.equal(s.g.context.subjects.pseudonym(residentId(5)));
       const wallet = Wallet.createRandom();
       const binding = await signTypedMessage(wallet, 'SubjectKeyBinding', {
@@ -393,6 +409,7 @@ describe('RuralCreditClient against the real gateway', function () {
       expect(ids.filter((i) => i.startsWith('sdk-c-')).sort()).to.deep.equal([
         'sdk-c-1',
         'sdk-c-2',
+        'sdk-c-kyc',
         'sdk-c-sig',
       ]);
     });

@@ -243,7 +243,9 @@ export interface paths {
     put?: never;
     /**
      * A subject's pseudonym, for the subject to sign its key binding or consent over
-     * @description Roles: LOAN_OFFICER.
+     * @description Only under an ACTIVE consent from that subject to the caller's bank, so the endpoint is no oracle from IDs to pseudonyms (403 NO_CONSENT otherwise).
+     *
+     *     Roles: LOAN_OFFICER.
      */
     post: operations['postSubjectsPseudonym'];
     delete?: never;
@@ -853,6 +855,8 @@ export interface components {
        * @example 11010519491231002X
        */
       subjectId: string;
+      /** @description An ACTIVE consent from this subject to the caller's bank */
+      consentId: string;
     };
     SubjectPseudonym: {
       pseudonym: string;

@@ -134,7 +134,13 @@ export class TokenServiceImpl implements TokenService {
 
   verify(token: string): AccessClaims {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalidToken();
-    const decoded = jwt.decode(token, { complete: true });
+    let decoded: jwt.Jwt | null;
+    try {
+      // decode throws on a payload that claims to be JSON and is not.
+      decoded = jwt.decode(token, { complete: true });
+    } catch {
+      throw invalidToken();
+    }
     if (decoded === null || typeof decoded.payload === 'string') throw invalidToken();
     const { alg, kid } = decoded.header;
     if (alg !== 'ES256' || typeof kid !== 'string') throw invalidToken();

@@ -55,7 +55,11 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
           checkDeclaredLength(req, deps.config.jsonBodyLimitBytes);
           return {
             status: 201,
-            body: await service.record(principal, parseRequest(await readJson(ctx.bodyStream())), undefined),
+            body: await service.record(
+              principal,
+              parseRequest(await readJson(ctx.bodyStream(), deps.config.jsonBodyLimitBytes)),
+              undefined,
+            ),
           };
         },
       });
@@ -117,9 +121,15 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
   };
 };
 
-async function readJson(stream: Readable): Promise<unknown> {
+async function readJson(stream: Readable, limitBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    // The raw stream is capped at the upload limit; a JSON consent has the smaller JSON limit.
+    if (size > limitBytes) throw AppError.payloadTooLarge(limitBytes);
+    chunks.push(chunk as Buffer);
+  }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {

@@ -229,6 +229,10 @@ export function fromKnownError(err: unknown): AppError | undefined {
   if (e.type === 'entity.too.large') {
     return AppError.payloadTooLarge(typeof e.limit === 'number' ? e.limit : 0);
   }
+  if (err instanceof URIError) {
+    // Express could not percent-decode a path parameter (e.g. `%FF`).
+    return AppError.badRequest('malformed percent-encoding in the request path', { code: 'INVALID_REQUEST' });
+  }
   if (e.type === 'entity.parse.failed') {
     return AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' });
   }

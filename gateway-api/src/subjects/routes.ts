@@ -5,11 +5,15 @@
  */
 import { ADDRESS_PATTERN } from '@ruralcredit/protocol';
 import { z } from 'zod';
-import { SignatureSchema, SubjectIdSchema } from '../consent/schemas';
+import { ObjectIdSchema, SignatureSchema, SubjectIdSchema } from '../consent/schemas';
+import { AppError } from '../http/errors';
 import type { DomainModuleFactory } from '../domain';
 
 const PseudonymRequestSchema = z
-  .object({ subjectId: SubjectIdSchema })
+  .object({
+    subjectId: SubjectIdSchema,
+    consentId: ObjectIdSchema.describe("An ACTIVE consent from this subject to the caller's bank"),
+  })
   .strict()
   .meta({ id: 'PseudonymRequest' });
 const PseudonymSchema = z.object({ pseudonym: z.string() }).meta({ id: 'SubjectPseudonym' });
@@ -46,12 +50,25 @@ export const subjectsModule: DomainModuleFactory = (ctx) => ({
       method: 'post',
       path: '/subjects/pseudonym',
       summary: "A subject's pseudonym, for the subject to sign its key binding or consent over",
+      description:
+        "Only under an ACTIVE consent from that subject to the caller's bank, so the endpoint is no oracle from IDs to pseudonyms (403 NO_CONSENT otherwise).",
       tags: ['subjects'],
       auth: ['LOAN_OFFICER'],
       body: PseudonymRequestSchema,
       responses: { 200: { description: 'The pseudonym', schema: PseudonymSchema } },
-      handler({ body }) {
-        return { body: { pseudonym: ctx.subjects.pseudonym(body.subjectId) } };
+      async handler({ principal, body }) {
+        const pseudonym = ctx.subjects.pseudonym(body.subjectId);
+        const grant = await ctx.ledger.evaluate<{ subject: string; status: string }>(
+          principal.orgMspId,
+          'Consent:GetGrant',
+          [body.consentId],
+        );
+        if (grant.subject !== pseudonym || grant.status !== 'ACTIVE') {
+          throw AppError.forbidden('no active consent from this subject to your bank under that consent ID', {
+            code: 'NO_CONSENT',
+          });
+        }
+        return { body: { pseudonym } };
       },
     });
     router.route({
