@@ -73,15 +73,9 @@ export function hashLeafData(data: Uint8Array): Buffer {
  * @throws TypeError when the record cannot be represented as JSON.
  */
 export function leafHash(record: unknown): Buffer {
-  // Same bytes as canonicalBytes(record), written straight after the prefix
-  // to avoid one intermediate Buffer per record.
-  const json = canonicalJson(record);
-  // UTF-8 needs at most 3 bytes per UTF-16 code unit; only measure when it might not fit.
-  if (1 + 3 * json.length > LEAF_SCRATCH_BYTES && 1 + Buffer.byteLength(json, 'utf8') > LEAF_SCRATCH_BYTES) {
-    return createHash('sha256').update(LEAF_PREFIX_BYTES).update(json, 'utf8').digest();
-  }
-  const written = leafScratch.write(json, 1, 'utf8');
-  return hash('sha256', leafScratch.subarray(0, 1 + written), 'buffer');
+  // U+0000 encodes to the single byte 0x00 in UTF-8, so this hashes exactly
+  // 0x00 || canonicalBytes(record), without an intermediate Buffer.
+  return hash('sha256', `\u0000${canonicalJson(record)}`, 'buffer');
 }
 
 /**
