@@ -12,7 +12,14 @@ import {
   type Identity,
   newCryptoMaterial,
 } from '@ruralcredit/embedded-ledger';
-import { fromChaincodeMessage, fromValidationCode, RETRYABLE_VALIDATION_CODES, unavailable } from './errors';
+import {
+  fromChaincodeMessage,
+  fromValidationCode,
+  MAX_SUBMIT_ATTEMPTS,
+  RETRYABLE_VALIDATION_CODES,
+  retryPause,
+  unavailable,
+} from './errors';
 import type { BlockStream, Committed, LedgerBlock, LedgerClient } from './types';
 
 /** Options of {@link EmbeddedLedgerClientImpl.open}. */
@@ -23,7 +30,7 @@ export interface EmbeddedLedgerClientOptions {
   readonly organisations: readonly { readonly mspId: string; readonly name: string }[];
   readonly channelName: string;
   readonly chaincodeName: string;
-  /** Attempts for a transaction that loses an MVCC race (default 3). */
+  /** Attempts for a transaction that loses an MVCC race (default {@link MAX_SUBMIT_ATTEMPTS}). */
   readonly maxAttempts?: number;
 }
 
@@ -61,7 +68,7 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
       chaincodeName: options.chaincodeName,
       contracts,
     });
-    return new EmbeddedLedgerClientImpl(ledger, identities, options.maxAttempts ?? 3);
+    return new EmbeddedLedgerClientImpl(ledger, identities, options.maxAttempts ?? MAX_SUBMIT_ATTEMPTS);
   }
 
   /** The underlying ledger (tests use it to race endorsements). */
@@ -93,6 +100,7 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
           RETRYABLE_VALIDATION_CODES.includes(err.code) &&
           attempt < this.#maxAttempts
         ) {
+          await retryPause(attempt);
           continue;
         }
         throw mapError(err);

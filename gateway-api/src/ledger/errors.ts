@@ -60,3 +60,16 @@ export function unavailable(detail: string, txId?: string): AppError {
     txId ? { txId } : {},
   );
 }
+
+/** Attempts for a transaction that keeps losing MVCC races before the caller gets 409. */
+export const MAX_SUBMIT_ATTEMPTS = 5;
+
+/**
+ * Waits before retrying a transaction that lost an MVCC race: a short random
+ * delay that grows with the attempt, so two writers of the same key (a
+ * revocation and a stream of accesses under one grant) stop colliding in lockstep.
+ */
+export function retryPause(attempt: number): Promise<void> {
+  const ms = Math.floor(Math.random() * 20 * attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

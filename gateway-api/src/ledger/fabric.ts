@@ -22,7 +22,14 @@ import { common, msp, peer } from '@hyperledger/fabric-protos';
 import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
-import { fromChaincodeMessage, fromValidationCode, RETRYABLE_VALIDATION_CODES, unavailable } from './errors';
+import {
+  fromChaincodeMessage,
+  fromValidationCode,
+  MAX_SUBMIT_ATTEMPTS,
+  RETRYABLE_VALIDATION_CODES,
+  retryPause,
+  unavailable,
+} from './errors';
 import type { BlockStream, Committed, LedgerBlock, LedgerClient, LedgerTransaction } from './types';
 
 /** The connection file `network:up` writes (paths relative to the file). */
@@ -130,7 +137,7 @@ export class FabricLedgerClientImpl implements LedgerClient {
       clients: [...clients.values()],
       gateways,
       logger,
-      maxAttempts: 3,
+      maxAttempts: MAX_SUBMIT_ATTEMPTS,
     });
   }
 
@@ -155,7 +162,10 @@ export class FabricLedgerClientImpl implements LedgerClient {
         const status = await submitted.getStatus();
         if (!status.successful) {
           const code = VALIDATION_CODE_NAMES.get(status.code) ?? String(status.code);
-          if (RETRYABLE_VALIDATION_CODES.includes(code) && attempt < this.#maxAttempts) continue;
+          if (RETRYABLE_VALIDATION_CODES.includes(code) && attempt < this.#maxAttempts) {
+            await retryPause(attempt);
+            continue;
+          }
           throw fromValidationCode(code, status.transactionId);
         }
         return {
