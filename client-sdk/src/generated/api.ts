@@ -851,11 +851,14 @@ export interface components {
     };
     PseudonymRequest: {
       /**
-       * @description 18-character resident ID or unified social credit code
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
        * @example 11010519491231002X
        */
       subjectId: string;
-      /** @description An ACTIVE consent from this subject to the caller's bank */
+      /**
+       * @description An ACTIVE consent from this subject to the caller's bank
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
       consentId: string;
     };
     SubjectPseudonym: {
@@ -863,7 +866,7 @@ export interface components {
     };
     SubjectSignerRequest: {
       /**
-       * @description 18-character resident ID or unified social credit code
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
        * @example 11010519491231002X
        */
       subjectId: string;
@@ -882,19 +885,28 @@ export interface components {
       blockNumber: number;
     };
     ConsentRequest: {
-      /** @description Generated when absent */
+      /**
+       * @description Generated when absent
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
       consentId?: string;
       /**
-       * @description 18-character resident ID or unified social credit code
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
        * @example 11010519491231002X
        */
       subjectId: string;
       scope: string[];
       /** @enum {string} */
       purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
-      /** @example 2026-12-01T00:00:00Z */
+      /**
+       * @description UTC time, second precision
+       * @example 2030-12-31T00:00:00Z
+       */
       validFrom: string;
-      /** @example 2026-12-01T00:00:00Z */
+      /**
+       * @description UTC time, second precision
+       * @example 2030-12-31T00:00:00Z
+       */
       validUntil: string;
       /** @description Access budget; 0 or absent: none */
       maxAccesses?: number;
@@ -938,10 +950,11 @@ export interface components {
     };
     ReportRequest: {
       /**
-       * @description 18-character resident ID or unified social credit code
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
        * @example 11010519491231002X
        */
       subjectId: string;
+      /** @example LAND_CONTRACT_RIGHT:LC-001 */
       consentId: string;
       datasets: string[];
       /** @enum {string} */
@@ -1064,7 +1077,10 @@ export interface components {
       assetType: string;
       /** @description Certificate number; the asset ID is `<assetType>:<certificateNo>` */
       certificateNo: string;
-      /** @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym */
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
       ownerSubjectId: string;
       /** @description Parcel or location code (no address or name) */
       location: string;
@@ -1224,7 +1240,10 @@ export interface components {
       orderRef: string;
     };
     TransferRequest: {
-      /** @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym */
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
       newOwnerSubjectId: string;
     };
     FileDisputeRequest: {
@@ -1233,7 +1252,10 @@ export interface components {
        * @example LAND_CONTRACT_RIGHT:LC-001
        */
       disputeId?: string;
-      /** @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym */
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
       subjectId: string;
       /** @description Dataset type of the disputed record */
       datasetType: string;
@@ -1997,7 +2019,7 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from the previous page */
         cursor?: string;
-        /** @description 18-character resident ID or unified social credit code */
+        /** @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym */
         subjectId?: string;
       };
       header?: never;

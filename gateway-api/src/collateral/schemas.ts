@@ -4,33 +4,15 @@
  * what the routes answer. Shape checks only: the chaincode decides every
  * business rule (issuer, consent, exclusivity, caps, terms).
  */
-import { CATALOGUE_CODE_PATTERN, OBJECT_ID_PATTERN, isLedgerTime } from '@ruralcredit/protocol';
 import { z } from 'zod';
 
-/** A ledger time `YYYY-MM-DDTHH:MM:SSZ` (UTC, second precision). */
-export const LedgerTimeSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'must be a UTC time YYYY-MM-DDTHH:MM:SSZ')
-  .refine(isLedgerTime, 'must be a real calendar instant')
-  .meta({ description: 'UTC time, second precision', examples: ['2030-12-31T00:00:00Z'] });
-
-/** A business object ID (asset, lien, consent, batch...). Asset IDs are `<assetType>:<certificateNo>`. */
-export const ObjectIdSchema = z
-  .string()
-  .regex(OBJECT_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit')
-  .meta({ examples: ['LAND_CONTRACT_RIGHT:LC-001'] });
-
-/** A subject's clear ID; validated and pseudonymised at the gateway, never stored or forwarded. */
-export const SubjectIdSchema = z.string().min(1).max(64).meta({
-  description:
-    '18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym',
-});
+export { LedgerTimeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
+import { CatalogueCodeSchema, LedgerTimeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
 
 /** An amount in fen (0.01 yuan): a positive safe integer. */
 export const FenSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
-/** A catalogue code (asset type, area unit). */
-const CodeSchema = z.string().regex(CATALOGUE_CODE_PATTERN, 'must be a code of 2-32 of A-Z 0-9 _');
+const CodeSchema = CatalogueCodeSchema;
 
 /** Body of `POST /assets`. */
 export const RegisterAssetSchema = z

@@ -1,37 +1,9 @@
 /** Payload schemas of the consent endpoints: they validate requests and document them. */
-import {
-  CATALOGUE_CODE_PATTERN,
-  COLLATERAL_SCOPE,
-  OBJECT_ID_PATTERN,
-  PURPOSES,
-  SIGNATURE_PATTERN,
-  isLedgerTime,
-} from '@ruralcredit/protocol';
+import { CATALOGUE_CODE_PATTERN, COLLATERAL_SCOPE, PURPOSES } from '@ruralcredit/protocol';
 import { z } from 'zod';
 
-/** A ledger time. */
-export const LedgerTimeSchema = z
-  .string()
-  .refine(isLedgerTime, 'must be a UTC time YYYY-MM-DDTHH:MM:SSZ')
-  .meta({ examples: ['2026-12-01T00:00:00Z'] });
-
-/** A business object ID. */
-export const ObjectIdSchema = z
-  .string()
-  .regex(OBJECT_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
-
-/** A subject's ID in clear: validated and pseudonymised by the gateway, never stored in clear on the ledger. */
-export const SubjectIdSchema = z
-  .string()
-  .min(1)
-  .max(32)
-  .meta({
-    description: '18-character resident ID or unified social credit code',
-    examples: ['11010519491231002X'],
-  });
-
-/** An EIP-712 signature. */
-export const SignatureSchema = z.string().regex(SIGNATURE_PATTERN, 'must be 0x and 130 hex digits');
+export { LedgerTimeSchema, ObjectIdSchema, SignatureSchema, SubjectIdSchema } from '../http/fields';
+import { LedgerTimeSchema, ObjectIdSchema, SignatureSchema, SubjectIdSchema } from '../http/fields';
 
 /** What a bank sends to record a consent. */
 export const ConsentRequestSchema = z

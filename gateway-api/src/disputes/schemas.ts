@@ -3,15 +3,15 @@
  * may file or resolve and what a valid reason, outcome or correction is) and
  * the documented responses.
  */
-import { CATALOGUE_CODE_PATTERN, DIGEST_PATTERN } from '@ruralcredit/protocol';
+import { DIGEST_PATTERN } from '@ruralcredit/protocol';
 import { z } from 'zod';
-import { ObjectIdSchema, SubjectIdSchema } from '../collateral/schemas';
+import { CatalogueCodeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
 import type { GatewayDeps } from '../feature';
 
 /** Longest note (filing or resolution) accepted, in characters. */
 export const MAX_NOTE_LENGTH = 4000;
 
-const CodeSchema = z.string().regex(CATALOGUE_CODE_PATTERN, 'must be a code of 2-32 of A-Z 0-9 _');
+const CodeSchema = CatalogueCodeSchema;
 
 /** Free text kept off-chain, sealed; may contain personal data, so never logged. */
 const NoteSchema = z

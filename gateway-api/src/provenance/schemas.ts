@@ -1,11 +1,7 @@
 /** Request and response schemas of the provenance endpoints (validation and OpenAPI). */
-import {
-  CATALOGUE_CODE_PATTERN,
-  DIGEST_PATTERN,
-  OBJECT_ID_PATTERN,
-  isLedgerTime,
-} from '@ruralcredit/protocol';
+import { CATALOGUE_CODE_PATTERN, OBJECT_ID_PATTERN } from '@ruralcredit/protocol';
 import { z } from 'zod';
+import { DigestSchema, LedgerTimeSchema } from '../http/fields';
 
 /** A batch ID (business object ID pattern). */
 export const BatchIdSchema = z
@@ -18,13 +14,6 @@ export const DatasetTypeCodeSchema = z
   .string()
   .regex(CATALOGUE_CODE_PATTERN, 'must be a catalogue code (A-Z, 0-9, _)')
   .meta({ description: 'Dataset type code', examples: ['HOMESTEAD'] });
-
-const LedgerTimeSchema = z
-  .string()
-  .refine(isLedgerTime, 'must be ledger time YYYY-MM-DDTHH:MM:SSZ')
-  .meta({ examples: ['2026-11-01T00:00:00Z'] });
-
-const DigestSchema = z.string().regex(DIGEST_PATTERN, 'must be 64 lowercase hex digits');
 
 /** Path of `POST /datasets/{type}/batches`. */
 export const DatasetParamsSchema = z.object({ type: DatasetTypeCodeSchema });
