@@ -54,12 +54,10 @@ done
 
 # The peer's default core.yaml and orderer.yaml ship inside the module; keep a
 # pointer to them so scripts can set FABRIC_CFG_PATH without copying the files.
-modroot="$(go env GOMODCACHE)/github.com/hyperledger/fabric@$(cd "$bin_dir" && go list -m -json "github.com/hyperledger/fabric@$FABRIC_COMMIT" 2>/dev/null | sed -n 's/.*"Version": "\(.*\)".*/\1/p' | head -n1)"
+module_version="$(go list -m -f '{{.Version}}' "github.com/hyperledger/fabric@$FABRIC_COMMIT")"
+modroot="$(go env GOMODCACHE)/github.com/hyperledger/fabric@$module_version"
 if [[ ! -f "$modroot/sampleconfig/core.yaml" ]]; then
-  modroot="$(ls -d "$(go env GOMODCACHE)"/github.com/hyperledger/fabric@*"${FABRIC_COMMIT:0:12}" 2>/dev/null | head -n1)"
-fi
-if [[ ! -f "$modroot/sampleconfig/core.yaml" ]]; then
-  echo "fabric: could not find sampleconfig in the module cache" >&2
+  echo "fabric: no sampleconfig/core.yaml under $modroot" >&2
   exit 1
 fi
 echo "$modroot/sampleconfig" > "$bin_dir/.sampleconfig"
