@@ -48,6 +48,12 @@ export const EIP712_TYPES = {
     { name: 'subject', type: 'bytes32' },
     { name: 'signer', type: 'address' },
   ],
+  SubjectAccessLogRequest: [
+    { name: 'subject', type: 'bytes32' },
+    { name: 'requestedAt', type: 'string' },
+    { name: 'nonce', type: 'string' },
+    { name: 'cursor', type: 'string' },
+  ],
 } as const satisfies Record<string, readonly TypedDataField[]>;
 
 /** A message kind defined in {@link EIP712_TYPES}. */
@@ -100,6 +106,22 @@ export interface SubjectKeyBindingMessage {
   signer: string;
 }
 
+/**
+ * A subject's request to read who accessed its data (one page of its access
+ * log), signed with the key bound to its pseudonym. Off-ledger only: the
+ * gateway checks it and never records it.
+ */
+export interface SubjectAccessLogRequestMessage {
+  /** Subject pseudonym, 64 hex digits, no 0x. */
+  subject: string;
+  /** When the request was signed, ledger time (`YYYY-MM-DDTHH:MM:SSZ`); accepted within minutes. */
+  requestedAt: string;
+  /** A fresh random value: each signed request is answered once. */
+  nonce: string;
+  /** The page to read: the previous page's `nextCursor`, or the empty string for the first. */
+  cursor: string;
+}
+
 /** Message shapes by kind. */
 export interface TypedMessages {
   BatchManifest: BatchManifestMessage;
@@ -107,6 +129,7 @@ export interface TypedMessages {
   ConsentRevocation: ConsentRevocationMessage;
   MemberKeyBinding: MemberKeyBindingMessage;
   SubjectKeyBinding: SubjectKeyBindingMessage;
+  SubjectAccessLogRequest: SubjectAccessLogRequestMessage;
 }
 
 /** Anything that can sign EIP-712 data the way an ethers `Wallet` does. */

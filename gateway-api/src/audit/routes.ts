@@ -12,10 +12,13 @@ import {
   accessListQuerySchema,
   ExportQuerySchema,
   ExportSummarySchema,
+  SubjectAccessLogRequestSchema,
+  SubjectAccessPageSchema,
   VerifyQuerySchema,
   VerifyResultSchema,
 } from './schemas';
 import { AuditService } from './service';
+import { SubjectAccessLog } from './subject-log';
 
 /** Media type of the export. */
 export const NDJSON = 'application/x-ndjson';
@@ -52,11 +55,9 @@ function isPrematureClose(err: unknown): boolean {
  * `POST /audit/export/verify`.
  */
 export const auditModule: DomainModuleFactory = (ctx, deps) => {
-  const audit = new AuditService({
-    indexer: createIndexer(ctx, deps),
-    subjects: ctx.subjects,
-    consortium: ctx.consortium,
-  });
+  const indexer = createIndexer(ctx, deps);
+  const audit = new AuditService({ indexer, subjects: ctx.subjects, consortium: ctx.consortium });
+  const subjectLog = new SubjectAccessLog({ context: ctx, indexer, db: deps.db });
   return {
     name: 'audit',
     register(router) {
@@ -81,6 +82,35 @@ export const auditModule: DomainModuleFactory = (ctx, deps) => {
         async handler({ query, principal }) {
           const { limit, cursor, ...filter } = query;
           return { body: await audit.list(principal, filter, { limit, cursor }) };
+        },
+      });
+
+      router.route({
+        method: 'post',
+        path: '/subjects/access-log',
+        summary: 'A data subject reads who accessed its data (signed by the subject, no account)',
+        description:
+          'For the subject itself (PIPL Art. 45): one page of the accesses to its data, granted and ' +
+          'denied, oldest first: institution, consent, datasets, purpose, outcome, time, transaction. ' +
+          'Staff pseudonyms are left out. The request is an EIP-712 `SubjectAccessLogRequest` signed ' +
+          'with the key the subject bound to its pseudonym (`POST /subjects/signers`), at most 5 ' +
+          'minutes old, and each nonce is answered once; sign a new request for each page.',
+        tags: ['subjects'],
+        auth: 'public',
+        body: SubjectAccessLogRequestSchema,
+        responses: {
+          200: { description: 'A page of accesses', schema: SubjectAccessPageSchema },
+          400: { description: 'INVALID_REQUEST, STALE_REQUEST, INVALID_CURSOR' },
+          401: {
+            description: "SIGNATURE_REJECTED: no key bound to the subject, or not the subject's signature",
+          },
+          409: { description: 'REPLAYED_REQUEST: this signed request was already answered' },
+          503: { description: 'INDEX_LAGGING: the index has not caught up with the ledger' },
+        },
+        async handler({ body, logger }) {
+          const page = await subjectLog.page(body);
+          logger.info('subject read its access log', { entries: page.items.length });
+          return { body: page };
         },
       });
 

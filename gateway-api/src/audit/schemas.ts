@@ -1,7 +1,8 @@
 /** Request and response schemas of the audit routes (one schema: type, validator and OpenAPI). */
 import { z } from 'zod';
 import { MspIdSchema } from '../auth/roles';
-import { pageSchema, type pageQueryShape } from '../http/pagination';
+import { DigestSchema, LedgerTimeSchema, SignatureSchema } from '../http/fields';
+import { MAX_CURSOR_LENGTH, pageSchema, type pageQueryShape } from '../http/pagination';
 import { AccessEntrySchema } from '../indexer/access-entry';
 
 /** A time bound: ISO-8601 date-time with `Z` or an offset. */
@@ -70,3 +71,35 @@ export const VerifyResultSchema = z
     }),
   ])
   .meta({ id: 'AuditExportVerification' });
+
+/** Body of `POST /subjects/access-log`: a subject's signed request for one page of its log. */
+export const SubjectAccessLogRequestSchema = z
+  .object({
+    subject: DigestSchema.describe('The subject pseudonym its key is bound to (64 hex)'),
+    requestedAt: LedgerTimeSchema.describe(
+      "When the request was signed; within 5 minutes of the gateway's clock",
+    ),
+    nonce: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16-64 of A-Z a-z 0-9 _ -')
+      .describe('A fresh random value; each signed request is answered once'),
+    cursor: z
+      .string()
+      .max(MAX_CURSOR_LENGTH)
+      .regex(/^[A-Za-z0-9_-]*$/, 'must be a cursor returned by a previous page')
+      .default('')
+      .describe('`nextCursor` of the previous page; empty or absent for the first page'),
+    signature: SignatureSchema.describe(
+      'EIP-712 `SubjectAccessLogRequest` {subject, requestedAt, nonce, cursor} by the key bound to the subject',
+    ),
+  })
+  .strict()
+  .meta({ id: 'SubjectAccessLogRequest' });
+
+/** One access as the subject sees it: the institution, not its staff. */
+export const SubjectAccessSchema = AccessEntrySchema.omit({ operator: true, subject: true }).meta({
+  id: 'SubjectAccess',
+});
+
+/** Response of `POST /subjects/access-log`. */
+export const SubjectAccessPageSchema = pageSchema(SubjectAccessSchema).meta({ id: 'SubjectAccessPage' });
