@@ -73,7 +73,7 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
         `ruralcredit: ${err.code}${status}: ${err.message}\n` +
           (err.txId === undefined ? '' : `  transaction: ${err.txId}\n`) +
           (err.details === undefined || json ? '' : `  details: ${JSON.stringify(err.details)}\n`) +
-          (err.status === 401 && command.name !== 'login'
+          (err.code === 'UNAUTHENTICATED' && command.name !== 'login'
             ? '  the saved token is missing or expired (tokens last at most 15 minutes): run `ruralcredit login`\n'
             : ''),
       );

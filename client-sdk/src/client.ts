@@ -91,6 +91,18 @@ export interface UploadOptions extends CallOptions {
 export interface EventsOptions extends CallOptions {
   /** Called once the gateway has accepted the subscription (alerts from then on are delivered). */
   readonly onOpen?: () => void;
+  /**
+   * Resume after this alert: `<blockNumber>-<txIndex>` of the last alert
+   * handled. Alerts committed since are replayed first, then live ones follow.
+   * Without it, only alerts committed after the subscription opens arrive.
+   */
+  readonly lastEventId?: string;
+  /**
+   * Called when the gateway had more alerts pending than it replays: reload
+   * what you need through the REST lists; alerts after `resumeId` follow (resume
+   * from `resumeId` if the stream drops before the next alert).
+   */
+  readonly onReset?: (resumeId: string) => void;
 }
 
 /** Where a batch's records come from. */
@@ -307,12 +319,16 @@ export interface AlertsApi {
    * Follows the organisation's alerts as server-sent events until the signal
    * aborts or the server ends the stream.
    *
+   * The iterator does not reconnect: to resume after a dropped stream, call
+   * again with `lastEventId` set from the last alert handled.
+   *
    * @example
    * const stop = new AbortController();
    * for await (const alert of client.alerts.events({ signal: stop.signal })) {
    *   console.log(alert.name, alert.payload);
+   *   lastEventId = `${alert.blockNumber}-${alert.txIndex}`;
    * }
-   * @throws GatewayError 429 `TOO_MANY_STREAMS`, 503 `EVENTS_UNAVAILABLE`.
+   * @throws GatewayError 400 `INVALID_LAST_EVENT_ID`, 429 `TOO_MANY_STREAMS`, 503 `EVENTS_UNAVAILABLE`.
    */
   events(options?: EventsOptions): AsyncIterableIterator<Alert>;
 }
@@ -541,13 +557,17 @@ export class RuralCreditClientImpl implements RuralCreditClient {
         const res = await http.send({
           method: 'GET',
           path: '/events',
+          ...(options.lastEventId === undefined ? {} : { query: { lastEventId: options.lastEventId } }),
           timeoutMs: 0,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
         options.onOpen?.();
         if (res.body === null) return;
         try {
-          for await (const event of serverSentEvents(res.body)) yield JSON.parse(event.data) as Alert;
+          for await (const event of serverSentEvents(res.body)) {
+            if (event.event === 'reset') options.onReset?.(event.id ?? '');
+            else yield JSON.parse(event.data) as Alert;
+          }
         } catch (err) {
           // Aborting is how a follower stops: end quietly.
           if (options.signal?.aborted) return;

@@ -13,6 +13,7 @@ export * from './errors';
 export * from './http';
 export * from './session';
 export * from './streams';
+export * from './subject';
 export * from './types';
 export * from './verify';
 export type { components, operations, paths } from './generated/api';

@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { Wallet } from 'ethers';
+import { signTypedMessage } from '@ruralcredit/protocol';
 import { COMMANDS } from '../src/cli/commands';
 import {
   eventually,
@@ -403,6 +405,38 @@ describe('ruralcredit command line (as a process)', function () {
       const online = await as('auditor', ['audit', 'verify', exportFile, '--online', '--json']);
       expect(online.code).to.equal(3);
       expect(json(online)).to.deep.include({ ok: false, line: 1, reason: 'DIGEST_MISMATCH' });
+    });
+
+    it('when the subject reads its own access log with its bound key, then it sees the bank, consent and purpose; another key exits 1', async () => {
+      const officer = s.client('bankAOfficer');
+      const { pseudonym } = await officer.subjects.pseudonym(residentId(2), 'cli-c-1');
+      const key = Wallet.createRandom();
+      const signer = key.address.toLowerCase();
+      await officer.subjects.registerSigner({
+        subjectId: residentId(2),
+        address: signer,
+        signature: await signTypedMessage(key, 'SubjectKeyBinding', { subject: pseudonym, signer }),
+      });
+      const keyFile = path.join(dir, 'subject.key');
+      await writeFile(keyFile, `${key.privateKey}\n`, { mode: 0o600 });
+      const log = await run(
+        ['subject', 'access-log', '--pseudonym', pseudonym, '--key-file', keyFile, '--json'],
+        {
+          RURALCREDIT_URL: s.url,
+        },
+      );
+      expect(log.code, log.stderr).to.equal(0);
+      const accesses = json<{ accessor: string; grantId: string; purpose: string; outcome: string }[]>(log);
+      expect(accesses.map((a) => [a.accessor, a.grantId, a.purpose, a.outcome])).to.deep.equal([
+        [ORG.bankA, 'cli-c-1', 'LOAN_APPLICATION', 'GRANTED'],
+      ]);
+      expect(accesses[0]).to.not.have.any.keys('operator', 'subject');
+      const stranger = await run(['subject', 'access-log', '--pseudonym', pseudonym, '--json'], {
+        RURALCREDIT_URL: s.url,
+        RURALCREDIT_SUBJECT_KEY: Wallet.createRandom().privateKey,
+      });
+      expect(stranger.code).to.equal(1);
+      expect(json<{ error: { code: string } }>(stranger).error.code).to.equal('SIGNATURE_REJECTED');
     });
   });
 

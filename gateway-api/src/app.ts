@@ -38,7 +38,10 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   disputesModule,
   auditModule,
   supervisionModule,
-  createAlertsModule({ bus: (ctx, deps) => createIndexer(ctx, deps).bus }),
+  createAlertsModule({
+    bus: (ctx, deps) => createIndexer(ctx, deps).bus,
+    log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
+  }),
 ];
 
 /** Where `network:up` writes the connection profile the Fabric backend reads. */

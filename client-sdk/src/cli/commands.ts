@@ -9,8 +9,10 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { Wallet } from 'ethers';
 import { createClient, type RuralCreditClient } from '../client';
 import { textLines, type UploadProgress } from '../streams';
+import { SubjectClient } from '../subject';
 import type { ConsentRequest, ReportRequest, RevokeRequest, VerificationReport } from '../types';
 import {
   verifyAuditExportFile,
@@ -801,6 +803,62 @@ export const COMMANDS: readonly Command[] = [
           : `INVALID at line ${result.line}: ${result.reason} (${result.detail})`,
       );
       if (!result.ok) throw new VerificationFailed('the export does not verify');
+    },
+  },
+  {
+    name: 'subject access-log',
+    summary: 'As a data subject: list who accessed your data (signed with your bound key, no account)',
+    options: {
+      pseudonym: {
+        type: 'string',
+        description: 'Your pseudonym (64 hex), as your key binding names it',
+        required: true,
+        placeholder: 'HEX',
+      },
+      'key-file': {
+        type: 'string',
+        description: 'File holding your private key (0x and 64 hex); default: $RURALCREDIT_SUBJECT_KEY',
+        placeholder: 'FILE',
+      },
+    },
+    details:
+      'Each page is a fresh EIP-712 SubjectAccessLogRequest signed with the key bound to your pseudonym ' +
+      "at a bank's counter; the key never leaves this machine.",
+    async run(inv) {
+      const pseudonym = required(inv.values, 'pseudonym');
+      if (!/^[0-9a-f]{64}$/.test(pseudonym))
+        throw new UsageError('--pseudonym must be 64 lowercase hex digits');
+      const keyFile = str(inv.values, 'key-file');
+      const key = (
+        keyFile === undefined
+          ? (inv.ctx.env.RURALCREDIT_SUBJECT_KEY ?? '')
+          : (await readInput(keyFile)).toString('utf8')
+      ).trim();
+      if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+        throw new UsageError(
+          'give --key-file or RURALCREDIT_SUBJECT_KEY holding a private key (0x and 64 hex)',
+        );
+      }
+      const subject = new SubjectClient({ url: await inv.url(), pseudonym, signer: new Wallet(key) });
+      const accesses = [];
+      for await (const access of subject.accessLog()) accesses.push(access);
+      inv.print(
+        accesses,
+        accesses.length === 0
+          ? 'nobody has accessed your data'
+          : table(
+              ['TIME', 'INSTITUTION', 'CONSENT', 'PURPOSE', 'DATASETS', 'OUTCOME', 'TX'],
+              accesses.map((a) => [
+                a.accessedAt,
+                a.accessor,
+                a.grantId,
+                a.purpose,
+                a.datasets.join(','),
+                a.outcome === 'DENIED' && a.reason !== undefined ? `DENIED ${a.reason}` : a.outcome,
+                `${a.txId.slice(0, 12)}…`,
+              ]),
+            ),
+      );
     },
   },
   {

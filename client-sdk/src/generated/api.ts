@@ -632,6 +632,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/subjects/access-log': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject reads who accessed its data (signed by the subject, no account)
+     * @description For the subject itself (PIPL Art. 45): one page of the accesses to its data, granted and denied, oldest first: institution, consent, datasets, purpose, outcome, time, transaction. Staff pseudonyms are left out. The request is an EIP-712 `SubjectAccessLogRequest` signed with the key the subject bound to its pseudonym (`POST /subjects/signers`), at most 5 minutes old, and each nonce is answered once; sign a new request for each page.
+     *
+     *     Public.
+     */
+    post: operations['postSubjectsAccessLog'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit/export': {
     parameters: {
       query?: never;
@@ -725,7 +747,11 @@ export interface paths {
     };
     /**
      * Alerts for the caller’s organisation, as server-sent events
-     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; revocations of consents granted to it; disputes on datasets it provides. Each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`; a `: heartbeat` comment keeps the stream alive. Events committed while disconnected are not replayed (`Last-Event-ID` is ignored).
+     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; revocations of consents granted to it; disputes on datasets it provides. The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
+     *
+     *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks.
+     *
+     *     With `Last-Event-ID: <id>` (the header every SSE client sends when it reconnects; or the `lastEventId` query parameter) the organisation’s alerts indexed after that position are replayed first, then live alerts follow with no gap and no duplicate. When more than 1000 are pending, nothing is replayed: the stream sends one `event: reset` with `data: {"reason":"REPLAY_LIMIT","limit":1000}` and an `id` to resume from, then continues live after it; the client should then reload the state it needs through the REST lists.
      *
      *     Any authenticated user.
      */
@@ -1378,6 +1404,44 @@ export interface components {
       subject: string;
       accessor: string;
       operator: string;
+      datasets: string[];
+      purpose: string;
+      /** @enum {string} */
+      outcome: 'GRANTED' | 'DENIED';
+      reason?: string;
+      releaseDigest: string;
+      txId: string;
+      blockNumber: number;
+      txIndex: number;
+      /** @description Transaction timestamp, ISO-8601 UTC with milliseconds */
+      accessedAt: string;
+    };
+    SubjectAccessLogRequest: {
+      /** @description The subject pseudonym its key is bound to (64 hex) */
+      subject: string;
+      /**
+       * @description When the request was signed; within 5 minutes of the gateway's clock
+       * @example 2030-12-31T00:00:00Z
+       */
+      requestedAt: string;
+      /** @description A fresh random value; each signed request is answered once */
+      nonce: string;
+      /**
+       * @description `nextCursor` of the previous page; empty or absent for the first page
+       * @default
+       */
+      cursor: string;
+      /** @description EIP-712 `SubjectAccessLogRequest` {subject, requestedAt, nonce, cursor} by the key bound to the subject */
+      signature: string;
+    };
+    SubjectAccessPage: {
+      items: components['schemas']['SubjectAccess'][];
+      nextCursor: string | null;
+    };
+    SubjectAccess: {
+      accessId: string;
+      grantId: string;
+      accessor: string;
       datasets: string[];
       purpose: string;
       /** @enum {string} */
@@ -3003,6 +3067,69 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
+  postSubjectsAccessLog: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectAccessLogRequest'];
+      };
+    };
+    responses: {
+      /** @description A page of accesses */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubjectAccessPage'];
+        };
+      };
+      /** @description INVALID_REQUEST, STALE_REQUEST, INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SIGNATURE_REJECTED: no key bound to the subject, or not the subject's signature */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPLAYED_REQUEST: this signed request was already answered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      /** @description INDEX_LAGGING: the index has not caught up with the ledger */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
   getAuditExport: {
     parameters: {
       query?: {
@@ -3200,7 +3327,10 @@ export interface operations {
   };
   getEvents: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Resume after this alert, for clients that cannot set the `Last-Event-ID` header (the header wins when both are given) */
+        lastEventId?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -3216,6 +3346,15 @@ export interface operations {
           'text/event-stream': components['schemas']['Alert'];
         };
       };
+      /** @description INVALID_LAST_EVENT_ID: `Last-Event-ID` or `lastEventId` is not `<blockNumber>-<txIndex>` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       401: components['responses']['Error'];
       /** @description RATE_LIMITED, or TOO_MANY_STREAMS: the user already holds the most open streams */
       429: {
@@ -3226,7 +3365,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description EVENTS_UNAVAILABLE: no block indexer is wired to this gateway */
+      /** @description EVENTS_UNAVAILABLE: no block indexer is wired to this gateway; EVENT_REPLAY_UNAVAILABLE: it keeps no alert log to resume from */
       503: {
         headers: {
           [name: string]: unknown;

@@ -1,8 +1,8 @@
 /** The alerts business module: `GET /events` for each organisation. */
 import type { DomainContext, DomainModuleFactory } from '../domain';
 import type { GatewayDeps } from '../feature';
-import type { EventBus } from '../indexer/types';
-import { AlertHubImpl } from './hub';
+import type { AlertLog, EventBus } from '../indexer/types';
+import { AlertHubImpl, DEFAULT_REPLAY_LIMIT } from './hub';
 import { registerAlertRoutes } from './routes';
 
 /** Heartbeat interval used unless configured. */
@@ -15,10 +15,17 @@ export const DEFAULT_MAX_STREAMS_PER_USER = 5;
 export interface AlertsModuleOptions {
   /** The block indexer's event bus (a singleton per gateway). Without it, `GET /events` answers 503. */
   readonly bus?: (ctx: DomainContext, deps: GatewayDeps) => EventBus;
+  /**
+   * The same indexer's alert log, for streams that resume with `Last-Event-ID`.
+   * Without it, such requests answer 503 EVENT_REPLAY_UNAVAILABLE.
+   */
+  readonly log?: (ctx: DomainContext, deps: GatewayDeps) => AlertLog;
   /** Interval between heartbeat comments; {@link DEFAULT_HEARTBEAT_MS} by default. */
   readonly heartbeatMs?: number;
   /** Most open streams per user; {@link DEFAULT_MAX_STREAMS_PER_USER} by default. */
   readonly maxStreamsPerUser?: number;
+  /** Most alerts replayed on resume before a `reset` is sent instead; {@link DEFAULT_REPLAY_LIMIT} by default. */
+  readonly replayLimit?: number;
 }
 
 /** Builds the alerts module factory. */
@@ -30,8 +37,11 @@ export function createAlertsModule(options: Readonly<AlertsModuleOptions> = {}):
         ? undefined
         : new AlertHubImpl({
             bus,
+            log: options.log?.(ctx, deps),
+            height: () => ctx.ledger.height(),
             heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
             maxStreamsPerUser: options.maxStreamsPerUser ?? DEFAULT_MAX_STREAMS_PER_USER,
+            replayLimit: options.replayLimit ?? DEFAULT_REPLAY_LIMIT,
           });
     if (hub !== undefined) deps.onDrain(() => hub.close());
     return { name: 'alerts', register: (router) => registerAlertRoutes(router, hub) };

@@ -18,16 +18,25 @@ export const LIENHOLDER_EVENTS: readonly string[] = [
 export const ALERT_EVENTS: readonly string[] = [...LIENHOLDER_EVENTS, 'ConsentRevoked', 'DisputeFiled'];
 
 /**
+ * The organisations `event` is an alert for: the lienholders of an asset
+ * event, the grantee of a revoked consent, the provider of a disputed
+ * dataset; none for any other event. Each MSP ID appears once, in payload
+ * order; values that are not strings are ignored.
+ */
+export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): string[] {
+  const p = event.payload;
+  let named: unknown[] = [];
+  if (LIENHOLDER_EVENTS.includes(event.name)) named = Array.isArray(p.lienholders) ? p.lienholders : [];
+  else if (event.name === 'ConsentRevoked') named = [p.grantee];
+  else if (event.name === 'DisputeFiled') named = [p.provider];
+  return [...new Set(named.filter((m): m is string => typeof m === 'string' && m !== ''))];
+}
+
+/**
  * Whether `event` is an alert for organisation `mspId`: a lien, seizure,
  * enforcement or transfer on an asset where it holds a lien; a revocation of
  * a consent granted to it; a dispute on a dataset it provides.
  */
-export function isAlertFor(mspId: string, event: IndexedEvent): boolean {
-  const p = event.payload;
-  if (LIENHOLDER_EVENTS.includes(event.name)) {
-    return Array.isArray(p.lienholders) && p.lienholders.includes(mspId);
-  }
-  if (event.name === 'ConsentRevoked') return p.grantee === mspId;
-  if (event.name === 'DisputeFiled') return p.provider === mspId;
-  return false;
+export function isAlertFor(mspId: string, event: Pick<IndexedEvent, 'name' | 'payload'>): boolean {
+  return alertRecipients(event).includes(mspId);
 }

@@ -12,12 +12,13 @@ import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import type { BlockStream, LedgerClient } from '../ledger/types';
 import { AccessIndexImpl, type AccessIndex } from './access-index';
+import { AlertLogImpl } from './alert-log';
 import { BlockProcessor } from './block-processor';
 import { EventBusImpl } from './event-bus';
 import { COUNTER_PREFIX, HIGH, txKey } from './keys';
 import { COUNTER_NAMES, zeroCounters, type InstitutionCounters } from './projection';
 import { LevelIndexStore, StoreCheckpointer, type IndexStore } from './store';
-import type { EventBus, TxLocation, TxLocator } from './types';
+import type { AlertLog, EventBus, TxLocation, TxLocator } from './types';
 
 /** The shared indexer's public face. */
 export interface Indexer {
@@ -27,6 +28,8 @@ export interface Indexer {
   readonly locator: TxLocator;
   /** Indexed accesses. */
   readonly accessIndex: AccessIndex;
+  /** Indexed alerts, per organisation (what the bus published, durably). */
+  readonly alertLog: AlertLog;
   /** Per-institution counters, keyed by MSP ID (institutions with no counted event are absent). */
   counters(): Promise<Map<string, InstitutionCounters>>;
   /** The highest block whose transactions are all indexed (-1 before the first). */
@@ -75,6 +78,7 @@ export class IndexerImpl implements Indexer {
   readonly #bus: EventBusImpl;
   readonly #processor: BlockProcessor;
   readonly #accessIndex: AccessIndexImpl;
+  readonly #alertLog: AlertLogImpl;
   readonly #waiters = new Set<Waiter>();
   readonly #abort = new AbortController();
   readonly #processedGauge: Gauge | undefined;
@@ -90,6 +94,7 @@ export class IndexerImpl implements Indexer {
     this.#options = options;
     this.#bus = new EventBusImpl({ logger: options.logger });
     this.#accessIndex = new AccessIndexImpl(options.store);
+    this.#alertLog = new AlertLogImpl(options.store);
     this.#processor = new BlockProcessor({
       store: options.store,
       checkpointer: new StoreCheckpointer(options.store),
@@ -117,6 +122,10 @@ export class IndexerImpl implements Indexer {
 
   get accessIndex(): AccessIndex {
     return this.#accessIndex;
+  }
+
+  get alertLog(): AlertLog {
+    return this.#alertLog;
   }
 
   get locator(): TxLocator {

@@ -33,6 +33,38 @@ export function accessRecordKey(blockNumber: number, txIndex: number): string {
   return `r${SEP}${positionKey(blockNumber, txIndex)}`;
 }
 
+/** Key of the alert log record (the indexed event) committed at a ledger position. */
+export function alertRecordKey(blockNumber: number, txIndex: number): string {
+  return `e${SEP}${positionKey(blockNumber, txIndex)}`;
+}
+
+/**
+ * MSP IDs that may be key components: the gateway's MSP ID format, which
+ * excludes the separator, so one organisation's alert index never reads
+ * into another's.
+ */
+export const MSP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;
+
+/**
+ * The prefix of one organisation's alert index: `n!<mspId>!`, followed in
+ * each entry by `<block>!<txIndex>`.
+ *
+ * @throws RangeError when `mspId` does not match {@link MSP_ID_PATTERN}.
+ */
+export function alertIndexPrefix(mspId: string): string {
+  if (!MSP_ID_PATTERN.test(mspId)) throw new RangeError(`not an MSP ID: ${JSON.stringify(mspId)}`);
+  return `n${SEP}${mspId}${SEP}`;
+}
+
+/**
+ * Key of one organisation's alert index entry at a ledger position.
+ *
+ * @throws RangeError when `mspId` does not match {@link MSP_ID_PATTERN}.
+ */
+export function alertIndexKey(mspId: string, blockNumber: number, txIndex: number): string {
+  return `${alertIndexPrefix(mspId)}${positionKey(blockNumber, txIndex)}`;
+}
+
 /** Key of a transaction's location. */
 export function txKey(txId: string): string {
   return `x${SEP}${txId}`;

@@ -1,12 +1,22 @@
 /**
  * What one committed transaction writes to the index: its location, and for
- * a VALID transaction its access record, index entries and counter updates.
- * Pure apart from reading the counters it increments.
+ * a VALID transaction its access record, index entries, counter updates and
+ * alert log entries. Pure apart from reading the counters it increments.
  */
+import { alertRecipients } from '../alerts/rules';
 import type { Logger } from '../http/logger';
 import type { LedgerTransaction } from '../ledger/types';
 import { toAccessEntry } from './access-entry';
-import { accessIndexKeys, accessRecordKey, counterKey, indexTime, txKey } from './keys';
+import {
+  accessIndexKeys,
+  accessRecordKey,
+  alertIndexKey,
+  alertRecordKey,
+  counterKey,
+  indexTime,
+  MSP_ID_PATTERN,
+  txKey,
+} from './keys';
 import type { IndexOp, IndexStore } from './store';
 import type { IndexedEvent, TxLocation } from './types';
 
@@ -147,15 +157,40 @@ export async function projectTransaction(
     current[name] += 1;
     ops.push({ type: 'put', key: counterKey(institution), value: current });
   }
-  return {
-    ops,
-    event: {
-      name: tx.event.name,
-      payload,
-      txId: tx.txId,
-      blockNumber,
-      txIndex: tx.txIndex,
-      timestamp,
-    },
+  const event: IndexedEvent = {
+    name: tx.event.name,
+    payload,
+    txId: tx.txId,
+    blockNumber,
+    txIndex: tx.txIndex,
+    timestamp,
   };
+  ops.push(...alertLogOps(event, logger));
+  return { ops, event };
+}
+
+/**
+ * The alert log writes of `event`: its record and one index entry per
+ * organisation it is an alert for (none when it is an alert for no one).
+ */
+function alertLogOps(event: IndexedEvent, logger: Logger): IndexOp[] {
+  const recipients = alertRecipients(event).filter((mspId) => {
+    if (MSP_ID_PATTERN.test(mspId)) return true;
+    // Not a key component we can range-read safely; the live stream still filters by payload.
+    logger.error('indexer: alert recipient is not an MSP ID; not logged', {
+      txId: event.txId,
+      event: event.name,
+    });
+    return false;
+  });
+  if (recipients.length === 0) return [];
+  const recordKey = alertRecordKey(event.blockNumber, event.txIndex);
+  return [
+    { type: 'put', key: recordKey, value: event },
+    ...recipients.map((mspId): IndexOp => ({
+      type: 'put',
+      key: alertIndexKey(mspId, event.blockNumber, event.txIndex),
+      value: recordKey,
+    })),
+  ];
 }

@@ -19,6 +19,8 @@ export interface KeyRange {
   readonly lt: string;
   /** Most entries to return; all when omitted. */
   readonly limit?: number;
+  /** Newest key first. */
+  readonly reverse?: boolean;
 }
 
 /** The index's key-value store. */
@@ -83,6 +85,7 @@ export class LevelIndexStore implements IndexStore {
       ...(range.gte === undefined ? {} : { gte: range.gte }),
       lt: range.lt,
       limit: range.limit ?? -1,
+      reverse: range.reverse ?? false,
     });
     try {
       for await (const [key, value] of iterator) yield [key, value as T];

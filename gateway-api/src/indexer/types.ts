@@ -36,3 +36,28 @@ export interface TxLocator {
   /** The location of a transaction, or undefined if not (yet) indexed. */
   locate(txId: string): Promise<TxLocation | undefined>;
 }
+
+/** A transaction's position on the ledger; positions order as (blockNumber, txIndex). */
+export interface LedgerPosition {
+  readonly blockNumber: number;
+  /** Position of the transaction in its block. */
+  readonly txIndex: number;
+}
+
+/**
+ * The durable alert log: every indexed event that is an alert for some
+ * organisation, written in the same batch as the checkpoint that passes it,
+ * so it holds exactly the alerts the index has reached.
+ */
+export interface AlertLog {
+  /**
+   * Up to `limit` of `mspId`'s alerts strictly after `after`, oldest first.
+   * @throws RangeError when `mspId` is not an MSP ID; Error when the store cannot be read.
+   */
+  readAfter(mspId: string, after: LedgerPosition, limit: number): Promise<IndexedEvent[]>;
+  /**
+   * The position of `mspId`'s newest logged alert, or `undefined` when there is none.
+   * @throws RangeError when `mspId` is not an MSP ID; Error when the store cannot be read.
+   */
+  latest(mspId: string): Promise<LedgerPosition | undefined>;
+}

@@ -27,11 +27,32 @@ export interface SseSubscription {
   close(): void;
 }
 
+/** Where a subscription resumes. */
+export interface ResumeOptions {
+  /** Sent as the `Last-Event-ID` header. */
+  readonly lastEventId?: string;
+  /** Sent as the `lastEventId` query parameter. */
+  readonly queryLastEventId?: string;
+}
+
 /** Opens `GET /api/v1/events` as `org`'s user with `role`. */
-export async function subscribe(g: ConsortiumGateway, org: OrgName, role: Role): Promise<SseSubscription> {
+export async function subscribe(
+  g: Pick<ConsortiumGateway, 'url' | 'token'>,
+  org: OrgName,
+  role: Role,
+  resume: ResumeOptions = {},
+): Promise<SseSubscription> {
   const controller = new AbortController();
-  const res = await fetch(`${g.url}/api/v1/events`, {
-    headers: { authorization: `Bearer ${await g.token(org, role)}`, accept: 'text/event-stream' },
+  const query =
+    resume.queryLastEventId === undefined
+      ? ''
+      : `?lastEventId=${encodeURIComponent(resume.queryLastEventId)}`;
+  const res = await fetch(`${g.url}/api/v1/events${query}`, {
+    headers: {
+      authorization: `Bearer ${await g.token(org, role)}`,
+      accept: 'text/event-stream',
+      ...(resume.lastEventId === undefined ? {} : { 'last-event-id': resume.lastEventId }),
+    },
     signal: controller.signal,
   });
   const frames: SseFrame[] = [];

@@ -1,0 +1,83 @@
+/**
+ * The data subject's own client: no gateway account, only the signing key the
+ * subject bound to its pseudonym at a bank's counter. Each page of the access
+ * log is a fresh EIP-712 request signed with that key.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  isoFromEpochSeconds,
+  signTypedMessage,
+  type SubjectAccessLogRequestMessage,
+  type TypedDataSigner,
+} from '@ruralcredit/protocol';
+import { HttpTransportImpl, type HttpTransport } from './http';
+import type { Schemas } from './types';
+
+/** One access to the subject's data, as the gateway shows it to the subject. */
+export type SubjectAccess = Schemas['SubjectAccess'];
+
+/** Options of {@link SubjectClient}. */
+export interface SubjectClientOptions {
+  /** Gateway URL, with or without `/api/v1`. */
+  readonly url: string;
+  /** The subject's pseudonym (64 hex), as its key binding names it. */
+  readonly pseudonym: string;
+  /** The key bound to the pseudonym (an ethers `Wallet`, for instance). */
+  readonly signer: TypedDataSigner;
+  /** Per-request timeout in milliseconds (default 30,000). */
+  readonly timeoutMs?: number;
+  /** Seconds since the epoch now (tests). */
+  readonly now?: () => number;
+}
+
+/** What a data subject can ask the gateway on its own. */
+export class SubjectClient {
+  readonly #http: HttpTransport;
+  readonly #pseudonym: string;
+  readonly #signer: TypedDataSigner;
+  readonly #now: () => number;
+
+  /** @param options gateway URL, pseudonym and signing key. */
+  constructor(options: Readonly<SubjectClientOptions>) {
+    this.#http = new HttpTransportImpl({
+      baseUrl: options.url,
+      tokens: { token: () => Promise.resolve(undefined), invalidate: () => Promise.resolve(false) },
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    this.#pseudonym = options.pseudonym;
+    this.#signer = options.signer;
+    this.#now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /**
+   * Every access to the subject's data, oldest first, one signed request per page.
+   *
+   * @throws GatewayError 401 SIGNATURE_REJECTED when the key is not the one
+   *   bound to the pseudonym; 400 STALE_REQUEST when this machine's clock is
+   *   more than 5 minutes off the gateway's.
+   * @example
+   * const subject = new SubjectClient({ url, pseudonym, signer: new Wallet(key) });
+   * for await (const access of subject.accessLog()) console.log(access.accessor, access.purpose);
+   */
+  async *accessLog(): AsyncIterableIterator<SubjectAccess> {
+    let cursor = '';
+    for (;;) {
+      const message: SubjectAccessLogRequestMessage = {
+        subject: this.#pseudonym,
+        requestedAt: isoFromEpochSeconds(this.#now()),
+        nonce: randomBytes(16).toString('hex'),
+        cursor,
+      };
+      const signature = await signTypedMessage(this.#signer, 'SubjectAccessLogRequest', message);
+      const page = await this.#http.json<Schemas['SubjectAccessPage']>({
+        method: 'POST',
+        path: '/subjects/access-log',
+        json: { ...message, signature },
+        anonymous: true,
+      });
+      yield* page.items;
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
+  }
+}
