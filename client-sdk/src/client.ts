@@ -4,6 +4,7 @@
  * OpenAPI document.
  */
 import { GatewayError } from './errors';
+import { followAlerts } from './alerts';
 import { HttpTransportImpl, type HttpTransport, type TokenSource } from './http';
 import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './session';
 import {
@@ -91,6 +92,19 @@ export interface UploadOptions extends CallOptions {
 export interface EventsOptions extends CallOptions {
   /** Called once the gateway has accepted the subscription (alerts from then on are delivered). */
   readonly onOpen?: () => void;
+  /**
+   * Reconnect when the stream drops or the gateway is unreachable or
+   * answers 5xx/429, resuming after the last alert yielded (`Last-Event-ID`),
+   * with a pause doubling from `retryMs` up to `maxRetryMs`; other 4xx
+   * answers still throw. Off by default: the iterator ends with the stream.
+   */
+  readonly reconnect?: boolean;
+  /** First pause before reconnecting, in milliseconds (default 1,000). */
+  readonly retryMs?: number;
+  /** Longest pause between reconnections, in milliseconds (default 30,000). */
+  readonly maxRetryMs?: number;
+  /** Called before each reconnection with the error (or undefined when the stream just ended). */
+  readonly onReconnect?: (attempt: number, error: GatewayError | undefined) => void;
   /**
    * Resume after this alert: `<blockNumber>-<txIndex>` of the last alert
    * handled. Alerts committed since are replayed first, then live ones follow.
@@ -319,8 +333,9 @@ export interface AlertsApi {
    * Follows the organisation's alerts as server-sent events until the signal
    * aborts or the server ends the stream.
    *
-   * The iterator does not reconnect: to resume after a dropped stream, call
-   * again with `lastEventId` set from the last alert handled.
+   * With `reconnect`, a dropped stream is resumed after the last alert
+   * yielded, so none is missed or repeated; without it, call again with
+   * `lastEventId` set from the last alert handled.
    *
    * @example
    * const stop = new AbortController();
@@ -553,27 +568,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
     this.supervision = { stats: () => http.json({ method: 'GET', path: '/stats' }) };
 
     this.alerts = {
-      async *events(options = {}) {
-        const res = await http.send({
-          method: 'GET',
-          path: '/events',
-          ...(options.lastEventId === undefined ? {} : { query: { lastEventId: options.lastEventId } }),
-          timeoutMs: 0,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
-        options.onOpen?.();
-        if (res.body === null) return;
-        try {
-          for await (const event of serverSentEvents(res.body)) {
-            if (event.event === 'reset') options.onReset?.(event.id ?? '');
-            else yield JSON.parse(event.data) as Alert;
-          }
-        } catch (err) {
-          // Aborting is how a follower stops: end quietly.
-          if (options.signal?.aborted) return;
-          throw err;
-        }
-      },
+      events: (options = {}) => followAlerts(http, options),
     };
   }
 

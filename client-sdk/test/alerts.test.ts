@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createClient, type Alert } from '../src';
+import { createClient, GatewayError, type Alert } from '../src';
 
 const alert = (blockNumber: number): Alert => ({
   name: 'ConsentRevoked',
@@ -31,5 +31,82 @@ describe('alerts.events', () => {
     expect(urls).to.deep.equal(['http://gateway.test/api/v1/events?lastEventId=3-1']);
     expect(resets).to.deep.equal(['9-0']);
     expect(received).to.deep.equal([alert(10)]);
+  });
+});
+
+describe('alerts.events with reconnect', () => {
+  const sse = (...alerts: Alert[]): Response =>
+    new Response(
+      [
+        'retry: 5000\n\n',
+        ...alerts.map(
+          (a) => `id: ${a.blockNumber}-${a.txIndex}\nevent: ${a.name}\ndata: ${JSON.stringify(a)}\n\n`,
+        ),
+      ].join(''),
+      { headers: { 'content-type': 'text/event-stream' } },
+    );
+  const refusal = (status: number, code: string): Response =>
+    new Response(JSON.stringify({ error: { code, message: code } }), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
+
+  it('when the stream ends, the gateway is unreachable, then answers 503, then the follower resumes after the last alert yielded, none missed or repeated', async () => {
+    const urls: string[] = [];
+    const answers: (() => Promise<Response>)[] = [
+      () => Promise.resolve(sse(alert(5))),
+      () => Promise.reject(new TypeError('fetch failed')),
+      () => Promise.resolve(refusal(503, 'UNAVAILABLE')),
+      () => Promise.resolve(sse(alert(6), alert(7))),
+    ];
+    const fakeFetch = (input: string | URL | Request): Promise<Response> => {
+      urls.push(String(input instanceof Request ? input.url : input));
+      const next = answers.shift();
+      return next ? next() : Promise.reject(new Error('no more answers'));
+    };
+    const client = createClient({ url: 'http://gateway.test', token: 't', fetch: fakeFetch });
+    const stop = new AbortController();
+    const reconnects: [number, string | undefined][] = [];
+    const received: number[] = [];
+    for await (const a of client.alerts.events({
+      signal: stop.signal,
+      reconnect: true,
+      retryMs: 1,
+      onReconnect: (attempt, error) => reconnects.push([attempt, error?.code]),
+    })) {
+      received.push(a.blockNumber);
+      if (a.blockNumber === 7) stop.abort();
+    }
+    expect(received).to.deep.equal([5, 6, 7]);
+    expect(urls).to.deep.equal([
+      'http://gateway.test/api/v1/events',
+      'http://gateway.test/api/v1/events?lastEventId=5-0',
+      'http://gateway.test/api/v1/events?lastEventId=5-0',
+      'http://gateway.test/api/v1/events?lastEventId=5-0',
+    ]);
+    expect(reconnects).to.deep.equal([
+      [1, undefined],
+      [2, 'UNREACHABLE'],
+      [3, 'UNAVAILABLE'],
+    ]);
+  });
+
+  it('when the gateway refuses the subscription with a 4xx other than 429, then the follower throws instead of retrying', async () => {
+    let calls = 0;
+    const fakeFetch = (): Promise<Response> => {
+      calls += 1;
+      return Promise.resolve(refusal(400, 'INVALID_LAST_EVENT_ID'));
+    };
+    const client = createClient({ url: 'http://gateway.test', token: 't', fetch: fakeFetch });
+    const error = await client.alerts
+      .events({ reconnect: true, retryMs: 1, lastEventId: 'x' })
+      .next()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(error).to.be.instanceOf(GatewayError);
+    expect((error as GatewayError).code).to.equal('INVALID_LAST_EVENT_ID');
+    expect(calls).to.equal(1);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -694,6 +695,60 @@ describe('RuralCreditClient against the real gateway', function () {
         'CONFLICT',
       );
     });
+    it('when the connection drops and a revocation commits while the follower is away, then the reconnecting follower gets it once, in order', async () => {
+      const proxy = await tcpProxy(Number(new URL(s.url).port));
+      try {
+        const officer = s.client('bankAOfficer');
+        for (const id of ['sdk-c-rc-1', 'sdk-c-rc-2']) {
+          await officer.consents.create(
+            {
+              consentId: id,
+              subjectId: residentId(4),
+              scope: ['HOMESTEAD'],
+              purpose: 'LOAN_APPLICATION',
+              ...validity(),
+            },
+            formEvidence(`form ${id}`),
+          );
+        }
+        const client = createClient({ url: proxy.url, credentials: s.credentials('bankAOfficer') });
+        const stop = new AbortController();
+        const received: string[] = [];
+        const reconnects: (string | undefined)[] = [];
+        let firstArrived!: () => void;
+        const first = new Promise<void>((resolve) => (firstArrived = resolve));
+        let opened!: () => void;
+        const open = new Promise<void>((resolve) => (opened = resolve));
+        const following = (async () => {
+          for await (const alert of client.alerts.events({
+            signal: stop.signal,
+            reconnect: true,
+            retryMs: 50,
+            onOpen: () => opened(),
+            onReconnect: (_attempt, error) => reconnects.push(error?.code),
+          })) {
+            received.push(String(alert.payload.grantId));
+            if (received.length === 1) firstArrived();
+            if (received.length === 2) stop.abort();
+          }
+        })();
+        await open;
+        const regulator = s.client('regulator');
+        await regulator.consents.revoke('sdk-c-rc-1', { reason: 'REGULATOR_ORDER' });
+        await first;
+        proxy.refuse(true);
+        proxy.cut();
+        await regulator.consents.revoke('sdk-c-rc-2', { reason: 'REGULATOR_ORDER' });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        proxy.refuse(false);
+        await following;
+        expect(received).to.deep.equal(['sdk-c-rc-1', 'sdk-c-rc-2']);
+        expect(reconnects.length).to.be.greaterThanOrEqual(2);
+        expect(reconnects).to.include('UNREACHABLE');
+      } finally {
+        await proxy.close();
+      }
+    });
   });
 
   describe('refusals of every other method', () => {
@@ -795,3 +850,45 @@ describe('RuralCreditClient against the real gateway', function () {
     });
   });
 });
+
+/** A TCP proxy to the gateway whose connections a test can cut, and which can refuse new ones. */
+async function tcpProxy(targetPort: number): Promise<{
+  url: string;
+  cut(): void;
+  refuse(on: boolean): void;
+  close(): Promise<void>;
+}> {
+  const sockets = new Set<net.Socket>();
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const cut = (): void => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut,
+    refuse: (on) => {
+      refusing = on;
+    },
+    close: () => {
+      cut();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
 import { createClient, type RuralCreditClient } from '../client';
+import type { GatewayError } from '../errors';
 import { textLines, type UploadProgress } from '../streams';
 import { SubjectClient } from '../subject';
 import type { ConsentRequest, ReportRequest, RevokeRequest, VerificationReport } from '../types';
@@ -867,7 +868,9 @@ export const COMMANDS: readonly Command[] = [
     options: {
       count: { type: 'string', short: 'n', description: 'Stop after this many alerts', placeholder: 'N' },
     },
-    details: 'Runs until interrupted (Ctrl-C) or --count alerts. With --json, one JSON alert per line.',
+    details:
+      'Runs until interrupted (Ctrl-C) or --count alerts; a dropped stream is resumed after the last alert ' +
+      'printed, so none is missed or repeated. With --json, one JSON alert per line.',
     async run(inv) {
       const count = integer(inv.values, 'count');
       let seen = 0;
@@ -875,7 +878,12 @@ export const COMMANDS: readonly Command[] = [
       const stop = new AbortController();
       const signal = AbortSignal.any([stop.signal, inv.ctx.signal]);
       const onOpen = (): void => inv.ctx.stderr('Following alerts (Ctrl-C to stop)\n');
-      for await (const alert of (await inv.client()).alerts.events({ signal, onOpen })) {
+      const onReconnect = (attempt: number, error: GatewayError | undefined): void =>
+        inv.ctx.stderr(
+          `Stream ${error === undefined ? 'ended' : `failed (${error.code}: ${error.message})`}; reconnecting, attempt ${attempt}\n`,
+        );
+      const alerts = (await inv.client()).alerts.events({ signal, onOpen, reconnect: true, onReconnect });
+      for await (const alert of alerts) {
         inv.ctx.stdout(
           inv.json
             ? `${JSON.stringify(alert)}\n`
