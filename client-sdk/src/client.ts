@@ -10,7 +10,6 @@ import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './s
 import {
   fileUploadBody,
   recordsUploadBody,
-  serverSentEvents,
   textLines,
   type ProgressCallback,
   type UploadBody,
