@@ -67,6 +67,9 @@ const DEFAULT_DEADLINES: Deadlines = {
   commitStatusMs: 60_000,
 };
 
+/** How a peer gateway prefixes a chaincode's error response in an ErrorDetail message. */
+const CHAINCODE_RESPONSE = /^chaincode response \d+, /;
+
 const VALIDATION_CODE_NAMES = new Map<number, string>(
   Object.entries(peer.TxValidationCode).map(([name, value]) => [value as number, name]),
 );
@@ -142,11 +145,14 @@ export class FabricLedgerClientImpl implements LedgerClient {
   }
 
   async evaluate<T>(mspId: string, fn: string, args: readonly string[]): Promise<T> {
+    let txId: string | undefined;
     try {
-      const bytes = await this.#org(mspId).contract.evaluate(fn, { arguments: [...args] });
-      return parse<T>(bytes);
+      // A proposal rather than contract.evaluate(), so that failures keep their transaction ID.
+      const proposal = this.#org(mspId).contract.newProposal(fn, { arguments: [...args] });
+      txId = proposal.getTransactionId();
+      return parse<T>(await proposal.evaluate());
     } catch (err) {
-      throw this.#map(err, fn);
+      throw this.#map(err, fn, txId);
     }
   }
 
@@ -191,13 +197,23 @@ export class FabricLedgerClientImpl implements LedgerClient {
       async *[Symbol.asyncIterator](): AsyncIterator<LedgerBlock> {
         events = await network.getBlockEvents({ startBlock: BigInt(startBlock) });
         if (closed) events.close();
-        for await (const block of events) yield parseBlock(block);
+        try {
+          for await (const block of events) yield parseBlock(block);
+        } catch (err) {
+          // close() cancels the gRPC stream; like the embedded backend, that ends the iteration.
+          const cancelledByClose =
+            closed && err instanceof GatewayError && err.code === (grpc.status.CANCELLED as number);
+          if (!cancelledByClose) throw err;
+        } finally {
+          // The library's iterator has no return(): a consumer that stops early must not leave the stream open.
+          events.close();
+        }
       },
     };
   }
 
   async height(): Promise<number> {
-    // qscc GetChainInfo would need admin rights on some peers; the next block number is enough here.
+    // qscc GetChainInfo: the channel height (the next block number), readable by any channel member.
     const network = this.#anyNetwork();
     const info = await network.getContract('qscc').evaluateTransaction('GetChainInfo', network.getName());
     return Number(common.BlockchainInfo.deserializeBinary(info).getHeight());
@@ -237,8 +253,10 @@ export class FabricLedgerClientImpl implements LedgerClient {
       const details = err.details.map((d) => ({ address: d.address, mspId: d.mspId, message: d.message }));
       const id = (err as { transactionId?: string }).transactionId ?? txId;
       this.#logger.warn('ledger call failed', { fn, transactionId: id, grpcCode: err.code, details });
-      const chaincodeMessage = details.map((d) => d.message).find((m) => /[A-Z_]+: /.test(m));
-      if (err instanceof EndorseError && chaincodeMessage) return fromChaincodeMessage(chaincodeMessage, id);
+      // A peer reports a chaincode's own error response as "chaincode response <status>, <message>",
+      // on Endorse (ABORTED) and on Evaluate (UNKNOWN) alike.
+      const chaincodeMessage = details.map((d) => d.message).find((m) => CHAINCODE_RESPONSE.test(m));
+      if (chaincodeMessage) return fromChaincodeMessage(chaincodeMessage, id);
       const grpcCode = err.code;
       if (
         grpcCode === (grpc.status.DEADLINE_EXCEEDED as number) ||
@@ -246,7 +264,11 @@ export class FabricLedgerClientImpl implements LedgerClient {
       ) {
         return unavailable(err.message, id);
       }
-      if (err instanceof EndorseError) return fromChaincodeMessage(err.message, id);
+      // Endorse failures are EndorseErrors, evaluate failures plain GatewayErrors (SubmitError is not
+      // exported as a value): the peer refused the proposal itself (access denied, no endorsers...).
+      if (err instanceof EndorseError || err.name === GatewayError.name) {
+        return fromChaincodeMessage(err.message, id);
+      }
       return unavailable(err.message, id);
     }
     if (err instanceof CommitError) {
@@ -281,13 +303,15 @@ function parseBlock(block: common.Block): LedgerBlock {
         common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8()).getCreator_asU8(),
       );
       const code = filter?.[txIndex] ?? 255;
-      const timestamp = channelHeader.getTimestamp() as { getSeconds(): number } | undefined;
-      const seconds = timestamp?.getSeconds() ?? 0;
+      const timestamp = channelHeader.getTimestamp() as
+        { getSeconds(): number; getNanos(): number } | undefined;
+      // Milliseconds kept, as the embedded backend keeps them: the indexer orders and shows times by them.
+      const millis = (timestamp?.getSeconds() ?? 0) * 1000 + Math.floor((timestamp?.getNanos() ?? 0) / 1e6);
       const tx: LedgerTransaction = {
         txId: channelHeader.getTxId(),
         txIndex,
         creatorMspId: creator.getMspid(),
-        timestamp: new Date(seconds * 1000).toISOString(),
+        timestamp: new Date(millis).toISOString(),
         validationCode: VALIDATION_CODE_NAMES.get(code) ?? String(code),
         ...chaincodeEvent(payload),
       };

@@ -3,6 +3,11 @@
  * bootstrapped to network/consortium.json on the configured ledger backend
  * (TEST_LEDGER=embedded by default; fabric needs `npm run network:up`), with
  * one user per role in each organisation and their access tokens.
+ *
+ * With `{ ledger: 'fabric-double' }` the gateway runs the `fabric` backend's
+ * client (FabricLedgerClientImpl) against a gRPC double of the peer's Gateway
+ * service backed by the embedded ledger (test/fabric/peer-double.ts): our
+ * client code end to end, not Fabric.
  */
 import path from 'node:path';
 import { Level } from 'level';
@@ -12,6 +17,7 @@ import type { Role } from '../../src/auth/roles';
 import { loadConfig, type GatewayConfig } from '../../src/config';
 import type { DomainContext, DomainModuleFactory } from '../../src/domain';
 import type { Gateway } from '../../src/server';
+import { startFabricDouble } from '../fabric/fabric-double-fixture';
 import { call, memoryLogger, tempDir, testEnv, type ApiResponse } from '../helpers';
 
 /** Short names of the consortium's organisations. */
@@ -67,10 +73,20 @@ export function residentId(n: number): string {
   return makeResidentId(`3509021980${month}${day}${sequence}`);
 }
 
+/** Options of {@link startConsortiumGateway}. */
+export interface ConsortiumGatewayOptions {
+  /**
+   * `configured` (default): the backend the configuration names; `fabric-double`:
+   * the Fabric client over a gRPC double of the peer Gateway service.
+   */
+  readonly ledger?: 'configured' | 'fabric-double';
+}
+
 /** Starts the gateway with the given business modules. */
 export async function startConsortiumGateway(
   modules: readonly DomainModuleFactory[],
   env: NodeJS.ProcessEnv = {},
+  options: ConsortiumGatewayOptions = {},
 ): Promise<ConsortiumGateway> {
   const { dir, cleanup } = await tempDir();
   const config = loadConfig(testEnv(dir, { GATEWAY_LEDGER: process.env.TEST_LEDGER ?? 'embedded', ...env }));
@@ -78,7 +94,14 @@ export async function startConsortiumGateway(
   const { logger, lines } = memoryLogger();
   const db = new Level<string, unknown>(path.join(dir, 'leveldb'), { valueEncoding: 'json' });
   await db.open();
-  const ledger = await openLedger(config, consortium, logger);
+  // The double keeps its ledger where the embedded backend would.
+  const fabricDouble =
+    options.ledger === 'fabric-double'
+      ? await startFabricDouble(path.join(config.dataDir, 'embedded'))
+      : undefined;
+  const ledger = fabricDouble
+    ? await fabricDouble.connect(logger)
+    : await openLedger(config, consortium, logger);
   const { gateway, context } = await buildGateway({
     config,
     db,
@@ -124,6 +147,7 @@ export async function startConsortiumGateway(
     },
     async stop() {
       await gateway.stop();
+      await fabricDouble?.stop();
       await db.close();
       await cleanup();
     },
