@@ -8,4 +8,5 @@ export {
   type StoredRecord,
 } from './record-store';
 export { MAX_BATCH_RECORDS, MAX_RECORD_BYTES, type ProvenanceService } from './service';
+export type { RecoveryOutcome } from './recovery';
 export type { AnchoredBatch, BatchView, UploadResult, VerifyRequest, VerifyResult } from './schemas';

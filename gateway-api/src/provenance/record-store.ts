@@ -4,15 +4,22 @@
  * Layout (sublevels of the gateway database):
  * - `provenance-records` (sealed, AES-256-GCM): `<uploadId>!<index>` -> the record in clear JSON.
  * - `provenance-tree` (plain, digests only): `<uploadId>!L!<chunk>` -> 1024
- *   concatenated 32-byte leaf hashes; `<uploadId>!R` -> the chunk roots.
+ *   concatenated 32-byte leaf hashes; `<uploadId>!R` -> the chunk roots;
+ *   `<uploadId>!S!<chunk>` -> 1024 concatenated 32-byte subject pseudonyms,
+ *   kept only until the batch is `COMPLETE` (the subject index is built from them).
  * - `provenance-batches` (plain): `<batchId>` -> {@link BatchMeta}, written
  *   only once the ledger has committed the anchor.
  * - `provenance-by-subject` (plain): `<pseudonym>!<datasetType>!<anchoredAt>!<batchId>!<index>`.
  * - `provenance-by-leaf` (plain): `<leafHash>!<batchId>!<index>`.
+ * - `provenance-intents` (plain): `<uploadId>` -> {@link AnchorIntent}, from the
+ *   start of an upload until its batch is `COMPLETE` or its staging is discarded.
  *
- * Records and leaf chunks are written during the upload under a fresh upload
+ * Records and chunks are written during the upload under a fresh upload
  * ID (never the batch ID, which another upload or gateway may already own),
- * so a failed upload is removed by clearing one key range in two sublevels.
+ * so a failed upload is removed by clearing one key range in two sublevels
+ * and deleting its intent. Everything finalising needs is on disk before the
+ * anchor is submitted, so a process that dies at any point leaves an intent
+ * that recovery can finish (anchored) or discard (not anchored).
  *
  * Proofs are not stored per record (about 20 hashes each, over a gigabyte
  * for a million records): each aligned chunk of 1024 leaves is a complete
@@ -21,7 +28,7 @@
  * chunk followed by its chunk's path in the tree of chunk roots. That costs
  * 32 bytes per record and two small tree builds per proof.
  */
-import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import type { AbstractBatchOperation, AbstractPutOptions, AbstractSublevel } from 'abstract-level';
 import { MerkleTree, CATALOGUE_CODE_PATTERN, HASH_BYTES, PSEUDONYM_PATTERN } from '@ruralcredit/protocol';
 import type { InclusionProof } from '@ruralcredit/protocol';
 import { z } from 'zod';
@@ -39,17 +46,54 @@ export const PROVENANCE_SUBLEVELS = {
   batches: 'provenance-batches',
   bySubject: 'provenance-by-subject',
   byLeaf: 'provenance-by-leaf',
+  intents: 'provenance-intents',
 } as const;
 
 /** Most records of one subject returned from one batch. */
 export const MAX_RECORDS_PER_SUBJECT = 1000;
 
-/** Writes per LevelDB batch while staging or indexing. */
+/** Writes per LevelDB batch while staging. */
 const WRITE_BATCH = 1000;
 
 const SEP = '!';
 /** The character after {@link SEP}: upper bound of a `prefix!` range. */
 const SEP_END = '"';
+
+/**
+ * What an unfinished upload left on disk, so that recovery can tell its
+ * outcome after a crash. `STAGING` from the start of the upload (nothing was
+ * submitted: recovery discards it); `ANCHORING` once every staged record,
+ * leaf chunk and subject chunk is written and just before the anchor is
+ * submitted (recovery asks the ledger).
+ */
+export const AnchorIntentSchema = z.discriminatedUnion('state', [
+  z.object({
+    state: z.literal('STAGING'),
+    uploadId: z.string(),
+    /** Gateway clock when the upload began (ISO-8601). */
+    createdAt: z.string(),
+  }),
+  z.object({
+    state: z.literal('ANCHORING'),
+    uploadId: z.string(),
+    /** Gateway clock when the anchor was about to be submitted (ISO-8601). */
+    createdAt: z.string(),
+    batchId: z.string(),
+    datasetType: z.string(),
+    /** MSP ID of the dataset's provider, which submitted the anchor. */
+    provider: z.string(),
+    merkleRoot: z.string(),
+    recordCount: z.number().int().nonnegative(),
+    /** Ledger height read before submitting: the anchor's block is at or above it. */
+    ledgerHeight: z.number().int().nonnegative(),
+  }),
+]);
+
+/** An unfinished upload's durable record (see {@link AnchorIntentSchema}). */
+export type AnchorIntent = z.infer<typeof AnchorIntentSchema>;
+
+/** The anchoring facts of an {@link AnchorIntent} in state `ANCHORING`. */
+export type AnchoringIntent = Extract<AnchorIntent, { state: 'ANCHORING' }>;
 
 /** Off-chain facts about a batch anchored through this gateway. */
 export interface BatchMeta {
@@ -115,6 +159,8 @@ export interface ProvenanceSublevels {
   readonly batches: Plain<BatchMeta>;
   readonly bySubject: Plain<string>;
   readonly byLeaf: Plain<string>;
+  /** Values are unchecked JSON: read them through {@link AnchorIntentSchema}. */
+  readonly intents: Plain<unknown>;
 }
 
 /** Opens the provenance sublevels (cheap; sublevels share the database). */
@@ -142,6 +188,10 @@ export function provenanceSublevels(deps: Pick<GatewayDeps, 'db' | 'sealedStore'
       keyEncoding: 'utf8',
       valueEncoding: 'utf8',
     }),
+    intents: db.sublevel<string, unknown>(PROVENANCE_SUBLEVELS.intents, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'json',
+    }),
   };
 }
 
@@ -162,21 +212,37 @@ function rootsKey(uploadId: string): string {
   return `${uploadId}${SEP}R`;
 }
 
+function subjectChunkKey(uploadId: string, chunk: number): string {
+  return `${uploadId}${SEP}S${SEP}${pad(chunk)}`;
+}
+
 /** Key range of everything under `prefix!`. */
 function under(prefix: string): { gte: string; lt: string } {
   return { gte: `${prefix}${SEP}`, lt: `${prefix}${SEP_END}` };
 }
 
 /**
- * Stages one upload: records (sealed) and leaf-hash chunks, under the
- * upload's own prefix, in bounded write batches. Nothing here is visible
- * to readers until {@link BatchFinaliser} records the anchored batch.
+ * A synchronous write: LevelDB fsyncs its log, and with it every write made
+ * before, since the log is appended in order. `sync` is a classic-level
+ * option that abstract-level's option types do not declare.
+ */
+const DURABLE: AbstractPutOptions<string, unknown> & { readonly sync: true } = { sync: true };
+
+/**
+ * Stages one upload: records (sealed), subject and leaf-hash chunks and the
+ * upload's {@link AnchorIntent}, under the upload's own prefix, in bounded
+ * write batches. Nothing here is visible to readers until
+ * {@link BatchFinaliser} records the anchored batch.
  */
 export class UploadStaging {
   readonly #levels: ProvenanceSublevels;
   readonly #db: GatewayDb;
   readonly #uploadId: string;
   #ops: AbstractBatchOperation<GatewayDb, string, unknown>[] = [];
+  /** Subject pseudonyms of the chunk being filled (number `#subjectChunk`). */
+  readonly #subjects = Buffer.allocUnsafe(LEAF_CHUNK * HASH_BYTES);
+  #subjectCount = 0;
+  #subjectChunk = 0;
 
   /**
    * @param db the gateway database.
@@ -194,14 +260,47 @@ export class UploadStaging {
     return this.#uploadId;
   }
 
-  /** Queues record `index` (sealed); writes when the queue is full. */
-  async addRecord(index: number, record: Record<string, unknown>): Promise<void> {
-    this.#ops.push(this.#levels.records.putOp(recordKey(this.#uploadId, index), record));
-    if (this.#ops.length >= WRITE_BATCH) await this.flush();
+  /** Records the upload as `STAGING`, so that a crash before the anchor leaves something to discard. */
+  async begin(): Promise<void> {
+    const intent: AnchorIntent = {
+      state: 'STAGING',
+      uploadId: this.#uploadId,
+      createdAt: new Date().toISOString(),
+    };
+    await this.#levels.intents.put(this.#uploadId, intent);
   }
 
-  /** Writes queued records. */
-  async flush(): Promise<void> {
+  /**
+   * Queues record `index` (sealed) and its subject pseudonym (32 bytes);
+   * writes when the queue is full. Records must come in index order from 0.
+   */
+  async addRecord(index: number, record: Record<string, unknown>, subject: Uint8Array): Promise<void> {
+    if (subject.length !== HASH_BYTES) throw new RangeError(`a subject pseudonym is ${HASH_BYTES} bytes`);
+    this.#ops.push(this.#levels.records.putOp(recordKey(this.#uploadId, index), record));
+    this.#subjects.set(subject, this.#subjectCount * HASH_BYTES);
+    this.#subjectCount += 1;
+    if (this.#subjectCount === LEAF_CHUNK) this.#queueSubjects();
+    if (this.#ops.length >= WRITE_BATCH) await this.#flush();
+  }
+
+  /** Writes everything queued, including the last, partial chunk of subjects. Call after the last record. */
+  async finishRecords(): Promise<void> {
+    if (this.#subjectCount > 0) this.#queueSubjects();
+    await this.#flush();
+  }
+
+  #queueSubjects(): void {
+    this.#ops.push({
+      type: 'put',
+      sublevel: this.#levels.tree,
+      key: subjectChunkKey(this.#uploadId, this.#subjectChunk),
+      value: Buffer.from(this.#subjects.subarray(0, this.#subjectCount * HASH_BYTES)),
+    });
+    this.#subjectChunk += 1;
+    this.#subjectCount = 0;
+  }
+
+  async #flush(): Promise<void> {
     if (this.#ops.length === 0) return;
     const ops = this.#ops;
     this.#ops = [];
@@ -234,54 +333,120 @@ export class UploadStaging {
     return MerkleTree.fromLeafHashes(roots).rootHex();
   }
 
-  /** Removes everything staged under this upload (records and tree chunks). */
+  /**
+   * Records, durably, that the anchor described by `anchor` is about to be
+   * submitted. Call after {@link finishRecords} and {@link writeTree}: the
+   * synchronous write makes everything staged before it durable too.
+   */
+  async prepareAnchor(anchor: Omit<AnchoringIntent, 'state' | 'uploadId' | 'createdAt'>): Promise<void> {
+    const intent: AnchorIntent = {
+      state: 'ANCHORING',
+      uploadId: this.#uploadId,
+      createdAt: new Date().toISOString(),
+      ...anchor,
+    };
+    await this.#levels.intents.put(this.#uploadId, intent, DURABLE);
+  }
+
+  /** Removes everything staged under this upload (records, chunks), then its intent. */
   async discard(): Promise<void> {
     this.#ops = [];
+    this.#subjectCount = 0;
     const range = under(this.#uploadId);
     await this.#levels.recordsRaw.clear(range);
     await this.#levels.tree.clear(range);
+    // Last, so that a crash in the middle leaves the intent for recovery to discard again.
+    await this.#levels.intents.del(this.#uploadId);
   }
 }
 
-/** Records an anchored batch and writes its indexes. */
+/** Options of {@link BatchFinaliser}. */
+export interface BatchFinaliserOptions {
+  /**
+   * Called after each chunk of index entries is written, with the records
+   * indexed so far and the total; a rejection stops the finalise there
+   * (tests use it to stop one midway, as a crash would).
+   */
+  readonly onProgress?: (indexed: number, total: number) => Promise<void> | void;
+}
+
+/**
+ * Records an anchored batch and writes its indexes from the staged leaf and
+ * subject chunks, then drops what only recovery needed (the subject chunks
+ * and the upload's intent).
+ *
+ * Safe to run again after a partial run: every index key is derived from the
+ * batch meta and the record's position, so a second run rewrites the same
+ * keys rather than adding new ones, and the meta written by the first run
+ * (its `anchoredAt` is part of the subject key) is the one reused.
+ */
 export class BatchFinaliser {
   readonly #levels: ProvenanceSublevels;
+  readonly #onProgress: BatchFinaliserOptions['onProgress'];
 
-  /** @param levels the provenance sublevels. */
-  constructor(levels: ProvenanceSublevels) {
+  /**
+   * @param levels the provenance sublevels.
+   * @param options progress callback.
+   */
+  constructor(levels: ProvenanceSublevels, options: Readonly<BatchFinaliserOptions> = {}) {
     this.#levels = levels;
+    this.#onProgress = options.onProgress;
   }
 
   /**
    * Marks the batch anchored (state `INDEXING`), writes the subject and leaf
-   * indexes from the per-record pseudonyms and leaf hashes (32 bytes each, in
-   * record order), then marks it `COMPLETE`.
+   * indexes chunk by chunk, marks it `COMPLETE`, then removes the subject
+   * chunks and the upload's intent.
+   *
+   * @throws Error when the batch is already stored from another upload, or a
+   *   staged chunk of this one is missing or short (nothing is marked `COMPLETE`).
    */
-  async finalise(meta: Omit<BatchMeta, 'state'>, subjects: Buffer, leafHashes: Buffer): Promise<void> {
-    await this.#levels.batches.put(meta.batchId, { ...meta, state: 'INDEXING' });
-    let subjectOps: AbstractBatchOperation<Plain<string>, string, string>[] = [];
-    let leafOps: AbstractBatchOperation<Plain<string>, string, string>[] = [];
-    const tail = `${SEP}${meta.batchId}${SEP}`;
-    for (let i = 0; i < meta.recordCount; i++) {
-      const subject = subjects.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
-      const leaf = leafHashes.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
-      const index = pad(i);
-      subjectOps.push({
-        type: 'put',
-        key: `${subject}${SEP}${meta.datasetType}${SEP}${meta.anchoredAt}${tail}${index}`,
-        value: '',
-      });
-      leafOps.push({ type: 'put', key: `${leaf}${tail}${index}`, value: '' });
-      if (subjectOps.length >= WRITE_BATCH) {
-        await this.#levels.bySubject.batch(subjectOps);
-        await this.#levels.byLeaf.batch(leafOps);
-        subjectOps = [];
-        leafOps = [];
-      }
+  async finalise(anchored: Omit<BatchMeta, 'state'>): Promise<void> {
+    const existing = await this.#levels.batches.get(anchored.batchId).catch(notFoundToUndefined);
+    if (existing !== undefined && existing.uploadId !== anchored.uploadId) {
+      throw new Error(
+        `batch ${anchored.batchId} is already stored from upload ${existing.uploadId}, not ${anchored.uploadId}`,
+      );
     }
-    await this.#levels.bySubject.batch(subjectOps);
-    await this.#levels.byLeaf.batch(leafOps);
-    await this.#levels.batches.put(meta.batchId, { ...meta, state: 'COMPLETE' });
+    if (existing?.state !== 'COMPLETE') {
+      const meta: BatchMeta = { ...(existing ?? anchored), state: 'INDEXING' };
+      if (existing === undefined) await this.#levels.batches.put(meta.batchId, meta);
+      await this.#index(meta);
+      await this.#levels.batches.put(meta.batchId, { ...meta, state: 'COMPLETE' });
+    }
+    await this.#levels.tree.clear(under(`${anchored.uploadId}${SEP}S`));
+    await this.#levels.intents.del(anchored.uploadId);
+  }
+
+  async #index(meta: BatchMeta): Promise<void> {
+    const chunks = Math.ceil(meta.recordCount / LEAF_CHUNK);
+    const tail = `${SEP}${meta.batchId}${SEP}`;
+    for (let c = 0; c < chunks; c++) {
+      const size = Math.min(LEAF_CHUNK, meta.recordCount - c * LEAF_CHUNK);
+      const [leaves, subjects] = await Promise.all([
+        this.#levels.tree.get(chunkKey(meta.uploadId, c)).catch(notFoundToUndefined),
+        this.#levels.tree.get(subjectChunkKey(meta.uploadId, c)).catch(notFoundToUndefined),
+      ]);
+      if (leaves?.length !== size * HASH_BYTES || subjects?.length !== size * HASH_BYTES) {
+        throw new Error(`upload ${meta.uploadId} lacks staged chunk ${c} of batch ${meta.batchId}`);
+      }
+      const subjectOps: AbstractBatchOperation<Plain<string>, string, string>[] = [];
+      const leafOps: AbstractBatchOperation<Plain<string>, string, string>[] = [];
+      for (let i = 0; i < size; i++) {
+        const subject = subjects.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+        const leaf = leaves.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+        const index = pad(c * LEAF_CHUNK + i);
+        subjectOps.push({
+          type: 'put',
+          key: `${subject}${SEP}${meta.datasetType}${SEP}${meta.anchoredAt}${tail}${index}`,
+          value: '',
+        });
+        leafOps.push({ type: 'put', key: `${leaf}${tail}${index}`, value: '' });
+      }
+      await this.#levels.bySubject.batch(subjectOps);
+      await this.#levels.byLeaf.batch(leafOps);
+      await this.#onProgress?.(c * LEAF_CHUNK + size, meta.recordCount);
+    }
   }
 }
 

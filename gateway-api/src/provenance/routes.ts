@@ -11,9 +11,14 @@ import {
   VerifyRequestSchema,
   VerifyResultSchema,
 } from './schemas';
+import { recoverInBackground } from './recovery';
 import { MAX_BATCH_RECORDS, MAX_RECORD_BYTES, ProvenanceServiceImpl } from './service';
 
-/** `POST /datasets/{type}/batches`, `GET /batches/{id}`, `POST /provenance/verify`. */
+/**
+ * `POST /datasets/{type}/batches`, `GET /batches/{id}`, `POST /provenance/verify`;
+ * settles in the background the uploads a stopped process left unfinished
+ * (the shutdown hook waits for that, so a stop never cuts it mid-write).
+ */
 export const provenanceModule: DomainModuleFactory = (ctx, deps) => {
   const service = new ProvenanceServiceImpl({
     context: ctx,
@@ -21,6 +26,8 @@ export const provenanceModule: DomainModuleFactory = (ctx, deps) => {
     levels: provenanceSublevels(deps),
     logger: deps.logger,
   });
+  const recovery = recoverInBackground((signal) => service.recoverPendingBatches(signal), deps.logger);
+  deps.onShutdown(() => recovery.stop());
   return {
     name: 'provenance',
     register(router) {

@@ -24,6 +24,7 @@ import type { GatewayDb } from '../store/db';
 import { invalidRecord, jsonArrayRecords, ndjsonRecords, type ParsedItem } from './parsers';
 import { BatchFinaliser, RecordStoreImpl, UploadStaging, type ProvenanceSublevels } from './record-store';
 import { LedgerDatasetTypeSchema, RecordValidator, type LedgerDatasetType } from './record-validator';
+import { BatchRecovery, type RecoveryOutcome } from './recovery';
 import type {
   AnchoredBatch,
   BatchView,
@@ -99,12 +100,36 @@ function closing(err: unknown): unknown {
   });
 }
 
+/**
+ * How long a Fabric anchor may still commit after the process that submitted
+ * it stopped (the orderer cuts a block within seconds; this leaves a wide margin).
+ */
+export const FABRIC_ANCHOR_GRACE_MS = 2 * 60_000;
+
+/**
+ * Whether a failed submit may still have anchored the batch: only a refusal
+ * by the chaincode (4xx) or a failed endorsement or commit validation says
+ * for certain that it did not; a timeout or lost connection does not.
+ */
+function anchorMayHaveCommitted(err: unknown): boolean {
+  if (!(err instanceof AppError)) return true;
+  return err.status >= 500 && err.code !== 'ENDORSEMENT_FAILED' && err.code !== 'COMMIT_FAILED';
+}
+
 /** Options of {@link ProvenanceServiceImpl}. */
 export interface ProvenanceServiceOptions {
   readonly context: DomainContext;
   readonly db: GatewayDb;
   readonly levels: ProvenanceSublevels;
   readonly logger: Logger;
+  /** Writes anchored batches to the store; a default one when absent (tests pass one that fails midway). */
+  readonly finaliser?: BatchFinaliser;
+  /**
+   * See `BatchRecoveryOptions.anchorGraceMs` (recovery.ts). Default: 0 for the
+   * embedded ledger (it runs in this process, so no submission outlives it),
+   * {@link FABRIC_ANCHOR_GRACE_MS} otherwise.
+   */
+  readonly anchorGraceMs?: number;
 }
 
 /** Batch upload, read and verification. */
@@ -112,11 +137,22 @@ export interface ProvenanceService {
   /**
    * Uploads, anchors and stores a batch of `datasetType` read from `body`.
    *
+   * The records and everything needed to index them (leaf and subject
+   * chunks) are staged, and an anchor intent is written synchronously, before
+   * the anchor is submitted. So whenever the process stops, the batch ends
+   * either anchored and stored (`COMPLETE`, every record with its proof and
+   * index entries, once) or not anchored and not stored:
+   * {@link recoverPendingBatches} finishes or discards what a stopped upload
+   * left, and nothing reaches the indexes before the ledger has committed.
+   *
    * @throws AppError 404 NOT_FOUND (unknown dataset), 403 FORBIDDEN_ORG (caller
    *   is not its provider; checked before the body is read), 400
    *   INVALID_RECORD / MALFORMED_JSON / TOO_MANY_RECORDS, 413, and the
-   *   ledger's mapped errors (409 CONFLICT on a duplicate batch ID...). On any
-   *   failure nothing stays stored.
+   *   ledger's mapped errors (409 CONFLICT on a duplicate batch ID...): then
+   *   nothing stays stored. When the ledger's answer leaves the outcome
+   *   unknown (503, timeout) the staging is kept for recovery to settle; when
+   *   storing fails after the anchor committed, 500 INTERNAL with the
+   *   anchoring `txId`, and recovery stores the batch.
    */
   upload(
     principal: Principal,
@@ -136,6 +172,17 @@ export interface ProvenanceService {
    *   as canonical JSON; 404 NOT_FOUND when the given batch is not anchored.
    */
   verify(principal: Principal, request: VerifyRequest): Promise<VerifyResult>;
+  /**
+   * Settles the uploads a stopped process left unfinished (see recovery.ts):
+   * stores the anchored ones, discards the others, leaves for a later run
+   * those the ledger cannot answer for. Concurrent calls share one run;
+   * uploads running in this process are left alone. Stops between uploads
+   * once `signal` is aborted.
+   *
+   * @throws Error when the database cannot be read (per-upload failures are
+   *   logged and counted as pending instead).
+   */
+  recoverPendingBatches(signal?: AbortSignal): Promise<RecoveryOutcome>;
 }
 
 /** {@link ProvenanceService} over the ledger and the provenance sublevels. */
@@ -145,14 +192,30 @@ export class ProvenanceServiceImpl implements ProvenanceService {
   readonly #levels: ProvenanceSublevels;
   readonly #records: RecordStoreImpl;
   readonly #logger: Logger;
+  readonly #finaliser: BatchFinaliser;
+  readonly #recovery: BatchRecovery;
+  /** Upload IDs of uploads running in this process. */
+  readonly #inFlight = new Set<string>();
+  #recovering: Promise<RecoveryOutcome> | undefined;
 
-  /** @param options ledger context, database, sublevels and logger. */
+  /** @param options ledger context, database, sublevels, logger, finaliser and anchor grace. */
   constructor(options: Readonly<ProvenanceServiceOptions>) {
     this.#ctx = options.context;
     this.#db = options.db;
     this.#levels = options.levels;
     this.#records = new RecordStoreImpl(options.levels);
     this.#logger = options.logger;
+    this.#finaliser = options.finaliser ?? new BatchFinaliser(options.levels);
+    this.#recovery = new BatchRecovery({
+      context: options.context,
+      db: options.db,
+      levels: options.levels,
+      finaliser: this.#finaliser,
+      logger: options.logger,
+      isInFlight: (uploadId) => this.#inFlight.has(uploadId),
+      anchorGraceMs:
+        options.anchorGraceMs ?? (options.context.ledger.backend === 'embedded' ? 0 : FABRIC_ANCHOR_GRACE_MS),
+    });
   }
 
   async upload(
@@ -165,13 +228,31 @@ export class ProvenanceServiceImpl implements ProvenanceService {
     const dataset = await this.#providedDataset(principal, datasetType).catch((err: unknown) => {
       throw closing(err);
     });
-    const batchId = query.batchId ?? `bat-${randomUUID()}`;
     const staging = new UploadStaging(this.#db, this.#levels, `upl-${randomUUID()}`);
+    // Recovery leaves this upload's intent alone until the upload returns.
+    this.#inFlight.add(staging.uploadId);
+    try {
+      return await this.#upload(principal, dataset, staging, query, format, body);
+    } finally {
+      this.#inFlight.delete(staging.uploadId);
+    }
+  }
+
+  async #upload(
+    principal: Principal,
+    dataset: LedgerDatasetType,
+    staging: UploadStaging,
+    query: UploadQuery,
+    format: BatchFormat,
+    body: Readable,
+  ): Promise<UploadResult> {
+    const batchId = query.batchId ?? `bat-${randomUUID()}`;
     const leaves = new HashList();
-    const subjects = new HashList();
+    let submitted = false;
     let anchored: AnchoredBatch | undefined;
     let committed: { txId: string; blockNumber: number } | undefined;
     try {
+      await staging.begin();
       const validator = new RecordValidator(dataset, this.#ctx.subjects);
       const items: AsyncGenerator<ParsedItem> =
         format === 'ndjson'
@@ -186,10 +267,9 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         }
         const valid = validator.check(item);
         leaves.push(recordLeafHash(item, valid.record));
-        subjects.push(Buffer.from(valid.subject, 'hex'));
-        await staging.addRecord(item.index, valid.record);
+        await staging.addRecord(item.index, valid.record, Buffer.from(valid.subject, 'hex'));
       }
-      await staging.flush();
+      await staging.finishRecords();
       const leafHashes = leaves.bytes();
       const merkleRoot = MerkleTree.fromLeafHashes(leafHashes).rootHex();
       const chunkedRoot = await staging.writeTree(leafHashes);
@@ -211,6 +291,15 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         'BatchManifest',
         manifest,
       );
+      await staging.prepareAnchor({
+        batchId,
+        datasetType: dataset.code,
+        provider: dataset.provider,
+        merkleRoot,
+        recordCount: leaves.count,
+        ledgerHeight: await this.#ctx.ledger.height(),
+      });
+      submitted = true;
       const result = await this.#ctx.ledger.submit<AnchoredBatch>(
         principal.orgMspId,
         'Provenance:AnchorBatch',
@@ -219,17 +308,25 @@ export class ProvenanceServiceImpl implements ProvenanceService {
       anchored = result.result;
       committed = { txId: result.txId, blockNumber: result.blockNumber };
     } catch (err) {
-      await staging.discard().catch((cleanupErr: unknown) =>
-        this.#logger.error('could not discard a failed upload', {
+      if (submitted && anchorMayHaveCommitted(err)) {
+        this.#logger.warn('anchor outcome unknown; the upload is left for recovery', {
           uploadId: staging.uploadId,
-          err: String(cleanupErr),
-        }),
-      );
+          batchId,
+          ...(err instanceof AppError ? { code: err.code, txId: err.txId } : { err: String(err) }),
+        });
+      } else {
+        await staging.discard().catch((cleanupErr: unknown) =>
+          this.#logger.error('could not discard a failed upload', {
+            uploadId: staging.uploadId,
+            err: String(cleanupErr),
+          }),
+        );
+      }
       throw closing(err);
     }
     // Anchored on the ledger: from here the batch exists whatever happens off-chain.
-    await new BatchFinaliser(this.#levels).finalise(
-      {
+    try {
+      await this.#finaliser.finalise({
         batchId: anchored.batchId,
         uploadId: staging.uploadId,
         datasetType: anchored.datasetType,
@@ -238,10 +335,20 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         anchoredAt: anchored.anchoredAt,
         txId: committed.txId,
         blockNumber: committed.blockNumber,
-      },
-      subjects.bytes(),
-      leaves.bytes(),
-    );
+      });
+    } catch (err) {
+      this.#logger.error('batch anchored but not stored; left for recovery', {
+        uploadId: staging.uploadId,
+        batchId: anchored.batchId,
+        txId: committed.txId,
+        err: String(err),
+      });
+      throw AppError.internal(
+        `batch ${anchored.batchId} is anchored but its records are not stored yet; ` +
+          'they are stored when the gateway recovers unfinished uploads',
+        { txId: committed.txId, cause: err },
+      );
+    }
     this.#logger.info('batch anchored', {
       batchId: anchored.batchId,
       datasetType: anchored.datasetType,
@@ -257,6 +364,13 @@ export class ProvenanceServiceImpl implements ProvenanceService {
       txId: committed.txId,
       blockNumber: committed.blockNumber,
     };
+  }
+
+  recoverPendingBatches(signal?: AbortSignal): Promise<RecoveryOutcome> {
+    this.#recovering ??= this.#recovery.run(signal).finally(() => {
+      this.#recovering = undefined;
+    });
+    return this.#recovering;
   }
 
   /** The dataset type, when the caller's organisation provides it. */

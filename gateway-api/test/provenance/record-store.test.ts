@@ -17,6 +17,7 @@ describe('provenance record store', () => {
   let db: Level<string, unknown>;
   let cleanup: () => Promise<void>;
   const key = randomBytes(32);
+  const SUBJECT = Buffer.alloc(32, 7);
 
   before(async () => {
     const t = await tempDir();
@@ -41,23 +42,19 @@ describe('provenance record store', () => {
       const tree = MerkleTree.fromRecords(records);
       const staging = new UploadStaging(db, levels(), `upl-${size}`);
       const leaves = Buffer.concat(records.map((r) => leafHash(r)));
-      for (const [i, r] of records.entries()) await staging.addRecord(i, r);
-      await staging.flush();
+      for (const [i, r] of records.entries()) await staging.addRecord(i, r, SUBJECT);
+      await staging.finishRecords();
       expect(await staging.writeTree(leaves)).to.equal(tree.rootHex());
-      await new BatchFinaliser(levels()).finalise(
-        {
-          batchId: `b-${size}`,
-          uploadId: `upl-${size}`,
-          datasetType: 'HOMESTEAD',
-          merkleRoot: tree.rootHex(),
-          recordCount: size,
-          anchoredAt: '2026-11-01T00:00:00Z',
-          txId: 'tx',
-          blockNumber: 1,
-        },
-        Buffer.alloc(size * 32, 7),
-        leaves,
-      );
+      await new BatchFinaliser(levels()).finalise({
+        batchId: `b-${size}`,
+        uploadId: `upl-${size}`,
+        datasetType: 'HOMESTEAD',
+        merkleRoot: tree.rootHex(),
+        recordCount: size,
+        anchoredAt: '2026-11-01T00:00:00Z',
+        txId: 'tx',
+        blockNumber: 1,
+      });
       const store = new RecordStoreImpl(levels());
       const probes = [
         ...new Set([0, 1, LEAF_CHUNK - 1, LEAF_CHUNK, LEAF_CHUNK + 1, size - 2, size - 1]),
@@ -73,8 +70,9 @@ describe('provenance record store', () => {
 
   it('when an upload is discarded, then none of its keys remain', async () => {
     const staging = new UploadStaging(db, levels(), 'upl-discard');
-    for (let i = 0; i < 1500; i++) await staging.addRecord(i, { i });
-    await staging.flush();
+    await staging.begin();
+    for (let i = 0; i < 1500; i++) await staging.addRecord(i, { i }, SUBJECT);
+    await staging.finishRecords();
     await staging.writeTree(Buffer.alloc(1500 * 32, 1));
     await staging.discard();
     const l = levels();
@@ -82,6 +80,7 @@ describe('provenance record store', () => {
     const range = { gte: 'upl-discard!', lt: 'upl-discard"' };
     for await (const _ of l.recordsRaw.keys(range)) left += 1;
     for await (const _ of l.tree.keys(range)) left += 1;
+    for await (const _ of l.intents.keys()) left += 1;
     expect(left).to.equal(0);
     expect(await new RecordStoreImpl(l).recordAt('b-1', 0)).to.not.equal(undefined);
   });
