@@ -1,5 +1,5 @@
 /**
- * Figures of the security suite (issue 7, cases 6-13): each test records
+ * Figures of the reliability and security suite (issue 7, case 4 and cases 6-13): each test records
  * what it tried, what the gateway or chaincode acknowledged and what was
  * found afterwards, prints them, and a root `after` hook prints one summary
  * table for the run.
@@ -106,5 +106,7 @@ export function summaryTable(): string {
 // A root-level hook: registered once, when the first security test file loads.
 after(() => {
   if (rows.length === 0) return;
-  console.log(`\n  Security suite summary (issue 7, cases 6-13, embedded ledger)\n${summaryTable()}\n`);
+  console.log(
+    `\n  Reliability and security suite summary (issue 7: case 4 and cases 6-13, embedded ledger)\n${summaryTable()}\n`,
+  );
 });
