@@ -483,9 +483,16 @@ export const COMMANDS: readonly Command[] = [
         required: true,
         placeholder: 'FILE',
       },
+      'access-id': {
+        type: 'string',
+        description:
+          'Your ID for the access (idempotency key): run again with the same one after a lost answer to get the same report, with nothing new recorded',
+        placeholder: 'ID',
+      },
     },
     async run(inv) {
       const out = required(inv.values, 'out');
+      const accessId = str(inv.values, 'access-id');
       const issued = await (
         await inv.client()
       ).reports.issue({
@@ -493,6 +500,7 @@ export const COMMANDS: readonly Command[] = [
         consentId: required(inv.values, 'consent'),
         datasets: list(required(inv.values, 'datasets')),
         purpose: required(inv.values, 'purpose') as ReportRequest['purpose'],
+        ...(accessId === undefined ? {} : { accessId }),
       });
       await writeFile(out, `${JSON.stringify(issued.report, null, 2)}\n`);
       const records = issued.report.datasets.reduce((n, d) => n + d.records.length, 0);

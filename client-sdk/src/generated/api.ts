@@ -985,6 +985,11 @@ export interface components {
       datasets: string[];
       /** @enum {string} */
       purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
+      /**
+       * @description Idempotency key, chosen by the client: the ID of the access to record. When an earlier request with this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is recorded. Generated when absent.
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      accessId?: string;
     };
     IssuedReport: {
       report: components['schemas']['VerificationReport'];
@@ -2238,6 +2243,15 @@ export interface operations {
       };
     };
     responses: {
+      /** @description A retry with the accessId of a granted request: the same report, nothing new recorded */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedReport'];
+        };
+      };
       /** @description Granted: the report */
       201: {
         headers: {
@@ -2251,6 +2265,15 @@ export interface operations {
       401: components['responses']['Error'];
       /** @description ACCESS_DENIED (recorded) or FORBIDDEN_ROLE */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ACCESS_ID_TAKEN: the accessId names an access of another request; REPORT_EXPIRED: recorded, but its report is no longer kept */
+      409: {
         headers: {
           [name: string]: unknown;
         };

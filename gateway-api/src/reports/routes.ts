@@ -7,11 +7,20 @@ import {
   ReportVerificationSchema,
   VerifyReportRequestSchema,
 } from './schemas';
-import { ReportService } from './service';
+import { createIndexer } from '../indexer/indexer';
+import { KeptReportSchema, ReportService } from './service';
 
 /** `/reports`: issue a consented verification report; verify a filed one. */
 export const reportsModule: DomainModuleFactory = (ctx, deps) => {
-  const service = new ReportService(ctx, createRecordStore(deps));
+  const indexer = createIndexer(ctx, deps);
+  const service = new ReportService(ctx, {
+    records: createRecordStore(deps),
+    kept: deps.sealedStore('kept-reports', KeptReportSchema),
+    locate: async (txId) => {
+      await indexer.catchUp(10_000);
+      return (await indexer.locator.locate(txId))?.blockNumber;
+    },
+  });
   return {
     name: 'reports',
     register(router) {
@@ -26,10 +35,20 @@ export const reportsModule: DomainModuleFactory = (ctx, deps) => {
         body: ReportRequestSchema,
         responses: {
           201: { description: 'Granted: the report', schema: IssuedReportSchema },
+          200: {
+            description:
+              'A retry with the accessId of a granted request: the same report, nothing new recorded',
+            schema: IssuedReportSchema,
+          },
           403: { description: 'ACCESS_DENIED (recorded) or FORBIDDEN_ROLE' },
+          409: {
+            description:
+              'ACCESS_ID_TAKEN: the accessId names an access of another request; REPORT_EXPIRED: recorded, but its report is no longer kept',
+          },
         },
         async handler({ principal, body }) {
-          return { status: 201, body: await service.issue(principal, body) };
+          const { replayed, ...issued } = await service.issue(principal, body);
+          return { status: replayed ? 200 : 201, body: issued };
         },
       });
       router.route({

@@ -14,6 +14,11 @@ export const ReportRequestSchema = z
       .max(32)
       .refine((d) => new Set(d).size === d.length, 'must not repeat a dataset'),
     purpose: z.enum(PURPOSES),
+    accessId: ObjectIdSchema.optional().describe(
+      'Idempotency key, chosen by the client: the ID of the access to record. When an earlier request with ' +
+        'this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is ' +
+        'recorded. Generated when absent.',
+    ),
   })
   .strict()
   .meta({ id: 'ReportRequest' });

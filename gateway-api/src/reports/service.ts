@@ -5,6 +5,7 @@
  * as GRANTED ("audit before release").
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import {
   leafHash,
   maskSubjectId,
@@ -16,16 +17,37 @@ import type { Principal } from '../auth/principal';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { RecordStore } from '../provenance/record-store';
+import type { SealedStore } from '../store/sealed';
 import type { Report } from './schemas';
 
 interface LedgerAccess {
   accessId: string;
+  grantId: string;
+  accessor: string;
   subject: string;
   outcome: 'GRANTED' | 'DENIED';
   reason?: string;
   releaseDigest: string;
   accessedAt: string;
   txId: string;
+}
+
+/** Kept reports are per bank: another bank cannot overwrite one by naming the same access ID. */
+function keptKey(orgMspId: string, accessId: string): string {
+  return `${orgMspId}!${accessId}`;
+}
+
+function denied(
+  accessId: string,
+  reason: string | undefined,
+  txId: string,
+  blockNumber: number | undefined,
+): AppError {
+  return AppError.forbidden(`access denied: ${reason ?? 'UNKNOWN'}`, {
+    code: 'ACCESS_DENIED',
+    details: { accessId, reason, ...(blockNumber === undefined ? {} : { blockNumber }) },
+    txId,
+  });
 }
 
 interface LedgerBatch {
@@ -36,28 +58,105 @@ interface LedgerBatch {
 /** Most assets listed in a report's collateral section. */
 const MAX_ASSETS = 50;
 
+/** How long an issued report is kept for a client's retry with the same access ID. */
+export const REPORT_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** An issued report kept (encrypted) for retries of the same request. */
+export const KeptReportSchema = z.object({
+  issuedAt: z.number().int(),
+  report: z.custom<Report>((v) => typeof v === 'object' && v !== null),
+});
+type KeptReport = z.infer<typeof KeptReportSchema>;
+
+/** A report request as validated. */
+export interface ReportRequest {
+  subjectId: string;
+  consentId: string;
+  datasets: string[];
+  purpose: string;
+  accessId?: string | undefined;
+}
+
+/** An issued report; `replayed` when it answers a retry of an access already recorded. */
+export interface IssuedReport {
+  report: Report;
+  accessId: string;
+  txId: string;
+  blockNumber: number;
+  replayed: boolean;
+}
+
+/** What {@link ReportService} needs besides the domain context. */
+export interface ReportServiceOptions {
+  readonly records: RecordStore;
+  /** Issued reports kept for retries, sealed at rest. */
+  readonly kept: SealedStore<KeptReport>;
+  /** Finds the block of a transaction (the indexer's locator). */
+  readonly locate: (txId: string) => Promise<number | undefined>;
+  /** Milliseconds since the epoch now (tests). */
+  readonly now?: () => number;
+}
+
 /** Report use cases. */
 export class ReportService {
   readonly #ctx: DomainContext;
   readonly #records: RecordStore;
+  readonly #kept: SealedStore<KeptReport>;
+  readonly #locate: (txId: string) => Promise<number | undefined>;
+  readonly #now: () => number;
+  readonly #inFlight = new Set<string>();
+  #lastPrune = 0;
 
-  constructor(ctx: DomainContext, records: RecordStore) {
+  constructor(ctx: DomainContext, options: Readonly<ReportServiceOptions>) {
     this.#ctx = ctx;
-    this.#records = records;
+    this.#records = options.records;
+    this.#kept = options.kept;
+    this.#locate = options.locate;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
    * Builds a report, records the access and returns the report when GRANTED.
+   * The report is kept (encrypted) for {@link REPORT_RETRY_WINDOW_MS} so that a
+   * client whose answer was lost can ask again with the same `accessId` and
+   * get the same report, with nothing new recorded.
    *
-   * @throws AppError 403 ACCESS_DENIED (with the access ID and reason: the denial is on the ledger too).
+   * @throws AppError 403 ACCESS_DENIED (with the access ID and reason: the
+   *   denial is on the ledger too); 409 ACCESS_ID_TAKEN when `accessId` names
+   *   an access of another request; 409 REPORT_EXPIRED when the access was
+   *   recorded but its report is no longer kept.
    */
-  async issue(
-    principal: Principal,
-    request: { subjectId: string; consentId: string; datasets: string[]; purpose: string },
-  ): Promise<{ report: Report; accessId: string; txId: string; blockNumber: number }> {
+  async issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
+    if (request.accessId === undefined) return this.#issue(principal, request);
+    // One request per access ID at a time in this gateway: a retry racing its original waits its turn.
+    const key = keptKey(principal.orgMspId, request.accessId);
+    if (this.#inFlight.has(key)) {
+      throw AppError.conflict(`a request with access ID ${request.accessId} is in progress; retry`, {
+        code: 'REQUEST_IN_PROGRESS',
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    this.#inFlight.add(key);
+    try {
+      return await this.#issue(principal, request);
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  async #issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
     const pseudonym = this.#ctx.subjects.pseudonym(request.subjectId);
     const datasets = [...request.datasets].sort();
-    const accessId = `acc-${randomUUID()}`;
+    if (request.accessId !== undefined) {
+      const earlier = await this.#earlier(
+        principal,
+        { ...request, accessId: request.accessId },
+        pseudonym,
+        datasets,
+      );
+      if (earlier !== undefined) return earlier;
+    }
+    const accessId = request.accessId ?? `acc-${randomUUID()}`;
     const sections: Report['datasets'] = [];
     for (const datasetType of datasets) {
       const stored = await this.#records.latestForSubject(pseudonym, datasetType);
@@ -96,30 +195,95 @@ export class ReportService {
       collateral: assets.records.map(collateralView),
     };
     const digest = reportDigest(body);
-    const committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
-      JSON.stringify({
-        accessId,
-        grantId: request.consentId,
-        subject: pseudonym,
-        datasets,
-        purpose: request.purpose,
-        operator: principal.operator,
-        releaseDigest: digest,
-      }),
-    ]);
+    const report: Report = { ...body, digest };
+    // Kept before the access is recorded: if the answer is lost, a retry finds it.
+    await this.#kept.put(keptKey(principal.orgMspId, accessId), { issuedAt: this.#now(), report });
+    await this.#prune();
+    let committed;
+    try {
+      committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
+        JSON.stringify({
+          accessId,
+          grantId: request.consentId,
+          subject: pseudonym,
+          datasets,
+          purpose: request.purpose,
+          operator: principal.operator,
+          releaseDigest: digest,
+        }),
+      ]);
+    } catch (err) {
+      // Refused for sure: nothing to retry. An unclear outcome (5xx) keeps the report for a retry.
+      if (err instanceof AppError && err.status < 500)
+        await this.#kept.del(keptKey(principal.orgMspId, accessId));
+      throw err;
+    }
     if (committed.result.outcome !== 'GRANTED') {
-      throw AppError.forbidden(`access denied: ${committed.result.reason ?? 'UNKNOWN'}`, {
-        code: 'ACCESS_DENIED',
-        details: { accessId, reason: committed.result.reason, blockNumber: committed.blockNumber },
-        txId: committed.txId,
+      await this.#kept.del(keptKey(principal.orgMspId, accessId));
+      throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
+    }
+    return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
+  }
+
+  /**
+   * The answer to a retry: the access `request.accessId` as recorded earlier by
+   * this request, or undefined when no such access exists yet.
+   */
+  async #earlier(
+    principal: Principal,
+    request: ReportRequest & { accessId: string },
+    pseudonym: string,
+    datasets: string[],
+  ): Promise<IssuedReport | undefined> {
+    let access: LedgerAccess;
+    try {
+      access = await this.#ctx.ledger.evaluate<LedgerAccess>(principal.orgMspId, 'Access:GetAccess', [
+        request.accessId,
+      ]);
+    } catch (err) {
+      // Not recorded (or not this bank's to see, which the submit will refuse as a conflict).
+      if (err instanceof AppError && (err.status === 404 || err.status === 403)) return undefined;
+      throw err;
+    }
+    const kept = await this.#kept.get(keptKey(principal.orgMspId, request.accessId));
+    const same =
+      access.accessor === principal.orgMspId &&
+      access.subject === pseudonym &&
+      access.grantId === request.consentId &&
+      (kept === undefined ||
+        (kept.report.purpose === request.purpose &&
+          kept.report.datasets.map((d) => d.datasetType).join() === datasets.join()));
+    if (!same) {
+      throw AppError.conflict(`access ${request.accessId} was recorded for another request`, {
+        code: 'ACCESS_ID_TAKEN',
       });
     }
-    return {
-      report: { ...body, digest },
-      accessId,
-      txId: committed.txId,
-      blockNumber: committed.blockNumber,
-    };
+    const blockNumber = await this.#locate(access.txId);
+    if (access.outcome !== 'GRANTED') throw denied(access.accessId, access.reason, access.txId, blockNumber);
+    if (kept === undefined || kept.report.digest !== access.releaseDigest) {
+      throw AppError.conflict(
+        `access ${request.accessId} was recorded, but its report is no longer kept; request a new one`,
+        { code: 'REPORT_EXPIRED', txId: access.txId },
+      );
+    }
+    if (blockNumber === undefined) {
+      throw AppError.unavailable('the index has not caught up with the ledger; retry', {
+        code: 'INDEX_LAGGING',
+      });
+    }
+    return { report: kept.report, accessId: access.accessId, txId: access.txId, blockNumber, replayed: true };
+  }
+
+  /** Drops kept reports older than the retry window (at most every ten minutes). */
+  async #prune(): Promise<void> {
+    const now = this.#now();
+    if (now - this.#lastPrune < 10 * 60 * 1000) return;
+    this.#lastPrune = now;
+    const expired: string[] = [];
+    for await (const [key, kept] of this.#kept.iterate()) {
+      if (now - kept.issuedAt > REPORT_RETRY_WINDOW_MS) expired.push(key);
+    }
+    for (const key of expired) await this.#kept.del(key);
   }
 
   /** Checks a filed report: its digest, the access anchoring it, and every record's proof. */

@@ -236,3 +236,101 @@ describe('verification reports', () => {
     expect(await g.context.ledger.height()).to.equal(height);
   });
 });
+
+describe('verification reports: retries with the same accessId (idempotency)', () => {
+  let g: ConsortiumGateway;
+  const request = (accessId: string, overrides: Record<string, unknown> = {}) => ({
+    subjectId: residentId(5),
+    consentId: 'c-once',
+    datasets: ['HOMESTEAD'],
+    purpose: 'LOAN_APPLICATION',
+    accessId,
+    ...overrides,
+  });
+  const post = (json: unknown, org: 'bankA' | 'bankB' = 'bankA') =>
+    g.api('/reports', { method: 'POST', as: [org, 'LOAN_OFFICER'], json });
+  const accessesOf = async (subject: string) =>
+    (
+      await g.context.ledger.evaluate<{ records: { accessId: string; outcome: string }[] }>(
+        ORG.auditor,
+        'Access:ListAccessesBySubject',
+        [subject, '1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '100', ''],
+      )
+    ).records;
+
+  before(async () => {
+    g = await startConsortiumGateway([provenanceModule, consentModule, reportsModule]);
+    const upload = await g.api(
+      `/datasets/HOMESTEAD/batches?batchId=hs-5&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
+      { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(5)] },
+    );
+    expect(upload.status, upload.text).to.equal(201);
+    const form = new FormData();
+    form.set(
+      'consent',
+      JSON.stringify({
+        consentId: 'c-once',
+        subjectId: residentId(5),
+        scope: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        maxAccesses: 1,
+        ...validity,
+      }),
+    );
+    form.set('evidence', new Blob([Buffer.from('signed form 5')]), 'form.pdf');
+    const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
+    expect(consent.status, consent.text).to.equal(201);
+  });
+  after(() => g.stop());
+
+  it('when a granted request is sent again with its accessId, then the same report comes back (200) and nothing new is recorded or spent', async () => {
+    const first = await post(request('acc-retry-1'));
+    expect(first.status, first.text).to.equal(201);
+    const again = await post(request('acc-retry-1'));
+    expect(again.status, again.text).to.equal(200);
+    expect(again.body).to.deep.equal(first.body);
+    const subject = g.context.subjects.pseudonym(residentId(5));
+    expect((await accessesOf(subject)).map((a) => [a.accessId, a.outcome])).to.deep.equal([
+      ['acc-retry-1', 'GRANTED'],
+    ]);
+    // The budget of one access was spent once: a new request is denied, and recorded as such.
+    expectError(await post(request('acc-retry-2')), 403, 'ACCESS_DENIED');
+    expect((await accessesOf(subject)).map((a) => [a.accessId, a.outcome])).to.deep.equal([
+      ['acc-retry-1', 'GRANTED'],
+      ['acc-retry-2', 'DENIED'],
+    ]);
+  });
+
+  it('when a denied request is sent again with its accessId, then the same denial comes back and nothing new is recorded', async () => {
+    const first = await post(request('acc-retry-2'));
+    expectError(first, 403, 'ACCESS_DENIED');
+    const subject = g.context.subjects.pseudonym(residentId(5));
+    expect(await accessesOf(subject)).to.have.length(2);
+    const body = first.body as { error: { txId: string; details: { reason: string } } };
+    expect(body.error.details.reason).to.equal('BUDGET_EXHAUSTED');
+  });
+
+  it('when the accessId names an access of another request or another bank, then 409 and the first report is untouched', async () => {
+    expectError(
+      await post(request('acc-retry-1', { purpose: 'POST_LOAN_MANAGEMENT' })),
+      409,
+      'ACCESS_ID_TAKEN',
+    );
+    expectError(await post(request('acc-retry-1', { subjectId: residentId(6) })), 409, 'ACCESS_ID_TAKEN');
+    expectError(await post(request('acc-retry-1'), 'bankB'), 409, 'CONFLICT');
+    const again = await post(request('acc-retry-1'));
+    expect(again.status, again.text).to.equal(200);
+    expect((again.body as { accessId: string }).accessId).to.equal('acc-retry-1');
+  });
+
+  it('when the same accessId is sent twice at once, then one is answered and the other told to retry; one access is recorded', async () => {
+    const answers = await Promise.all([
+      post(request('acc-race-1', { consentId: 'c-none' })),
+      post(request('acc-race-1', { consentId: 'c-none' })),
+    ]);
+    const codes = answers.map((a) => (a.body as { error?: { code: string } }).error?.code).sort();
+    expect(codes).to.deep.equal(['ACCESS_DENIED', 'REQUEST_IN_PROGRESS']);
+    const subject = g.context.subjects.pseudonym(residentId(5));
+    expect((await accessesOf(subject)).filter((a) => a.accessId === 'acc-race-1')).to.have.length(1);
+  });
+});

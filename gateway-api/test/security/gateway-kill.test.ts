@@ -156,7 +156,7 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
       const consentsAcked = new Set<string>();
       const consentsUnacked = new Set<string>();
       const reportsAcked = new Map<string, string>(); // accessId -> txId
-      let reportsUnacked = 0;
+      const reportsUnacked: { accessId: string; consentId: string; n: number }[] = [];
       let acked = 0;
       let killed = false;
 
@@ -189,6 +189,7 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
                 consentId,
                 datasets: ['HOMESTEAD'],
                 purpose: 'LOAN_APPLICATION',
+                accessId: `kill-a-${w}-${k}`,
               }),
             });
             if (res.status !== 201) throw new Error(`report ${res.status}: ${await res.text()}`);
@@ -197,7 +198,7 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
             acked += 1;
           } catch (err) {
             if (!killed) throw err;
-            reportsUnacked += 1;
+            reportsUnacked.push({ accessId: `kill-a-${w}-${k}`, consentId, n });
             return;
           }
           if (acked >= KILL_AFTER && !killed) {
@@ -212,7 +213,7 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
       figures.acknowledged = consentsAcked.size + reportsAcked.size;
       figures.notes.push(
         `killed after ${figures.acknowledged} acknowledged writes (${consentsAcked.size} consents, ${reportsAcked.size} reports); ` +
-          `in flight: ${consentsUnacked.size} consents, ${reportsUnacked} reports`,
+          `in flight: ${consentsUnacked.size} consents, ${reportsUnacked.length} reports`,
       );
 
       // Restart over the same data directory.
@@ -250,6 +251,33 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
       }
       figures.notes.push(`resubmitted consents answered ${JSON.stringify(resubmitted)}, then 409 each`);
 
+      // Unacknowledged reports, resubmitted with their accessId: answered once, recorded once.
+      const reportRetries: number[] = [];
+      const resubmittedReports = new Map<string, string>();
+      for (const r of reportsUnacked) {
+        const retry = async () =>
+          fetch(`${second.url}/api/v1/reports`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${bankA2}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              subjectId: demoFarmerId(r.n),
+              consentId: r.consentId,
+              datasets: ['HOMESTEAD'],
+              purpose: 'LOAN_APPLICATION',
+              accessId: r.accessId,
+            }),
+          });
+        const res = await retry();
+        reportRetries.push(res.status);
+        expect([200, 201], await res.clone().text()).to.include(res.status);
+        const body = (await res.json()) as { accessId: string; txId: string };
+        const again = await retry();
+        expect(again.status, 'a second resubmission').to.equal(200);
+        expect(((await again.json()) as { txId: string }).txId).to.equal(body.txId);
+        resubmittedReports.set(body.accessId, body.txId);
+      }
+      figures.notes.push(`resubmitted reports answered ${JSON.stringify(reportRetries)}, then 200 each`);
+
       // Every acknowledged report's access is in the index exactly once, and the index has no duplicates.
       const indexed = await indexedAccesses(second, auditor);
       const ids = indexed.map((a) => a.accessId);
@@ -260,6 +288,9 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
         found += 1;
       }
       figures.found = found;
+      for (const [accessId, txId] of resubmittedReports) {
+        expect(indexed.find((a) => a.accessId === accessId)?.txId, accessId).to.equal(txId);
+      }
 
       // Stop cleanly and compare the index with a replay of the ledger it was built from.
       second.child.kill('SIGTERM');
