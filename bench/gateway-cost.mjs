@@ -1,0 +1,422 @@
+// Item 2, gateway cost, OVER THE gRPC PEER DOUBLE (not Fabric): the REST
+// gateway on its `fabric` backend against the same ledger operations issued
+// directly with @hyperledger/fabric-gateway, same peer, same organisation,
+// same concurrency and duration.
+//
+// Three processes, so that each one's CPU time is its own (/proc/<pid>/stat):
+//   - the peer double (fabric-peer-double.mjs): Gateway + Deliver gRPC over
+//     TLS, the embedded ledger running the real contracts;
+//   - the gateway (gateway-over-double.mjs): the real app, fabric backend,
+//     seeded through its own services (demo seed + unbudgeted consents);
+//   - this process: the load generator (keep-alive HTTP for REST; the
+//     fabric-gateway client itself for the direct path).
+// On 2 cores the three compete for CPU, as a gateway co-located with its
+// peer would; the per-process CPU seconds per operation say where the time goes.
+//
+// Operations, each run for `--seconds` after `--warmup` seconds, with
+// `--concurrency` requests in flight:
+//   asset read:  REST GET /api/v1/assets/{id} (loan officer JWT, random asset)
+//                vs direct contract.evaluate('Collateral:GetAsset', [id]);
+//   report:      REST POST /api/v1/reports (201 only after the access committed)
+//                vs the ledger calls ReportService.issue makes, in its order:
+//                Dispute:GetOpenDispute per record (NOT_FOUND expected),
+//                Collateral:ListAssetsByOwner, then Access:RecordAccess
+//                submitted and committed (outcome GRANTED checked).
+// Each worker owns a disjoint set of subjects (and their consents), so no two
+// accesses in flight write the same grant: no MVCC conflicts by construction.
+// Order: REST asset read, direct asset read (the gateway idle, its CPU kept),
+// REST report, then the gateway is stopped before the direct report run, so
+// its indexer does not follow (and pay for) the blocks the direct path commits.
+//
+//   node bench/gateway-cost.mjs [--seconds 20] [--warmup 2] [--concurrency 16] [--farmers 200]
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
+import { randomUUID, createPrivateKey } from 'node:crypto';
+import { openSync, readFileSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { emit, intArg, log, now, parseArgs, percentile, require, tempDir } from './lib.mjs';
+
+const grpc = require('@grpc/grpc-js');
+const { connect, hash, signers } = require('@hyperledger/fabric-gateway');
+const { sha256Hex } = require('@ruralcredit/protocol');
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux). */
+const CLOCK_TICKS = 100;
+/** The gateway's default deadlines (src/ledger/fabric.ts), so both paths wait alike. */
+const DEADLINES = { evaluateMs: 5_000, endorseMs: 15_000, submitMs: 5_000, commitStatusMs: 60_000 };
+const PURPOSE = 'LOAN_APPLICATION';
+
+const args = parseArgs();
+const seconds = intArg(args, 'seconds', 20);
+const warmup = intArg(args, 'warmup', 2);
+const concurrency = intArg(args, 'concurrency', 16);
+const farmers = intArg(args, 'farmers', 200);
+
+/** utime + stime of a process, in seconds (Linux); NaN elsewhere or once it has exited. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime, stime are 14, 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+const selfCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** Starts `bench/<script>` with an IPC channel and waits for its `ready` message. */
+function startChild(script, childArgs, logFile) {
+  const logFd = openSync(logFile, 'a');
+  const proc = spawn(process.execPath, [path.join(BENCH_DIR, script), ...childArgs], {
+    stdio: ['ignore', logFd, logFd, 'ipc'],
+    env: process.env,
+  });
+  closeSync(logFd);
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const ready = new Promise((resolve, reject) => {
+    proc.once('message', resolve);
+    proc.once('error', reject);
+    void exited.then(async ({ code, signal }) => {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-20).join('\n');
+      reject(new Error(`${script} exited (${code ?? signal}) before it was ready; log tail:\n${tail}`));
+    });
+  });
+  return {
+    proc,
+    ready,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.send('stop');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Waits until `pids` together use under 5% of a core for a second (at most `maxMs`): seeding and indexing done. */
+async function settle(pids, maxMs = 60_000) {
+  const started = now();
+  const total = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  let before = total();
+  while (now() - started < maxMs) {
+    await sleep(1000);
+    const after = total();
+    if (after - before < 0.05) return now() - started;
+    before = after;
+  }
+  return now() - started;
+}
+
+/** A keep-alive HTTP request; resolves with the status and the parsed JSON body. */
+function request(agent, url, method, token, json) {
+  const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': body.length }),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: res.statusCode, body: parsed });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The direct path: one fabric-gateway connection as `mspId`, from the same connection profile. */
+async function directContract(profilePath, mspId) {
+  const base = path.dirname(profilePath);
+  const profile = JSON.parse(await readFile(profilePath, 'utf8'));
+  const org = profile.organisations.find((o) => o.mspId === mspId);
+  const peer = profile.peers.find((p) => p.name === org?.peer);
+  if (!org || !peer) throw new Error(`connection profile has no peer for ${mspId}`);
+  const client = new grpc.Client(
+    peer.endpoint,
+    grpc.credentials.createSsl(await readFile(path.resolve(base, peer.tlsRootCertPath))),
+    { 'grpc.ssl_target_name_override': peer.hostnameOverride },
+  );
+  const gw = connect({
+    client,
+    identity: { mspId, credentials: await readFile(path.resolve(base, org.certPath)) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(await readFile(path.resolve(base, org.keyPath)))),
+    hash: hash.sha256,
+    evaluateOptions: () => ({ deadline: Date.now() + DEADLINES.evaluateMs }),
+    endorseOptions: () => ({ deadline: Date.now() + DEADLINES.endorseMs }),
+    submitOptions: () => ({ deadline: Date.now() + DEADLINES.submitMs }),
+    commitStatusOptions: () => ({ deadline: Date.now() + DEADLINES.commitStatusMs }),
+  });
+  const contract = gw.getNetwork(profile.channel).getContract(profile.chaincode);
+  return {
+    contract,
+    close() {
+      gw.close();
+      client.close();
+    },
+  };
+}
+
+/**
+ * Runs `op(worker, i)` from `concurrency` workers until `durationMs` has passed.
+ * `op` resolves on success and throws on failure; latency is kept for successes.
+ */
+async function load(op, durationMs) {
+  const latencies = [];
+  const errors = new Map();
+  let failures = 0;
+  const t0 = now();
+  const deadline = t0 + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; now() < deadline; i++) {
+        const start = now();
+        try {
+          await op(worker, i);
+          latencies.push(now() - start);
+        } catch (err) {
+          failures += 1;
+          const message = String(err?.message ?? err).slice(0, 160);
+          errors.set(message, (errors.get(message) ?? 0) + 1);
+        }
+      }
+    }),
+  );
+  return { elapsedMs: now() - t0, latencies, failures, errors: Object.fromEntries(errors) };
+}
+
+/** Warm-up, then a measured run with the CPU time of every process involved. */
+async function measure(name, op, pids) {
+  log(`${name}: ${warmup} s warm-up, ${seconds} s measured, ${concurrency} in flight`);
+  await load(op, warmup * 1000);
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const selfBefore = selfCpuSeconds();
+  const run = await load(op, seconds * 1000);
+  const selfCpu = selfCpuSeconds() - selfBefore;
+  const cpu = { loadGenerator: selfCpu };
+  for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuSeconds(pid) - cpuBefore[k];
+  const successes = run.latencies.length;
+  const perOp = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, successes ? v / successes : NaN]));
+  const result = {
+    successes,
+    failures: run.failures,
+    errors: run.errors,
+    elapsedMs: run.elapsedMs,
+    perSecond: successes / (run.elapsedMs / 1000),
+    p50Ms: percentile(run.latencies, 50),
+    p95Ms: percentile(run.latencies, 95),
+    maxMs: run.latencies.length ? Math.max(...run.latencies) : NaN,
+    cpuSeconds: cpu,
+    cpuMsPerOp: Object.fromEntries(Object.entries(perOp).map(([k, v]) => [k, v * 1000])),
+  };
+  log(
+    `${name}: ${result.perSecond.toFixed(1)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, ` +
+      `${result.failures} failures; CPU ms/op ${JSON.stringify(result.cpuMsPerOp, (_, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`,
+  );
+  return result;
+}
+
+const pick = (list, worker, i) => {
+  // Worker w owns list[w], list[w + concurrency], ...: disjoint per worker.
+  const own = Math.ceil((list.length - worker) / concurrency);
+  return list[worker + concurrency * (i % own)];
+};
+
+const { dir, cleanup } = await tempDir('gateway');
+let double;
+let gatewayChild;
+let direct;
+try {
+  const t0 = now();
+  double = startChild(
+    'fabric-peer-double.mjs',
+    ['--dir', path.join(dir, 'peer')],
+    path.join(dir, 'peer.log'),
+  );
+  const peerReady = await double.ready;
+  log(`peer double on ${peerReady.endpoint} (pid ${peerReady.pid})`);
+  gatewayChild = startChild(
+    'gateway-over-double.mjs',
+    ['--dir', path.join(dir, 'gateway'), '--profile', peerReady.profilePath, '--farmers', String(farmers)],
+    path.join(dir, 'gateway.log'),
+  );
+  const gw = await gatewayChild.ready;
+  log(`gateway on ${gw.url} (pid ${gw.pid}); ${gw.seed.notes.join('; ')}`);
+  log(`${gw.seed.grants} unbudgeted consents in ${(gw.seed.grantSeedMs / 1000).toFixed(1)} s`);
+  if (gw.subjects.length < concurrency) throw new Error(`need at least ${concurrency} subjects`);
+  const seedMs = now() - t0;
+  const settleMs = await settle([peerReady.pid, gw.pid]);
+  log(`setup ${(seedMs / 1000).toFixed(1)} s, settled after ${(settleMs / 1000).toFixed(1)} s`);
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const login = await request(agent, `${gw.url}/api/v1/auth/token`, 'POST', undefined, {
+    username: gw.username,
+    password: gw.password,
+  });
+  const token = login.body?.accessToken;
+  if (login.status !== 200 || typeof token !== 'string') throw new Error(`login failed: ${login.status}`);
+
+  const randomAsset = () => gw.assetIds[Math.floor(Math.random() * gw.assetIds.length)];
+  const expect = (res, status, what) => {
+    if (res.status !== status) {
+      throw new Error(`${what}: HTTP ${res.status} ${res.body?.code ?? ''} ${res.body?.message ?? ''}`);
+    }
+    return res.body;
+  };
+
+  // One report first: its records name the batches whose records a report checks for open disputes
+  // (one record per data set and subject in this seed, so every subject's report has the same shape).
+  const sample = expect(
+    await request(agent, `${gw.url}/api/v1/reports`, 'POST', token, {
+      subjectId: gw.subjects[0].subjectId,
+      consentId: gw.subjects[0].grantId,
+      datasets: gw.datasets,
+      purpose: PURPOSE,
+    }),
+    201,
+    'sample report',
+  );
+  const recordBatches = sample.report.datasets.flatMap((d) => d.records.map((r) => r.batchId));
+  log(
+    `sample report: ${recordBatches.length} records (${recordBatches.join(', ')}), ` +
+      `${sample.report.collateral.length} assets`,
+  );
+
+  const pids = { gateway: gw.pid, peerDouble: peerReady.pid };
+  const restAsset = await measure(
+    'REST asset read',
+    async () => {
+      const body = expect(
+        await request(agent, `${gw.url}/api/v1/assets/${randomAsset()}`, 'GET', token),
+        200,
+        'asset',
+      );
+      if (typeof body.assetId !== 'string') throw new Error('asset body without assetId');
+    },
+    pids,
+  );
+  // The direct path: the same peer and organisation through fabric-gateway in this process.
+  direct = await directContract(peerReady.profilePath, gw.bank);
+  const { contract } = direct;
+  const operator = sha256Hex('bench-direct-operator');
+  const evaluateJson = async (fn, fnArgs) =>
+    JSON.parse(Buffer.from(await contract.evaluate(fn, { arguments: fnArgs })).toString('utf8'));
+  const directAsset = await measure(
+    'direct asset read',
+    async () => {
+      const asset = await evaluateJson('Collateral:GetAsset', [randomAsset()]);
+      if (typeof asset.assetId !== 'string') throw new Error('asset without assetId');
+    },
+    // The gateway is up but idle (asset reads commit no blocks): its CPU is kept to show it.
+    { peerDouble: peerReady.pid, gatewayIdle: gw.pid },
+  );
+  const restReport = await measure(
+    'REST report',
+    async (worker, i) => {
+      const s = pick(gw.subjects, worker, i);
+      const body = expect(
+        await request(agent, `${gw.url}/api/v1/reports`, 'POST', token, {
+          subjectId: s.subjectId,
+          consentId: s.grantId,
+          datasets: gw.datasets,
+          purpose: PURPOSE,
+        }),
+        201,
+        'report',
+      );
+      if (typeof body.txId !== 'string') throw new Error('report without txId');
+    },
+    pids,
+  );
+  agent.destroy();
+  // No gateway process for the direct writes: its indexer would follow (and pay for) their blocks.
+  await gatewayChild.stop();
+  await settle([peerReady.pid]);
+
+  const directReport = await measure(
+    'direct report ledger calls',
+    async (worker, i) => {
+      const s = pick(gw.subjects, worker, i);
+      for (const batchId of recordBatches) {
+        try {
+          await contract.evaluate('Dispute:GetOpenDispute', {
+            arguments: [batchId, sha256Hex(`${s.pseudonym}/${batchId}`)],
+          });
+          throw new Error('unexpected open dispute');
+        } catch (err) {
+          const detail = (err.details ?? []).map((d) => d.message).join('; ');
+          if (!detail.includes('NOT_FOUND')) throw err;
+        }
+      }
+      await evaluateJson('Collateral:ListAssetsByOwner', [s.pseudonym, '50', '']);
+      const result = await contract.submit('Access:RecordAccess', {
+        arguments: [
+          JSON.stringify({
+            accessId: `acc-${randomUUID()}`,
+            grantId: s.grantId,
+            subject: s.pseudonym,
+            datasets: [...gw.datasets].sort(),
+            purpose: PURPOSE,
+            operator,
+            releaseDigest: sha256Hex(randomUUID()),
+          }),
+        ],
+      });
+      const access = JSON.parse(Buffer.from(result).toString('utf8'));
+      if (access.outcome !== 'GRANTED') throw new Error(`access ${access.outcome}: ${access.reason}`);
+    },
+    { peerDouble: peerReady.pid },
+  );
+  emit({
+    peer: 'gRPC peer double over the embedded ledger (gateway-api/test/fabric/peer-double.ts), not Fabric',
+    concurrency,
+    seconds,
+    warmupSeconds: warmup,
+    farmers,
+    assets: gw.assetIds.length,
+    consents: gw.seed.grants,
+    bank: gw.bank,
+    reportRecords: recordBatches.length,
+    setupMs: seedMs,
+    seed: gw.seed,
+    assetRead: { rest: restAsset, direct: directAsset, ratio: restAsset.perSecond / directAsset.perSecond },
+    report: { rest: restReport, direct: directReport, ratio: restReport.perSecond / directReport.perSecond },
+  });
+} finally {
+  direct?.close();
+  await gatewayChild?.stop();
+  await double?.stop();
+  await cleanup();
+}
