@@ -16,11 +16,11 @@ import {
   type Network,
   connect,
   hash,
-  signers,
 } from '@hyperledger/fabric-gateway';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
 import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../http/errors';
+import { nativeP256Signer } from './signer';
 import type { Logger } from '../http/logger';
 import {
   fromChaincodeMessage,
@@ -126,8 +126,9 @@ export class FabricLedgerClientImpl implements LedgerClient {
       const gateway = connect({
         client,
         identity: { mspId: org.mspId, credentials },
-        signer: signers.newPrivateKeySigner(key),
-        hash: hash.sha256,
+        // Native OpenSSL signing of the whole message (low-S), not the library's JavaScript signer.
+        signer: nativeP256Signer(key),
+        hash: hash.none,
         evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluateMs }),
         endorseOptions: () => ({ deadline: Date.now() + deadlines.endorseMs }),
         submitOptions: () => ({ deadline: Date.now() + deadlines.submitMs }),
