@@ -95,6 +95,9 @@ export interface TokenServiceOptions {
   readonly clockToleranceSeconds?: number;
 }
 
+/** Verified tokens kept by {@link TokenServiceImpl} (the oldest is dropped first). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Longest JWT accepted, in characters; ours are well under 1 KiB. */
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -107,6 +110,8 @@ function invalidToken(message = 'invalid access token'): AppError {
 /** {@link TokenService} over jsonwebtoken with ES256 keys from {@link SigningKeys}. */
 export class TokenServiceImpl implements TokenService {
   readonly #options: Readonly<TokenServiceOptions>;
+  /** Tokens already verified, until they expire: the signature is checked once, not per request. */
+  readonly #verified = new Map<string, { readonly claims: AccessClaims; readonly kid: string }>();
 
   /** @param options keys, issuer, audience, lifetime, pseudonym secret. */
   constructor(options: Readonly<TokenServiceOptions>) {
@@ -133,6 +138,17 @@ export class TokenServiceImpl implements TokenService {
   }
 
   verify(token: string): AccessClaims {
+    const tolerance = this.#options.clockToleranceSeconds ?? 5;
+    const known = this.#verified.get(token);
+    if (known !== undefined) {
+      // The same checks jsonwebtoken makes of a token it has verified: expiry (with the
+      // tolerance) and a key still in the set.
+      const unexpired = Math.floor(Date.now() / 1000) < known.claims.exp + tolerance;
+      if (unexpired && this.#options.keys.publicKey(known.kid) !== undefined) return known.claims;
+      this.#verified.delete(token);
+      if (!unexpired) throw invalidToken('access token expired');
+      throw invalidToken();
+    }
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalidToken();
     let decoded: jwt.Jwt | null;
     try {
@@ -152,7 +168,7 @@ export class TokenServiceImpl implements TokenService {
         algorithms: ['ES256'],
         issuer: this.#options.issuer,
         audience: this.#options.audience,
-        clockTolerance: this.#options.clockToleranceSeconds ?? 5,
+        clockTolerance: tolerance,
       });
     } catch (err) {
       throw err instanceof jwt.TokenExpiredError ? invalidToken('access token expired') : invalidToken();
@@ -162,6 +178,10 @@ export class TokenServiceImpl implements TokenService {
     if (!claims.success) throw invalidToken();
     // Tokens longer-lived than our own TTL were not minted by this gateway's policy.
     if (claims.data.exp - claims.data.iat > this.#options.ttlSeconds) throw invalidToken();
+    this.#verified.set(token, { claims: claims.data, kid });
+    if (this.#verified.size > VERIFIED_CACHE_SIZE) {
+      this.#verified.delete(this.#verified.keys().next().value as string);
+    }
     return claims.data;
   }
 }

@@ -130,10 +130,14 @@ type Sub<V> = AbstractSublevel<Db, string | Buffer | Uint8Array, string, V>;
 /** Separator between organisation and username in the org index; below every username character. */
 const SEP = '\u0000';
 
+/** Users kept in the read cache of {@link UserStoreImpl}. */
+const USER_CACHE_SIZE = 10_000;
+
 /** {@link UserStore} over three sublevels of one LevelDB database. */
 export class UserStoreImpl implements UserStore {
   readonly #db: Db;
   readonly #users: Sub<UserRecord>;
+  readonly #cache = new Map<string, UserRecord>();
   readonly #byName: Sub<string>;
   readonly #byOrg: Sub<string>;
   #writes: Promise<unknown> = Promise.resolve();
@@ -188,8 +192,24 @@ export class UserStoreImpl implements UserStore {
   }
 
   async get(id: string): Promise<UserRecord | undefined> {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
     const raw = await this.#users.get(id).catch(notFoundToUndefined);
-    return raw === undefined ? undefined : UserRecordSchema.parse(raw);
+    if (raw === undefined) return undefined;
+    const user = UserRecordSchema.parse(raw);
+    this.#remember(user);
+    return user;
+  }
+
+  /**
+   * Keeps a user in the read cache (every request looks its caller up). The
+   * cache is write-through and exact: this process owns the database
+   * (LevelDB takes one writer), and every change goes through this store.
+   */
+  #remember(user: UserRecord): void {
+    this.#cache.delete(user.id);
+    this.#cache.set(user.id, Object.freeze(user));
+    if (this.#cache.size > USER_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
@@ -223,6 +243,7 @@ export class UserStoreImpl implements UserStore {
       if (user === undefined) throw userNotFound();
       const updated: UserRecord = { ...user, disabled: true };
       await this.#users.put(id, updated);
+      this.#remember(updated);
       return toUserView(updated);
     });
   }
@@ -232,7 +253,9 @@ export class UserStoreImpl implements UserStore {
     await this.#exclusive(async () => {
       const user = await this.get(id);
       if (user === undefined) throw userNotFound();
-      await this.#users.put(id, { ...user, password: hash });
+      const updated: UserRecord = { ...user, password: hash };
+      await this.#users.put(id, updated);
+      this.#remember(updated);
     });
   }
 

@@ -80,6 +80,7 @@ export class IndexerImpl implements Indexer {
   readonly #accessIndex: AccessIndexImpl;
   readonly #alertLog: AlertLogImpl;
   readonly #waiters = new Set<Waiter>();
+  readonly #located = new Map<string, TxLocation>();
   readonly #abort = new AbortController();
   readonly #processedGauge: Gauge | undefined;
   readonly #failuresGauge: Gauge | undefined;
@@ -194,7 +195,17 @@ export class IndexerImpl implements Indexer {
   }
 
   async #locate(txId: string): Promise<TxLocation | undefined> {
-    return this.#options.store.get<TxLocation>(txKey(txId));
+    const cached = this.#located.get(txId);
+    if (cached !== undefined) return cached;
+    const location = await this.#options.store.get<TxLocation>(txKey(txId));
+    // A VALID transaction's place never changes: keep the most recently asked ones.
+    if (location?.validationCode === 'VALID') {
+      this.#located.set(txId, location);
+      if (this.#located.size > LOCATION_CACHE_SIZE) {
+        this.#located.delete(this.#located.keys().next().value as string);
+      }
+    }
+    return location;
   }
 
   #blockDone(blockNumber: number): void {
@@ -271,6 +282,9 @@ class StreamEndedError extends Error {
 function stoppedError(): AppError {
   return AppError.unavailable('the off-chain index is stopped', { code: 'INDEXER_STOPPED' });
 }
+
+/** VALID transaction locations kept in memory by the locator. */
+const LOCATION_CACHE_SIZE = 50_000;
 
 const indexers = new WeakMap<GatewayDeps, IndexerImpl>();
 

@@ -108,6 +108,20 @@ describe('access tokens', () => {
     await expectRejected(jwt.sign(claims(), 'secret', { algorithm: 'HS256', keyid: kid }));
   });
 
+  it('when a token verified once (and so kept as verified) expires, then it is refused from then on', () => {
+    const tokens = tg.gateway.deps.tokens;
+    const { accessToken } = tokens.issue({ id: admin.id, orgMspId: 'Bank1MSP', roles: ['ORG_ADMIN'] });
+    expect(tokens.verify(accessToken).sub).to.equal(admin.id);
+    expect(tokens.verify(accessToken).sub).to.equal(admin.id);
+    const realNow = Date.now;
+    Date.now = () => realNow() + (tg.config.tokenTtlSeconds + 10) * 1000;
+    try {
+      expect(() => tokens.verify(accessToken)).to.throw('access token expired');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('when the token is expired, then 401', async () => {
     const now = Math.floor(Date.now() / 1000);
     await expectRejected(es256(claims({ iat: now - 1000, exp: now - 100 })));

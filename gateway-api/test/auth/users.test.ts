@@ -212,6 +212,8 @@ describe('login and user administration', () => {
       });
       expectError(relogin, 401, 'UNAUTHENTICATED');
       const admin2 = await userWithToken(tg, 'Bank1MSP', 'bank1.admin2', ['ORG_ADMIN']);
+      // Its token works (and its record is now in the gateway's user cache) until the disable.
+      expect((await call(usersUrl(), { token: admin2.token })).status).to.equal(200);
       await call(`${usersUrl()}/${admin2.id}/disable`, { method: 'POST', token: bankAdmin.token });
       expectError(await call(usersUrl(), { token: admin2.token }), 401, 'UNAUTHENTICATED');
     });
