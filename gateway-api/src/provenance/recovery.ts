@@ -174,6 +174,16 @@ export class BatchRecovery {
         });
         return 'pending';
       }
+      // One peer's "not found" proves nothing while it may lag behind the orderer (a peer that
+      // restarted with the gateway): discard only once this peer holds a transaction made after
+      // the grace, so the anchor, had it been ordered, would be in a block it has.
+      if (
+        this.#anchorGraceMs > 0 &&
+        !(await this.#ledgerPassed(Date.parse(intent.createdAt) + this.#anchorGraceMs))
+      ) {
+        this.#logger.info('the ledger has not moved past the grace yet; upload left for the next run', where);
+        return 'pending';
+      }
       await new UploadStaging(this.#db, this.#levels, intent.uploadId).discard();
       this.#logger.warn('discarded an upload whose anchor never reached the ledger', where);
       return 'discarded';
@@ -218,6 +228,21 @@ export class BatchRecovery {
     return 'recovered';
   }
 
+  /** Whether the newest block holds a transaction timestamped after `afterMs`. */
+  async #ledgerPassed(afterMs: number): Promise<boolean> {
+    const height = await this.#ctx.ledger.height();
+    if (height < 1) return false;
+    const stream = this.#ctx.ledger.blocks(height - 1);
+    try {
+      for await (const block of stream) {
+        return block.transactions.some((tx) => Date.parse(tx.timestamp) > afterMs);
+      }
+    } finally {
+      stream.close();
+    }
+    return false;
+  }
+
   /**
    * The block holding transaction `txId`, searched from `fromBlock` (the
    * height before it was submitted) up to the current height. `GetBatch`
@@ -250,6 +275,8 @@ const RETRY_MAX_MS = 15 * 60_000;
 export interface BackgroundRecovery {
   /** The first run's outcome (tests wait on it); rejects when the first run failed as a whole. */
   readonly firstRun: Promise<RecoveryOutcome>;
+  /** Asks for another run soon (an upload has just left an unfinished intent). */
+  schedule(): void;
   /** Stops retrying and waits for the current run, which stops after its current intent. */
   stop(): Promise<void>;
 }
@@ -270,27 +297,46 @@ export function recoverInBackground(
     return outcome;
   };
   const firstRun = attempt();
-  const loop = (async () => {
-    let pending = await firstRun.then(
-      (outcome) => outcome.pending > 0,
-      (err: unknown) => {
-        logger.error('provenance recovery failed', evidence(err));
-        return true;
-      },
-    );
-    for (let pauseMs = RETRY_FIRST_MS; pending && !abort.signal.aborted;) {
+  let pending = true;
+  let wanted = false;
+  let loop: Promise<void> | undefined;
+  const retry = async (afterFirstRun: boolean): Promise<void> => {
+    if (afterFirstRun) {
+      pending = await firstRun.then(
+        (outcome) => outcome.pending > 0,
+        (err: unknown) => {
+          logger.error('provenance recovery failed', evidence(err));
+          return true;
+        },
+      );
+    }
+    for (let pauseMs = RETRY_FIRST_MS; (pending || wanted) && !abort.signal.aborted;) {
+      // A scheduled run comes after the first pause; retries of pending intents back off.
+      const pause = wanted && !pending ? RETRY_FIRST_MS : pauseMs;
+      wanted = false;
       try {
-        await sleep(pauseMs, undefined, { signal: abort.signal, ref: false });
+        await sleep(pause, undefined, { signal: abort.signal, ref: false });
         pending = (await attempt()).pending > 0;
       } catch (err) {
         if (abort.signal.aborted) return;
         logger.error('provenance recovery failed', evidence(err));
       }
-      pauseMs = Math.min(pauseMs * 2, RETRY_MAX_MS);
+      pauseMs = pending ? Math.min(pauseMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
     }
-  })();
+  };
+  const start = (afterFirstRun: boolean): void => {
+    loop = retry(afterFirstRun).finally(() => {
+      loop = undefined;
+      if (wanted && !abort.signal.aborted) start(false);
+    });
+  };
+  start(true);
   return {
     firstRun,
+    schedule() {
+      wanted = true;
+      if (loop === undefined && !abort.signal.aborted) start(false);
+    },
     async stop() {
       abort.abort();
       await loop;

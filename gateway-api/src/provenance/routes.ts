@@ -11,7 +11,7 @@ import {
   VerifyRequestSchema,
   VerifyResultSchema,
 } from './schemas';
-import { recoverInBackground } from './recovery';
+import { recoverInBackground, type BackgroundRecovery } from './recovery';
 import { MAX_BATCH_RECORDS, MAX_RECORD_BYTES, ProvenanceServiceImpl } from './service';
 
 /**
@@ -20,13 +20,17 @@ import { MAX_BATCH_RECORDS, MAX_RECORD_BYTES, ProvenanceServiceImpl } from './se
  * (the shutdown hook waits for that, so a stop never cuts it mid-write).
  */
 export const provenanceModule: DomainModuleFactory = (ctx, deps) => {
+  // The service tells recovery when an upload leaves work behind; recovery needs the service.
+  const late: { recovery?: BackgroundRecovery } = {};
   const service = new ProvenanceServiceImpl({
     context: ctx,
     db: deps.db,
     levels: provenanceSublevels(deps),
     logger: deps.logger,
+    onUnsettled: () => late.recovery?.schedule(),
   });
   const recovery = recoverInBackground((signal) => service.recoverPendingBatches(signal), deps.logger);
+  late.recovery = recovery;
   deps.onShutdown(() => recovery.stop());
   return {
     name: 'provenance',

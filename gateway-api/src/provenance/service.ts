@@ -130,6 +130,8 @@ export interface ProvenanceServiceOptions {
    * {@link FABRIC_ANCHOR_GRACE_MS} otherwise.
    */
   readonly anchorGraceMs?: number;
+  /** Called when an upload leaves an unfinished intent behind, so that recovery runs soon. */
+  readonly onUnsettled?: () => void;
 }
 
 /** Batch upload, read and verification. */
@@ -188,6 +190,7 @@ export interface ProvenanceService {
 /** {@link ProvenanceService} over the ledger and the provenance sublevels. */
 export class ProvenanceServiceImpl implements ProvenanceService {
   readonly #ctx: DomainContext;
+  readonly #onUnsettled: (() => void) | undefined;
   readonly #db: GatewayDb;
   readonly #levels: ProvenanceSublevels;
   readonly #records: RecordStoreImpl;
@@ -201,6 +204,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
   /** @param options ledger context, database, sublevels, logger, finaliser and anchor grace. */
   constructor(options: Readonly<ProvenanceServiceOptions>) {
     this.#ctx = options.context;
+    this.#onUnsettled = options.onUnsettled;
     this.#db = options.db;
     this.#levels = options.levels;
     this.#records = new RecordStoreImpl(options.levels);
@@ -314,6 +318,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
           batchId,
           ...(err instanceof AppError ? { code: err.code, txId: err.txId } : { err: String(err) }),
         });
+        this.#onUnsettled?.();
       } else {
         await staging.discard().catch((cleanupErr: unknown) =>
           this.#logger.error('could not discard a failed upload', {
@@ -343,6 +348,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         txId: committed.txId,
         err: String(err),
       });
+      this.#onUnsettled?.();
       throw AppError.internal(
         `batch ${anchored.batchId} is anchored but its records are not stored yet; ` +
           'they are stored when the gateway recovers unfinished uploads',

@@ -22,7 +22,12 @@ import type { AnchoredBatch, BatchView } from '../../src/provenance/schemas';
 import { ProvenanceServiceImpl, type ProvenanceServiceOptions } from '../../src/provenance/service';
 import { createGateway } from '../../src/server';
 import { memoryLogger } from '../helpers';
-import { ORG, startConsortiumGateway, type ConsortiumGateway } from '../acceptance/consortium-gateway';
+import {
+  ORG,
+  residentId,
+  startConsortiumGateway,
+  type ConsortiumGateway,
+} from '../acceptance/consortium-gateway';
 import { homestead, storedKeyCounts } from './fixtures';
 
 /** Records of a batch spanning three leaf chunks, the last one partial. */
@@ -412,6 +417,38 @@ describe('provenance: recovery of uploads a stopped process left unfinished', fu
       pending: 0,
     });
     expect(await intents()).to.deep.equal([]);
+  });
+
+  it('when the grace has passed but the ledger holds no transaction made after it (a lagging peer), then the intent stays pending until one is', async () => {
+    const rs = records(10_100, 3);
+    await stageUnsubmitted('upl-lagging', 'rc-lagging', rs);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Grace of 1 ms: long past, but nothing was committed since the intent was written.
+    const lagging = freshService({ anchorGraceMs: 1 });
+    expect(await lagging.service.recoverPendingBatches()).to.deep.equal({
+      recovered: 0,
+      discarded: 0,
+      pending: 1,
+    });
+    expect((await stagedKeys('upl-lagging')).intent, 'intent kept').to.equal(1);
+    // Any later transaction shows this ledger has moved past the grace: now "not found" is final.
+    await g.context.ledger.submit(ORG.bankA, 'Consent:RecordGrant', [
+      JSON.stringify({
+        grantId: 'g-after-grace',
+        subject: g.context.subjects.pseudonym(residentId(10_100)),
+        scope: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        validFrom: '2026-01-01T00:00:00Z',
+        validUntil: '2030-01-01T00:00:00Z',
+        evidence: { type: 'FORM_HASH', formHash: 'a'.repeat(64) },
+      }),
+    ]);
+    expect(await lagging.service.recoverPendingBatches()).to.deep.equal({
+      recovered: 0,
+      discarded: 1,
+      pending: 0,
+    });
+    expect((await stagedKeys('upl-lagging')).intent).to.equal(0);
   });
 
   it('when the batch ID was anchored with another root, then recovery discards the staging and logs an error', async () => {

@@ -326,6 +326,8 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
     'POST /api/v1/reports/verify': 'read-only check',
     'POST /api/v1/audit/export/verify': 'read-only check',
     'POST /api/v1/subjects/pseudonym': 'read-only computation',
+    'POST /api/v1/subjects/access-log':
+      "read-only: the data subject's own access log (signed request, no account)",
   };
 
   caseIt(
