@@ -16,6 +16,7 @@ export const reportsModule: DomainModuleFactory = (ctx, deps) => {
   const service = new ReportService(ctx, {
     records: createRecordStore(deps),
     kept: deps.sealedStore('kept-reports', KeptReportSchema),
+    logger: deps.logger,
     locate: async (txId) => {
       await indexer.catchUp(10_000);
       return (await indexer.locator.locate(txId))?.blockNumber;

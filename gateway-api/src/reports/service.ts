@@ -17,6 +17,7 @@ import type { Principal } from '../auth/principal';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { RecordStore } from '../provenance/record-store';
+import type { Logger } from '../http/logger';
 import type { SealedStore } from '../store/sealed';
 import type { Report } from './schemas';
 
@@ -24,6 +25,9 @@ interface LedgerAccess {
   accessId: string;
   grantId: string;
   accessor: string;
+  operator: string;
+  datasets: string[];
+  purpose: string;
   subject: string;
   outcome: 'GRANTED' | 'DENIED';
   reason?: string;
@@ -35,6 +39,30 @@ interface LedgerAccess {
 /** Kept reports are per bank: another bank cannot overwrite one by naming the same access ID. */
 function keptKey(orgMspId: string, accessId: string): string {
   return `${orgMspId}!${accessId}`;
+}
+
+function accessIdTaken(accessId: string): AppError {
+  return AppError.conflict(`access ${accessId} was recorded for another request`, {
+    code: 'ACCESS_ID_TAKEN',
+  });
+}
+
+/** Whether a kept report answers this request of this operator. */
+function sameRequest(
+  report: Report,
+  principal: Principal,
+  pseudonym: string,
+  request: ReportRequest,
+  datasets: string[],
+): boolean {
+  return (
+    report.requestedBy.institution === principal.orgMspId &&
+    report.requestedBy.operator === principal.operator &&
+    report.subject.pseudonym === pseudonym &&
+    report.consentId === request.consentId &&
+    report.purpose === request.purpose &&
+    report.datasets.map((d) => d.datasetType).join() === datasets.join()
+  );
 }
 
 function denied(
@@ -66,7 +94,7 @@ export const KeptReportSchema = z.object({
   issuedAt: z.number().int(),
   report: z.custom<Report>((v) => typeof v === 'object' && v !== null),
 });
-type KeptReport = z.infer<typeof KeptReportSchema>;
+export type KeptReport = z.infer<typeof KeptReportSchema>;
 
 /** A report request as validated. */
 export interface ReportRequest {
@@ -95,6 +123,8 @@ export interface ReportServiceOptions {
   readonly locate: (txId: string) => Promise<number | undefined>;
   /** Milliseconds since the epoch now (tests). */
   readonly now?: () => number;
+  /** Where background failures (pruning) are logged. */
+  readonly logger?: Logger;
 }
 
 /** Report use cases. */
@@ -105,6 +135,7 @@ export class ReportService {
   readonly #locate: (txId: string) => Promise<number | undefined>;
   readonly #now: () => number;
   readonly #inFlight = new Set<string>();
+  readonly #logger: Logger | undefined;
   #lastPrune = 0;
 
   constructor(ctx: DomainContext, options: Readonly<ReportServiceOptions>) {
@@ -113,6 +144,7 @@ export class ReportService {
     this.#kept = options.kept;
     this.#locate = options.locate;
     this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
   }
 
   /**
@@ -147,16 +179,63 @@ export class ReportService {
   async #issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
     const pseudonym = this.#ctx.subjects.pseudonym(request.subjectId);
     const datasets = [...request.datasets].sort();
-    if (request.accessId !== undefined) {
-      const earlier = await this.#earlier(
-        principal,
-        { ...request, accessId: request.accessId },
-        pseudonym,
-        datasets,
-      );
-      if (earlier !== undefined) return earlier;
-    }
     const accessId = request.accessId ?? `acc-${randomUUID()}`;
+    const key = keptKey(principal.orgMspId, accessId);
+    let report: Report | undefined;
+    if (request.accessId !== undefined) {
+      const earlier = await this.#earlier(principal, { ...request, accessId }, pseudonym, datasets);
+      if (earlier !== undefined) return earlier;
+      // Not on the ledger (yet): an earlier attempt whose outcome was unclear may still commit,
+      // so a retry records the very same report (same digest), never a second one.
+      const kept = await this.#kept.get(key);
+      if (kept !== undefined && sameRequest(kept.report, principal, pseudonym, request, datasets)) {
+        report = kept.report;
+      }
+    }
+    if (report === undefined) {
+      report = await this.#assemble(principal, request, accessId, pseudonym, datasets);
+      // Kept before the access is recorded: if the answer is lost, a retry finds it.
+      await this.#kept.put(key, { issuedAt: this.#now(), report });
+    }
+    this.#pruneSoon();
+    let committed;
+    try {
+      committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
+        JSON.stringify({
+          accessId,
+          grantId: request.consentId,
+          subject: pseudonym,
+          datasets,
+          purpose: request.purpose,
+          operator: principal.operator,
+          releaseDigest: report.digest,
+        }),
+      ]);
+    } catch (err) {
+      // A conflict may be this request's own earlier attempt committing meanwhile: answer as a retry.
+      if (request.accessId !== undefined && err instanceof AppError && err.status === 409) {
+        const earlier = await this.#earlier(principal, { ...request, accessId }, pseudonym, datasets);
+        if (earlier !== undefined) return earlier;
+      }
+      // Refused for sure: nothing to retry. An unclear outcome (5xx) keeps the report for a retry.
+      if (err instanceof AppError && err.status < 500 && err.status !== 409) await this.#kept.del(key);
+      throw err;
+    }
+    if (committed.result.outcome !== 'GRANTED') {
+      await this.#kept.del(key);
+      throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
+    }
+    return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
+  }
+
+  /** Builds the report: the subject's latest records with proofs and disputes, and its collateral. */
+  async #assemble(
+    principal: Principal,
+    request: ReportRequest,
+    accessId: string,
+    pseudonym: string,
+    datasets: string[],
+  ): Promise<Report> {
     const sections: Report['datasets'] = [];
     for (const datasetType of datasets) {
       const stored = await this.#records.latestForSubject(pseudonym, datasetType);
@@ -194,35 +273,7 @@ export class ReportService {
       datasets: sections,
       collateral: assets.records.map(collateralView),
     };
-    const digest = reportDigest(body);
-    const report: Report = { ...body, digest };
-    // Kept before the access is recorded: if the answer is lost, a retry finds it.
-    await this.#kept.put(keptKey(principal.orgMspId, accessId), { issuedAt: this.#now(), report });
-    await this.#prune();
-    let committed;
-    try {
-      committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
-        JSON.stringify({
-          accessId,
-          grantId: request.consentId,
-          subject: pseudonym,
-          datasets,
-          purpose: request.purpose,
-          operator: principal.operator,
-          releaseDigest: digest,
-        }),
-      ]);
-    } catch (err) {
-      // Refused for sure: nothing to retry. An unclear outcome (5xx) keeps the report for a retry.
-      if (err instanceof AppError && err.status < 500)
-        await this.#kept.del(keptKey(principal.orgMspId, accessId));
-      throw err;
-    }
-    if (committed.result.outcome !== 'GRANTED') {
-      await this.#kept.del(keptKey(principal.orgMspId, accessId));
-      throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
-    }
-    return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
+    return { ...body, digest: reportDigest(body) };
   }
 
   /**
@@ -241,23 +292,21 @@ export class ReportService {
         request.accessId,
       ]);
     } catch (err) {
-      // Not recorded (or not this bank's to see, which the submit will refuse as a conflict).
-      if (err instanceof AppError && (err.status === 404 || err.status === 403)) return undefined;
+      if (err instanceof AppError && err.status === 404) return undefined;
+      // Another bank's access: the ID is taken.
+      if (err instanceof AppError && err.status === 403) throw accessIdTaken(request.accessId);
       throw err;
     }
     const kept = await this.#kept.get(keptKey(principal.orgMspId, request.accessId));
+    // The same request by the same operator: another operator's retry would release data unrecorded.
     const same =
       access.accessor === principal.orgMspId &&
+      access.operator === principal.operator &&
       access.subject === pseudonym &&
       access.grantId === request.consentId &&
-      (kept === undefined ||
-        (kept.report.purpose === request.purpose &&
-          kept.report.datasets.map((d) => d.datasetType).join() === datasets.join()));
-    if (!same) {
-      throw AppError.conflict(`access ${request.accessId} was recorded for another request`, {
-        code: 'ACCESS_ID_TAKEN',
-      });
-    }
+      access.purpose === request.purpose &&
+      [...access.datasets].sort().join() === datasets.join();
+    if (!same) throw accessIdTaken(request.accessId);
     const blockNumber = await this.#locate(access.txId);
     if (access.outcome !== 'GRANTED') throw denied(access.accessId, access.reason, access.txId, blockNumber);
     if (kept === undefined || kept.report.digest !== access.releaseDigest) {
@@ -274,11 +323,19 @@ export class ReportService {
     return { report: kept.report, accessId: access.accessId, txId: access.txId, blockNumber, replayed: true };
   }
 
-  /** Drops kept reports older than the retry window (at most every ten minutes). */
-  async #prune(): Promise<void> {
+  /** Starts dropping kept reports older than the retry window, at most every ten minutes, off the request path. */
+  #pruneSoon(): void {
     const now = this.#now();
     if (now - this.#lastPrune < 10 * 60 * 1000) return;
     this.#lastPrune = now;
+    void this.#prune(now).catch((err: unknown) => {
+      this.#logger?.error('could not drop expired kept reports; retried in ten minutes', {
+        err: String(err),
+      });
+    });
+  }
+
+  async #prune(now: number): Promise<void> {
     const expired: string[] = [];
     for await (const [key, kept] of this.#kept.iterate()) {
       if (now - kept.issuedAt > REPORT_RETRY_WINDOW_MS) expired.push(key);

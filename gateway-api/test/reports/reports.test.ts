@@ -4,6 +4,12 @@ import { consentModule } from '../../src/consent/routes';
 import { provenanceModule } from '../../src/provenance/routes';
 import { reportsModule } from '../../src/reports/routes';
 import type { Report } from '../../src/reports/schemas';
+import type { Principal } from '../../src/auth/principal';
+import { AppError } from '../../src/http/errors';
+import type { LedgerClient } from '../../src/ledger/types';
+import { createRecordStore } from '../../src/provenance/record-store';
+import { KeptReportSchema, ReportService, type KeptReport } from '../../src/reports/service';
+import type { SealedStore } from '../../src/store/sealed';
 import { expectError } from '../helpers';
 import {
   ORG,
@@ -317,7 +323,7 @@ describe('verification reports: retries with the same accessId (idempotency)', (
       'ACCESS_ID_TAKEN',
     );
     expectError(await post(request('acc-retry-1', { subjectId: residentId(6) })), 409, 'ACCESS_ID_TAKEN');
-    expectError(await post(request('acc-retry-1'), 'bankB'), 409, 'CONFLICT');
+    expectError(await post(request('acc-retry-1'), 'bankB'), 409, 'ACCESS_ID_TAKEN');
     const again = await post(request('acc-retry-1'));
     expect(again.status, again.text).to.equal(200);
     expect((again.body as { accessId: string }).accessId).to.equal('acc-retry-1');
@@ -332,5 +338,139 @@ describe('verification reports: retries with the same accessId (idempotency)', (
     expect(codes).to.deep.equal(['ACCESS_DENIED', 'REQUEST_IN_PROGRESS']);
     const subject = g.context.subjects.pseudonym(residentId(5));
     expect((await accessesOf(subject)).filter((a) => a.accessId === 'acc-race-1')).to.have.length(1);
+  });
+});
+
+describe('verification reports: retries when the first answer was lost in the ledger client', () => {
+  let g: ConsortiumGateway;
+  let kept: SealedStore<KeptReport>;
+  const officer: Principal = {
+    userId: 'u-officer',
+    username: 'officer',
+    orgMspId: ORG.bankA,
+    roles: ['LOAN_OFFICER'],
+    operator: 'b'.repeat(64),
+  };
+  const request = (accessId: string) => ({
+    subjectId: residentId(7),
+    consentId: 'c-lost',
+    datasets: ['HOMESTEAD'],
+    purpose: 'LOAN_APPLICATION',
+    accessId,
+  });
+
+  /** The ledger client, except that the next RecordAccess submits fail as `fault` says. */
+  function service(fault: { commitThenFail?: boolean; failBeforeCommit?: boolean }) {
+    const ledger = g.context.ledger;
+    const faulty: LedgerClient = {
+      backend: ledger.backend,
+      evaluate: (mspId, fn, args) => ledger.evaluate(mspId, fn, args),
+      async submit<T>(mspId: string, fn: string, args: readonly string[]) {
+        if (fn === 'Access:RecordAccess' && fault.failBeforeCommit) {
+          fault.failBeforeCommit = false;
+          throw AppError.unavailable('deadline exceeded');
+        }
+        const result = await ledger.submit<T>(mspId, fn, args);
+        if (fn === 'Access:RecordAccess' && fault.commitThenFail) {
+          fault.commitThenFail = false;
+          throw AppError.unavailable('commit status lost', { txId: result.txId });
+        }
+        return result;
+      },
+      blocks: (startBlock) => ledger.blocks(startBlock),
+      height: () => ledger.height(),
+      ready: () => ledger.ready(),
+      close: () => Promise.resolve(),
+    };
+    return new ReportService(
+      { ...g.context, ledger: faulty },
+      {
+        records: createRecordStore(g.gateway.deps),
+        kept,
+        locate: async (txId) => {
+          for await (const block of ledger.blocks(0)) {
+            if (block.transactions.some((t) => t.txId === txId)) return block.number;
+            if (block.number + 1 >= (await ledger.height())) break;
+          }
+          return undefined;
+        },
+      },
+    );
+  }
+
+  before(async () => {
+    g = await startConsortiumGateway([provenanceModule, consentModule, reportsModule]);
+    kept = g.gateway.deps.sealedStore('kept-reports', KeptReportSchema);
+    const upload = await g.api(
+      `/datasets/HOMESTEAD/batches?batchId=hs-7&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
+      { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(7)] },
+    );
+    expect(upload.status, upload.text).to.equal(201);
+    const form = new FormData();
+    form.set(
+      'consent',
+      JSON.stringify({
+        consentId: 'c-lost',
+        subjectId: residentId(7),
+        scope: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        maxAccesses: 5,
+        ...validity,
+      }),
+    );
+    form.set('evidence', new Blob([Buffer.from('signed form 7')]), 'form.pdf');
+    const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
+    expect(consent.status, consent.text).to.equal(201);
+  });
+  after(() => g.stop());
+
+  it('when the access committed but the answer was lost, then the retry returns the kept report, recorded once', async () => {
+    const first = await service({ commitThenFail: true })
+      .issue(officer, request('acc-lost-1'))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect((first as AppError).status).to.equal(503);
+    const retry = await service({}).issue(officer, request('acc-lost-1'));
+    expect(retry.replayed).to.equal(true);
+    const access = await g.context.ledger.evaluate<{ releaseDigest: string; outcome: string }>(
+      ORG.auditor,
+      'Access:GetAccess',
+      ['acc-lost-1'],
+    );
+    expect(access).to.include({ outcome: 'GRANTED', releaseDigest: retry.report.digest });
+  });
+
+  it('when the first attempt never reached the ledger, then the retry records the same report (same digest), once', async () => {
+    const failing = service({ failBeforeCommit: true });
+    const first = await failing.issue(officer, request('acc-lost-2')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((first as AppError).status).to.equal(503);
+    const keptReport = (await kept.get(`${ORG.bankA}!acc-lost-2`))?.report;
+    expect(keptReport?.accessId).to.equal('acc-lost-2');
+    const retry = await service({}).issue(officer, request('acc-lost-2'));
+    expect(retry.replayed).to.equal(false);
+    expect(retry.report).to.deep.equal(keptReport);
+    const access = await g.context.ledger.evaluate<{ releaseDigest: string }>(
+      ORG.auditor,
+      'Access:GetAccess',
+      ['acc-lost-2'],
+    );
+    expect(access.releaseDigest).to.equal(keptReport?.digest);
+  });
+
+  it("when another operator of the same bank retries an operator's access ID, then 409 ACCESS_ID_TAKEN and nothing is released", async () => {
+    await service({}).issue(officer, request('acc-lost-3'));
+    const colleague: Principal = { ...officer, userId: 'u-colleague', operator: 'c'.repeat(64) };
+    const err = await service({})
+      .issue(colleague, request('acc-lost-3'))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect((err as AppError).code).to.equal('ACCESS_ID_TAKEN');
   });
 });
