@@ -138,6 +138,8 @@ export class UserStoreImpl implements UserStore {
   readonly #db: Db;
   readonly #users: Sub<UserRecord>;
   readonly #cache = new Map<string, UserRecord>();
+  /** Writes so far, so that a read that overlapped one does not cache what it read. */
+  #writeCount = 0;
   readonly #byName: Sub<string>;
   readonly #byOrg: Sub<string>;
   #writes: Promise<unknown> = Promise.resolve();
@@ -194,10 +196,12 @@ export class UserStoreImpl implements UserStore {
   async get(id: string): Promise<UserRecord | undefined> {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
+    const writes = this.#writeCount;
     const raw = await this.#users.get(id).catch(notFoundToUndefined);
     if (raw === undefined) return undefined;
     const user = UserRecordSchema.parse(raw);
-    this.#remember(user);
+    // A write during the read may have cached a newer record: never cache over it.
+    if (writes === this.#writeCount) this.#remember(user);
     return user;
   }
 
@@ -206,7 +210,8 @@ export class UserStoreImpl implements UserStore {
    * cache is write-through and exact: this process owns the database
    * (LevelDB takes one writer), and every change goes through this store.
    */
-  #remember(user: UserRecord): void {
+  #remember(user: UserRecord, written = false): void {
+    if (written) this.#writeCount += 1;
     this.#cache.delete(user.id);
     this.#cache.set(user.id, Object.freeze(user));
     if (this.#cache.size > USER_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
@@ -242,8 +247,9 @@ export class UserStoreImpl implements UserStore {
       const user = await this.get(id);
       if (user === undefined) throw userNotFound();
       const updated: UserRecord = { ...user, disabled: true };
+      this.#writeCount += 1;
       await this.#users.put(id, updated);
-      this.#remember(updated);
+      this.#remember(updated, true);
       return toUserView(updated);
     });
   }
@@ -254,8 +260,9 @@ export class UserStoreImpl implements UserStore {
       const user = await this.get(id);
       if (user === undefined) throw userNotFound();
       const updated: UserRecord = { ...user, password: hash };
+      this.#writeCount += 1;
       await this.#users.put(id, updated);
-      this.#remember(updated);
+      this.#remember(updated, true);
     });
   }
 
