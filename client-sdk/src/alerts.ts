@@ -12,6 +12,8 @@ import type { Alert } from './types';
 
 /** Whether a failed connection is worth another try (unreachable, overloaded, 5xx). */
 function retryable(err: unknown): err is GatewayError {
+  // A gateway without an alert log cannot resume, however often it is asked.
+  if (err instanceof GatewayError && err.code === 'EVENT_REPLAY_UNAVAILABLE') return false;
   return err instanceof GatewayError && (err.status === 0 || err.status === 429 || err.status >= 500);
 }
 
@@ -43,6 +45,8 @@ export async function* followAlerts(
       if (res.body !== null) {
         for await (const event of serverSentEvents(res.body)) {
           if (event.id !== undefined && event.id !== '') lastEventId = event.id;
+          // An id-only frame: where the stream starts; nothing to yield.
+          if (event.data === '') continue;
           if (event.event === 'reset') options.onReset?.(event.id ?? '');
           else yield JSON.parse(event.data) as Alert;
         }

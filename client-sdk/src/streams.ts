@@ -200,17 +200,25 @@ export interface ServerSentEvent {
   readonly data: string;
 }
 
-/** Parses a `text/event-stream` body into events (comments and `retry:` are skipped). */
+/**
+ * Parses a `text/event-stream` body into events (comments and `retry:` are
+ * skipped). A frame with an `id:` but no data dispatches no event in the SSE
+ * model but moves the last event ID; it is yielded with empty `event` and
+ * `data`, so a client that resumes can keep it.
+ */
 export async function* serverSentEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<ServerSentEvent> {
   let id: string | undefined;
+  let idInFrame = false;
   let event = '';
   let data: string[] = [];
   for await (const raw of textLines(body)) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') {
       if (data.length > 0) yield { id, event: event || 'message', data: data.join('\n') };
+      else if (idInFrame) yield { id, event: '', data: '' };
       event = '';
       data = [];
+      idInFrame = false;
       continue;
     }
     if (line.startsWith(':')) continue;
@@ -220,6 +228,9 @@ export async function* serverSentEvents(body: AsyncIterable<Uint8Array>): AsyncG
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') data.push(value);
     else if (field === 'event') event = value;
-    else if (field === 'id') id = value;
+    else if (field === 'id') {
+      id = value;
+      idInFrame = true;
+    }
   }
 }

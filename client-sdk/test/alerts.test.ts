@@ -91,6 +91,50 @@ describe('alerts.events with reconnect', () => {
     ]);
   });
 
+  it('when the stream drops before its first alert, then the follower resumes from the position the stream started at', async () => {
+    const urls: string[] = [];
+    const answers: (() => Response)[] = [
+      () =>
+        new Response('retry: 5000\n\nid: 4-999999\n\n', { headers: { 'content-type': 'text/event-stream' } }),
+      () => sse(alert(5)),
+    ];
+    const fakeFetch = (input: string | URL | Request): Promise<Response> => {
+      urls.push(String(input instanceof Request ? input.url : input));
+      const next = answers.shift();
+      return next ? Promise.resolve(next()) : Promise.reject(new Error('no more answers'));
+    };
+    const client = createClient({ url: 'http://gateway.test', token: 't', fetch: fakeFetch });
+    const stop = new AbortController();
+    const received: number[] = [];
+    for await (const a of client.alerts.events({ signal: stop.signal, reconnect: true, retryMs: 1 })) {
+      received.push(a.blockNumber);
+      stop.abort();
+    }
+    expect(received).to.deep.equal([5]);
+    expect(urls).to.deep.equal([
+      'http://gateway.test/api/v1/events',
+      'http://gateway.test/api/v1/events?lastEventId=4-999999',
+    ]);
+  });
+
+  it('when the gateway keeps no alert log (EVENT_REPLAY_UNAVAILABLE), then the follower throws instead of retrying forever', async () => {
+    let calls = 0;
+    const fakeFetch = (): Promise<Response> => {
+      calls += 1;
+      return Promise.resolve(refusal(503, 'EVENT_REPLAY_UNAVAILABLE'));
+    };
+    const client = createClient({ url: 'http://gateway.test', token: 't', fetch: fakeFetch });
+    const error = await client.alerts
+      .events({ reconnect: true, retryMs: 1, lastEventId: '3-0' })
+      .next()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect((error as GatewayError).code).to.equal('EVENT_REPLAY_UNAVAILABLE');
+    expect(calls).to.equal(1);
+  });
+
   it('when the gateway refuses the subscription with a 4xx other than 429, then the follower throws instead of retrying', async () => {
     let calls = 0;
     const fakeFetch = (): Promise<Response> => {

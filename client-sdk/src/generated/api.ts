@@ -749,7 +749,7 @@ export interface paths {
      * Alerts for the caller’s organisation, as server-sent events
      * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; revocations of consents granted to it; disputes on datasets it provides. The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
      *
-     *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks.
+     *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks. Such a stream first sends an `id:` frame alone (no event) naming that start, so a client that drops before its first alert resumes from there.
      *
      *     With `Last-Event-ID: <id>` (the header every SSE client sends when it reconnects; or the `lastEventId` query parameter) the organisation’s alerts indexed after that position are replayed first, then live alerts follow with no gap and no duplicate. When more than 1000 are pending, nothing is replayed: the stream sends one `event: reset` with `data: {"reason":"REPLAY_LIMIT","limit":1000}` and an `id` to resume from, then continues live after it; the client should then reload the state it needs through the REST lists.
      *

@@ -109,6 +109,19 @@ interface Subscriber {
   held: IndexedEvent[];
 }
 
+/** Largest transaction position an alert ID carries (its 6 digits). */
+const MAX_TX_INDEX = 999_999;
+
+/**
+ * The same position in the form an alert ID can carry: "before block n"
+ * (`txIndex` -1) is "after the last transaction of block n - 1".
+ */
+function resumable(position: LedgerPosition): LedgerPosition {
+  return position.txIndex >= 0 || position.blockNumber === 0
+    ? { blockNumber: position.blockNumber, txIndex: Math.max(position.txIndex, 0) }
+    : { blockNumber: position.blockNumber - 1, txIndex: MAX_TX_INDEX };
+}
+
 /** Where a stream starts: what to replay, or a reset, and the position it is then at. */
 interface Start {
   readonly replay: readonly IndexedEvent[];
@@ -193,6 +206,10 @@ export class AlertHubImpl implements AlertHub {
         } satisfies ResetData),
       });
     }
+    // A new stream tells where it starts, before any alert: a client that drops before its
+    // first alert resumes from there and misses nothing committed meanwhile. (A resumed stream
+    // starts at the client's own Last-Event-ID; a reset carries its id.)
+    if (resumeAfter === undefined) stream.position(alertId(resumable(start.cursor)));
     for (const event of start.replay) stream.send(toMessage(event));
     subscriber.cursor = start.cursor;
     const held = subscriber.held;

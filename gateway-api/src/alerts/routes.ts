@@ -54,7 +54,9 @@ export function registerAlertRoutes(router: ApiRouter, hub: AlertHub | undefined
       'has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` ' +
       'comment keeps it alive.\n\n' +
       'Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed ' +
-      'before then are never sent, even while the gateway is still indexing older blocks.\n\n' +
+      'before then are never sent, even while the gateway is still indexing older blocks. Such a stream first sends ' +
+      'an `id:` frame alone (no event) naming that start, so a client that drops before its first alert resumes ' +
+      'from there.\n\n' +
       'With `Last-Event-ID: <id>` (the header every SSE client sends when it reconnects; or the `lastEventId` ' +
       'query parameter) the organisation’s alerts indexed after that position are replayed first, then live ' +
       `alerts follow with no gap and no duplicate. When more than ${DEFAULT_REPLAY_LIMIT} are pending, nothing is replayed: ` +

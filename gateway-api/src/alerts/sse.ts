@@ -46,6 +46,14 @@ export class SseStream {
     );
   }
 
+  /**
+   * Writes an `id:` field alone: no event is dispatched, but the client's
+   * last event ID becomes `id`, so a reconnect resumes from there.
+   */
+  position(id: string): void {
+    this.#write(`id: ${oneLine(id)}\n\n`);
+  }
+
   /** Writes a comment line (heartbeats keep proxies from closing an idle stream). */
   comment(text: string): void {
     this.#write(`: ${oneLine(text)}\n\n`);
