@@ -148,6 +148,21 @@ export class BatchRecovery {
       });
       return 'recovered';
     }
+    if (stored !== undefined) {
+      // The batch ID is stored from another upload (a retry under the same ID): this one is surplus.
+      await new UploadStaging(this.#db, this.#levels, uploadId).discard();
+      const where = { uploadId, batchId: intent.batchId, storedFrom: stored.uploadId };
+      if (stored.merkleRoot !== intent.merkleRoot) {
+        this.#logger.error('batch ID anchored with another root; discarded this upload', {
+          ...where,
+          merkleRoot: intent.merkleRoot,
+          storedMerkleRoot: stored.merkleRoot,
+        });
+      } else {
+        this.#logger.warn('batch already stored from another upload; discarded this one', where);
+      }
+      return 'discarded';
+    }
     return this.#settleWithLedger(intent);
   }
 

@@ -368,6 +368,29 @@ describe('provenance: recovery of uploads a stopped process left unfinished', fu
     expect((await store.batch('rc-in-flight'))?.state).to.equal('COMPLETE');
   });
 
+  it('when an unfinished upload names a batch already stored from another upload, then recovery discards it and the stored batch stays', async () => {
+    const rs = records(12_000, 4);
+    const first = await freshService().service.upload(
+      land,
+      'HOMESTEAD',
+      query('rc-dup'),
+      'json',
+      jsonBody(rs),
+    );
+    expect(first.recordCount).to.equal(rs.length);
+    await stageUnsubmitted('upl-dup-retry', 'rc-dup', rs);
+    expect(await freshService({ anchorGraceMs: 60_000 }).service.recoverPendingBatches()).to.deep.equal({
+      recovered: 0,
+      discarded: 1,
+      pending: 0,
+    });
+    expect((await stagedKeys('upl-dup-retry')).intent).to.equal(0);
+    expect((await stagedKeys('upl-dup-retry')).records).to.equal(0);
+    const read = await g.api('/batches/rc-dup', { as: ['bankA', 'LOAN_OFFICER'] });
+    expect(read.status, read.text).to.equal(200);
+    expect((read.body as BatchView).storedRecordCount).to.equal(rs.length);
+  });
+
   it('when the process stopped before the anchor reached the ledger, then recovery discards the staging and the intent', async () => {
     const before = await storedKeyCounts(g);
     const rs = records(7000);
