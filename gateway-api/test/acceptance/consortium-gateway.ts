@@ -65,6 +65,20 @@ export interface ConsortiumGateway {
   stop(): Promise<void>;
 }
 
+/** The `api` of a {@link ConsortiumGateway}: `/api/v1${path}` as the user `token` gives for `as`. */
+export function apiCaller(url: string, token: ConsortiumGateway['token']): ConsortiumGateway['api'] {
+  return async (p, init = {}) => {
+    const t = init.as ? await token(init.as[0], init.as[1]) : undefined;
+    return call(`${url}/api/v1${p}`, {
+      ...(init.method === undefined ? {} : { method: init.method }),
+      ...(t === undefined ? {} : { token: t }),
+      ...(init.json === undefined ? {} : { json: init.json }),
+      ...(init.body === undefined ? {} : { body: init.body }),
+      ...(init.headers === undefined ? {} : { headers: init.headers }),
+    });
+  };
+}
+
 /** A valid resident ID for test subject `n` (same `n`, same ID). */
 export function residentId(n: number): string {
   const day = String(1 + (n % 28)).padStart(2, '0');
@@ -135,16 +149,7 @@ export async function startConsortiumGateway(
     config,
     logs: lines,
     token,
-    async api(p, init = {}) {
-      const t = init.as ? await token(init.as[0], init.as[1]) : undefined;
-      return call(`${url}/api/v1${p}`, {
-        ...(init.method === undefined ? {} : { method: init.method }),
-        ...(t === undefined ? {} : { token: t }),
-        ...(init.json === undefined ? {} : { json: init.json }),
-        ...(init.body === undefined ? {} : { body: init.body }),
-        ...(init.headers === undefined ? {} : { headers: init.headers }),
-      });
-    },
+    api: apiCaller(url, token),
     async stop() {
       await gateway.stop();
       await fabricDouble?.stop();

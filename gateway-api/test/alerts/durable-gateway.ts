@@ -9,7 +9,7 @@ import { buildGateway, loadConsortium, openLedger } from '../../src/app';
 import type { Role } from '../../src/auth/roles';
 import { loadConfig } from '../../src/config';
 import type { DomainModuleFactory } from '../../src/domain';
-import { ORG, type ConsortiumGateway, type OrgName } from '../acceptance/consortium-gateway';
+import { apiCaller, ORG, type ConsortiumGateway, type OrgName } from '../acceptance/consortium-gateway';
 import { call, memoryLogger } from '../helpers';
 
 /**
@@ -63,16 +63,7 @@ export async function startGatewayAt(
     config,
     logs: lines,
     token,
-    async api(p, init = {}) {
-      const t = init.as ? await token(init.as[0], init.as[1]) : undefined;
-      return call(`${url}/api/v1${p}`, {
-        ...(init.method === undefined ? {} : { method: init.method }),
-        ...(t === undefined ? {} : { token: t }),
-        ...(init.json === undefined ? {} : { json: init.json }),
-        ...(init.body === undefined ? {} : { body: init.body }),
-        ...(init.headers === undefined ? {} : { headers: init.headers }),
-      });
-    },
+    api: apiCaller(url, token),
     async stop() {
       await gateway.stop();
       await db.close();

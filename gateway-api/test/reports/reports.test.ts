@@ -34,32 +34,40 @@ function homestead(n: number): Record<string, unknown> {
   };
 }
 
+/** Anchors a HOMESTEAD batch of test subjects' records and records bank A's consent from one subject. */
+async function seed(
+  g: ConsortiumGateway,
+  plan: { batchId: string; records: number[]; consentId: string; subject: number; maxAccesses: number },
+): Promise<void> {
+  const upload = await g.api(
+    `/datasets/HOMESTEAD/batches?batchId=${plan.batchId}&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
+    { method: 'POST', as: ['land', 'DATA_OFFICER'], json: plan.records.map(homestead) },
+  );
+  expect(upload.status, upload.text).to.equal(201);
+  const form = new FormData();
+  form.set(
+    'consent',
+    JSON.stringify({
+      consentId: plan.consentId,
+      subjectId: residentId(plan.subject),
+      scope: ['HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+      maxAccesses: plan.maxAccesses,
+      ...validity,
+    }),
+  );
+  form.set('evidence', new Blob([Buffer.from(`signed form ${plan.subject}`)]), 'form.pdf');
+  const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
+  expect(consent.status, consent.text).to.equal(201);
+}
+
 describe('verification reports', () => {
   let g: ConsortiumGateway;
   let issued: { report: Report; accessId: string; txId: string; blockNumber: number };
 
   before(async () => {
     g = await startConsortiumGateway([provenanceModule, consentModule, reportsModule]);
-    const upload = await g.api(
-      `/datasets/HOMESTEAD/batches?batchId=hs-1&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
-      { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(1), homestead(2), homestead(3)] },
-    );
-    expect(upload.status, upload.text).to.equal(201);
-    const form = new FormData();
-    form.set(
-      'consent',
-      JSON.stringify({
-        consentId: 'c-1',
-        subjectId: residentId(1),
-        scope: ['HOMESTEAD'],
-        purpose: 'LOAN_APPLICATION',
-        maxAccesses: 3,
-        ...validity,
-      }),
-    );
-    form.set('evidence', new Blob([Buffer.from('signed form 1')]), 'form.pdf');
-    const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
-    expect(consent.status, consent.text).to.equal(201);
+    await seed(g, { batchId: 'hs-1', records: [1, 2, 3], consentId: 'c-1', subject: 1, maxAccesses: 3 });
   });
   after(() => g.stop());
 
@@ -266,26 +274,7 @@ describe('verification reports: retries with the same accessId (idempotency)', (
 
   before(async () => {
     g = await startConsortiumGateway([provenanceModule, consentModule, reportsModule]);
-    const upload = await g.api(
-      `/datasets/HOMESTEAD/batches?batchId=hs-5&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
-      { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(5)] },
-    );
-    expect(upload.status, upload.text).to.equal(201);
-    const form = new FormData();
-    form.set(
-      'consent',
-      JSON.stringify({
-        consentId: 'c-once',
-        subjectId: residentId(5),
-        scope: ['HOMESTEAD'],
-        purpose: 'LOAN_APPLICATION',
-        maxAccesses: 1,
-        ...validity,
-      }),
-    );
-    form.set('evidence', new Blob([Buffer.from('signed form 5')]), 'form.pdf');
-    const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
-    expect(consent.status, consent.text).to.equal(201);
+    await seed(g, { batchId: 'hs-5', records: [5], consentId: 'c-once', subject: 5, maxAccesses: 1 });
   });
   after(() => g.stop());
 
@@ -401,26 +390,7 @@ describe('verification reports: retries when the first answer was lost in the le
   before(async () => {
     g = await startConsortiumGateway([provenanceModule, consentModule, reportsModule]);
     kept = g.gateway.deps.sealedStore('kept-reports', KeptReportSchema);
-    const upload = await g.api(
-      `/datasets/HOMESTEAD/batches?batchId=hs-7&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
-      { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(7)] },
-    );
-    expect(upload.status, upload.text).to.equal(201);
-    const form = new FormData();
-    form.set(
-      'consent',
-      JSON.stringify({
-        consentId: 'c-lost',
-        subjectId: residentId(7),
-        scope: ['HOMESTEAD'],
-        purpose: 'LOAN_APPLICATION',
-        maxAccesses: 5,
-        ...validity,
-      }),
-    );
-    form.set('evidence', new Blob([Buffer.from('signed form 7')]), 'form.pdf');
-    const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
-    expect(consent.status, consent.text).to.equal(201);
+    await seed(g, { batchId: 'hs-7', records: [7], consentId: 'c-lost', subject: 7, maxAccesses: 5 });
   });
   after(() => g.stop());
 
