@@ -45,6 +45,12 @@ export interface SubjectAccessLogOptions {
   readonly catchUpTimeoutMs?: number;
 }
 
+/**
+ * Where the nonces were pruned up to (a ledger time). `~` sorts after every
+ * digit, so no `clear({ lt: <time> })` removes it.
+ */
+const PRUNED_BELOW = '~pruned-below';
+
 /** Nonces are kept under `<requestedAt>!<subject>!<nonce>`, so expired ones are one range. */
 function nonceKey(request: SubjectAccessLogRequestMessage): string {
   return `${request.requestedAt}!${request.subject}!${request.nonce}`;
@@ -56,6 +62,7 @@ export class SubjectAccessLog {
   readonly #indexer: Indexer;
   readonly #nonces;
   readonly #claiming = new Set<string>();
+  #prunedBelow: string | undefined;
   readonly #now: () => number;
   readonly #catchUpTimeoutMs: number;
   readonly #reader: string;
@@ -64,7 +71,7 @@ export class SubjectAccessLog {
   constructor(options: Readonly<SubjectAccessLogOptions>) {
     this.#ctx = options.context;
     this.#indexer = options.indexer;
-    this.#nonces = options.db.sublevel<string, number>('subject-log-nonces', {
+    this.#nonces = options.db.sublevel<string, number | string>('subject-log-nonces', {
       keyEncoding: 'utf8',
       valueEncoding: 'json',
     });
@@ -137,10 +144,23 @@ export class SubjectAccessLog {
     if (this.#claiming.has(key)) throw replayed();
     this.#claiming.add(key);
     try {
+      // Nonces below the pruned bound are gone: such a request could not be told from a replay,
+      // even if the clock has been set back since.
+      this.#prunedBelow ??= String((await this.#nonces.get(PRUNED_BELOW).catch(notFoundToUndefined)) ?? '');
+      if (message.requestedAt < this.#prunedBelow) {
+        throw AppError.invalid('requestedAt is older than the requests this gateway can still check', {
+          code: 'STALE_REQUEST',
+        });
+      }
       if ((await this.#nonces.get(key).catch(notFoundToUndefined)) !== undefined) throw replayed();
       await this.#nonces.put(key, now);
       // Every key below this bound has a requestedAt outside the window: it cannot be replayed.
-      await this.#nonces.clear({ lt: isoFromEpochSeconds(now - REQUEST_WINDOW_SECONDS - 1) });
+      const bound = isoFromEpochSeconds(now - REQUEST_WINDOW_SECONDS - 1);
+      if (bound > this.#prunedBelow) {
+        await this.#nonces.clear({ lt: bound });
+        await this.#nonces.put(PRUNED_BELOW, bound);
+        this.#prunedBelow = bound;
+      }
     } finally {
       this.#claiming.delete(key);
     }

@@ -7,7 +7,8 @@ import {
   type SubjectAccessLogRequestMessage,
 } from '@ruralcredit/protocol';
 import { auditModule } from '../../src/audit/routes';
-import { SUBJECT_LOG_PAGE_SIZE, type SubjectAccessView } from '../../src/audit/subject-log';
+import { SUBJECT_LOG_PAGE_SIZE, SubjectAccessLog, type SubjectAccessView } from '../../src/audit/subject-log';
+import { createIndexer } from '../../src/indexer/indexer';
 import {
   ORG,
   residentId,
@@ -157,5 +158,29 @@ describe('a subject reads its own access log: POST /subjects/access-log', () => 
     // A cursor the subject did not sign is refused before anything is read.
     const unsigned = await signed(wallet3, { subject: s3 });
     expectError(await read({ ...unsigned, cursor }), 401, 'SIGNATURE_REJECTED');
+  });
+
+  it('when the clock is set back after nonces were pruned, then requests older than the pruned bound are refused, not answered twice', async () => {
+    let now = Math.floor(Date.now() / 1000) + 3_600;
+    const log = new SubjectAccessLog({
+      context: g.context,
+      indexer: createIndexer(g.context, g.gateway.deps),
+      db: g.gateway.deps.db,
+      now: () => now,
+    });
+    const at = (seconds: number) =>
+      signed(wallet1, { subject: s1, requestedAt: isoFromEpochSeconds(seconds) });
+    const early = await at(now);
+    expect((await log.page(early)).items).to.have.length(3);
+    // Later, a request prunes the nonces of requests that can no longer be fresh, the early one's among them.
+    now += 1_000;
+    expect((await log.page(await at(now))).items).to.have.length(3);
+    // The clock is set back: the early request is "fresh" again, but its nonce is gone.
+    now -= 1_000;
+    const err = await log.page(early).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as { code?: string }).code).to.equal('STALE_REQUEST');
   });
 });
