@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal';
 import { operatorPseudonym } from '../auth/pseudonym';
 import type { DomainContext } from '../domain';
 import type { GatewayDeps } from '../feature';
+import { AppError } from '../http/errors';
 import { provenanceSublevels } from '../provenance/record-store';
 import { ProvenanceServiceImpl } from '../provenance/service';
 
@@ -34,6 +35,21 @@ function principal(ctx: DomainContext, deps: GatewayDeps, mspId: string): Princi
     roles: ['DATA_OFFICER'],
     operator: operatorPseudonym(deps.config.pseudonymSecret, userId),
   };
+}
+
+/** Ledger writes the seeding keeps in flight at once. */
+const SEED_CONCURRENCY = 32;
+
+/** Runs `tasks` with at most `limit` in flight; rejects with the first failure. */
+async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      if (task) await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
 /**
@@ -83,26 +99,38 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
       paidOn: '2026-10-15',
     }),
   };
-  for (const dataset of ctx.consortium.datasetTypes) {
-    const make = records[dataset.code];
-    if (!make) continue;
-    const lines = (function* () {
-      for (let n = 1; n <= farmers; n++) yield Buffer.from(`${JSON.stringify(make(n))}\n`, 'utf8');
-    })();
-    await provenance.upload(
-      principal(ctx, deps, dataset.provider),
-      dataset.code,
-      { batchId: `demo-${dataset.code.toLowerCase()}-1`, ...period },
-      'ndjson',
-      Readable.from(lines),
-    );
-  }
+  // Independent writes go to the ledger many at a time: on Fabric each waits for its block.
+  await Promise.all(
+    ctx.consortium.datasetTypes.map(async (dataset) => {
+      const make = records[dataset.code];
+      if (!make) return;
+      const lines = (function* () {
+        for (let n = 1; n <= farmers; n++) yield Buffer.from(`${JSON.stringify(make(n))}\n`, 'utf8');
+      })();
+      await provenance.upload(
+        principal(ctx, deps, dataset.provider),
+        dataset.code,
+        { batchId: `demo-${dataset.code.toLowerCase()}-1`, ...period },
+        'ndjson',
+        Readable.from(lines),
+      );
+    }),
+  );
+  // An interrupted seeding is resumed: what was written before answers CONFLICT and is skipped.
+  const submit = async (mspId: string, fn: string, body: unknown): Promise<void> => {
+    try {
+      await ctx.ledger.submit(mspId, fn, [JSON.stringify(body)]);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'CONFLICT')) throw err;
+    }
+  };
   const issuer =
     ctx.consortium.assetTypes.find((a) => a.code === 'LAND_CONTRACT_RIGHT')?.issuer ?? org('DATA_PROVIDER');
   const assets = Math.min(200, farmers);
+  const writes: (() => Promise<void>)[] = [];
   for (let n = 1; n <= assets; n++) {
-    await ctx.ledger.submit(issuer, 'Collateral:RegisterAsset', [
-      JSON.stringify({
+    writes.push(() =>
+      submit(issuer, 'Collateral:RegisterAsset', {
         assetType: 'LAND_CONTRACT_RIGHT',
         certificateNo: `LC-${String(n).padStart(6, '0')}`,
         owner: ctx.subjects.pseudonym(demoFarmerId(n)),
@@ -114,19 +142,20 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
         rightExpiry: '2048-12-31T00:00:00Z',
         provenanceBatch: 'demo-land_contract-1',
       }),
-    ]);
+    );
   }
   const validity = {
     validFrom: isoFromEpochSeconds(now - DAY),
     validUntil: isoFromEpochSeconds(now + 365 * DAY),
   };
   const consents = Math.min(50, farmers);
+  const collateral: { n: number; bank: string; subject: string; evidence: unknown }[] = [];
   for (let n = 1; n <= consents; n++) {
     const bank = banks[n % banks.length] ?? org('BANK');
     const subject = ctx.subjects.pseudonym(demoFarmerId(n));
     const evidence = { type: 'FORM_HASH', formHash: sha256Hex(`demo signed consent form ${n}`) };
-    await ctx.ledger.submit(bank, 'Consent:RecordGrant', [
-      JSON.stringify({
+    writes.push(() =>
+      submit(bank, 'Consent:RecordGrant', {
         grantId: `demo-consent-${n}`,
         subject,
         scope: ctx.consortium.datasetTypes.map((d) => d.code),
@@ -135,10 +164,11 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
         evidence,
         ...validity,
       }),
-    ]);
+    );
     if (n <= 10) {
-      await ctx.ledger.submit(bank, 'Consent:RecordGrant', [
-        JSON.stringify({
+      collateral.push({ n, bank, subject, evidence });
+      writes.push(() =>
+        submit(bank, 'Consent:RecordGrant', {
           grantId: `demo-collateral-${n}`,
           subject,
           scope: ['COLLATERAL'],
@@ -146,18 +176,23 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
           evidence,
           ...validity,
         }),
-      ]);
-      await ctx.ledger.submit(bank, 'Collateral:RegisterLien', [
-        JSON.stringify({
-          lienId: `demo-lien-${n}`,
-          assetId: `LAND_CONTRACT_RIGHT:LC-${String(n).padStart(6, '0')}`,
-          grantId: `demo-collateral-${n}`,
-          securedAmountFen: 3_000_000,
-          loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
-        }),
-      ]);
+      );
     }
   }
+  await inParallel(writes, SEED_CONCURRENCY);
+  // Liens need their asset and collateral grant committed first.
+  await inParallel(
+    collateral.map(({ n, bank }) => () =>
+      submit(bank, 'Collateral:RegisterLien', {
+        lienId: `demo-lien-${n}`,
+        assetId: `LAND_CONTRACT_RIGHT:LC-${String(n).padStart(6, '0')}`,
+        grantId: `demo-collateral-${n}`,
+        securedAmountFen: 3_000_000,
+        loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
+      }),
+    ),
+    SEED_CONCURRENCY,
+  );
   const summary = `${farmers} farmers, ${ctx.consortium.datasetTypes.length} batches, ${assets} assets, ${consents} consents, ${Math.min(10, consents)} liens`;
   await deps.db.put(MARKER, summary);
   const firstBank = banks[1 % banks.length] ?? org('BANK');

@@ -51,14 +51,25 @@ export function fromValidationCode(validationCode: string, txId: string): AppErr
   });
 }
 
-/** The ledger could not be reached in time. */
-export function unavailable(detail: string, txId?: string): AppError {
-  return new AppError(
-    503,
-    'LEDGER_UNAVAILABLE',
-    `the ledger is unavailable: ${detail}`,
-    txId ? { txId } : {},
-  );
+/** Why the ledger is unavailable, as `details.reason` of a 503 `LEDGER_UNAVAILABLE`. */
+export type UnavailableReason =
+  | 'PEER_UNAVAILABLE'
+  | 'DISCOVERY_NOT_READY'
+  | 'CHAINCODE_UNAVAILABLE'
+  | 'ENDORSERS_UNAVAILABLE'
+  | 'ORDERER_UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED';
+
+/** Seconds a client should wait before retrying a 503 from the ledger. */
+export const LEDGER_RETRY_AFTER_SECONDS = 2;
+
+/** The ledger could not be reached in time, or cannot serve the call yet: retryable. */
+export function unavailable(detail: string, txId?: string, reason: UnavailableReason = 'PEER_UNAVAILABLE'): AppError {
+  return new AppError(503, 'LEDGER_UNAVAILABLE', `the ledger is unavailable: ${detail}`, {
+    ...(txId ? { txId } : {}),
+    details: { reason },
+    headers: { 'Retry-After': String(LEDGER_RETRY_AFTER_SECONDS) },
+  });
 }
 
 /** Attempts for a transaction that keeps losing MVCC races before the caller gets 409. */

@@ -29,6 +29,7 @@ import {
   RETRYABLE_VALIDATION_CODES,
   retryPause,
   unavailable,
+  type UnavailableReason,
 } from './errors';
 import type { BlockStream, Committed, LedgerBlock, LedgerClient, LedgerTransaction } from './types';
 
@@ -45,12 +46,28 @@ export interface ConnectionProfile {
   }[];
   readonly organisations: readonly {
     readonly mspId: string;
-    /** The peer this organisation's gateway connection uses (client-only organisations use another's). */
-    readonly peer: string;
+    /**
+     * The peers this organisation's gateway connection uses, most trusted first: its own peer,
+     * then the peers it falls back to (client-only organisations name only others').
+     */
+    readonly peers?: readonly string[];
+    /** Older profiles: the one peer the organisation uses. */
+    readonly peer?: string;
     readonly certPath: string;
     readonly keyPath: string;
   }[];
 }
+
+/** One peer an organisation can go through. */
+interface Target {
+  readonly peer: string;
+  readonly gateway: Gateway;
+  readonly network: Network;
+  readonly contract: Contract;
+}
+
+/** How long a peer that failed with a transient error is tried last. */
+const PEER_BACKOFF_MS = 5_000;
 
 /** Deadlines per call type, in milliseconds. */
 export interface Deadlines {
@@ -74,30 +91,69 @@ const VALIDATION_CODE_NAMES = new Map<number, string>(
   Object.entries(peer.TxValidationCode).map(([name, value]) => [value as number, name]),
 );
 
+/** A passing failure: its reason code and the peer's words. */
+export interface TransientCause {
+  readonly reason: UnavailableReason;
+  readonly message: string;
+}
+
+/** Peer messages that mean "not now" rather than "no", most specific first. */
+const TRANSIENT_MESSAGES: readonly (readonly [RegExp, UnavailableReason])[] = [
+  [
+    /no peer combination can satisfy the endorsement policy|failed to (?:get|create) endorsement plan|no endorsement plan|discovery service/i,
+    'DISCOVERY_NOT_READY',
+  ],
+  [
+    /could not launch chaincode|chaincode registration failed|failed to connect to chaincode|error (?:starting|connecting to) (?:container|chaincode)|chaincode .*(?:not running|unavailable)|connection refused/i,
+    'CHAINCODE_UNAVAILABLE',
+  ],
+  [/failed to collect enough transaction endorsements|no endorsers|endorsing peer.*unavailable/i, 'ENDORSERS_UNAVAILABLE'],
+  [/orderer.*(?:unavailable|not available)|no orderers|failed to send transaction to orderer|SERVICE_UNAVAILABLE/i, 'ORDERER_UNAVAILABLE'],
+];
+
+/**
+ * Why a call failed, when the cause is passing and the same call may succeed
+ * later or through another peer: the peer is unreachable or restarting, its
+ * chaincode server is down, or service discovery cannot plan an endorsement
+ * yet (after a commit or a restart). `undefined` for everything else,
+ * including every answer of the chaincode itself.
+ */
+export function transientCause(err: unknown): TransientCause | undefined {
+  if (!(err instanceof GatewayError)) return undefined;
+  if (err.details.some((d) => CHAINCODE_RESPONSE.test(d.message))) return undefined;
+  const message = [err.message, ...err.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`)].join('; ');
+  for (const [pattern, reason] of TRANSIENT_MESSAGES) if (pattern.test(message)) return { reason, message };
+  if (err.code === (grpc.status.UNAVAILABLE as number)) return { reason: 'PEER_UNAVAILABLE', message };
+  if (err.code === (grpc.status.DEADLINE_EXCEEDED as number)) return { reason: 'DEADLINE_EXCEEDED', message };
+  return undefined;
+}
+
 /** {@link LedgerClient} over a Fabric network. */
 export class FabricLedgerClientImpl implements LedgerClient {
   readonly backend = 'fabric';
   readonly #clients: grpc.Client[];
-  readonly #gateways: ReadonlyMap<string, { gateway: Gateway; network: Network; contract: Contract }>;
+  readonly #targets: ReadonlyMap<string, readonly Target[]>;
   readonly #logger: Logger;
   readonly #maxAttempts: number;
+  /** Peer name -> time until which it is tried after the others. */
+  readonly #backoff = new Map<string, number>();
 
   private constructor(options: {
     clients: grpc.Client[];
-    gateways: Map<string, { gateway: Gateway; network: Network; contract: Contract }>;
+    targets: Map<string, Target[]>;
     logger: Logger;
     maxAttempts: number;
   }) {
     this.#clients = options.clients;
-    this.#gateways = options.gateways;
+    this.#targets = options.targets;
     this.#logger = options.logger;
     this.#maxAttempts = options.maxAttempts;
   }
 
   /**
-   * Connects every organisation of the connection profile.
+   * Connects every organisation of the connection profile, through each of the peers it trusts.
    *
-   * @throws Error when a certificate or key file cannot be read.
+   * @throws Error when a certificate or key file cannot be read or the profile names an unknown peer.
    */
   static async connect(
     profilePath: string,
@@ -113,76 +169,94 @@ export class FabricLedgerClientImpl implements LedgerClient {
         p.name,
         new grpc.Client(p.endpoint, grpc.credentials.createSsl(tlsRoot), {
           'grpc.ssl_target_name_override': p.hostnameOverride,
+          // A restarted peer is found again within a second, not after gRPC's default 2 min backoff cap.
+          'grpc.max_reconnect_backoff_ms': 1_000,
         }),
       );
     }
-    const gateways = new Map<string, { gateway: Gateway; network: Network; contract: Contract }>();
+    const targets = new Map<string, Target[]>();
     for (const org of profile.organisations) {
-      const client = clients.get(org.peer);
-      if (!client)
-        throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${org.peer}`);
+      const peerNames = org.peers ?? (org.peer === undefined ? [] : [org.peer]);
+      if (peerNames.length === 0) throw new Error(`connection profile: organisation ${org.mspId} names no peer`);
       const credentials = await readFile(path.resolve(base, org.certPath));
       const key = createPrivateKey(await readFile(path.resolve(base, org.keyPath)));
-      const gateway = connect({
-        client,
-        identity: { mspId: org.mspId, credentials },
-        // Native OpenSSL signing of the whole message (low-S), not the library's JavaScript signer.
-        signer: nativeP256Signer(key),
-        hash: hash.none,
-        evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluateMs }),
-        endorseOptions: () => ({ deadline: Date.now() + deadlines.endorseMs }),
-        submitOptions: () => ({ deadline: Date.now() + deadlines.submitMs }),
-        commitStatusOptions: () => ({ deadline: Date.now() + deadlines.commitStatusMs }),
-      });
-      const network = gateway.getNetwork(profile.channel);
-      gateways.set(org.mspId, { gateway, network, contract: network.getContract(profile.chaincode) });
+      const list: Target[] = [];
+      for (const name of peerNames) {
+        const client = clients.get(name);
+        if (!client) throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${name}`);
+        const gateway = connect({
+          client,
+          identity: { mspId: org.mspId, credentials },
+          // Native OpenSSL signing of the whole message (low-S), not the library's JavaScript signer.
+          signer: nativeP256Signer(key),
+          hash: hash.none,
+          evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluateMs }),
+          endorseOptions: () => ({ deadline: Date.now() + deadlines.endorseMs }),
+          submitOptions: () => ({ deadline: Date.now() + deadlines.submitMs }),
+          commitStatusOptions: () => ({ deadline: Date.now() + deadlines.commitStatusMs }),
+        });
+        const network = gateway.getNetwork(profile.channel);
+        list.push({ peer: name, gateway, network, contract: network.getContract(profile.chaincode) });
+      }
+      targets.set(org.mspId, list);
     }
     return new FabricLedgerClientImpl({
       clients: [...clients.values()],
-      gateways,
+      targets,
       logger,
       maxAttempts: MAX_SUBMIT_ATTEMPTS,
     });
   }
 
   async evaluate<T>(mspId: string, fn: string, args: readonly string[]): Promise<T> {
-    let txId: string | undefined;
-    try {
-      // A proposal rather than contract.evaluate(), so that failures keep their transaction ID.
-      const proposal = this.#org(mspId).contract.newProposal(fn, { arguments: [...args] });
-      txId = proposal.getTransactionId();
-      return parse<T>(await proposal.evaluate());
-    } catch (err) {
-      throw this.#map(err, fn, txId);
-    }
+    return this.#failover(mspId, fn, async (target) => {
+      let txId: string | undefined;
+      try {
+        // A proposal rather than contract.evaluate(), so that failures keep their transaction ID.
+        const proposal = target.contract.newProposal(fn, { arguments: [...args] });
+        txId = proposal.getTransactionId();
+        return parse<T>(await proposal.evaluate());
+      } catch (err) {
+        throw new CallFailure(err, txId);
+      }
+    });
   }
 
   async submit<T>(mspId: string, fn: string, args: readonly string[]): Promise<Committed<T>> {
-    const { contract } = this.#org(mspId);
     for (let attempt = 1; ; attempt++) {
-      let txId: string | undefined;
-      try {
-        const proposal = contract.newProposal(fn, { arguments: [...args] });
-        txId = proposal.getTransactionId();
-        const transaction = await proposal.endorse();
-        const submitted = await transaction.submit();
-        const status = await submitted.getStatus();
-        if (!status.successful) {
-          const code = VALIDATION_CODE_NAMES.get(status.code) ?? String(status.code);
-          if (RETRYABLE_VALIDATION_CODES.includes(code) && attempt < this.#maxAttempts) {
-            await retryPause(attempt);
-            continue;
-          }
-          throw fromValidationCode(code, status.transactionId);
+      // Endorsement fails over to the next trusted peer; once the transaction went to the
+      // orderer it is not sent again through another peer (the caller retries with its client ID).
+      const endorsed = await this.#failover(mspId, fn, async (target) => {
+        let txId: string | undefined;
+        try {
+          const proposal = target.contract.newProposal(fn, { arguments: [...args] });
+          txId = proposal.getTransactionId();
+          return { transaction: await proposal.endorse(), target };
+        } catch (err) {
+          throw new CallFailure(err, txId);
         }
-        return {
-          result: parse<T>(transaction.getResult()),
-          txId: status.transactionId,
-          blockNumber: Number(status.blockNumber),
-        };
+      });
+      const { transaction } = endorsed;
+      let status;
+      try {
+        const submitted = await transaction.submit();
+        status = await submitted.getStatus();
       } catch (err) {
-        throw this.#map(err, fn, txId);
+        throw this.#map(err, fn, transaction.getTransactionId(), endorsed.target.peer);
       }
+      if (!status.successful) {
+        const code = VALIDATION_CODE_NAMES.get(status.code) ?? String(status.code);
+        if (RETRYABLE_VALIDATION_CODES.includes(code) && attempt < this.#maxAttempts) {
+          await retryPause(attempt);
+          continue;
+        }
+        throw fromValidationCode(code, status.transactionId);
+      }
+      return {
+        result: parse<T>(transaction.getResult()),
+        txId: status.transactionId,
+        blockNumber: Number(status.blockNumber),
+      };
     }
   }
 
@@ -230,41 +304,85 @@ export class FabricLedgerClientImpl implements LedgerClient {
   }
 
   close(): Promise<void> {
-    for (const { gateway } of this.#gateways.values()) gateway.close();
+    for (const list of this.#targets.values()) for (const { gateway } of list) gateway.close();
     for (const client of this.#clients) client.close();
     return Promise.resolve();
   }
 
-  #org(mspId: string): { gateway: Gateway; network: Network; contract: Contract } {
-    const org = this.#gateways.get(mspId);
-    if (!org) throw unavailable(`no connection for organisation ${mspId}`);
-    return org;
+  /**
+   * Runs `call` through the organisation's peers in order of trust (peers that failed
+   * recently go last); moves to the next peer only on a transient failure.
+   */
+  async #failover<R>(mspId: string, fn: string, call: (target: Target) => Promise<R>): Promise<R> {
+    const list = this.#targets.get(mspId);
+    if (!list) throw unavailable(`no connection for organisation ${mspId}`);
+    const now = Date.now();
+    const ordered = [...list].sort(
+      (a, b) => Number((this.#backoff.get(a.peer) ?? 0) > now) - Number((this.#backoff.get(b.peer) ?? 0) > now),
+    );
+    let last: unknown;
+    for (const target of ordered) {
+      try {
+        const result = await call(target);
+        this.#backoff.delete(target.peer);
+        return result;
+      } catch (err) {
+        const failure = err instanceof CallFailure ? err : new CallFailure(err);
+        const cause = transientCause(failure.error);
+        if (cause === undefined) throw this.#map(failure.error, fn, failure.txId, target.peer);
+        this.#backoff.set(target.peer, Date.now() + PEER_BACKOFF_MS);
+        this.#logger.warn('ledger call failed on a peer; trying the next trusted peer', {
+          fn,
+          mspId,
+          peer: target.peer,
+          transactionId: failure.txId,
+          reason: cause.reason,
+          cause: cause.message,
+        });
+        last = this.#map(failure.error, fn, failure.txId, target.peer);
+      }
+    }
+    throw last;
   }
 
   #anyNetwork(): Network {
-    const first = this.#gateways.values().next();
-    if (first.done) throw unavailable('no organisation is connected');
-    return first.value.network;
+    const now = Date.now();
+    let fallback: Network | undefined;
+    for (const list of this.#targets.values()) {
+      for (const t of list) {
+        if ((this.#backoff.get(t.peer) ?? 0) <= now) return t.network;
+        fallback ??= t.network;
+      }
+    }
+    if (!fallback) throw unavailable('no organisation is connected');
+    return fallback;
   }
 
-  /** Keeps the evidence (transaction ID, code, every peer detail) in the log; returns the client error. */
-  #map(err: unknown, fn: string, txId?: string): unknown {
+  /**
+   * Maps a failure to the client's error; logs the evidence (transaction ID, code, every
+   * peer detail) except for the chaincode's expected business answers.
+   */
+  #map(err: unknown, fn: string, txId?: string, peerName?: string): unknown {
     if (err instanceof AppError) return err;
     if (err instanceof GatewayError) {
       const details = err.details.map((d) => ({ address: d.address, mspId: d.mspId, message: d.message }));
       const id = (err as { transactionId?: string }).transactionId ?? txId;
-      this.#logger.warn('ledger call failed', { fn, transactionId: id, grpcCode: err.code, details });
+      const evidence = { fn, peer: peerName, transactionId: id, grpcCode: err.code, message: err.message, details };
       // A peer reports a chaincode's own error response as "chaincode response <status>, <message>",
       // on Endorse (ABORTED) and on Evaluate (UNKNOWN) alike.
       const chaincodeMessage = details.map((d) => d.message).find((m) => CHAINCODE_RESPONSE.test(m));
-      if (chaincodeMessage) return fromChaincodeMessage(chaincodeMessage, id);
-      const grpcCode = err.code;
-      if (
-        grpcCode === (grpc.status.DEADLINE_EXCEEDED as number) ||
-        grpcCode === (grpc.status.UNAVAILABLE as number)
-      ) {
-        return unavailable(err.message, id);
+      if (chaincodeMessage) {
+        const mapped = fromChaincodeMessage(chaincodeMessage, id);
+        if (mapped.status >= 500) this.#logger.warn('ledger call failed', evidence);
+        else this.#logger.debug('chaincode answered with an error', { fn, code: mapped.code, transactionId: id });
+        return mapped;
       }
+      const cause = transientCause(err);
+      if (cause !== undefined) {
+        this.#logger.warn('ledger unavailable', { ...evidence, reason: cause.reason });
+        return unavailable(`${cause.reason.toLowerCase().replaceAll('_', ' ')}`, id, cause.reason);
+      }
+      this.#logger.warn('ledger call failed', evidence);
       // Endorse failures are EndorseErrors, evaluate failures plain GatewayErrors (SubmitError is not
       // exported as a value): the peer refused the proposal itself (access denied, no endorsers...).
       if (err instanceof EndorseError || err.name === GatewayError.name) {
@@ -277,6 +395,18 @@ export class FabricLedgerClientImpl implements LedgerClient {
       return fromValidationCode(code, err.transactionId);
     }
     return err;
+  }
+}
+
+/** A failure on one peer, with the transaction ID of the proposal that failed. */
+class CallFailure extends Error {
+  readonly error: unknown;
+  readonly txId: string | undefined;
+
+  constructor(error: unknown, txId?: string) {
+    super(error instanceof Error ? error.message : String(error));
+    this.error = error;
+    this.txId = txId;
   }
 }
 
