@@ -19,7 +19,8 @@ import { SubjectPseudonymiserImpl } from './consortium/subjects';
 import type { GatewayConfig } from './config';
 import type { DomainContext, DomainModuleFactory } from './domain';
 import type { FeatureModule } from './feature';
-import type { Logger } from './http/logger';
+import { AppError } from './http/errors';
+import { createLogger, type Logger } from './http/logger';
 import { EmbeddedLedgerClientImpl } from './ledger/embedded';
 import { FabricLedgerClientImpl } from './ledger/fabric';
 import type { LedgerClient } from './ledger/types';
@@ -85,6 +86,44 @@ export interface BuildOptions extends Omit<GatewayOptions, 'modules'> {
   readonly domainModules?: readonly DomainModuleFactory[];
   /** Modules without domain context (tests). */
   readonly extraModules?: readonly FeatureModule[];
+  /** How long start-up waits for a ledger answering 503; {@link DEFAULT_LEDGER_WAIT_MS} by default. */
+  readonly ledgerWaitMs?: number;
+}
+
+/** How long start-up waits for a ledger that answers "not now" (503), by default. */
+export const DEFAULT_LEDGER_WAIT_MS = 10 * 60_000;
+
+/**
+ * Runs `step` until the ledger stops answering 503 `LEDGER_UNAVAILABLE` (a network still
+ * starting, discovery not ready after a commit, a peer restarting), waiting with a growing
+ * pause and saying what it waits for; any other failure, or `maxWaitMs` passing, ends it.
+ *
+ * @throws the step's last error.
+ */
+export async function untilLedgerReady<T>(
+  step: () => Promise<T>,
+  logger: Logger,
+  maxWaitMs: number,
+): Promise<T> {
+  const deadline = Date.now() + maxWaitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      const waiting = err instanceof AppError && err.code === 'LEDGER_UNAVAILABLE';
+      if (!waiting || Date.now() >= deadline) throw err;
+      const pauseMs = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
+      const reason = (err.details as { reason?: string } | undefined)?.reason;
+      logger.warn('waiting for the ledger before start-up', {
+        reason,
+        detail: err.message,
+        attempt,
+        retryInMs: pauseMs,
+        givesUpInMs: deadline - Date.now(),
+      });
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
 }
 
 /** A gateway wired to a bootstrapped ledger. */
@@ -108,7 +147,11 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
       schema: OrgSignerStoreImpl.schema,
     }),
   );
-  const bootstrap = await ensureConsortium(options.ledger, options.consortium, signers);
+  const bootstrap = await untilLedgerReady(
+    () => ensureConsortium(options.ledger, options.consortium, signers),
+    options.logger ?? createLogger({ level: options.config.logLevel }),
+    options.ledgerWaitMs ?? DEFAULT_LEDGER_WAIT_MS,
+  );
   const context: DomainContext = {
     ledger: options.ledger,
     consortium: options.consortium,

@@ -406,6 +406,34 @@ function writeConnectionProfile() {
     }),
   };
   writeFileSync(t.connectionProfile, `${JSON.stringify(profile, null, 2)}\n`);
+  // What tests and operators need beyond the gateway's profile: nodes, admin identities, CAs.
+  const nodes = {
+    channel: t.channel,
+    chaincode: t.chaincode,
+    fabricCfgDir: requireFabric().cfgDir,
+    orderers: t.orderers.map((o) => ({
+      name: o.name,
+      endpoint: `${t.host}:${o.port}`,
+      adminEndpoint: `${t.host}:${o.adminPort}`,
+      tlsCaCert: path.join(o.tlsDir, 'ca.crt'),
+    })),
+    peers: t.peers.map((p) => ({
+      name: p.name,
+      mspId: p.mspId,
+      endpoint: `${t.host}:${p.port}`,
+      hostname: p.hostname,
+      operationsEndpoint: `${t.host}:${p.operationsPort}`,
+      tlsCaCert: p.org.tlsCaCert,
+      chaincodeServer: p.ccaas.name,
+    })),
+    organisations: t.organisations.map((o) => ({
+      mspId: o.mspId,
+      adminMspDir: path.join(o.adminDir, 'msp'),
+      clientMspDir: path.join(o.clientDir, 'msp'),
+      gatewayPeers: t.gatewayPeers(o).map((p) => p.name),
+    })),
+  };
+  writeFileSync(path.join(t.generated, 'nodes.json'), `${JSON.stringify(nodes, null, 2)}\n`);
 }
 
 async function waitEndorsable() {

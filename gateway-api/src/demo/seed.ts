@@ -182,14 +182,16 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
   await inParallel(writes, SEED_CONCURRENCY);
   // Liens need their asset and collateral grant committed first.
   await inParallel(
-    collateral.map(({ n, bank }) => () =>
-      submit(bank, 'Collateral:RegisterLien', {
-        lienId: `demo-lien-${n}`,
-        assetId: `LAND_CONTRACT_RIGHT:LC-${String(n).padStart(6, '0')}`,
-        grantId: `demo-collateral-${n}`,
-        securedAmountFen: 3_000_000,
-        loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
-      }),
+    collateral.map(
+      ({ n, bank }) =>
+        () =>
+          submit(bank, 'Collateral:RegisterLien', {
+            lienId: `demo-lien-${n}`,
+            assetId: `LAND_CONTRACT_RIGHT:LC-${String(n).padStart(6, '0')}`,
+            grantId: `demo-collateral-${n}`,
+            securedAmountFen: 3_000_000,
+            loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
+          }),
     ),
     SEED_CONCURRENCY,
   );

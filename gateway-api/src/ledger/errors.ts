@@ -64,7 +64,11 @@ export type UnavailableReason =
 export const LEDGER_RETRY_AFTER_SECONDS = 2;
 
 /** The ledger could not be reached in time, or cannot serve the call yet: retryable. */
-export function unavailable(detail: string, txId?: string, reason: UnavailableReason = 'PEER_UNAVAILABLE'): AppError {
+export function unavailable(
+  detail: string,
+  txId?: string,
+  reason: UnavailableReason = 'PEER_UNAVAILABLE',
+): AppError {
   return new AppError(503, 'LEDGER_UNAVAILABLE', `the ledger is unavailable: ${detail}`, {
     ...(txId ? { txId } : {}),
     details: { reason },

@@ -107,8 +107,14 @@ const TRANSIENT_MESSAGES: readonly (readonly [RegExp, UnavailableReason])[] = [
     /could not launch chaincode|chaincode registration failed|failed to connect to chaincode|error (?:starting|connecting to) (?:container|chaincode)|chaincode .*(?:not running|unavailable)|connection refused/i,
     'CHAINCODE_UNAVAILABLE',
   ],
-  [/failed to collect enough transaction endorsements|no endorsers|endorsing peer.*unavailable/i, 'ENDORSERS_UNAVAILABLE'],
-  [/orderer.*(?:unavailable|not available)|no orderers|failed to send transaction to orderer|SERVICE_UNAVAILABLE/i, 'ORDERER_UNAVAILABLE'],
+  [
+    /failed to collect enough transaction endorsements|no endorsers|endorsing peer.*unavailable/i,
+    'ENDORSERS_UNAVAILABLE',
+  ],
+  [
+    /orderer.*(?:unavailable|not available)|no orderers|failed to send transaction to orderer|SERVICE_UNAVAILABLE/i,
+    'ORDERER_UNAVAILABLE',
+  ],
 ];
 
 /**
@@ -121,7 +127,9 @@ const TRANSIENT_MESSAGES: readonly (readonly [RegExp, UnavailableReason])[] = [
 export function transientCause(err: unknown): TransientCause | undefined {
   if (!(err instanceof GatewayError)) return undefined;
   if (err.details.some((d) => CHAINCODE_RESPONSE.test(d.message))) return undefined;
-  const message = [err.message, ...err.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`)].join('; ');
+  const message = [err.message, ...err.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`)].join(
+    '; ',
+  );
   for (const [pattern, reason] of TRANSIENT_MESSAGES) if (pattern.test(message)) return { reason, message };
   if (err.code === (grpc.status.UNAVAILABLE as number)) return { reason: 'PEER_UNAVAILABLE', message };
   if (err.code === (grpc.status.DEADLINE_EXCEEDED as number)) return { reason: 'DEADLINE_EXCEEDED', message };
@@ -177,13 +185,15 @@ export class FabricLedgerClientImpl implements LedgerClient {
     const targets = new Map<string, Target[]>();
     for (const org of profile.organisations) {
       const peerNames = org.peers ?? (org.peer === undefined ? [] : [org.peer]);
-      if (peerNames.length === 0) throw new Error(`connection profile: organisation ${org.mspId} names no peer`);
+      if (peerNames.length === 0)
+        throw new Error(`connection profile: organisation ${org.mspId} names no peer`);
       const credentials = await readFile(path.resolve(base, org.certPath));
       const key = createPrivateKey(await readFile(path.resolve(base, org.keyPath)));
       const list: Target[] = [];
       for (const name of peerNames) {
         const client = clients.get(name);
-        if (!client) throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${name}`);
+        if (!client)
+          throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${name}`);
         const gateway = connect({
           client,
           identity: { mspId: org.mspId, credentials },
@@ -318,7 +328,8 @@ export class FabricLedgerClientImpl implements LedgerClient {
     if (!list) throw unavailable(`no connection for organisation ${mspId}`);
     const now = Date.now();
     const ordered = [...list].sort(
-      (a, b) => Number((this.#backoff.get(a.peer) ?? 0) > now) - Number((this.#backoff.get(b.peer) ?? 0) > now),
+      (a, b) =>
+        Number((this.#backoff.get(a.peer) ?? 0) > now) - Number((this.#backoff.get(b.peer) ?? 0) > now),
     );
     let last: unknown;
     for (const target of ordered) {
@@ -339,7 +350,7 @@ export class FabricLedgerClientImpl implements LedgerClient {
           reason: cause.reason,
           cause: cause.message,
         });
-        last = this.#map(failure.error, fn, failure.txId, target.peer);
+        last = this.#map(failure.error, fn, failure.txId, target.peer, { logged: true });
       }
     }
     throw last;
@@ -362,24 +373,36 @@ export class FabricLedgerClientImpl implements LedgerClient {
    * Maps a failure to the client's error; logs the evidence (transaction ID, code, every
    * peer detail) except for the chaincode's expected business answers.
    */
-  #map(err: unknown, fn: string, txId?: string, peerName?: string): unknown {
+  #map(err: unknown, fn: string, txId?: string, peerName?: string, options = { logged: false }): unknown {
     if (err instanceof AppError) return err;
     if (err instanceof GatewayError) {
       const details = err.details.map((d) => ({ address: d.address, mspId: d.mspId, message: d.message }));
       const id = (err as { transactionId?: string }).transactionId ?? txId;
-      const evidence = { fn, peer: peerName, transactionId: id, grpcCode: err.code, message: err.message, details };
+      const evidence = {
+        fn,
+        peer: peerName,
+        transactionId: id,
+        grpcCode: err.code,
+        message: err.message,
+        details,
+      };
       // A peer reports a chaincode's own error response as "chaincode response <status>, <message>",
       // on Endorse (ABORTED) and on Evaluate (UNKNOWN) alike.
       const chaincodeMessage = details.map((d) => d.message).find((m) => CHAINCODE_RESPONSE.test(m));
       if (chaincodeMessage) {
         const mapped = fromChaincodeMessage(chaincodeMessage, id);
         if (mapped.status >= 500) this.#logger.warn('ledger call failed', evidence);
-        else this.#logger.debug('chaincode answered with an error', { fn, code: mapped.code, transactionId: id });
+        else
+          this.#logger.debug('chaincode answered with an error', {
+            fn,
+            code: mapped.code,
+            transactionId: id,
+          });
         return mapped;
       }
       const cause = transientCause(err);
       if (cause !== undefined) {
-        this.#logger.warn('ledger unavailable', { ...evidence, reason: cause.reason });
+        if (!options.logged) this.#logger.warn('ledger unavailable', { ...evidence, reason: cause.reason });
         return unavailable(`${cause.reason.toLowerCase().replaceAll('_', ' ')}`, id, cause.reason);
       }
       this.#logger.warn('ledger call failed', evidence);
