@@ -248,7 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const settings = parsed.data;
-  const dataDir = path.resolve(settings.GATEWAY_DATA_DIR ?? path.join(repoRoot(), '.data', 'gateway'));
+  // Each backend keeps its own default folder: an index built from one ledger never meets the other.
+  const defaultDir = settings.GATEWAY_LEDGER === 'fabric' ? 'gateway-fabric' : 'gateway';
+  const dataDir = path.resolve(settings.GATEWAY_DATA_DIR ?? path.join(repoRoot(), '.data', defaultDir));
 
   let pseudonymSecret = secrets.GATEWAY_PSEUDONYM_SECRET;
   let dataKey = secrets.GATEWAY_DATA_KEY;

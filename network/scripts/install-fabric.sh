@@ -1,65 +1,70 @@
 #!/usr/bin/env bash
-# Builds the Fabric binaries this project runs (peer, orderer, osnadmin, configtxgen,
-# cryptogen, configtxlator and the CCaaS external builder) from the Go module proxy,
-# pinned to one commit, into network/.bin. Skips the build when the stamped version
-# is already installed.
+# Installs the Fabric binaries this project runs (peer, orderer, osnadmin, configtxgen,
+# cryptogen, configtxlator) and Fabric's default core.yaml and orderer.yaml, pinned to the
+# v3.1.5 commit, through the Go module proxy, into FABRIC_HOME (default
+# /opt/hyperledger/fabric: bin/ and config/, the layout of Fabric's release tarball, where the
+# network scripts look). Skips the build when that version is already installed. Where the
+# proxy does not serve Fabric, it says what to do instead and exits 1.
+#
+# The chaincode-as-a-service builder is the project's own (network/ccaas-builder); nothing of
+# Fabric's is installed into the repository.
 set -euo pipefail
 
 FABRIC_COMMIT="${FABRIC_COMMIT:-86c1172bec37e6590c6b1ae6f847833df48d65fc}"
 FABRIC_VERSION="${FABRIC_VERSION:-3.1.5}"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin_dir="${FABRIC_BIN_DIR:-$here/.bin}"
-stamp="$bin_dir/.version"
-want="$FABRIC_VERSION@$FABRIC_COMMIT"
-
+FABRIC_HOME="${FABRIC_HOME:-/opt/hyperledger/fabric}"
+bin_dir="${FABRIC_BIN_DIR:-$FABRIC_HOME/bin}"
+cfg_dir="${FABRIC_CFG_DIR:-$FABRIC_HOME/config}"
 tools=(peer orderer osnadmin configtxgen cryptogen configtxlator)
-builder=(detect build release)
+
+instead() {
+  cat >&2 <<EOF
+fabric: $1
+fabric: install Fabric $FABRIC_VERSION another way, then run 'npm run network:up':
+  - with internet access: download hyperledger-fabric-linux-amd64-$FABRIC_VERSION.tar.gz from the
+    v$FABRIC_VERSION release of github.com/hyperledger/fabric and unpack it into $FABRIC_HOME
+    (it holds bin/ and config/): mkdir -p $FABRIC_HOME && tar -xzf <tarball> -C $FABRIC_HOME
+  - or put the binaries anywhere and set FABRIC_BIN_DIR and FABRIC_CFG_DIR.
+EOF
+  exit 1
+}
+
+installed_version() {
+  [[ -x "$bin_dir/peer" ]] || return 1
+  "$bin_dir/peer" version 2>/dev/null | sed -n 's/^ *Version: *v\{0,1\}//p' | head -1
+}
 
 all_present() {
   local t
   for t in "${tools[@]}"; do [[ -x "$bin_dir/$t" ]] || return 1; done
-  for t in "${builder[@]}"; do [[ -x "$bin_dir/ccaas/bin/$t" ]] || return 1; done
-  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]
+  [[ -f "$cfg_dir/core.yaml" && -f "$cfg_dir/orderer.yaml" ]] || return 1
+  [[ "$(installed_version)" == "$FABRIC_VERSION" ]]
 }
 
 if all_present; then
-  echo "fabric: $want already installed in $bin_dir"
+  echo "fabric: $FABRIC_VERSION already installed in $bin_dir (config: $cfg_dir)"
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "fabric: Go toolchain not found on PATH (need Go >= 1.23)" >&2
-  exit 1
-fi
+command -v go >/dev/null 2>&1 || instead "the Go toolchain is not on PATH"
+mkdir -p "$bin_dir" "$cfg_dir" || instead "cannot create $bin_dir and $cfg_dir (run as a user who may, or set FABRIC_HOME)"
 
-mkdir -p "$bin_dir/ccaas/bin"
 export CGO_ENABLED=0
-export GOFLAGS="${GOFLAGS:-} -trimpath"
 ldflags="-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION"
 start=$(date +%s)
-
 i=0
-total=$(( ${#tools[@]} + 1 ))
 for t in "${tools[@]}"; do
   i=$((i + 1))
-  echo "fabric: [$i/$total] building $t at $FABRIC_COMMIT ($(( $(date +%s) - start ))s elapsed)"
-  GOBIN="$bin_dir" go install -ldflags "$ldflags" "github.com/hyperledger/fabric/cmd/$t@$FABRIC_COMMIT"
+  echo "fabric: [$i/${#tools[@]}] building $t at $FABRIC_COMMIT ($(($(date +%s) - start))s elapsed)"
+  if ! GOBIN="$bin_dir" go install -trimpath -ldflags "$ldflags" "github.com/hyperledger/fabric/cmd/$t@$FABRIC_COMMIT"; then
+    instead "the Go module proxy did not serve github.com/hyperledger/fabric@$FABRIC_COMMIT"
+  fi
 done
 
-i=$((i + 1))
-echo "fabric: [$i/$total] building ccaas builder ($(( $(date +%s) - start ))s elapsed)"
-for t in "${builder[@]}"; do
-  GOBIN="$bin_dir/ccaas/bin" go install -ldflags "$ldflags" "github.com/hyperledger/fabric/ccaas_builder/cmd/$t@$FABRIC_COMMIT"
-done
-
-# The peer's default core.yaml and orderer.yaml ship inside the module; keep a
-# pointer to them so scripts can set FABRIC_CFG_PATH without copying the files.
+# Fabric's default core.yaml and orderer.yaml ship in the module's sampleconfig.
 module_version="$(go list -m -f '{{.Version}}' "github.com/hyperledger/fabric@$FABRIC_COMMIT")"
 modroot="$(go env GOMODCACHE)/github.com/hyperledger/fabric@$module_version"
-if [[ ! -f "$modroot/sampleconfig/core.yaml" ]]; then
-  echo "fabric: no sampleconfig/core.yaml under $modroot" >&2
-  exit 1
-fi
-echo "$modroot/sampleconfig" > "$bin_dir/.sampleconfig"
-echo "$want" > "$stamp"
-echo "fabric: installed $want into $bin_dir in $(( $(date +%s) - start ))s"
+cp "$modroot/sampleconfig/core.yaml" "$modroot/sampleconfig/orderer.yaml" "$cfg_dir/" ||
+  instead "no sampleconfig in $modroot"
+chmod u+w "$cfg_dir"/*.yaml
+echo "fabric: installed $FABRIC_VERSION into $bin_dir and $cfg_dir in $(($(date +%s) - start))s"
