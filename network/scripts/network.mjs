@@ -415,6 +415,7 @@ function writeConnectionProfile() {
       name: o.name,
       endpoint: `${t.host}:${o.port}`,
       adminEndpoint: `${t.host}:${o.adminPort}`,
+      operationsEndpoint: `${t.host}:${o.operationsPort}`,
       tlsCaCert: path.join(o.tlsDir, 'ca.crt'),
     })),
     peers: t.peers.map((p) => ({

@@ -20,7 +20,13 @@ export interface NetworkNodes {
   readonly channel: string;
   readonly chaincode: string;
   readonly fabricCfgDir: string;
-  readonly orderers: readonly { name: string; endpoint: string; adminEndpoint: string; tlsCaCert: string }[];
+  readonly orderers: readonly {
+    name: string;
+    endpoint: string;
+    adminEndpoint: string;
+    operationsEndpoint: string;
+    tlsCaCert: string;
+  }[];
   readonly peers: readonly {
     name: string;
     mspId: string;

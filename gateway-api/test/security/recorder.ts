@@ -107,6 +107,6 @@ export function summaryTable(): string {
 after(() => {
   if (rows.length === 0) return;
   console.log(
-    `\n  Reliability and security suite summary (issue 7: case 4 and cases 6-13, embedded ledger)\n${summaryTable()}\n`,
+    `\n  Reliability and security suite summary (ledger: ${process.env.TEST_LEDGER === 'fabric' ? 'the real Fabric network' : 'embedded'})\n${summaryTable()}\n`,
   );
 });
