@@ -8,7 +8,8 @@
  *
  *   FABRIC_TEST_KEEP=1       leave the network running afterwards (its folder is printed)
  *   FABRIC_TEST_PORT_BASE    first port (default 37000)
- *   FABRIC_TEST_FILES        mocha file globs instead of the default set (space separated)
+ *   FABRIC_TEST_FILES        mocha file globs for the raft phase instead of the default set (space separated)
+ *   FABRIC_TEST_PHASES       which phases to run (default raft,bft)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,12 @@ const DEFAULT_FILES = [
   'gateway-api/dist/test/fabric-network/*.test.js',
 ];
 
+/** The BFT phase: the whole flow and the orderer faults on four SmartBFT orderers. */
+const BFT_FILES = [
+  'gateway-api/dist/test/acceptance/journey.test.js',
+  'gateway-api/dist/test/fabric-network/bft.test.js',
+];
+
 const { install, problem } = findFabric();
 if (!install) {
   console.log(
@@ -43,36 +50,35 @@ if (!install) {
 
 const started = Date.now();
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const networkDir = mkdtempSync(path.join(os.tmpdir(), 'ruralcredit-fabric-'));
-const env = {
-  ...process.env,
-  NETWORK_DIR: networkDir,
-  NETWORK_PORT_BASE: process.env.FABRIC_TEST_PORT_BASE ?? '37000',
-  TEST_LEDGER: 'fabric',
-  GATEWAY_CONNECTION_PROFILE: path.join(networkDir, '.generated', 'connection.json'),
-  CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'CRITICAL',
-};
+const portBase = Number(process.env.FABRIC_TEST_PORT_BASE ?? '37000');
 
-function run(command, args) {
+/** The phases: each brings its own network up, runs its files on it, and takes it down. */
+const PHASES = [
+  { name: 'raft', upArgs: [], ports: portBase, files: DEFAULT_FILES },
+  { name: 'bft', upArgs: ['--orderer', 'bft'], ports: portBase + 1000, files: BFT_FILES },
+];
+
+function run(command, args, env) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
 
-const network = (...args) =>
-  run(process.execPath, [path.join(root, 'network', 'scripts', 'network.mjs'), ...args]);
-
-let tearingDown = false;
+const networkScript = path.join(root, 'network', 'scripts', 'network.mjs');
+let current;
 async function tearDown() {
-  if (tearingDown) return;
-  tearingDown = true;
+  const phase = current;
+  current = undefined;
+  if (!phase) return;
   if (process.env.FABRIC_TEST_KEEP === '1') {
-    console.log(`Fabric suite: network kept running in ${networkDir} (NETWORK_DIR=${networkDir})`);
+    console.log(
+      `Fabric suite: ${phase.name} network kept running (NETWORK_DIR=${phase.dir} NETWORK_PORT_BASE=${phase.ports})`,
+    );
     return;
   }
-  await network('down', '--clean');
-  rmSync(networkDir, { recursive: true, force: true });
+  await run(process.execPath, [networkScript, 'down', '--clean'], phase.env);
+  rmSync(phase.dir, { recursive: true, force: true });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
@@ -80,34 +86,58 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-console.log(`Fabric suite: Fabric ${install.version} from ${install.binDir}; network in ${networkDir}`);
-let code = 1;
-let upMs = 0;
-let testMs = 0;
-try {
-  const upStart = Date.now();
-  code = await network('up');
-  upMs = Date.now() - upStart;
-  if (code === 0) {
-    const files = process.env.FABRIC_TEST_FILES?.split(/\s+/).filter(Boolean) ?? DEFAULT_FILES;
-    const testStart = Date.now();
-    code = await run(process.execPath, [
-      path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
-      '--no-config',
-      '--timeout',
-      '180000',
-      '--enable-source-maps',
-      '--reporter',
-      'spec',
-      ...files,
-    ]);
-    testMs = Date.now() - testStart;
+console.log(`Fabric suite: Fabric ${install.version} from ${install.binDir}`);
+const only = process.env.FABRIC_TEST_PHASES?.split(',');
+const results = [];
+let code = 0;
+for (const phase of PHASES.filter((p) => !only || only.includes(p.name))) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `ruralcredit-fabric-${phase.name}-`));
+  const env = {
+    ...process.env,
+    NETWORK_DIR: dir,
+    NETWORK_PORT_BASE: String(phase.ports),
+    TEST_LEDGER: 'fabric',
+    GATEWAY_CONNECTION_PROFILE: path.join(dir, '.generated', 'connection.json'),
+    CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'CRITICAL',
+  };
+  current = { ...phase, dir, env };
+  console.log(`Fabric suite [${phase.name}]: network in ${dir}, ports from ${phase.ports}`);
+  let phaseCode = 1;
+  let upMs = 0;
+  let testMs = 0;
+  try {
+    const upStart = Date.now();
+    phaseCode = await run(process.execPath, [networkScript, 'up', ...phase.upArgs], env);
+    upMs = Date.now() - upStart;
+    if (phaseCode === 0) {
+      const files =
+        (phase.name === 'raft' && process.env.FABRIC_TEST_FILES?.split(/\s+/).filter(Boolean)) || phase.files;
+      const testStart = Date.now();
+      phaseCode = await run(
+        process.execPath,
+        [
+          path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+          '--no-config',
+          '--timeout',
+          '400000',
+          '--enable-source-maps',
+          '--reporter',
+          'spec',
+          ...files,
+        ],
+        env,
+      );
+      testMs = Date.now() - testStart;
+    }
+  } finally {
+    await tearDown();
   }
-} finally {
-  await tearDown();
+  results.push(
+    `${phase.name}: ${phaseCode === 0 ? 'passed' : 'FAILED'} (network up ${seconds(upMs)}, tests ${seconds(testMs)})`,
+  );
+  if (phaseCode !== 0) code = phaseCode;
 }
 console.log(
-  `Fabric suite: ${code === 0 ? 'passed' : 'FAILED'}; network up ${seconds(upMs)}, tests ${seconds(testMs)}, ` +
-    `total ${seconds(Date.now() - started)}`,
+  `Fabric suite: ${code === 0 ? 'passed' : 'FAILED'}; ${results.join('; ')}; total ${seconds(Date.now() - started)}`,
 );
 process.exit(code);

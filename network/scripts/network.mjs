@@ -5,7 +5,8 @@
  * per peer organisation, the chaincode as a service (one chaincode server per
  * peer), every link over TLS.
  *
- *   network.mjs up [--profile dev|standard]   create, or restart what is stopped
+ *   network.mjs up [--profile dev|standard] [--orderer raft|bft]
+ *                                            create (raft: 3 etcdraft orderers; bft: 4 SmartBFT), or restart what is stopped
  *   network.mjs down [--clean]                stop every process (--clean: wipe ledgers, crypto, logs)
  *   network.mjs status                        one line per node
  *   network.mjs stop|start|kill <node>        one node (orderer0, peer0.banka, ccaas.banka, ...)
@@ -61,10 +62,12 @@ function parseArgs(argv) {
   return { command, flags, positional };
 }
 
-const t = topology({
+const topologyOptions = {
   networkDir: process.env.NETWORK_DIR,
   portBase: process.env.NETWORK_PORT_BASE ? Number(process.env.NETWORK_PORT_BASE) : undefined,
-});
+};
+/** The topology; its ordering service (raft or bft) is fixed when the network is created. */
+let t = topology(topologyOptions);
 
 function readState() {
   return existsSync(t.stateFile) ? JSON.parse(readFileSync(t.stateFile, 'utf8')) : {};
@@ -195,7 +198,7 @@ async function create(fabric, profileName) {
   }
   if (!state.genesis) {
     say(
-      `writing the channel genesis block (etcdraft, profile ${profileName}: batch timeout ${profile.batchTimeout})`,
+      `writing the channel genesis block (${t.consensus === 'bft' ? 'SmartBFT' : 'etcdraft'}, ${t.orderers.length} orderers, profile ${profileName}: batch timeout ${profile.batchTimeout})`,
     );
     const cfgDir = path.join(t.generated, 'configtx');
     mkdirSync(cfgDir, { recursive: true });
@@ -212,6 +215,7 @@ async function create(fabric, profileName) {
     ]);
     state.genesis = true;
     state.profile = profileName;
+    state.consensus = t.consensus;
     writeState(state);
   }
   mkdirSync(path.join(t.generated, 'builders'), { recursive: true });
@@ -239,9 +243,9 @@ async function create(fabric, profileName) {
     state.ordererJoined[o.name] = true;
     writeState(state);
   }
-  say('waiting for a Raft leader');
+  say(`waiting until every orderer is an active consenter of the channel`);
   await waitFor(
-    'an etcdraft leader on channel ' + t.channel,
+    'active consenters on channel ' + t.channel,
     async () => {
       for (const o of t.orderers) {
         const out = await fabricTool(fabric, 'osnadmin', [
@@ -408,6 +412,7 @@ function writeConnectionProfile() {
   writeFileSync(t.connectionProfile, `${JSON.stringify(profile, null, 2)}\n`);
   // What tests and operators need beyond the gateway's profile: nodes, admin identities, CAs.
   const nodes = {
+    consensus: t.consensus,
     channel: t.channel,
     chaincode: t.chaincode,
     fabricCfgDir: requireFabric().cfgDir,
@@ -522,7 +527,7 @@ async function status() {
     );
   }
   console.log(
-    `channel ${t.channel}, chaincode ${state.committed ? `committed (${state.packageId})` : 'not committed'}, profile ${state.profile ?? '-'}`,
+    `channel ${t.channel} (${t.consensus}), chaincode ${state.committed ? `committed (${state.packageId})` : 'not committed'}, profile ${state.profile ?? '-'}`,
   );
   return down === 0 ? 0 : 1;
 }
@@ -544,6 +549,14 @@ async function single(command, name) {
 
 async function main() {
   const { command, flags, positional } = parseArgs(process.argv.slice(2));
+  const created = readState().consensus;
+  const wanted = flags.get('orderer');
+  if (created && wanted && wanted !== created) {
+    throw new Error(
+      `this network was created with --orderer ${created}; 'network:down -- --clean' first to change it`,
+    );
+  }
+  t = topology({ ...topologyOptions, consensus: created ?? wanted ?? 'raft' });
   switch (command) {
     case 'up':
       return up(flags);

@@ -23,32 +23,14 @@ import {
   registerAsset,
   uploadBatch,
 } from '../security/fixture';
-import { connectAs, eventually, networkScript, requireNetwork, type NetworkNodes } from './support';
-
-/** Counts, per client ID, the VALID transactions whose chaincode event names it, from `startBlock` to the tip. */
-async function countOnLedger(
-  g: ConsortiumGateway,
-  startBlock: number,
-  field: 'accessId' | 'lienId' | 'grantId',
-): Promise<Map<string, number>> {
-  const tip = await g.context.ledger.height();
-  const counts = new Map<string, number>();
-  const stream = g.context.ledger.blocks(startBlock);
-  try {
-    for await (const block of stream) {
-      for (const tx of block.transactions) {
-        if (tx.validationCode !== 'VALID' || !tx.event) continue;
-        const payload = JSON.parse(Buffer.from(tx.event.payload).toString('utf8')) as Record<string, unknown>;
-        const id = payload[field];
-        if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
-      }
-      if (block.number >= tip - 1) break;
-    }
-  } finally {
-    stream.close();
-  }
-  return counts;
-}
+import {
+  connectAs,
+  countOnLedger,
+  eventually,
+  networkScript,
+  requireNetwork,
+  type NetworkNodes,
+} from './support';
 
 /** The orderer that leads the channel's Raft, from each orderer's `consensus_etcdraft_is_leader` metric. */
 async function raftLeader(nodes: NetworkNodes): Promise<string> {

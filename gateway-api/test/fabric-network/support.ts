@@ -12,11 +12,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { connect, signers, type Gateway } from '@hyperledger/fabric-gateway';
+import type { ConsortiumGateway } from '../acceptance/consortium-gateway';
 
 const run = promisify(execFile);
 
 /** What `network:up` wrote to `.generated/nodes.json`. */
 export interface NetworkNodes {
+  /** The ordering service: 3 etcdraft orderers, or 4 SmartBFT ones. */
+  readonly consensus: 'raft' | 'bft';
   readonly channel: string;
   readonly chaincode: string;
   readonly fabricCfgDir: string;
@@ -55,10 +58,13 @@ export function fabricNetwork(): NetworkNodes | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as NetworkNodes) : undefined;
 }
 
-/** The network or a skipped test: call in `before` with mocha's `this`. */
-export function requireNetwork(ctx: Mocha.Context): NetworkNodes {
+/**
+ * The network or a skipped test: call in `before` with mocha's `this`. With
+ * `consensus`, tests also skip on a network with the other ordering service.
+ */
+export function requireNetwork(ctx: Mocha.Context, consensus: 'raft' | 'bft' = 'raft'): NetworkNodes {
   const nodes = fabricNetwork();
-  if (!nodes) ctx.skip();
+  if (!nodes || nodes.consensus !== consensus) ctx.skip();
   return nodes;
 }
 
@@ -179,4 +185,29 @@ export async function eventually<T>(
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
+}
+
+/** Counts, per client ID, the VALID transactions whose chaincode event names it, from `startBlock` to the tip. */
+export async function countOnLedger(
+  g: ConsortiumGateway,
+  startBlock: number,
+  field: 'accessId' | 'lienId' | 'grantId',
+): Promise<Map<string, number>> {
+  const tip = await g.context.ledger.height();
+  const counts = new Map<string, number>();
+  const stream = g.context.ledger.blocks(startBlock);
+  try {
+    for await (const block of stream) {
+      for (const tx of block.transactions) {
+        if (tx.validationCode !== 'VALID' || !tx.event) continue;
+        const payload = JSON.parse(Buffer.from(tx.event.payload).toString('utf8')) as Record<string, unknown>;
+        const id = payload[field];
+        if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      if (block.number >= tip - 1) break;
+    }
+  } finally {
+    stream.close();
+  }
+  return counts;
 }

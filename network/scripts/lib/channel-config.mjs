@@ -85,28 +85,13 @@ export function configtx(t, profile) {
         },
         Capabilities: { V3_0: true },
         Orderer: {
-          OrdererType: 'etcdraft',
           BatchTimeout: profile.batchTimeout,
           BatchSize: {
             MaxMessageCount: profile.maxMessageCount,
             AbsoluteMaxBytes: '10 MB',
             PreferredMaxBytes: '2 MB',
           },
-          EtcdRaft: {
-            Consenters: t.orderers.map((o) => ({
-              Host: t.host,
-              Port: o.port,
-              ClientTLSCert: path.join(o.tlsDir, 'server.crt'),
-              ServerTLSCert: path.join(o.tlsDir, 'server.crt'),
-            })),
-            Options: {
-              TickInterval: '500ms',
-              ElectionTick: 10,
-              HeartbeatTick: 1,
-              MaxInflightBlocks: 5,
-              SnapshotIntervalSize: '16 MB',
-            },
-          },
+          ...(t.consensus === 'bft' ? smartBft(t, profile) : raft(t)),
           Organizations: [ordererOrganization],
           Policies: {
             Readers: implicit('ANY Readers'),
@@ -128,6 +113,57 @@ export function configtx(t, profile) {
           Capabilities: { V2_5: true },
         },
       },
+    },
+  };
+}
+
+/** The etcdraft part of the orderer section. */
+function raft(t) {
+  return {
+    OrdererType: 'etcdraft',
+    EtcdRaft: {
+      Consenters: t.orderers.map((o) => ({
+        Host: t.host,
+        Port: o.port,
+        ClientTLSCert: path.join(o.tlsDir, 'server.crt'),
+        ServerTLSCert: path.join(o.tlsDir, 'server.crt'),
+      })),
+      Options: {
+        TickInterval: '500ms',
+        ElectionTick: 10,
+        HeartbeatTick: 1,
+        MaxInflightBlocks: 5,
+        SnapshotIntervalSize: '16 MB',
+      },
+    },
+  };
+}
+
+/** The SmartBFT part of the orderer section: every orderer a consenter, identified by its signing certificate. */
+function smartBft(t, profile) {
+  return {
+    OrdererType: 'BFT',
+    ConsenterMapping: t.orderers.map((o, i) => ({
+      ID: i + 1,
+      Host: t.host,
+      Port: o.port,
+      MSPID: t.ordererOrg.mspId,
+      Identity: path.join(o.mspDir, 'signcerts', `${o.hostname}-cert.pem`),
+      ClientTLSCert: path.join(o.tlsDir, 'server.crt'),
+      ServerTLSCert: path.join(o.tlsDir, 'server.crt'),
+    })),
+    SmartBFT: {
+      RequestBatchMaxInterval: profile.batchTimeout,
+      RequestForwardTimeout: '2s',
+      RequestComplainTimeout: '20s',
+      RequestAutoRemoveTimeout: '3m',
+      ViewChangeResendInterval: '5s',
+      ViewChangeTimeout: '20s',
+      LeaderHeartbeatTimeout: '1m',
+      CollectTimeout: '1s',
+      IncomingMessageBufferSize: 200,
+      RequestPoolSize: 100000,
+      LeaderHeartbeatCount: 10,
     },
   };
 }

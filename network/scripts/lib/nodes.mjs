@@ -46,8 +46,8 @@ export function ordererProcess(t, fabric, o) {
     ORDERER_OPERATIONS_LISTENADDRESS: `${t.host}:${o.operationsPort}`,
     ORDERER_METRICS_PROVIDER: 'prometheus',
     ORDERER_FILELEDGER_LOCATION: path.join(o.dataDir, 'ledger'),
-    ORDERER_CONSENSUS_WALDIR: path.join(o.dataDir, 'etcdraft', 'wal'),
-    ORDERER_CONSENSUS_SNAPDIR: path.join(o.dataDir, 'etcdraft', 'snapshot'),
+    ORDERER_CONSENSUS_WALDIR: path.join(o.dataDir, 'consensus', 'wal'),
+    ORDERER_CONSENSUS_SNAPDIR: path.join(o.dataDir, 'consensus', 'snapshot'),
   };
   return { name: o.name, command: path.join(fabric.binDir, 'orderer'), args: [], env, cwd: o.dataDir };
 }

@@ -29,8 +29,11 @@ export function shortName(mspId) {
   return mspId.replace(/MSP$/, '').toLowerCase();
 }
 
+/** Ordering services: etcdraft (crash fault tolerant) or Fabric 3's SmartBFT (3f+1 nodes, f = 1). */
+export const CONSENSUS = { raft: { minNodes: 3 }, bft: { minNodes: 4 } };
+
 /**
- * @param {{ networkDir?: string, portBase?: number, consortiumPath?: string }} [options]
+ * @param {{ networkDir?: string, portBase?: number, consortiumPath?: string, consensus?: 'raft' | 'bft' }} [options]
  */
 export function topology(options = {}) {
   const consortiumPath = options.consortiumPath ?? path.join(NETWORK_SRC, 'consortium.json');
@@ -52,7 +55,10 @@ export function topology(options = {}) {
   ordererOrg.dir = path.join(crypto, 'ordererOrganizations', ordererOrg.domain);
   ordererOrg.adminDir = path.join(ordererOrg.dir, 'users', `Admin@${ordererOrg.domain}`);
 
-  const orderers = Array.from({ length: net.orderer.nodes }, (_, i) => {
+  const consensus = options.consensus ?? 'raft';
+  if (!CONSENSUS[consensus]) throw new Error(`unknown orderer type ${consensus} (raft, bft)`);
+  const ordererCount = Math.max(net.orderer.nodes, CONSENSUS[consensus].minNodes);
+  const orderers = Array.from({ length: ordererCount }, (_, i) => {
     const hostname = `orderer${i}.${ordererOrg.domain}`;
     const nodeDir = path.join(ordererOrg.dir, 'orderers', hostname);
     return {
@@ -137,6 +143,7 @@ export function topology(options = {}) {
     connectionProfile: path.join(generated, 'connection.json'),
     genesisBlock: path.join(generated, `${consortium.channel}.block`),
     builderDir: path.join(NETWORK_SRC, 'ccaas-builder'),
+    consensus,
     ordererOrg,
     orderers,
     organisations,
