@@ -6,6 +6,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { canonicalBytes, canonicalJson } from './canonical';
+import { parseJsonBounded } from './json-depth';
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
@@ -261,9 +262,9 @@ export async function verifyAuditExport(
 
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonBounded(text);
     } catch {
-      return fail(lineNo, 'MALFORMED', 'line is not JSON');
+      return fail(lineNo, 'MALFORMED', 'line is not JSON or nests deeper than 64 levels');
     }
     if (!isPlainObject(parsed)) return fail(lineNo, 'MALFORMED', 'line is not a JSON object');
     const { seq, digest } = parsed;

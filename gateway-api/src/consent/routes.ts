@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DomainModuleFactory } from '../domain';
 import type { Readable } from 'node:stream';
-import { checkDeclaredLength } from '../http/body';
+import { checkDeclaredLength, parseJsonText } from '../http/body';
 import { AppError } from '../http/errors';
 import { pageSchema } from '../http/pagination';
 import { validate } from '../http/validate';
@@ -130,9 +130,7 @@ async function readJson(stream: Readable, limitBytes: number): Promise<unknown> 
     if (size > limitBytes) throw AppError.payloadTooLarge(limitBytes);
     chunks.push(chunk as Buffer);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' });
-  }
+  return parseJsonText(Buffer.concat(chunks).toString('utf8'), () =>
+    AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' }),
+  );
 }
