@@ -6,7 +6,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { canonicalBytes, canonicalJson } from './canonical';
-import { parseJsonBounded } from './json-depth';
+import { JsonTooDeepError, parseJsonBounded } from './json-depth';
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
@@ -263,8 +263,11 @@ export async function verifyAuditExport(
     let parsed: unknown;
     try {
       parsed = parseJsonBounded(text);
-    } catch {
-      return fail(lineNo, 'MALFORMED', 'line is not JSON or nests deeper than 64 levels');
+    } catch (err) {
+      if (err instanceof JsonTooDeepError) {
+        return fail(lineNo, 'MALFORMED', `line nests deeper than ${err.maxDepth} levels`);
+      }
+      return fail(lineNo, 'MALFORMED', 'line is not JSON');
     }
     if (!isPlainObject(parsed)) return fail(lineNo, 'MALFORMED', 'line is not a JSON object');
     const { seq, digest } = parsed;

@@ -5,20 +5,118 @@
  * cleanly, consent forms are served inert, and the online report verifier
  * hashes exactly what it was given.
  */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import type { ApiResponse } from '../helpers';
 import {
   consentForm,
   homestead,
+  ok,
   startSecurityGateway,
   uploadBatch,
   type ConsortiumGateway,
+  type OrgName,
 } from './fixture';
+import type { Role } from '../../src/auth/roles';
 import { caseIt } from './recorder';
 
 /** `depth` arrays inside one another around `inner`. */
 function nested(depth: number, inner = '1'): string {
   return `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+}
+
+/** The answer to a streamed upload, and how much of the body went out before it came. */
+interface StreamedAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly ms: number;
+  readonly bytesSent: number;
+}
+
+/**
+ * POSTs `totalBytes` of `fill` (chunked, no Content-Length), generated as it
+ * is sent, and stops sending once the answer arrives or `giveUpMs` passes.
+ */
+function streamUpload(
+  url: string,
+  token: string,
+  totalBytes: number,
+  giveUpMs: number,
+): Promise<StreamedAnswer> {
+  const chunk = Buffer.alloc(64 * 1024, 'x'.charCodeAt(0));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = http.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+    });
+    const giveUp = setTimeout(() => {
+      answered = true;
+      req.destroy();
+      resolve({ status: 0, text: `no answer within ${giveUpMs} ms`, ms: giveUpMs, bytesSent: sent });
+    }, giveUpMs);
+    req.on('response', (res) => {
+      const ms = performance.now() - started;
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        clearTimeout(giveUp);
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(parts).toString('utf8'),
+          ms,
+          bytesSent: sent,
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (err) => {
+      // The server closes the connection after answering; the answer already arrived.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!answered && code !== 'ECONNRESET' && code !== 'EPIPE') reject(err);
+    });
+    const pump = (): void => {
+      while (!answered && sent < totalBytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+/** Polls `url` every 20 ms until `stop()` and keeps the slowest answer. */
+function pollLatency(url: string): { stop(): Promise<{ maxMs: number; polls: number; failures: number }> } {
+  let running = true;
+  let maxMs = 0;
+  let polls = 0;
+  let failures = 0;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      const res = await fetch(url).catch(() => undefined);
+      await res?.arrayBuffer();
+      maxMs = Math.max(maxMs, performance.now() - t);
+      polls += 1;
+      if (res?.status !== 200) failures += 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { maxMs, polls, failures };
+    },
+  };
 }
 
 describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
@@ -29,6 +127,77 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
     await uploadBatch(g, 'land', 'HOMESTEAD', 'hs-hardening', [homestead(1201), homestead(1202)]);
   });
   after(() => g.stop());
+
+  caseIt(
+    'H2',
+    'when an auditor streams a 300 MiB export that is one line, then it is refused (400 LINE_TOO_LONG) within 1 s while /healthz answers within 100 ms; a loan officer may not use the verifier (403)',
+    async (figures) => {
+      const token = await g.token('auditor', 'AUDITOR');
+      // Warm-up: the first request of a connection pays for set-up that is not the point here.
+      ok(
+        await g.api('/audit/export/verify', {
+          method: 'POST',
+          as: ['auditor', 'AUDITOR'],
+          body: '',
+          headers: { 'content-type': 'application/x-ndjson' },
+        }),
+        200,
+      );
+      const health = pollLatency(`${g.url}/healthz`);
+      await new Promise((r) => setTimeout(r, 100));
+      const answer = await streamUpload(
+        `${g.url}/api/v1/audit/export/verify`,
+        token,
+        300 * 1024 * 1024,
+        10_000,
+      );
+      const { maxMs, polls, failures } = await health.stop();
+      figures.tried += 1;
+      if (answer.status >= 200 && answer.status < 300) figures.acknowledged += 1;
+      const code = /"code":"([A-Z_]+)"/.exec(answer.text)?.[1];
+      figures.notes.push(
+        `300 MiB single line: ${answer.status} ${String(code)} after ${answer.ms.toFixed(0)} ms, ` +
+          `${(answer.bytesSent / 1024 / 1024).toFixed(1)} MiB sent; /healthz slowest ${maxMs.toFixed(1)} ms over ${polls} polls`,
+      );
+      const problems: string[] = [];
+      if (answer.status !== 400 || code !== 'LINE_TOO_LONG')
+        problems.push(`answer ${answer.status} ${answer.text.slice(0, 160)}`);
+      if (answer.ms > 1000) problems.push(`answered after ${answer.ms.toFixed(0)} ms`);
+      if (maxMs > 100 || failures > 0)
+        problems.push(`/healthz slowest ${maxMs.toFixed(1)} ms, ${failures} failures`);
+      // A declared body over the new limit is refused before it is read.
+      figures.tried += 1;
+      const declared = await g.api('/audit/export/verify', {
+        method: 'POST',
+        as: ['auditor', 'AUDITOR'],
+        body: '\n'.repeat(16 * 1024 * 1024 + 1),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      if (declared.status !== 413) problems.push(`16 MiB + 1 byte: ${declared.status}`);
+      const callers: [OrgName, Role][] = [
+        ['bankA', 'LOAN_OFFICER'],
+        ['bankA', 'ORG_ADMIN'],
+        ['land', 'DATA_OFFICER'],
+      ];
+      for (const caller of callers) {
+        figures.tried += 1;
+        const res = await g.api('/audit/export/verify', {
+          method: 'POST',
+          as: caller,
+          body: '',
+          headers: { 'content-type': 'application/x-ndjson' },
+        });
+        if (res.status < 300) figures.acknowledged += 1;
+        if (
+          res.status !== 403 ||
+          (res.body as { error?: { code?: string } }).error?.code !== 'FORBIDDEN_ROLE'
+        )
+          problems.push(`${caller.join(' ')}: ${res.status} ${res.text.slice(0, 120)}`);
+      }
+      figures.found = problems.length;
+      expect(problems, problems.join('\n')).to.deep.equal([]);
+    },
+  );
 
   caseIt(
     'H9',
@@ -56,8 +225,8 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
           ...as,
         });
       for (const [depthLabel, text, bounded] of [
-        // A batch record is capped in bytes and a cursor in characters: they get the deepest that fits.
-        ['100,000 deep', deep, { record: nested(10_000), cursor: nested(700) }],
+        // Batch records and export lines are capped in bytes and a cursor in characters: they get the deepest that fits.
+        ['100,000 deep', deep, { record: nested(5_000), cursor: nested(700) }],
         ['65 deep', justTooDeep, { record: justTooDeep, cursor: justTooDeep }],
       ] as const) {
         check(
@@ -121,7 +290,7 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
         const verified = await g.api('/audit/export/verify', {
           method: 'POST',
           as: ['auditor', 'AUDITOR'],
-          body: `{"seq":0,"x":${text}}\n`,
+          body: `{"seq":0,"x":${bounded.record}}\n`,
           headers: { 'content-type': 'application/x-ndjson' },
         });
         const verdict = verified.body as { ok?: boolean; reason?: string } | undefined;
