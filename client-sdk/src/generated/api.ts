@@ -707,9 +707,9 @@ export interface paths {
     put?: never;
     /**
      * Verify an NDJSON audit export
-     * @description Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and `expectedLastDigest` from the summary to detect lines cut off the end.
+     * @description Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and `expectedLastDigest` from the summary to detect lines cut off the end. For auditors and the regulator; at most 16384000 bytes (a page of 1,000 accesses at the longest line) and 16 KiB per line; verify longer trails offline with `ruralcredit audit verify`.
      *
-     *     Any authenticated user.
+     *     Roles: AUDITOR, REGULATOR_ADMIN.
      */
     post: operations['postAuditExportVerify'];
     delete?: never;
@@ -1041,9 +1041,10 @@ export interface components {
       digest: string;
     };
     VerifyReportRequest: {
-      report: components['schemas']['VerificationReportInput'];
+      report: components['schemas']['FiledVerificationReport'];
     };
-    VerificationReportInput: {
+    /** @description The report exactly as filed. Members the gateway does not know are kept, at every level, and included in the digest: the digest is computed over exactly the members sent, so an added member fails `digestMatches`, as `ruralcredit report verify --offline` does. */
+    FiledVerificationReport: {
       reportId: string;
       /** @constant */
       version: 1;
@@ -1052,17 +1053,21 @@ export interface components {
       subject: {
         pseudonym: string;
         maskedId: string;
+      } & {
+        [key: string]: unknown;
       };
       requestedBy: {
         institution: string;
         operator: string;
+      } & {
+        [key: string]: unknown;
       };
       consentId: string;
       purpose: string;
       generatedAt: string;
-      datasets: {
+      datasets: ({
         datasetType: string;
-        records: {
+        records: ({
           batchId: string;
           index: number;
           record: {
@@ -1073,18 +1078,26 @@ export interface components {
             leafIndex: number;
             treeSize: number;
             path: string[];
+          } & {
+            [key: string]: unknown;
           };
           merkleRoot: string;
           anchoredAt: string;
           disputed: boolean;
           disputeId?: string;
-        }[];
-      }[];
+        } & {
+          [key: string]: unknown;
+        })[];
+      } & {
+        [key: string]: unknown;
+      })[];
       collateral: {
         [key: string]: unknown;
       }[];
       /** @description SHA-256 of the canonical JSON of the report without this field */
       digest: string;
+    } & {
+      [key: string]: unknown;
     };
     ReportVerification: {
       valid: boolean;
@@ -3275,7 +3288,7 @@ export interface operations {
           'application/json': components['schemas']['AuditExportVerification'];
         };
       };
-      /** @description INVALID_REQUEST */
+      /** @description INVALID_REQUEST; LINE_TOO_LONG (a line over the per-line limit) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3285,6 +3298,15 @@ export interface operations {
         };
       };
       401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE: only auditors and the regulator */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description PAYLOAD_TOO_LARGE */
       413: {
         headers: {

@@ -34,7 +34,7 @@ export const VERIFY_LINE_LIMIT_BYTES = 16 * 1024;
 
 /**
  * Largest export the verifier accepts, in bytes: the largest page a list
- * may hold (`MAX_PAGE_SIZE_CAP`, 1,000 accesses) at the longest line, 16 MiB.
+ * may hold (`MAX_PAGE_SIZE_CAP`, 1,000 accesses) at the longest line: 16,384,000 bytes.
  * Longer trails are verified offline (`ruralcredit audit verify`), which reads
  * any length in bounded memory.
  */
@@ -223,7 +223,7 @@ export const auditModule: DomainModuleFactory = (ctx, deps) => {
         description:
           'Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and ' +
           '`expectedLastDigest` from the summary to detect lines cut off the end. For auditors and ' +
-          `the regulator; at most ${VERIFY_LIMIT_BYTES / 1024 / 1024} MiB (a page of 1,000 accesses at ` +
+          `the regulator; at most ${VERIFY_LIMIT_BYTES} bytes (a page of 1,000 accesses at ` +
           `the longest line) and ${VERIFY_LINE_LIMIT_BYTES / 1024} KiB per line; verify longer trails ` +
           'offline with `ruralcredit audit verify`.',
         tags: ['audit'],

@@ -8,11 +8,14 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
+import { reportDigest } from '@ruralcredit/protocol';
 import type { ApiResponse } from '../helpers';
 import {
   consentForm,
+  grantConsent,
   homestead,
   ok,
+  residentId,
   startSecurityGateway,
   uploadBatch,
   type ConsortiumGateway,
@@ -198,6 +201,75 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
       expect(problems, problems.join('\n')).to.deep.equal([]);
     },
   );
+
+  describe('a filed report with a member added (H17)', () => {
+    let report: Record<string, unknown>;
+    const verify = async (filed: unknown) =>
+      ok<{ valid: boolean; digestMatches: boolean }>(
+        await g.api('/reports/verify', {
+          method: 'POST',
+          as: ['bankA', 'LOAN_OFFICER'],
+          json: { report: filed },
+        }),
+        200,
+      );
+
+    before(async () => {
+      const subjectId = residentId(1201);
+      await grantConsent(g, 'bankA', {
+        consentId: 'c-h17',
+        subjectId,
+        scope: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+      });
+      ({ report } = ok<{ report: Record<string, unknown> }>(
+        await g.api('/reports', {
+          method: 'POST',
+          as: ['bankA', 'LOAN_OFFICER'],
+          json: { subjectId, consentId: 'c-h17', datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION' },
+        }),
+      ));
+      // Control: the report as filed verifies, online and offline.
+      expect(await verify(report)).to.include({ valid: true, digestMatches: true });
+      expect(reportDigest(report)).to.equal(report.digest);
+    });
+
+    /** Where the member goes: a path of keys and indexes from the report. */
+    const places: [string, (string | number)[]][] = [
+      ['at the top level', []],
+      ['inside subject', ['subject']],
+      ['inside requestedBy', ['requestedBy']],
+      ['inside a dataset section', ['datasets', 0]],
+      ['inside a record entry', ['datasets', 0, 'records', 0]],
+      ['inside a record entry’s proof', ['datasets', 0, 'records', 0, 'proof']],
+      ['inside the record itself', ['datasets', 0, 'records', 0, 'record']],
+    ];
+    const at = (value: unknown, path: (string | number)[]): Record<string, unknown> =>
+      path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], value) as Record<
+        string,
+        unknown
+      >;
+    for (const [label, path] of places) {
+      caseIt(
+        'H17',
+        `when "creditLimitFen": 99999999 is added ${label} of a filed report, then POST /reports/verify answers valid:false, digestMatches:false, as the offline verifier does`,
+        async (figures) => {
+          const tampered = structuredClone(report);
+          at(tampered, path).creditLimitFen = 99_999_999;
+          figures.tried += 1;
+          const offlineMatches = reportDigest(tampered) === tampered.digest;
+          const online = await verify(tampered);
+          if (online.valid) figures.acknowledged += 1;
+          if (!online.valid && !online.digestMatches) figures.found += 1;
+          figures.notes.push(
+            `online valid=${String(online.valid)} digestMatches=${String(online.digestMatches)}; offline digest matches ${String(offlineMatches)}`,
+          );
+          expect(offlineMatches, 'offline verdict').to.equal(false);
+          expect(online, 'online verdict').to.include({ valid: false, digestMatches: false });
+        },
+      );
+    }
+  });
 
   caseIt(
     'H9',
