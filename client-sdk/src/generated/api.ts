@@ -289,7 +289,7 @@ export interface paths {
     put?: never;
     /**
      * Record a subject's consent to the caller's bank
-     * @description JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored).
+     * @description JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored). The form must be a PDF, JPEG or PNG, recognised by its first bytes (415 `UNSUPPORTED_FORM_TYPE` otherwise, or when its declared type names another one).
      *
      *     Roles: LOAN_OFFICER.
      */
@@ -329,7 +329,9 @@ export interface paths {
     };
     /**
      * Download the signed consent form
-     * @description Roles: LOAN_OFFICER, ORG_ADMIN, AUDITOR, REGULATOR_ADMIN.
+     * @description The form as uploaded, as a download (`Content-Disposition: attachment`) with `Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`; its `Content-Type` is the one recognised from its content at upload (PDF, JPEG or PNG).
+     *
+     *     Roles: LOAN_OFFICER, ORG_ADMIN, AUDITOR, REGULATOR_ADMIN.
      */
     get: operations['getConsentsByIdForm'];
     put?: never;
@@ -2155,6 +2157,15 @@ export interface operations {
       401: components['responses']['Error'];
       403: components['responses']['Error'];
       413: components['responses']['Error'];
+      /** @description UNSUPPORTED_FORM_TYPE: the form is not a PDF, JPEG or PNG; UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };

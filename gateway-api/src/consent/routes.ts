@@ -14,6 +14,7 @@ import {
   SubjectIdSchema,
   committedSchema,
 } from './schemas';
+import { formResponseHeaders } from './form-type';
 import { readConsentUpload } from './multipart';
 import { ConsentService, StoredEvidenceSchema } from './service';
 
@@ -33,7 +34,7 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
         path: '/consents',
         summary: "Record a subject's consent to the caller's bank",
         description:
-          "JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored).",
+          "JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored). The form must be a PDF, JPEG or PNG, recognised by its first bytes (415 `UNSUPPORTED_FORM_TYPE` otherwise, or when its declared type names another one).",
         tags: ['consent'],
         auth: ['LOAN_OFFICER'],
         rawBody: {
@@ -41,7 +42,12 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
           limitBytes: deps.config.uploadLimitBytes,
           schema: ConsentRequestSchema,
         },
-        responses: { 201: { description: 'Recorded', schema: CommittedConsent } },
+        responses: {
+          201: { description: 'Recorded', schema: CommittedConsent },
+          415: {
+            description: 'UNSUPPORTED_FORM_TYPE: the form is not a PDF, JPEG or PNG; UNSUPPORTED_MEDIA_TYPE',
+          },
+        },
         async handler(ctx) {
           const { req, principal } = ctx;
           const multipart = (req.headers['content-type'] ?? '')
@@ -94,10 +100,16 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
         tags: ['consent'],
         auth: [...BANK_READERS],
         params: Params,
+        description:
+          'The form as uploaded, as a download (`Content-Disposition: attachment`) with ' +
+          '`Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`; its ' +
+          '`Content-Type` is the one recognised from its content at upload (PDF, JPEG or PNG).',
         responses: { 200: { description: 'The form as uploaded', contentType: 'application/octet-stream' } },
         async handler({ principal, params, res }) {
           const form = await service.form(principal, params.id);
-          res.setHeader('Content-Type', form.contentType || 'application/octet-stream');
+          for (const [name, value] of Object.entries(formResponseHeaders(form, params.id))) {
+            res.setHeader(name, value);
+          }
           res.setHeader('X-Content-SHA256', form.sha256);
           res.status(200).end(Buffer.from(form.content, 'base64'));
           return undefined;

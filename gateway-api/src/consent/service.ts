@@ -11,6 +11,7 @@ import { AppError } from '../http/errors';
 import type { Page, PageRequest } from '../http/pagination';
 import { ledgerPage } from '../ledger/pages';
 import type { SealedStore } from '../store/sealed';
+import { formMediaType } from './form-type';
 import type { ConsentRequest } from './schemas';
 
 /** An uploaded consent form. */
@@ -74,6 +75,7 @@ export class ConsentService {
         },
       );
     }
+    const formType = form === undefined ? undefined : formMediaType(form.bytes, form.contentType);
     const subject = this.#ctx.subjects.pseudonym(request.subjectId);
     const consentId = request.consentId ?? `cns-${randomUUID()}`;
     const formHash = form === undefined ? undefined : fileDigest(form.bytes);
@@ -95,7 +97,7 @@ export class ConsentService {
       await this.#evidence.put(consentId, {
         consentId,
         fileName: form.fileName,
-        contentType: form.contentType,
+        contentType: formType ?? 'application/octet-stream',
         sha256: formHash,
         size: form.bytes.length,
         content: form.bytes.toString('base64'),

@@ -87,7 +87,7 @@ function consentForm(consentId: string, n: number): FormData {
       validUntil: iso(now + 30 * 86_400),
     }),
   );
-  data.set('evidence', new Blob([Buffer.from(`signed form ${consentId}`)]), 'consent.pdf');
+  data.set('evidence', new Blob([Buffer.from(`%PDF-1.7\nsigned form ${consentId}`)]), 'consent.pdf');
   return data;
 }
 

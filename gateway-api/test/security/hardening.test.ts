@@ -18,6 +18,7 @@ import {
   residentId,
   startSecurityGateway,
   uploadBatch,
+  validity,
   type ConsortiumGateway,
   type OrgName,
 } from './fixture';
@@ -270,6 +271,93 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
       );
     }
   });
+
+  caseIt(
+    'H10',
+    'when a consent form is HTML, SVG or plain text, or its declared type disagrees with its bytes, then 415 UNSUPPORTED_FORM_TYPE and nothing is recorded; a PDF, JPEG or PNG is served back as an inert download (its recognised type, attachment, CSP sandbox, nosniff)',
+    async (figures) => {
+      const html =
+        '<html><body><script>fetch("/api/v1/consents").then(r=>r.text()).then(alert)</script></body></html>';
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+      const pdf = Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n');
+      const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF consent')]);
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        Buffer.from('consent'),
+      ]);
+      const upload = (n: number, consentId: string, bytes: Buffer | string, type: string, name: string) => {
+        const data = new FormData();
+        data.set(
+          'consent',
+          JSON.stringify({
+            consentId,
+            subjectId: residentId(n),
+            scope: ['HOMESTEAD'],
+            purpose: 'LOAN_APPLICATION',
+            ...validity(),
+          }),
+        );
+        data.set('evidence', new Blob([bytes], { type }), name);
+        return g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: data });
+      };
+      const problems: string[] = [];
+      const refused: [string, Buffer | string, string, string][] = [
+        ['HTML as text/html', html, 'text/html', 'form.html'],
+        ['HTML as application/pdf', html, 'application/pdf', 'form.pdf'],
+        ['HTML as application/octet-stream', html, 'application/octet-stream', 'form.pdf'],
+        ['SVG as image/svg+xml', svg, 'image/svg+xml', 'form.svg'],
+        ['plain text as text/plain', 'I consent.', 'text/plain', 'form.txt'],
+        ['a PDF declared as text/html', pdf, 'text/html', 'form.html'],
+        ['a PNG declared as image/jpeg', png, 'image/jpeg', 'form.jpg'],
+      ];
+      const start = await g.context.ledger.height();
+      for (const [i, [label, bytes, type, name]] of refused.entries()) {
+        figures.tried += 1;
+        const res = await upload(1210 + i, `c-h10-bad-${i}`, bytes, type, name);
+        if (res.status < 300) figures.acknowledged += 1;
+        if (
+          res.status !== 415 ||
+          (res.body as { error?: { code?: string } }).error?.code !== 'UNSUPPORTED_FORM_TYPE'
+        )
+          problems.push(`${label}: ${res.status} ${res.text.slice(0, 120)}`);
+      }
+      const grown = (await g.context.ledger.height()) - start;
+      if (grown !== 0) problems.push(`the ledger grew by ${grown} blocks on refused uploads`);
+      const accepted: [string, Buffer, string, string, string][] = [
+        ['PDF', pdf, 'application/pdf', 'form.pdf', 'application/pdf'],
+        ['JPEG', jpeg, 'image/jpeg', 'form.jpg', 'image/jpeg'],
+        ['PNG', png, 'image/png', 'form.png', 'image/png'],
+        ['PDF sent as application/octet-stream', pdf, 'application/octet-stream', 'form', 'application/pdf'],
+      ];
+      for (const [i, [label, bytes, type, name, served]] of accepted.entries()) {
+        figures.tried += 1;
+        const consentId = `c-h10-ok-${i}`;
+        const res = await upload(1220 + i, consentId, bytes, type, name);
+        if (res.status !== 201) {
+          problems.push(`${label}: upload ${res.status} ${res.text.slice(0, 120)}`);
+          continue;
+        }
+        figures.acknowledged += 1;
+        const download = await g.api(`/consents/${consentId}/form`, { as: ['bankA', 'LOAN_OFFICER'] });
+        const headers = {
+          type: download.headers.get('content-type'),
+          disposition: download.headers.get('content-disposition'),
+          csp: download.headers.get('content-security-policy'),
+          nosniff: download.headers.get('x-content-type-options'),
+        };
+        const inert =
+          download.status === 200 &&
+          headers.type === served &&
+          headers.disposition?.startsWith('attachment;') === true &&
+          /(^|;)\s*sandbox(;|$)/.test(headers.csp ?? '') &&
+          headers.nosniff === 'nosniff';
+        if (!inert) problems.push(`${label}: served ${download.status} ${JSON.stringify(headers)}`);
+      }
+      figures.found = problems.length;
+      figures.notes.push(`${refused.length} refused kinds, ${accepted.length} accepted and served inert`);
+      expect(problems, problems.join('\n')).to.deep.equal([]);
+    },
+  );
 
   caseIt(
     'H9',
