@@ -2145,6 +2145,15 @@ export interface operations {
       };
     };
     responses: {
+      /** @description A repeat of a recorded request (same bank, consent ID and evidence): the recorded consent, nothing new written */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CommittedConsent'];
+        };
+      };
       /** @description Recorded */
       201: {
         headers: {
@@ -2156,6 +2165,15 @@ export interface operations {
       };
       401: components['responses']['Error'];
       403: components['responses']['Error'];
+      /** @description CONFLICT: the consent ID holds another consent (another bank’s, or other evidence), read from the ledger */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       413: components['responses']['Error'];
       /** @description UNSUPPORTED_FORM_TYPE: the form is not a PDF, JPEG or PNG; UNSUPPORTED_MEDIA_TYPE */
       415: {

@@ -1,6 +1,7 @@
 /** Consent endpoints: thin routes over {@link ConsentService}. */
 import { z } from 'zod';
 import type { DomainModuleFactory } from '../domain';
+import { createIndexer } from '../indexer/indexer';
 import type { Readable } from 'node:stream';
 import { checkDeclaredLength, parseJsonText } from '../http/body';
 import { AppError } from '../http/errors';
@@ -16,7 +17,7 @@ import {
 } from './schemas';
 import { formResponseHeaders } from './form-type';
 import { readConsentUpload } from './multipart';
-import { ConsentService, StoredEvidenceSchema } from './service';
+import { ConsentIntentSchema, ConsentService, StoredEvidenceSchema } from './service';
 
 const BANK_READERS = ['LOAN_OFFICER', 'ORG_ADMIN', 'AUDITOR', 'REGULATOR_ADMIN'] as const;
 const Params = z.object({ id: ObjectIdSchema });
@@ -24,7 +25,28 @@ const CommittedConsent = committedSchema(ConsentViewSchema, 'CommittedConsent');
 
 /** `/consents`: record, read, list and revoke subjects' consents. */
 export const consentModule: DomainModuleFactory = (ctx, deps) => {
-  const service = new ConsentService(ctx, deps.sealedStore('consent-evidence', StoredEvidenceSchema));
+  const indexer = createIndexer(ctx, deps);
+  const service = new ConsentService(ctx, {
+    evidence: deps.sealedStore('consent-evidence', StoredEvidenceSchema),
+    intents: deps.sealedStore('consent-intents', ConsentIntentSchema),
+    db: deps.db,
+    locate: async (txId) => {
+      await indexer.catchUp(10_000);
+      return (await indexer.locator.locate(txId))?.blockNumber;
+    },
+  });
+  // Forms a stopped process left half-way: stored if their grant committed, removed if not.
+  const recovery = service.recoverIntents().then(
+    (outcome) => {
+      if (outcome.finished + outcome.discarded + outcome.pending > 0)
+        deps.logger.warn('settled consent forms left by a stopped process', { ...outcome });
+    },
+    (err: unknown) =>
+      deps.logger.error('could not settle consent forms left by a stopped process', {
+        err: err instanceof Error ? err.message : String(err),
+      }),
+  );
+  deps.onShutdown(() => recovery);
   const parseRequest = validate(ConsentRequestSchema, { location: 'body' });
   return {
     name: 'consent',
@@ -43,7 +65,16 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
           schema: ConsentRequestSchema,
         },
         responses: {
+          200: {
+            description:
+              'A repeat of a recorded request (same bank, consent ID and evidence): the recorded consent, nothing new written',
+            schema: CommittedConsent,
+          },
           201: { description: 'Recorded', schema: CommittedConsent },
+          409: {
+            description:
+              'CONFLICT: the consent ID holds another consent (another bank’s, or other evidence), read from the ledger',
+          },
           415: {
             description: 'UNSUPPORTED_FORM_TYPE: the form is not a PDF, JPEG or PNG; UNSUPPORTED_MEDIA_TYPE',
           },
@@ -55,18 +86,20 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
             .startsWith('multipart/form-data');
           if (multipart) {
             const upload = await readConsentUpload(ctx.bodyStream(), req.headers);
-            const body = await service.record(principal, parseRequest(upload.consent), upload.form);
-            return { status: 201, body };
+            const { replayed, ...body } = await service.record(
+              principal,
+              parseRequest(upload.consent),
+              upload.form,
+            );
+            return { status: replayed ? 200 : 201, body };
           }
           checkDeclaredLength(req, deps.config.jsonBodyLimitBytes);
-          return {
-            status: 201,
-            body: await service.record(
-              principal,
-              parseRequest(await readJson(ctx.bodyStream(), deps.config.jsonBodyLimitBytes)),
-              undefined,
-            ),
-          };
+          const { replayed, ...body } = await service.record(
+            principal,
+            parseRequest(await readJson(ctx.bodyStream(), deps.config.jsonBodyLimitBytes)),
+            undefined,
+          );
+          return { status: replayed ? 200 : 201, body };
         },
       });
       router.route({

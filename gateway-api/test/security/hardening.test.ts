@@ -8,7 +8,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
-import { reportDigest } from '@ruralcredit/protocol';
+import { reportDigest, sha256Hex } from '@ruralcredit/protocol';
+import { AppError } from '../../src/http/errors';
+import type { Committed } from '../../src/ledger/types';
 import type { ApiResponse } from '../helpers';
 import {
   consentForm,
@@ -355,6 +357,106 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
       }
       figures.found = problems.length;
       figures.notes.push(`${refused.length} refused kinds, ${accepted.length} accepted and served inert`);
+      expect(problems, problems.join('\n')).to.deep.equal([]);
+    },
+  );
+
+  caseIt(
+    'H3',
+    'when two identical consent uploads race (10 rounds), when the ledger commits but the answer is lost, and when another form or bank reuses the ID, then each committed consent keeps its form, a repeat answers 200 with it, and a 409 is answered only for another consent',
+    async (figures) => {
+      const problems: string[] = [];
+      const formOf = (id: string) => `%PDF-1.7\nsigned form of ${id}`;
+      const upload = (bank: OrgName, n: number, consentId: string, form = formOf(consentId)) => {
+        const data = new FormData();
+        data.set(
+          'consent',
+          JSON.stringify({
+            consentId,
+            subjectId: residentId(n),
+            scope: ['HOMESTEAD'],
+            purpose: 'LOAN_APPLICATION',
+            ...validity(),
+          }),
+        );
+        data.set('evidence', new Blob([Buffer.from(form)], { type: 'application/pdf' }), 'form.pdf');
+        return g.api('/consents', { method: 'POST', as: [bank, 'LOAN_OFFICER'], body: data });
+      };
+      /** The consent is on the ledger with this form's hash, and its stored form is this form. */
+      const readBack = async (label: string, consentId: string, form = formOf(consentId)): Promise<void> => {
+        const grant = await g.api(`/consents/${consentId}`, { as: ['bankA', 'LOAN_OFFICER'] });
+        const formHash = (grant.body as { evidence?: { formHash?: string } } | undefined)?.evidence?.formHash;
+        const stored = await g.api(`/consents/${consentId}/form`, { as: ['bankA', 'LOAN_OFFICER'] });
+        if (grant.status !== 200 || formHash !== sha256Hex(Buffer.from(form)) || stored.text !== form) {
+          problems.push(
+            `${label}: ledger ${grant.status} ${String(formHash)}, form ${stored.status} ${stored.text.slice(0, 60)}`,
+          );
+        } else {
+          figures.found += 1;
+        }
+      };
+      const statuses = (...res: ApiResponse[]) =>
+        res
+          .map((r) => r.status)
+          .sort()
+          .join(',');
+
+      // (a) Two identical uploads at once (the user exists first: the fixture creates it on first use).
+      await g.token('bankA', 'LOAN_OFFICER');
+      for (let round = 0; round < 10; round++) {
+        const consentId = `c-h3-race-${round}`;
+        const answers = await Promise.all([
+          upload('bankA', 1230 + round, consentId),
+          upload('bankA', 1230 + round, consentId),
+        ]);
+        figures.tried += 2;
+        figures.acknowledged += answers.filter((r) => r.status < 300).length;
+        if (statuses(...answers) !== '200,201')
+          problems.push(`race ${round}: ${statuses(...answers)} ${answers[1].text.slice(0, 100)}`);
+        await readBack(`race ${round}`, consentId);
+      }
+
+      // (b) The grant commits, but the gateway loses the ledger's answer.
+      const ledger = g.context.ledger;
+      const submit = ledger.submit.bind(ledger);
+      let loseNext = true;
+      ledger.submit = async <T>(
+        mspId: string,
+        fn: string,
+        args: readonly string[],
+      ): Promise<Committed<T>> => {
+        const committed = await submit<T>(mspId, fn, args);
+        if (fn === 'Consent:RecordGrant' && loseNext) {
+          loseNext = false;
+          throw AppError.unavailable('the answer was lost', { code: 'LEDGER_UNAVAILABLE' });
+        }
+        return committed;
+      };
+      try {
+        const first = await upload('bankA', 1241, 'c-h3-lost');
+        const retry = await upload('bankA', 1241, 'c-h3-lost');
+        figures.tried += 2;
+        figures.acknowledged += [first, retry].filter((r) => r.status < 300).length;
+        if (retry.status !== 200 || ![200, 503].includes(first.status))
+          problems.push(
+            `lost answer: first ${first.status}, retry ${retry.status} ${retry.text.slice(0, 100)}`,
+          );
+      } finally {
+        ledger.submit = submit;
+      }
+      await readBack('lost answer', 'c-h3-lost');
+
+      // (c) Another form, or another bank, under a recorded ID: 409, and the recorded form stays.
+      const otherForm = await upload('bankA', 1230, 'c-h3-race-0', '%PDF-1.7\nanother form');
+      const otherBank = await upload('bankB', 1230, 'c-h3-race-0');
+      figures.tried += 2;
+      figures.acknowledged += [otherForm, otherBank].filter((r) => r.status < 300).length;
+      if (otherForm.status !== 409 || otherBank.status !== 409)
+        problems.push(`reuse: other form ${otherForm.status}, other bank ${otherBank.status}`);
+      await readBack('after reuse', 'c-h3-race-0');
+      figures.notes.push(
+        'every 201 and 200 read back from the ledger (form hash) and the form store (bytes)',
+      );
       expect(problems, problems.join('\n')).to.deep.equal([]);
     },
   );
