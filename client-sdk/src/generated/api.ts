@@ -755,6 +755,8 @@ export interface paths {
      *
      *     With `Last-Event-ID: <id>` (the header every SSE client sends when it reconnects; or the `lastEventId` query parameter) the organisation’s alerts indexed after that position are replayed first, then live alerts follow with no gap and no duplicate. When more than 1000 are pending, nothing is replayed: the stream sends one `event: reset` with `data: {"reason":"REPLAY_LIMIT","limit":1000}` and an `id` to resume from, then continues live after it; the client should then reload the state it needs through the REST lists.
      *
+     *     The stream ends when the access token it was opened with expires, and at once when its user is disabled: reconnect with a new token and `Last-Event-ID` to continue without a gap.
+     *
      *     Any authenticated user.
      */
     get: operations['getEvents'];

@@ -25,6 +25,8 @@ import {
   type OrgName,
 } from './fixture';
 import type { Role } from '../../src/auth/roles';
+import { TokenServiceImpl } from '../../src/auth/tokens';
+import { subscribe } from '../alerts/sse-client';
 import { caseIt } from './recorder';
 
 /** `depth` arrays inside one another around `inner`. */
@@ -458,6 +460,86 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
         'every 201 and 200 read back from the ledger (form hash) and the form store (bytes)',
       );
       expect(problems, problems.join('\n')).to.deep.equal([]);
+    },
+  );
+
+  caseIt(
+    'H5',
+    'when a user with an open /events stream is disabled, or its token expires, then the stream ends (within 1 s of the disable, at the expiry) and delivers no later alert, while another user of the bank still gets it',
+    async (figures) => {
+      const created = async (username: string): Promise<{ id: string; orgMspId: string; roles: Role[] }> =>
+        ok<{ user: { id: string; orgMspId: string; roles: Role[] } }>(
+          await g.api('/users', {
+            method: 'POST',
+            as: ['bankA', 'ORG_ADMIN'],
+            json: { username, roles: ['LOAN_OFFICER'] },
+          }),
+        ).user;
+      const doomed = await created('h5.disabled');
+      const expiring = await created('h5.expiring');
+      const tokens = g.gateway.deps.tokens;
+      // A token service over the gateway's own keys, with a 3 s lifetime (the configured minimum is 30 s).
+      const shortLived = new TokenServiceImpl({
+        keys: g.gateway.deps.signingKeys,
+        issuer: g.config.jwtIssuer,
+        audience: g.config.jwtAudience,
+        ttlSeconds: 3,
+        pseudonymSecret: g.config.pseudonymSecret,
+      });
+      const as = (token: string) => ({ url: g.url, token: () => Promise.resolve(token) });
+      const control = await subscribe(g, 'bankA', 'LOAN_OFFICER');
+      const disabledStream = await subscribe(as(tokens.issue(doomed).accessToken), 'bankA', 'LOAN_OFFICER');
+      const expiringStream = await subscribe(
+        as(shortLived.issue(expiring).accessToken),
+        'bankA',
+        'LOAN_OFFICER',
+      );
+      const streams = [control, disabledStream, expiringStream];
+      try {
+        expect(streams.map((s) => s.status)).to.deep.equal([200, 200, 200]);
+        figures.tried += 2;
+        await grantConsent(g, 'bankA', {
+          consentId: 'c-h5',
+          subjectId: residentId(1250),
+          scope: ['HOMESTEAD'],
+          purpose: 'LOAN_APPLICATION',
+        });
+        const disabledAt = performance.now();
+        ok(await g.api(`/users/${doomed.id}/disable`, { method: 'POST', as: ['bankA', 'ORG_ADMIN'] }), 200);
+        await disabledStream.until(() => disabledStream.ended, 5_000).catch(() => undefined);
+        const endedAfterMs = performance.now() - disabledAt;
+        // The short-lived token expires 3 s after it was issued.
+        await expiringStream.until(() => expiringStream.ended, 6_000).catch(() => undefined);
+        ok(
+          await g.api('/consents/c-h5/revoke', {
+            method: 'POST',
+            as: ['regulator', 'REGULATOR_ADMIN'],
+            json: { reason: 'REGULATOR_ORDER' },
+          }),
+          200,
+        );
+        await control.until((f) => f.some((x) => x.event === 'ConsentRevoked'));
+        // Give the other streams the time the control took, and more, to receive it too.
+        await new Promise((r) => setTimeout(r, 500));
+        const late = (s: typeof control) => s.events().filter((x) => x.event === 'ConsentRevoked').length;
+        figures.acknowledged = late(disabledStream) + late(expiringStream);
+        figures.notes.push(
+          `disabled user's stream ended=${String(disabledStream.ended)} after ${endedAfterMs.toFixed(0)} ms; ` +
+            `expired token's stream ended=${String(expiringStream.ended)}; control got the revocation, ` +
+            `the two ended streams got ${figures.acknowledged}`,
+        );
+        const problems: string[] = [];
+        if (!disabledStream.ended || endedAfterMs > 1000)
+          problems.push(
+            `disabled: ended=${String(disabledStream.ended)} after ${endedAfterMs.toFixed(0)} ms`,
+          );
+        if (!expiringStream.ended) problems.push('expired token: the stream is still open');
+        if (figures.acknowledged > 0) problems.push(`${figures.acknowledged} alerts after the end`);
+        figures.found = problems.length;
+        expect(problems, problems.join('\n')).to.deep.equal([]);
+      } finally {
+        for (const s of streams) s.close();
+      }
     },
   );
 
