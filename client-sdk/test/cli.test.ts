@@ -253,7 +253,7 @@ describe('ruralcredit command line (as a process)', function () {
     it('when a loan officer grants consent with the signed form and requests a report, then the report is saved', async () => {
       await login('bankAOfficer');
       const form = path.join(dir, 'consent-form.pdf');
-      await writeFile(form, 'signed consent form of subject 2');
+      await writeFile(form, '%PDF-1.7\nsigned consent form of subject 2');
       const grant = await as('bankAOfficer', [
         'consent',
         'grant',
@@ -457,7 +457,7 @@ describe('ruralcredit command line (as a process)', function () {
         rightExpiry: '2040-12-31T00:00:00Z',
       });
       const form = path.join(dir, 'collateral-form.pdf');
-      await writeFile(form, 'collateral consent');
+      await writeFile(form, '%PDF-1.7\ncollateral consent');
       const grant = await as('bankAOfficer', [
         'consent',
         'grant',

@@ -43,7 +43,7 @@ function expectRefusal(err: unknown, status: number, code: string): GatewayError
 const period = { periodStart: '2026-01-01T00:00:00Z', periodEnd: '2026-01-31T23:59:59Z' };
 const validity = () => ({ validFrom: ledgerTime(-60), validUntil: ledgerTime(90 * 86_400) });
 const formEvidence = (text: string) => ({
-  content: Buffer.from(text),
+  content: Buffer.from(`%PDF-1.7\n${text}`),
   filename: 'form.pdf',
   type: 'application/pdf',
 });
@@ -306,7 +306,9 @@ describe('RuralCreditClient against the real gateway', function () {
         maxAccesses: 5,
       });
       expect(txId).to.match(/^[0-9a-f]{64}$/);
-      expect(Buffer.from(await client.consents.form('sdk-c-1')).toString()).to.equal('signed form 1');
+      expect(Buffer.from(await client.consents.form('sdk-c-1')).toString()).to.equal(
+        '%PDF-1.7\nsigned form 1',
+      );
       expect((await client.consents.get('sdk-c-1')).status).to.equal('ACTIVE');
     });
 

@@ -8,6 +8,7 @@
  * RFC 8785 prescribes). Identical objects built with different key orders
  * therefore serialise to identical bytes.
  */
+import { parseJsonBounded } from './json-depth';
 
 /** A JSON value as the ledger stores it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -113,10 +114,11 @@ function serialiseObject(value: object): string {
 }
 
 /**
- * Parses JSON text produced by {@link canonicalJson} (or any JSON).
+ * Parses JSON text produced by {@link canonicalJson} (or any JSON), at most
+ * 64 levels deep (see json-depth.ts).
  *
- * @throws SyntaxError on malformed text.
+ * @throws SyntaxError on malformed text; JsonTooDeepError on deeper nesting.
  */
 export function parseJson(text: string | Uint8Array): unknown {
-  return JSON.parse(typeof text === 'string' ? text : Buffer.from(text).toString('utf8')) as unknown;
+  return parseJsonBounded(typeof text === 'string' ? text : Buffer.from(text).toString('utf8'));
 }

@@ -6,6 +6,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { canonicalBytes, canonicalJson } from './canonical';
+import { JsonTooDeepError, parseJsonBounded } from './json-depth';
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
@@ -261,8 +262,11 @@ export async function verifyAuditExport(
 
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
-    } catch {
+      parsed = parseJsonBounded(text);
+    } catch (err) {
+      if (err instanceof JsonTooDeepError) {
+        return fail(lineNo, 'MALFORMED', `line nests deeper than ${err.maxDepth} levels`);
+      }
       return fail(lineNo, 'MALFORMED', 'line is not JSON');
     }
     if (!isPlainObject(parsed)) return fail(lineNo, 'MALFORMED', 'line is not a JSON object');

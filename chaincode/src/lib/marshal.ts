@@ -2,7 +2,7 @@
  * The one way ledger data goes in and out: sorted-key (RFC 8785) JSON.
  * Nothing else in the chaincode calls JSON.stringify on ledger data.
  */
-import { canonicalJson } from '@ruralcredit/protocol';
+import { JsonTooDeepError, canonicalJson, parseJsonBounded } from '@ruralcredit/protocol';
 import { invalid } from './errors';
 
 /** Serialises a value to the canonical JSON text written to state and returned to clients. */
@@ -28,8 +28,9 @@ export function unmarshal(bytes: Uint8Array): unknown {
 export function parseArgument(text: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
+    value = parseJsonBounded(text);
+  } catch (err) {
+    if (err instanceof JsonTooDeepError) throw invalid(`${what} nests deeper than ${err.maxDepth} levels`);
     throw invalid(`${what} is not valid JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
+import { JsonTooDeepError, parseJsonBounded } from '@ruralcredit/protocol';
 import { createClient, type RuralCreditClient } from '../client';
 import type { GatewayError } from '../errors';
 import { textLines, type UploadProgress } from '../streams';
@@ -143,8 +144,10 @@ async function readInput(file: string): Promise<Buffer> {
 async function readJsonFile(file: string): Promise<unknown> {
   const text = (await readInput(file)).toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
+    return parseJsonBounded(text);
+  } catch (err) {
+    if (err instanceof JsonTooDeepError)
+      throw new UsageError(`${file} nests deeper than ${err.maxDepth} levels`);
     throw new UsageError(`${file} is not JSON`);
   }
 }

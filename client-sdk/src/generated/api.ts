@@ -289,7 +289,7 @@ export interface paths {
     put?: never;
     /**
      * Record a subject's consent to the caller's bank
-     * @description JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored).
+     * @description JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored). The form must be a PDF, JPEG or PNG, recognised by its first bytes (415 `UNSUPPORTED_FORM_TYPE` otherwise, or when its declared type names another one).
      *
      *     Roles: LOAN_OFFICER.
      */
@@ -329,7 +329,9 @@ export interface paths {
     };
     /**
      * Download the signed consent form
-     * @description Roles: LOAN_OFFICER, ORG_ADMIN, AUDITOR, REGULATOR_ADMIN.
+     * @description The form as uploaded, as a download (`Content-Disposition: attachment`) with `Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`; its `Content-Type` is the one recognised from its content at upload (PDF, JPEG or PNG).
+     *
+     *     Roles: LOAN_OFFICER, ORG_ADMIN, AUDITOR, REGULATOR_ADMIN.
      */
     get: operations['getConsentsByIdForm'];
     put?: never;
@@ -707,9 +709,9 @@ export interface paths {
     put?: never;
     /**
      * Verify an NDJSON audit export
-     * @description Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and `expectedLastDigest` from the summary to detect lines cut off the end.
+     * @description Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and `expectedLastDigest` from the summary to detect lines cut off the end. For auditors and the regulator; at most 16384000 bytes (a page of 1,000 accesses at the longest line) and 16 KiB per line; verify longer trails offline with `ruralcredit audit verify`.
      *
-     *     Any authenticated user.
+     *     Roles: AUDITOR, REGULATOR_ADMIN.
      */
     post: operations['postAuditExportVerify'];
     delete?: never;
@@ -752,6 +754,8 @@ export interface paths {
      *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks. Such a stream first sends an `id:` frame alone (no event) naming that start, so a client that drops before its first alert resumes from there.
      *
      *     With `Last-Event-ID: <id>` (the header every SSE client sends when it reconnects; or the `lastEventId` query parameter) the organisation’s alerts indexed after that position are replayed first, then live alerts follow with no gap and no duplicate. When more than 1000 are pending, nothing is replayed: the stream sends one `event: reset` with `data: {"reason":"REPLAY_LIMIT","limit":1000}` and an `id` to resume from, then continues live after it; the client should then reload the state it needs through the REST lists.
+     *
+     *     The stream ends when the access token it was opened with expires, and at once when its user is disabled: reconnect with a new token and `Last-Event-ID` to continue without a gap.
      *
      *     Any authenticated user.
      */
@@ -1041,9 +1045,10 @@ export interface components {
       digest: string;
     };
     VerifyReportRequest: {
-      report: components['schemas']['VerificationReportInput'];
+      report: components['schemas']['FiledVerificationReport'];
     };
-    VerificationReportInput: {
+    /** @description The report exactly as filed. Members the gateway does not know are kept, at every level, and included in the digest: the digest is computed over exactly the members sent, so an added member fails `digestMatches`, as `ruralcredit report verify --offline` does. */
+    FiledVerificationReport: {
       reportId: string;
       /** @constant */
       version: 1;
@@ -1052,17 +1057,21 @@ export interface components {
       subject: {
         pseudonym: string;
         maskedId: string;
+      } & {
+        [key: string]: unknown;
       };
       requestedBy: {
         institution: string;
         operator: string;
+      } & {
+        [key: string]: unknown;
       };
       consentId: string;
       purpose: string;
       generatedAt: string;
-      datasets: {
+      datasets: ({
         datasetType: string;
-        records: {
+        records: ({
           batchId: string;
           index: number;
           record: {
@@ -1073,18 +1082,26 @@ export interface components {
             leafIndex: number;
             treeSize: number;
             path: string[];
+          } & {
+            [key: string]: unknown;
           };
           merkleRoot: string;
           anchoredAt: string;
           disputed: boolean;
           disputeId?: string;
-        }[];
-      }[];
+        } & {
+          [key: string]: unknown;
+        })[];
+      } & {
+        [key: string]: unknown;
+      })[];
       collateral: {
         [key: string]: unknown;
       }[];
       /** @description SHA-256 of the canonical JSON of the report without this field */
       digest: string;
+    } & {
+      [key: string]: unknown;
     };
     ReportVerification: {
       valid: boolean;
@@ -2130,6 +2147,15 @@ export interface operations {
       };
     };
     responses: {
+      /** @description A repeat of a recorded request (same bank, consent ID and evidence): the recorded consent, nothing new written */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CommittedConsent'];
+        };
+      };
       /** @description Recorded */
       201: {
         headers: {
@@ -2141,7 +2167,25 @@ export interface operations {
       };
       401: components['responses']['Error'];
       403: components['responses']['Error'];
+      /** @description CONFLICT: the consent ID holds another consent (another bank’s, or other evidence), read from the ledger */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       413: components['responses']['Error'];
+      /** @description UNSUPPORTED_FORM_TYPE: the form is not a PDF, JPEG or PNG; UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
@@ -3275,7 +3319,7 @@ export interface operations {
           'application/json': components['schemas']['AuditExportVerification'];
         };
       };
-      /** @description INVALID_REQUEST */
+      /** @description INVALID_REQUEST; LINE_TOO_LONG (a line over the per-line limit) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3285,6 +3329,15 @@ export interface operations {
         };
       };
       401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE: only auditors and the regulator */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description PAYLOAD_TOO_LARGE */
       413: {
         headers: {

@@ -62,6 +62,8 @@ export interface AlertHub {
     resumeAfter: LedgerPosition | undefined,
     open: () => SseStream,
   ): Promise<() => void>;
+  /** Ends every stream of user `userId` (disabled: its streams must not outlive it). */
+  endStreamsOf(userId: string): void;
   /** Number of open streams. */
   readonly size: number;
   /** Ends every stream and stops listening. */
@@ -217,6 +219,14 @@ export class AlertHubImpl implements AlertHub {
     for (const event of held) this.#deliver(subscriber, event, toMessage);
     if (stream.ended) this.#remove(subscriber);
     return () => this.#remove(subscriber);
+  }
+
+  endStreamsOf(userId: string): void {
+    for (const subscriber of [...this.#subscribers]) {
+      if (subscriber.owner.userId !== userId) continue;
+      subscriber.stream?.end();
+      this.#remove(subscriber);
+    }
   }
 
   close(): void {

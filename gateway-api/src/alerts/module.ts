@@ -43,7 +43,14 @@ export function createAlertsModule(options: Readonly<AlertsModuleOptions> = {}):
             maxStreamsPerUser: options.maxStreamsPerUser ?? DEFAULT_MAX_STREAMS_PER_USER,
             replayLimit: options.replayLimit ?? DEFAULT_REPLAY_LIMIT,
           });
-    if (hub !== undefined) deps.onDrain(() => hub.close());
+    if (hub !== undefined) {
+      // A disabled user's open streams end at once (its next request would be refused anyway).
+      const stopListening = deps.users.onDisabled?.((userId) => hub.endStreamsOf(userId));
+      deps.onDrain(() => {
+        stopListening?.();
+        hub.close();
+      });
+    }
     return { name: 'alerts', register: (router) => registerAlertRoutes(router, hub) };
   };
 }

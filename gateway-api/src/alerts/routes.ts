@@ -62,7 +62,9 @@ export function registerAlertRoutes(router: ApiRouter, hub: AlertHub | undefined
       `alerts follow with no gap and no duplicate. When more than ${DEFAULT_REPLAY_LIMIT} are pending, nothing is replayed: ` +
       `the stream sends one \`event: ${RESET_EVENT}\` with \`data: {"reason":"REPLAY_LIMIT","limit":${DEFAULT_REPLAY_LIMIT}}\` and an \`id\` to resume ` +
       'from, then continues live after it; the client should then reload the state it needs through the REST ' +
-      'lists.',
+      'lists.\n\n' +
+      'The stream ends when the access token it was opened with expires, and at once when its user is ' +
+      'disabled: reconnect with a new token and `Last-Event-ID` to continue without a gap.',
     tags: ['alerts'],
     auth: 'authenticated',
     query: EventsQuerySchema,
@@ -98,7 +100,14 @@ export function registerAlertRoutes(router: ApiRouter, hub: AlertHub | undefined
       let onClose = (): void => void (gone = true);
       req.on('close', () => onClose());
       const remove = await hub.connect(owner, resumeAfter, () => (stream = new SseStream(res, RETRY_MS)));
+      // The stream ends when the token does: the client reconnects with a new one (and Last-Event-ID).
+      const expiry =
+        principal.expiresAt === undefined
+          ? undefined
+          : setTimeout(() => onClose(), Math.max(0, principal.expiresAt * 1000 - Date.now()));
+      expiry?.unref();
       onClose = () => {
+        clearTimeout(expiry);
         remove();
         stream?.end();
       };

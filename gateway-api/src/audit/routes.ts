@@ -4,8 +4,9 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
+import { MAX_PAGE_SIZE_CAP } from '../config';
 import type { DomainModuleFactory } from '../domain';
+import { AppError } from '../http/errors';
 import { createIndexer } from '../indexer/indexer';
 import {
   AccessPageSchema,
@@ -23,26 +24,73 @@ import { SubjectAccessLog } from './subject-log';
 /** Media type of the export. */
 export const NDJSON = 'application/x-ndjson';
 
-/** Largest export the verifier accepts, in bytes. */
-export const VERIFY_LIMIT_BYTES = 256 * 1024 * 1024;
+/**
+ * Longest export line the verifier reads, in bytes. An access line holds IDs
+ * of at most 128 characters, a pseudonym, the datasets of one request, two
+ * digests and a timestamp: under 2 KiB in practice; 16 KiB leaves room and
+ * still bounds the work per line.
+ */
+export const VERIFY_LINE_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Largest export the verifier accepts, in bytes: the largest page a list
+ * may hold (`MAX_PAGE_SIZE_CAP`, 1,000 accesses) at the longest line: 16,384,000 bytes.
+ * Longer trails are verified offline (`ruralcredit audit verify`), which reads
+ * any length in bounded memory.
+ */
+export const VERIFY_LIMIT_BYTES = MAX_PAGE_SIZE_CAP * VERIFY_LINE_LIMIT_BYTES;
 
 const READERS = ['AUDITOR', 'REGULATOR_ADMIN', 'LOAN_OFFICER', 'ORG_ADMIN'] as const;
 
-/** Splits a byte stream into text lines (without `\n`), in bounded memory per line. */
-async function* textLines(stream: Readable): AsyncIterable<string> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+/** Who may have the gateway verify an export: the roles whose job it is to check the trail. */
+const VERIFIERS = ['AUDITOR', 'REGULATOR_ADMIN'] as const;
+
+const LF = 0x0a;
+
+/** 400 `LINE_TOO_LONG`: an export line is longer than any the exporter writes. */
+function lineTooLong(line: number, maxBytes: number): AppError {
+  return AppError.badRequest(`export line ${line} exceeds ${maxBytes} bytes`, {
+    code: 'LINE_TOO_LONG',
+    details: { line, maxBytes },
+    // The rest of the body is not read: close the connection rather than drain it.
+    headers: { Connection: 'close' },
+  });
+}
+
+/**
+ * Splits a byte stream into text lines (without `\n`). Each chunk is scanned
+ * once, from where the last line ended (linear in the body), and a line is
+ * held only up to `maxLineBytes`.
+ *
+ * @throws AppError 400 `LINE_TOO_LONG` as soon as a line passes the limit.
+ */
+export async function* textLines(stream: Readable, maxLineBytes: number): AsyncIterable<string> {
+  let parts: Buffer[] = [];
+  let pending = 0;
+  let lineNo = 1;
+  const take = (): string => {
+    const text = Buffer.concat(parts, pending).toString('utf8');
+    parts = [];
+    pending = 0;
+    lineNo += 1;
+    return text;
+  };
+  const add = (bytes: Buffer): void => {
+    if (bytes.length === 0) return;
+    pending += bytes.length;
+    if (pending > maxLineBytes) throw lineTooLong(lineNo, maxLineBytes);
+    parts.push(bytes);
+  };
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    rest += decoder.write(chunk);
-    let newline = rest.indexOf('\n');
-    while (newline >= 0) {
-      yield rest.slice(0, newline);
-      rest = rest.slice(newline + 1);
-      newline = rest.indexOf('\n');
+    let start = 0;
+    for (let lf = chunk.indexOf(LF, start); lf !== -1; lf = chunk.indexOf(LF, start)) {
+      add(chunk.subarray(start, lf));
+      yield take();
+      start = lf + 1;
     }
+    add(chunk.subarray(start));
   }
-  rest += decoder.end();
-  if (rest !== '') yield rest;
+  if (pending > 0) yield take();
 }
 
 /** A client that goes away mid-export is not an error of ours. */
@@ -174,20 +222,24 @@ export const auditModule: DomainModuleFactory = (ctx, deps) => {
         summary: 'Verify an NDJSON audit export',
         description:
           'Checks every line’s canonical form, `seq` and running digest. Pass `expectedCount` and ' +
-          '`expectedLastDigest` from the summary to detect lines cut off the end.',
+          '`expectedLastDigest` from the summary to detect lines cut off the end. For auditors and ' +
+          `the regulator; at most ${VERIFY_LIMIT_BYTES} bytes (a page of 1,000 accesses at ` +
+          `the longest line) and ${VERIFY_LINE_LIMIT_BYTES / 1024} KiB per line; verify longer trails ` +
+          'offline with `ruralcredit audit verify`.',
         tags: ['audit'],
-        auth: 'authenticated',
+        auth: VERIFIERS,
         query: VerifyQuerySchema,
         rawBody: { contentTypes: [NDJSON], limitBytes: VERIFY_LIMIT_BYTES, description: 'The export' },
         responses: {
           200: { description: 'Verification outcome', schema: VerifyResultSchema },
-          400: { description: 'INVALID_REQUEST' },
+          400: { description: 'INVALID_REQUEST; LINE_TOO_LONG (a line over the per-line limit)' },
+          403: { description: 'FORBIDDEN_ROLE: only auditors and the regulator' },
           413: { description: 'PAYLOAD_TOO_LARGE' },
           415: { description: 'UNSUPPORTED_MEDIA_TYPE' },
         },
         async handler(route) {
           const stream = route.bodyStream();
-          const result = await audit.verify(textLines(stream), route.query);
+          const result = await audit.verify(textLines(stream, VERIFY_LINE_LIMIT_BYTES), route.query);
           if (!route.req.complete) {
             // Verification stopped at the first failure: discard the rest of the upload and
             // close the connection rather than leave unread bytes on a kept-alive socket.

@@ -40,6 +40,7 @@ export function createAuthenticate(options: Readonly<AuthenticateOptions>): Requ
       orgMspId: user.orgMspId,
       roles: user.roles,
       operator: claims.opr,
+      expiresAt: claims.exp,
     });
     next();
   };

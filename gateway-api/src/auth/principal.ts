@@ -13,6 +13,8 @@ export interface Principal {
   readonly roles: readonly Role[];
   /** Operator pseudonym recorded on the ledger instead of the user ID (the token's `opr`). */
   readonly operator: string;
+  /** When the caller's token expires, in epoch seconds (the token's `exp`); long responses end then. */
+  readonly expiresAt?: number;
 }
 
 /** Whether `principal` holds at least one of `roles`. */

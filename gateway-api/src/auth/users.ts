@@ -113,6 +113,12 @@ export interface UserStore {
    */
   disable(id: string): Promise<UserView>;
   /**
+   * Calls `listener` with the user ID each time a user is disabled (to end
+   * what outlives a request, such as event streams).
+   * @returns the function that removes the listener.
+   */
+  onDisabled?(listener: (userId: string) => void): () => void;
+  /**
    * Replaces a user's password.
    * @throws AppError 404 USER_NOT_FOUND.
    */
@@ -144,6 +150,7 @@ export class UserStoreImpl implements UserStore {
   readonly #byOrg: Sub<string>;
   #writes: Promise<unknown> = Promise.resolve();
   #dummy: Promise<PasswordHash> | undefined;
+  readonly #disabledListeners = new Set<(userId: string) => void>();
 
   /** @param db an open LevelDB database; the store uses its `users`, `users-by-name` and `users-by-org` sublevels. */
   constructor(db: Db) {
@@ -250,8 +257,14 @@ export class UserStoreImpl implements UserStore {
       this.#writeCount += 1;
       await this.#users.put(id, updated);
       this.#remember(updated, true);
+      for (const listener of this.#disabledListeners) listener(id);
       return toUserView(updated);
     });
+  }
+
+  onDisabled(listener: (userId: string) => void): () => void {
+    this.#disabledListeners.add(listener);
+    return () => void this.#disabledListeners.delete(listener);
   }
 
   async setPassword(id: string, password: string): Promise<void> {

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { parseJsonText } from '../http/body';
 import { AppError } from '../http/errors';
 import type { EvidenceFile } from './service';
 
@@ -67,9 +68,14 @@ export function readConsentUpload(stream: Readable, headers: IncomingHttpHeaders
         return reject(AppError.invalid('missing evidence file', { code: 'INVALID_UPLOAD' }));
       }
       try {
-        resolve({ consent: JSON.parse(consentText) as unknown, form });
-      } catch {
-        reject(AppError.invalid('consent field is not JSON', { code: 'MALFORMED_JSON' }));
+        const consent = parseJsonText(
+          consentText,
+          () => AppError.invalid('consent field is not JSON', { code: 'MALFORMED_JSON' }),
+          'consent field',
+        );
+        resolve({ consent, form });
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
     stream.pipe(parser);

@@ -1,8 +1,9 @@
 /** Consent endpoints: thin routes over {@link ConsentService}. */
 import { z } from 'zod';
 import type { DomainModuleFactory } from '../domain';
+import { createIndexer } from '../indexer/indexer';
 import type { Readable } from 'node:stream';
-import { checkDeclaredLength } from '../http/body';
+import { checkDeclaredLength, parseJsonText } from '../http/body';
 import { AppError } from '../http/errors';
 import { pageSchema } from '../http/pagination';
 import { validate } from '../http/validate';
@@ -14,8 +15,9 @@ import {
   SubjectIdSchema,
   committedSchema,
 } from './schemas';
+import { formResponseHeaders } from './form-type';
 import { readConsentUpload } from './multipart';
-import { ConsentService, StoredEvidenceSchema } from './service';
+import { ConsentIntentSchema, ConsentService, StoredEvidenceSchema } from './service';
 
 const BANK_READERS = ['LOAN_OFFICER', 'ORG_ADMIN', 'AUDITOR', 'REGULATOR_ADMIN'] as const;
 const Params = z.object({ id: ObjectIdSchema });
@@ -23,7 +25,28 @@ const CommittedConsent = committedSchema(ConsentViewSchema, 'CommittedConsent');
 
 /** `/consents`: record, read, list and revoke subjects' consents. */
 export const consentModule: DomainModuleFactory = (ctx, deps) => {
-  const service = new ConsentService(ctx, deps.sealedStore('consent-evidence', StoredEvidenceSchema));
+  const indexer = createIndexer(ctx, deps);
+  const service = new ConsentService(ctx, {
+    evidence: deps.sealedStore('consent-evidence', StoredEvidenceSchema),
+    intents: deps.sealedStore('consent-intents', ConsentIntentSchema),
+    db: deps.db,
+    locate: async (txId) => {
+      await indexer.catchUp(10_000);
+      return (await indexer.locator.locate(txId))?.blockNumber;
+    },
+  });
+  // Forms a stopped process left half-way: stored if their grant committed, removed if not.
+  const recovery = service.recoverIntents().then(
+    (outcome) => {
+      if (outcome.finished + outcome.discarded + outcome.pending > 0)
+        deps.logger.warn('settled consent forms left by a stopped process', { ...outcome });
+    },
+    (err: unknown) =>
+      deps.logger.error('could not settle consent forms left by a stopped process', {
+        err: err instanceof Error ? err.message : String(err),
+      }),
+  );
+  deps.onShutdown(() => recovery);
   const parseRequest = validate(ConsentRequestSchema, { location: 'body' });
   return {
     name: 'consent',
@@ -33,7 +56,7 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
         path: '/consents',
         summary: "Record a subject's consent to the caller's bank",
         description:
-          "JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored).",
+          "JSON with `subjectSignature` (the subject's EIP-712 ConsentGrant signature), or multipart/form-data with a `consent` JSON field and the signed form as file `evidence` (stored encrypted off-chain; its SHA-256 is anchored). The form must be a PDF, JPEG or PNG, recognised by its first bytes (415 `UNSUPPORTED_FORM_TYPE` otherwise, or when its declared type names another one).",
         tags: ['consent'],
         auth: ['LOAN_OFFICER'],
         rawBody: {
@@ -41,7 +64,21 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
           limitBytes: deps.config.uploadLimitBytes,
           schema: ConsentRequestSchema,
         },
-        responses: { 201: { description: 'Recorded', schema: CommittedConsent } },
+        responses: {
+          200: {
+            description:
+              'A repeat of a recorded request (same bank, consent ID and evidence): the recorded consent, nothing new written',
+            schema: CommittedConsent,
+          },
+          201: { description: 'Recorded', schema: CommittedConsent },
+          409: {
+            description:
+              'CONFLICT: the consent ID holds another consent (another bank’s, or other evidence), read from the ledger',
+          },
+          415: {
+            description: 'UNSUPPORTED_FORM_TYPE: the form is not a PDF, JPEG or PNG; UNSUPPORTED_MEDIA_TYPE',
+          },
+        },
         async handler(ctx) {
           const { req, principal } = ctx;
           const multipart = (req.headers['content-type'] ?? '')
@@ -49,18 +86,20 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
             .startsWith('multipart/form-data');
           if (multipart) {
             const upload = await readConsentUpload(ctx.bodyStream(), req.headers);
-            const body = await service.record(principal, parseRequest(upload.consent), upload.form);
-            return { status: 201, body };
+            const { replayed, ...body } = await service.record(
+              principal,
+              parseRequest(upload.consent),
+              upload.form,
+            );
+            return { status: replayed ? 200 : 201, body };
           }
           checkDeclaredLength(req, deps.config.jsonBodyLimitBytes);
-          return {
-            status: 201,
-            body: await service.record(
-              principal,
-              parseRequest(await readJson(ctx.bodyStream(), deps.config.jsonBodyLimitBytes)),
-              undefined,
-            ),
-          };
+          const { replayed, ...body } = await service.record(
+            principal,
+            parseRequest(await readJson(ctx.bodyStream(), deps.config.jsonBodyLimitBytes)),
+            undefined,
+          );
+          return { status: replayed ? 200 : 201, body };
         },
       });
       router.route({
@@ -94,10 +133,16 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
         tags: ['consent'],
         auth: [...BANK_READERS],
         params: Params,
+        description:
+          'The form as uploaded, as a download (`Content-Disposition: attachment`) with ' +
+          '`Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`; its ' +
+          '`Content-Type` is the one recognised from its content at upload (PDF, JPEG or PNG).',
         responses: { 200: { description: 'The form as uploaded', contentType: 'application/octet-stream' } },
         async handler({ principal, params, res }) {
           const form = await service.form(principal, params.id);
-          res.setHeader('Content-Type', form.contentType || 'application/octet-stream');
+          for (const [name, value] of Object.entries(formResponseHeaders(form, params.id))) {
+            res.setHeader(name, value);
+          }
           res.setHeader('X-Content-SHA256', form.sha256);
           res.status(200).end(Buffer.from(form.content, 'base64'));
           return undefined;
@@ -130,9 +175,7 @@ async function readJson(stream: Readable, limitBytes: number): Promise<unknown> 
     if (size > limitBytes) throw AppError.payloadTooLarge(limitBytes);
     chunks.push(chunk as Buffer);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' });
-  }
+  return parseJsonText(Buffer.concat(chunks).toString('utf8'), () =>
+    AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' }),
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Request } from 'express';
+import { JsonTooDeepError, MAX_JSON_DEPTH, parseJsonBounded } from '@ruralcredit/protocol';
 import { AppError } from './errors';
 
 /** Whether the request carries a body at all (RFC 9112 section 6.3). */
@@ -138,10 +139,33 @@ export async function readJsonBody(req: Request, limitBytes: number): Promise<un
   } catch {
     throw AppError.badRequest('request body is not valid UTF-8', { code: 'MALFORMED_JSON' });
   }
+  return parseJsonText(text, () =>
+    AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' }),
+  );
+}
+
+/** 400 `JSON_TOO_DEEP`: the text nests arrays and objects deeper than {@link MAX_JSON_DEPTH}. */
+export function jsonTooDeep(what = 'request body'): AppError {
+  return AppError.badRequest(`${what} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, {
+    code: 'JSON_TOO_DEEP',
+    details: { maxDepth: MAX_JSON_DEPTH },
+  });
+}
+
+/**
+ * Parses JSON text from a client, at most {@link MAX_JSON_DEPTH} levels deep
+ * (deeper values would overflow the stack of the recursive steps after
+ * parsing: validation, canonicalisation).
+ *
+ * @param malformed the error for text that is not JSON; the parser's own
+ *   message quotes the input, which may hold personal data, so it is never echoed.
+ * @throws AppError 400 `JSON_TOO_DEEP`, or `malformed()`.
+ */
+export function parseJsonText(text: string, malformed: () => AppError, what?: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // The parser's message quotes the body, which may hold personal data: not echoed.
-    throw AppError.badRequest('request body is not valid JSON', { code: 'MALFORMED_JSON' });
+    return parseJsonBounded(text);
+  } catch (err) {
+    if (err instanceof JsonTooDeepError) throw jsonTooDeep(what);
+    throw malformed();
   }
 }

@@ -4,6 +4,7 @@
  * answer `{ items, nextCursor }` where `nextCursor` is null on the last page.
  */
 import { z } from 'zod';
+import { parseJsonBounded } from '@ruralcredit/protocol';
 import { AppError } from './errors';
 
 /** Page size used when the caller gives no `limit` (bounded by the cap). */
@@ -82,7 +83,7 @@ export function encodeCursor(position: unknown): string {
 export function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.output<S> {
   let position: unknown;
   try {
-    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    position = parseJsonBounded(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw invalidCursor();
   }

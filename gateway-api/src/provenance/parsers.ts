@@ -8,6 +8,7 @@
  * splitting on those bytes never cuts a character.
  */
 import type { Readable } from 'node:stream';
+import { JsonTooDeepError, parseJsonBounded } from '@ruralcredit/protocol';
 import { AppError } from '../http/errors';
 
 /** One record read from the body, with where it was. */
@@ -56,8 +57,14 @@ function parseRecord(bytes: Buffer, where: Omit<InvalidRecordDetails, 'field' | 
     throw invalidRecord({ ...where, field: null, rule: 'UTF8' }, 'record is not valid UTF-8');
   }
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
+    return parseJsonBounded(text);
+  } catch (err) {
+    if (err instanceof JsonTooDeepError) {
+      throw invalidRecord(
+        { ...where, field: null, rule: 'JSON_TOO_DEEP' },
+        `record nests deeper than ${err.maxDepth} levels`,
+      );
+    }
     // The parser's message quotes the input, which may hold personal data: not echoed.
     throw invalidRecord({ ...where, field: null, rule: 'JSON' }, 'record is not valid JSON');
   }

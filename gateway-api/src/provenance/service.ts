@@ -410,7 +410,10 @@ export class ProvenanceServiceImpl implements ProvenanceService {
     try {
       leaf = leafHash(request.record).toString('hex');
     } catch (err) {
-      throw AppError.invalid(`record cannot be canonicalised: ${(err as Error).message}`);
+      // Only the canonicaliser's own verdict (a TypeError naming the path) is repeated;
+      // anything else, e.g. a RangeError from the stack, is internal and never echoed.
+      const reason = err instanceof TypeError ? `: ${err.message}` : '';
+      throw AppError.invalid(`record cannot be canonicalised${reason}`);
     }
     const proof: InclusionProof = {
       leafIndex: request.proof.leafIndex,

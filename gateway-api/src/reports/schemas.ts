@@ -23,43 +23,72 @@ export const ReportRequestSchema = z
   .strict()
   .meta({ id: 'ReportRequest' });
 
-const ProofSchema = z.object({
-  leafIndex: z.number().int().min(0),
-  treeSize: z.number().int().min(1),
-  path: z.array(z.string()),
-});
+/**
+ * The object schema of a report part: `strip` for the reports the gateway
+ * issues (it writes every member itself), `loose` for a filed report sent
+ * back to be checked, whose unknown members must be kept, because its digest
+ * covers every member it holds.
+ */
+type ObjectMode = 'strip' | 'loose';
 
-/** One record in a report, with what proves it. */
-export const ReportRecordSchema = z.object({
-  batchId: z.string(),
-  index: z.number().int(),
-  record: z.record(z.string(), z.unknown()),
-  leafHash: z.string(),
-  proof: ProofSchema,
-  merkleRoot: z.string(),
-  anchoredAt: z.string(),
-  disputed: z.boolean(),
-  disputeId: z.string().optional(),
-});
+function object<T extends z.core.$ZodLooseShape>(mode: ObjectMode, shape: T) {
+  return mode === 'loose' ? z.looseObject(shape) : z.object(shape);
+}
 
-/** A verification report (农户信用信息专项核查报告). */
-export const ReportSchema = z
-  .object({
+function reportRecordSchema(mode: ObjectMode) {
+  return object(mode, {
+    batchId: z.string(),
+    index: z.number().int(),
+    record: z.record(z.string(), z.unknown()),
+    leafHash: z.string(),
+    proof: object(mode, {
+      leafIndex: z.number().int().min(0),
+      treeSize: z.number().int().min(1),
+      path: z.array(z.string()),
+    }),
+    merkleRoot: z.string(),
+    anchoredAt: z.string(),
+    disputed: z.boolean(),
+    disputeId: z.string().optional(),
+  });
+}
+
+function reportSchema(mode: ObjectMode) {
+  return object(mode, {
     reportId: z.string(),
     version: z.literal(1),
     accessId: z
       .string()
       .describe("The access record on the ledger whose releaseDigest is this report's digest"),
-    subject: z.object({ pseudonym: z.string(), maskedId: z.string() }),
-    requestedBy: z.object({ institution: z.string(), operator: z.string() }),
+    subject: object(mode, { pseudonym: z.string(), maskedId: z.string() }),
+    requestedBy: object(mode, { institution: z.string(), operator: z.string() }),
     consentId: z.string(),
     purpose: z.string(),
     generatedAt: z.string(),
-    datasets: z.array(z.object({ datasetType: z.string(), records: z.array(ReportRecordSchema) })),
+    datasets: z.array(object(mode, { datasetType: z.string(), records: z.array(reportRecordSchema(mode)) })),
     collateral: z.array(z.record(z.string(), z.unknown())),
     digest: z.string().describe('SHA-256 of the canonical JSON of the report without this field'),
-  })
-  .meta({ id: 'VerificationReport' });
+  });
+}
+
+/** One record in a report, with what proves it. */
+export const ReportRecordSchema = reportRecordSchema('strip');
+
+/** A verification report (农户信用信息专项核查报告). */
+export const ReportSchema = reportSchema('strip').meta({ id: 'VerificationReport' });
+
+/**
+ * A filed report as sent to `POST /reports/verify`: the same members, and
+ * any other member anywhere is kept, so the digest is computed over exactly
+ * what was sent (an added member makes `digestMatches` false, as offline).
+ */
+export const FiledReportSchema = reportSchema('loose')
+  .describe(
+    'The report exactly as filed. Members the gateway does not know are kept, at every level, and ' +
+      'included in the digest: the digest is computed over exactly the members sent, so an added ' +
+      'member fails `digestMatches`, as `ruralcredit report verify --offline` does.',
+  )
+  .meta({ id: 'FiledVerificationReport' });
 
 /** A report as parsed. */
 export type Report = z.infer<typeof ReportSchema>;
@@ -71,7 +100,7 @@ export const IssuedReportSchema = z
 
 /** A filed report to check. */
 export const VerifyReportRequestSchema = z
-  .object({ report: ReportSchema })
+  .object({ report: FiledReportSchema })
   .strict()
   .meta({ id: 'VerifyReportRequest' });
 

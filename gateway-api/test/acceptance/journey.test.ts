@@ -31,7 +31,7 @@ function landContract(area: number): Record<string, unknown> {
 function form(consent: Record<string, unknown>, text: string): FormData {
   const data = new FormData();
   data.set('consent', JSON.stringify(consent));
-  data.set('evidence', new Blob([Buffer.from(text)]), 'consent.pdf');
+  data.set('evidence', new Blob([Buffer.from(`%PDF-1.7\n${text}`)]), 'consent.pdf');
   return data;
 }
 

@@ -17,6 +17,11 @@ function window(days: number): { validFrom: string; validUntil: string } {
   return { validFrom: isoFromEpochSeconds(now - 60), validUntil: isoFromEpochSeconds(now + days * DAY) };
 }
 
+/** A minimal PDF-looking form (the gateway recognises forms by their first bytes). */
+function pdf(text: string): Buffer {
+  return Buffer.from(`%PDF-1.7\n${text}`);
+}
+
 function formUpload(consent: Record<string, unknown>, form: Buffer): FormData {
   const data = new FormData();
   data.set('consent', JSON.stringify(consent));
@@ -167,7 +172,7 @@ describe('consent endpoints', () => {
   });
 
   it('when a non-bank role or organisation records, then 403', async () => {
-    const form = Buffer.from('form');
+    const form = pdf('form');
     expectError(
       await g.api('/consents', {
         method: 'POST',
@@ -206,7 +211,7 @@ describe('consent endpoints', () => {
     await g.api('/consents', {
       method: 'POST',
       as: ['bankA', 'LOAN_OFFICER'],
-      body: formUpload(base(5, { consentId: 'c-rev' }), Buffer.from('f')),
+      body: formUpload(base(5, { consentId: 'c-rev' }), pdf('f')),
     });
     expectError(await g.api('/consents/c-rev', { as: ['bankB', 'LOAN_OFFICER'] }), 403, 'FORBIDDEN');
     expectError(await g.api('/consents/c-rev/form', { as: ['bankB', 'LOAN_OFFICER'] }), 403, 'FORBIDDEN');
@@ -250,12 +255,12 @@ describe('consent endpoints', () => {
       await g.api('/consents', {
         method: 'POST',
         as: ['bankA', 'LOAN_OFFICER'],
-        body: formUpload(base(6, { consentId: `c-list-a${i}` }), Buffer.from(`a${i}`)),
+        body: formUpload(base(6, { consentId: `c-list-a${i}` }), pdf(`a${i}`)),
       });
       await g.api('/consents', {
         method: 'POST',
         as: ['bankB', 'LOAN_OFFICER'],
-        body: formUpload(base(6, { consentId: `c-list-b${i}` }), Buffer.from(`b${i}`)),
+        body: formUpload(base(6, { consentId: `c-list-b${i}` }), pdf(`b${i}`)),
       });
     }
     const collect = async (as: ['bankA' | 'auditor', 'LOAN_OFFICER' | 'AUDITOR']): Promise<string[]> => {
@@ -308,7 +313,7 @@ describe('consent endpoints', () => {
           validFrom: isoFromEpochSeconds(start),
           validUntil: isoFromEpochSeconds(start + DAY),
         }),
-        Buffer.from('later'),
+        pdf('later'),
       ),
     });
     expect((res.body as { consent: { status: string } }).consent.status).to.equal('NOT_YET_VALID');

@@ -56,7 +56,7 @@ async function seed(
       ...validity,
     }),
   );
-  form.set('evidence', new Blob([Buffer.from(`signed form ${plan.subject}`)]), 'form.pdf');
+  form.set('evidence', new Blob([Buffer.from(`%PDF-1.7\nsigned form ${plan.subject}`)]), 'form.pdf');
   const consent = await g.api('/consents', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], body: form });
   expect(consent.status, consent.text).to.equal(201);
 }

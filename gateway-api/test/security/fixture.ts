@@ -129,7 +129,11 @@ export async function uploadBatch(
 export function consentForm(consent: Record<string, unknown>, form = 'signed consent form'): FormData {
   const data = new FormData();
   data.set('consent', JSON.stringify(consent));
-  data.set('evidence', new Blob([Buffer.from(form)], { type: 'application/pdf' }), 'consent-form.pdf');
+  data.set(
+    'evidence',
+    new Blob([Buffer.from(`%PDF-1.7\n${form}`)], { type: 'application/pdf' }),
+    'consent-form.pdf',
+  );
   return data;
 }
 
