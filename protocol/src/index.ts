@@ -5,3 +5,4 @@ export * from './eip712';
 export * from './merkle';
 export * from './digest';
 export * from './subject-id';
+export * from './personal-data';

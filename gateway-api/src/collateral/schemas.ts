@@ -7,7 +7,13 @@
 import { z } from 'zod';
 
 export { LedgerTimeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
-import { CatalogueCodeSchema, LedgerTimeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
+import {
+  CatalogueCodeSchema,
+  LedgerTimeSchema,
+  ObjectIdSchema,
+  SubjectIdSchema,
+  withoutPersonalIdentifiers,
+} from '../http/fields';
 
 /** An amount in fen (0.01 yuan): a positive safe integer. */
 export const FenSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -18,13 +24,13 @@ const CodeSchema = CatalogueCodeSchema;
 export const RegisterAssetSchema = z
   .object({
     assetType: CodeSchema.describe('Asset type code from the catalogue, e.g. LAND_CONTRACT_RIGHT'),
-    certificateNo: z
-      .string()
-      .min(1)
-      .max(64)
-      .describe('Certificate number; the asset ID is `<assetType>:<certificateNo>`'),
+    certificateNo: withoutPersonalIdentifiers(z.string().min(1).max(64)).describe(
+      'Certificate number; the asset ID is `<assetType>:<certificateNo>`',
+    ),
     ownerSubjectId: SubjectIdSchema,
-    location: z.string().min(1).max(64).describe('Parcel or location code (no address or name)'),
+    location: withoutPersonalIdentifiers(z.string().min(1).max(64)).describe(
+      'Parcel or location code (no address or name)',
+    ),
     areaValue: z.number().positive(),
     areaUnit: CodeSchema.describe('MU, HECTARE, SQUARE_METRE, CUBIC_METRE or UNIT'),
     appraisedValueFen: FenSchema,
