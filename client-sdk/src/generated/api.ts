@@ -430,7 +430,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Read an asset: status, active liens, seizure, term, provenance, history and proof
+     * Read an asset: status, liens, seizure, term, provenance, history and proof; the issuer and the regulator see all, a bank its own liens' amounts (others as a count and a total) and the owner, location and appraisal only under an active consent covering COLLATERAL
      * @description Any authenticated user.
      */
     get: operations['getAssetsById'];
@@ -1145,20 +1145,32 @@ export interface components {
       assetType: string;
       certificateNo: string;
       issuer: string;
-      /** @description Owner pseudonym */
-      owner: string;
-      location: string;
+      /** @description Owner pseudonym (absent when the caller holds no COLLATERAL consent from the owner) */
+      owner?: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      location?: string;
       areaValue: number;
       areaUnit: string;
-      appraisedValueFen: number;
-      appraisalDate: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      appraisedValueFen?: number;
+      appraisalDate?: string;
       /** @description End of the right’s term */
       rightExpiry: string;
       provenanceBatch: string | null;
       /** @description ACTIVE, SEIZED or ENFORCEMENT */
       status: string;
-      /** @description Active liens, by rank */
+      /** @description Active liens, by rank: all for the issuer and the regulator, the caller's own for a bank */
       liens: components['schemas']['AssetLien'][];
+      /** @description Active liens of other banks, as a count and a total (absent in the FULL view) */
+      otherLiens?: {
+        count: number;
+        totalSecuredFen: number;
+      };
+      /**
+       * @description FULL: the issuer and the regulator; COLLATERAL_GRANT: a bank with an active consent from the owner covering COLLATERAL (owner, location, appraisal shown); MEMBER: anyone else
+       * @enum {string}
+       */
+      visibility: 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
       seizure: components['schemas']['Seizure'] | null;
       enforcingLien: string | null;
       lastAction: string;
@@ -1185,20 +1197,32 @@ export interface components {
       assetType: string;
       certificateNo: string;
       issuer: string;
-      /** @description Owner pseudonym */
-      owner: string;
-      location: string;
+      /** @description Owner pseudonym (absent when the caller holds no COLLATERAL consent from the owner) */
+      owner?: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      location?: string;
       areaValue: number;
       areaUnit: string;
-      appraisedValueFen: number;
-      appraisalDate: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      appraisedValueFen?: number;
+      appraisalDate?: string;
       /** @description End of the right’s term */
       rightExpiry: string;
       provenanceBatch: string | null;
       /** @description ACTIVE, SEIZED or ENFORCEMENT */
       status: string;
-      /** @description Active liens, by rank */
+      /** @description Active liens, by rank: all for the issuer and the regulator, the caller's own for a bank */
       liens: components['schemas']['AssetLien'][];
+      /** @description Active liens of other banks, as a count and a total (absent in the FULL view) */
+      otherLiens?: {
+        count: number;
+        totalSecuredFen: number;
+      };
+      /**
+       * @description FULL: the issuer and the regulator; COLLATERAL_GRANT: a bank with an active consent from the owner covering COLLATERAL (owner, location, appraisal shown); MEMBER: anyone else
+       * @enum {string}
+       */
+      visibility: 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
       seizure: components['schemas']['Seizure'] | null;
       enforcingLien: string | null;
       lastAction: string;
@@ -1213,7 +1237,7 @@ export interface components {
       time: string;
       action: string;
       status: string;
-      owner: string;
+      owner?: string;
       activeLiens: number;
     };
     LedgerProof: {

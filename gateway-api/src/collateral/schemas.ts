@@ -92,16 +92,38 @@ export const AssetSchema = z
     assetType: z.string(),
     certificateNo: z.string(),
     issuer: z.string(),
-    owner: z.string().describe('Owner pseudonym'),
-    location: z.string(),
+    owner: z
+      .string()
+      .optional()
+      .describe('Owner pseudonym (absent when the caller holds no COLLATERAL consent from the owner)'),
+    location: z
+      .string()
+      .optional()
+      .describe('Absent when the caller holds no COLLATERAL consent from the owner'),
     areaValue: z.number(),
     areaUnit: z.string(),
-    appraisedValueFen: z.number().int(),
-    appraisalDate: z.string(),
+    appraisedValueFen: z
+      .number()
+      .int()
+      .optional()
+      .describe('Absent when the caller holds no COLLATERAL consent from the owner'),
+    appraisalDate: z.string().optional(),
     rightExpiry: z.string().describe('End of the right’s term'),
     provenanceBatch: z.string().nullable(),
     status: z.string().describe('ACTIVE, SEIZED or ENFORCEMENT'),
-    liens: z.array(LienEntrySchema).describe('Active liens, by rank'),
+    liens: z
+      .array(LienEntrySchema)
+      .describe("Active liens, by rank: all for the issuer and the regulator, the caller's own for a bank"),
+    otherLiens: z
+      .object({ count: z.number().int(), totalSecuredFen: z.number().int() })
+      .optional()
+      .describe('Active liens of other banks, as a count and a total (absent in the FULL view)'),
+    visibility: z
+      .enum(['FULL', 'COLLATERAL_GRANT', 'MEMBER'])
+      .describe(
+        'FULL: the issuer and the regulator; COLLATERAL_GRANT: a bank with an active consent from the owner ' +
+          'covering COLLATERAL (owner, location, appraisal shown); MEMBER: anyone else',
+      ),
     seizure: SeizureSchema.nullable(),
     enforcingLien: z.string().nullable(),
     lastAction: z.string(),
@@ -117,7 +139,7 @@ export const AssetHistoryEntrySchema = z
     time: z.string(),
     action: z.string(),
     status: z.string(),
-    owner: z.string(),
+    owner: z.string().optional(),
     activeLiens: z.number().int(),
   })
   .meta({ id: 'AssetHistoryEntry' });

@@ -419,13 +419,14 @@ export class ReportService {
   }
 }
 
-/** What a report shows of an asset: status, term, active liens and seizure, no owner data beyond the pseudonym. */
+/** What a report shows of an asset: status, term, the bank's own liens, the others' total, seizure; no owner data. */
 function collateralView(asset: Record<string, unknown>): Record<string, unknown> {
   const {
     assetId,
     assetType,
     status,
     liens,
+    otherLiens,
     seizure,
     rightExpiry,
     appraisedValueFen,
@@ -439,10 +440,11 @@ function collateralView(asset: Record<string, unknown>): Record<string, unknown>
     status,
     liens,
     rightExpiry,
-    appraisedValueFen,
-    appraisalDate,
     areaValue,
     areaUnit,
+    // The chaincode shows the appraisal only under a consent covering COLLATERAL, and other banks' liens as a total.
+    ...(appraisedValueFen === undefined ? {} : { appraisedValueFen, appraisalDate }),
+    ...(otherLiens === undefined ? {} : { otherLiens }),
     ...(seizure === undefined ? {} : { seizure }),
   };
 }
