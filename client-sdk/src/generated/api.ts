@@ -986,7 +986,7 @@ export interface components {
       /** @enum {string} */
       purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
       /**
-       * @description Idempotency key, chosen by the client: the ID of the access to record. When an earlier request with this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is recorded. Generated when absent.
+       * @description Idempotency key, chosen by the client and unique within its bank (each bank has its own namespace): the ID of the access to record. When an earlier request with this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is recorded. Generated when absent.
        * @example LAND_CONTRACT_RIGHT:LC-001
        */
       accessId?: string;

@@ -155,7 +155,8 @@ export class ReportService {
    *
    * @throws AppError 403 ACCESS_DENIED (with the access ID and reason: the
    *   denial is on the ledger too); 409 ACCESS_ID_TAKEN when `accessId` names
-   *   an access of another request; 409 REPORT_EXPIRED when the access was
+   *   another request's access of the same bank (access IDs are per bank: another
+   *   bank's use of the same ID changes nothing); 409 REPORT_EXPIRED when the access was
    *   recorded but its report is no longer kept.
    */
   async issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
@@ -292,9 +293,8 @@ export class ReportService {
         request.accessId,
       ]);
     } catch (err) {
+      // Access IDs are per institution: another bank's use of the same ID is not found here.
       if (err instanceof AppError && err.status === 404) return undefined;
-      // Another bank's access: the ID is taken.
-      if (err instanceof AppError && err.status === 403) throw accessIdTaken(request.accessId);
       throw err;
     }
     const kept = await this.#kept.get(keptKey(principal.orgMspId, request.accessId));
@@ -348,7 +348,9 @@ export class ReportService {
     const digestMatches = reportDigest(report) === report.digest;
     let access: LedgerAccess | undefined;
     try {
-      access = await this.#ctx.ledger.evaluate<LedgerAccess>(principal.orgMspId, 'Access:GetAccess', [
+      // Access IDs are per institution: the report names the bank that requested it.
+      access = await this.#ctx.ledger.evaluate<LedgerAccess>(principal.orgMspId, 'Access:GetAccessOf', [
+        report.requestedBy.institution,
         report.accessId,
       ]);
     } catch (err) {
