@@ -2267,7 +2267,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description A retry with the accessId of a granted request: the same report, nothing new recorded */
+      /** @description A retry with the accessId of a granted request while its consent is still active: the same report, nothing new recorded */
       200: {
         headers: {
           [name: string]: unknown;
@@ -2296,7 +2296,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description ACCESS_ID_TAKEN: the accessId names an access of another request; REPORT_EXPIRED: recorded, but its report is no longer kept */
+      /** @description ACCESS_ID_TAKEN: the accessId names another request's access of the same bank; CONSENT_NOT_ACTIVE: a retry after the consent was revoked or expired (details: accessId, outcome, releaseDigest, consentStatus; no report); REPORT_EXPIRED: recorded, but its report is no longer kept */
       409: {
         headers: {
           [name: string]: unknown;

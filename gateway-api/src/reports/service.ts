@@ -156,7 +156,9 @@ export class ReportService {
    * @throws AppError 403 ACCESS_DENIED (with the access ID and reason: the
    *   denial is on the ledger too); 409 ACCESS_ID_TAKEN when `accessId` names
    *   another request's access of the same bank (access IDs are per bank: another
-   *   bank's use of the same ID changes nothing); 409 REPORT_EXPIRED when the access was
+   *   bank's use of the same ID changes nothing); 409 CONSENT_NOT_ACTIVE when a
+   *   retry comes after the consent was revoked or expired (the outcome and the
+   *   digest, not the report); 409 REPORT_EXPIRED when the access was
    *   recorded but its report is no longer kept.
    */
   async issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
@@ -309,6 +311,26 @@ export class ReportService {
     if (!same) throw accessIdTaken(request.accessId);
     const blockNumber = await this.#locate(access.txId);
     if (access.outcome !== 'GRANTED') throw denied(access.accessId, access.reason, access.txId, blockNumber);
+    // No data after the consent ends: a retry then learns the outcome and the digest, not the report.
+    const consentStatus = await this.#consentStatus(principal, access.grantId);
+    if (consentStatus !== 'ACTIVE') {
+      await this.#kept.del(keptKey(principal.orgMspId, request.accessId));
+      throw AppError.conflict(
+        `access ${access.accessId} was GRANTED, but consent ${access.grantId} is now ${consentStatus}: ` +
+          'the report is no longer handed out',
+        {
+          code: 'CONSENT_NOT_ACTIVE',
+          details: {
+            accessId: access.accessId,
+            outcome: access.outcome,
+            releaseDigest: access.releaseDigest,
+            consentStatus,
+            ...(blockNumber === undefined ? {} : { blockNumber }),
+          },
+          txId: access.txId,
+        },
+      );
+    }
     if (kept === undefined || kept.report.digest !== access.releaseDigest) {
       throw AppError.conflict(
         `access ${request.accessId} was recorded, but its report is no longer kept; request a new one`,
@@ -321,6 +343,21 @@ export class ReportService {
       });
     }
     return { report: kept.report, accessId: access.accessId, txId: access.txId, blockNumber, replayed: true };
+  }
+
+  /** The status of the bank's own consent now, as the ledger judges it (NOT_FOUND when it cannot read it). */
+  async #consentStatus(principal: Principal, consentId: string): Promise<string> {
+    try {
+      const grant = await this.#ctx.ledger.evaluate<{ status: string }>(
+        principal.orgMspId,
+        'Consent:GetGrant',
+        [consentId],
+      );
+      return grant.status;
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return 'NOT_FOUND';
+      throw err;
+    }
   }
 
   /** Starts dropping kept reports older than the retry window, at most every ten minutes, off the request path. */
