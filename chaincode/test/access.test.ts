@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MSP, TestConsortium, days, plus, readAllPages, subject } from './support/consortium';
+import { MSP, TestConsortium, days, digest, plus, readAllPages, subject } from './support/consortium';
 
 describe('Access', () => {
   let c: TestConsortium;
@@ -104,12 +104,67 @@ describe('Access', () => {
     await c.refused('CONFLICT', 'bankA', 'Access:RecordAccess', body);
   });
 
-  it("when a bank reads another bank's access, then FORBIDDEN", async () => {
+  it("when a bank reads another bank's access, then it is not found in its own namespace, and FORBIDDEN by name", async () => {
     await c.access('bankA', { accessId: 'a-1', grantId: 'g-1', subject: subject(1) });
-    await c.queryRefused('FORBIDDEN', 'bankB', 'Access:GetAccess', 'a-1');
+    await c.queryRefused('NOT_FOUND', 'bankB', 'Access:GetAccess', 'a-1');
     await c.queryRefused('FORBIDDEN', 'land', 'Access:GetAccess', 'a-1');
+    await c.queryRefused('FORBIDDEN', 'bankB', 'Access:GetAccessOf', MSP.bankA, 'a-1');
+    // Whether or not the access exists: no oracle.
+    await c.queryRefused('FORBIDDEN', 'bankB', 'Access:GetAccessOf', MSP.bankA, 'a-none');
     await c.queryRefused('FORBIDDEN', 'bankB', 'Access:ListAccessesByAccessor', MSP.bankA, '', '', '10', '');
     await c.queryRefused('NOT_FOUND', 'bankA', 'Access:GetAccess', 'a-none');
+  });
+
+  it('when two banks use the same access ID, then each attempt is recorded in its own namespace, both on the ledger (issue 12 item 18)', async () => {
+    await c.grant('bankB', { grantId: 'g-b', subject: subject(1) });
+    // Bank B first, under bank A's grant: recorded DENIED; bank A's valid request with the same ID still goes through.
+    const denied = await c.access('bankB', {
+      accessId: 'loan-2026-0042',
+      grantId: 'g-1',
+      subject: subject(1),
+    });
+    expect(denied).to.include({ accessor: MSP.bankB, outcome: 'DENIED', reason: 'OTHER_BANK_GRANT' });
+    const granted = await c.access('bankA', {
+      accessId: 'loan-2026-0042',
+      grantId: 'g-1',
+      subject: subject(1),
+    });
+    expect(granted).to.include({ accessor: MSP.bankA, outcome: 'GRANTED' });
+    await c.refused(
+      'CONFLICT',
+      'bankA',
+      'Access:RecordAccess',
+      JSON.stringify({
+        accessId: 'loan-2026-0042',
+        grantId: 'g-1',
+        subject: subject(1),
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        operator: digest(5),
+        releaseDigest: digest(6),
+      }),
+    );
+    expect(await c.evaluate('bankA', 'Access:GetAccess', 'loan-2026-0042')).to.include({
+      outcome: 'GRANTED',
+    });
+    expect(await c.evaluate('bankB', 'Access:GetAccess', 'loan-2026-0042')).to.include({ outcome: 'DENIED' });
+    expect(await c.evaluate('auditor', 'Access:GetAccessOf', MSP.bankB, 'loan-2026-0042')).to.include({
+      accessor: MSP.bankB,
+    });
+    await c.queryRefused('CONFLICT', 'auditor', 'Access:GetAccess', 'loan-2026-0042');
+    const bySubject = await c.evaluate<{ records: { accessor: string; accessId: string }[] }>(
+      'regulator',
+      'Access:ListAccessesBySubject',
+      subject(1),
+      '',
+      '',
+      '10',
+      '',
+    );
+    expect(bySubject.records.map((a) => `${a.accessor}/${a.accessId}`)).to.deep.equal([
+      `${MSP.bankB}/loan-2026-0042`,
+      `${MSP.bankA}/loan-2026-0042`,
+    ]);
   });
 
   it('lists by subject and by accessor over a time range, each record exactly once, banks their own only', async () => {

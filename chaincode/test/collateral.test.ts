@@ -97,7 +97,7 @@ describe('Collateral', () => {
       'Collateral:RegisterLien',
       lienBody(c, { lienId: 'l-3', grantId: 'col-bankA', securedAmountFen: 1 }),
     );
-    const asset = await c.evaluate('auditor', 'Collateral:GetAsset', 'LAND_CONTRACT_RIGHT:LC-001');
+    const asset = await c.evaluate('regulator', 'Collateral:GetAsset', 'LAND_CONTRACT_RIGHT:LC-001');
     expect(asset.liens).to.deep.equal([
       {
         lienId: 'l-1',
@@ -311,9 +311,66 @@ describe('Collateral', () => {
     );
     const statuses = [await c.ledger.commit(a), await c.ledger.commit(b)].map((s) => s.validationCode);
     expect(statuses).to.deep.equal(['VALID', 'MVCC_READ_CONFLICT']);
-    const asset = await c.evaluate('auditor', 'Collateral:GetAsset', 'HOMESTEAD_RIGHT:HS-001');
+    const asset = await c.evaluate('regulator', 'Collateral:GetAsset', 'HOMESTEAD_RIGHT:HS-001');
     expect((asset.liens as { lienId: string }[]).map((l) => l.lienId)).to.deep.equal(['race-a']);
     await c.queryRefused('NOT_FOUND', 'auditor', 'Collateral:GetLien', 'race-b');
+  });
+
+  it("when members read a pledged asset, then a bank sees its own liens' amounts and the others as count and total, owner, location and appraisal only under an active COLLATERAL grant; the issuer and the regulator see all", async () => {
+    await c.submit(
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-1', grantId: 'col-bankA', securedAmountFen: 4_000_000 }),
+    );
+    await c.submit(
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-2', grantId: 'col-bankB', securedAmountFen: 1_000_000 }),
+    );
+    await c.submit(
+      'bankB',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-3', grantId: 'col-bankB', securedAmountFen: 2_000_000 }),
+    );
+    const read = (org: 'bankA' | 'bankB' | 'agri' | 'land' | 'auditor' | 'regulator') =>
+      c.evaluate(org, 'Collateral:GetAsset', 'LAND_CONTRACT_RIGHT:LC-001');
+    for (const org of ['agri', 'regulator'] as const) {
+      const full = await read(org);
+      expect(full, org).to.include({ visibility: 'FULL', owner: OWNER, appraisedValueFen: 10_000_000 });
+      expect((full.liens as unknown[]).length, org).to.equal(3);
+      expect(full).not.to.have.property('otherLiens');
+    }
+    const a = await read('bankA');
+    expect(a).to.include({ visibility: 'COLLATERAL_GRANT', owner: OWNER, appraisedValueFen: 10_000_000 });
+    expect((a.liens as { lienId: string }[]).map((l) => l.lienId)).to.deep.equal(['l-1']);
+    expect(a.otherLiens).to.deep.equal({ count: 2, totalSecuredFen: 3_000_000 });
+    for (const org of ['land', 'auditor'] as const) {
+      const member = await read(org);
+      expect(member, org).to.include({ visibility: 'MEMBER' });
+      for (const hidden of ['owner', 'location', 'appraisedValueFen', 'appraisalDate'])
+        expect(member, `${org} ${hidden}`).not.to.have.property(hidden);
+      expect(member.liens, org).to.deep.equal([]);
+      expect(member.otherLiens, org).to.deep.equal({ count: 3, totalSecuredFen: 7_000_000 });
+      expect(JSON.stringify(member.history), org).not.to.include(OWNER);
+    }
+    // Once bank A's grant is revoked, it keeps its own lien's amount but no longer sees owner, location or appraisal.
+    await c.submit('bankA', 'Consent:RevokeGrant', 'col-bankA', 'LOAN_CLOSED');
+    const revoked = await read('bankA');
+    expect(revoked).to.include({ visibility: 'MEMBER' });
+    expect(revoked).not.to.have.property('appraisedValueFen');
+    expect((revoked.liens as { securedAmountFen: number }[]).map((l) => l.securedAmountFen)).to.deep.equal([
+      4_000_000,
+    ]);
+    // A lien read by a bank that does not hold it: no amount, no mortgagor, no grant.
+    expect(await c.evaluate('bankA', 'Collateral:GetLien', 'l-2')).to.have.all.keys(
+      'lienId',
+      'assetId',
+      'rank',
+      'status',
+      'registeredAt',
+      'updatedAt',
+    );
+    expect(await c.evaluate('agri', 'Collateral:GetLien', 'l-2')).to.include({ securedAmountFen: 1_000_000 });
   });
 
   it('lists a bank its own liens only', async () => {

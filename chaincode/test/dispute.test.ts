@@ -33,9 +33,13 @@ describe('Dispute', () => {
       overdue: false,
       dueBy: plus(d.filedAt as string, days(20)),
     });
-    expect(await c.evaluate('bankB', 'Dispute:GetOpenDispute', 'hs-1', digest(11))).to.include({
-      disputeId: 'd-1',
-    });
+    // Any member learns that the record is disputed, and nothing else (issue 12 item 8).
+    for (const org of ['bankA', 'bankB', 'agri', 'regulator'] as const) {
+      expect(await c.evaluate(org, 'Dispute:GetOpenDispute', 'hs-1', digest(11))).to.deep.equal({
+        disputeId: 'd-1',
+        status: 'OPEN',
+      });
+    }
     await c.refused('CONFLICT', 'regulator', 'Dispute:FileDispute', filing({ disputeId: 'd-2' }));
   });
 

@@ -616,9 +616,16 @@ describe('RuralCreditClient against the real gateway', function () {
         loanEnd: ledgerTime(365 * 86_400),
       });
       expect(lien).to.include({ lienId: 'sdk-lien-1', rank: 1, status: 'ACTIVE', mortgagee: ORG.bankA });
-      const asset = await s.client('auditor').assets.get('LAND_CONTRACT_RIGHT:SDK-LC-1');
+      const asset = await s.client('bankAOfficer').assets.get('LAND_CONTRACT_RIGHT:SDK-LC-1');
       expect(asset.liens.map((l) => [l.lienId, l.rank, l.securedAmountFen])).to.deep.equal([
         ['sdk-lien-1', 1, 2_000_000],
+      ]);
+      // The auditor is neither issuer nor lienholder: the lien shows as a count and a total (issue 12 item 7).
+      const seen = await s.client('auditor').assets.get('LAND_CONTRACT_RIGHT:SDK-LC-1');
+      expect([seen.visibility, seen.liens, seen.otherLiens]).to.deep.equal([
+        'MEMBER',
+        [],
+        { count: 1, totalSecuredFen: 2_000_000 },
       ]);
       expectRefusal(await rejection(s.client('bankBOfficer').liens.release('sdk-lien-1')), 403, 'FORBIDDEN');
       const released = await s.client('bankAOfficer').liens.release('sdk-lien-1');

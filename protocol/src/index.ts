@@ -6,3 +6,4 @@ export * from './merkle';
 export * from './digest';
 export * from './subject-id';
 export * from './json-depth';
+export * from './personal-data';

@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
-import { KeyType, type KeyTypeName, key } from '../lib/keys';
+import { KeyType, type KeyTypeName, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { callerMspId, readMember, requireCaller, seesAll } from '../lib/members';
 import {
@@ -9,7 +9,7 @@ import {
   exists,
   pageSizeOf,
   putIndex,
-  readRecordPage,
+  readIndexPage,
   readRecord,
   txEpochSeconds,
   txTime,
@@ -37,6 +37,38 @@ function denialReason(
   if (!access.datasets.every((d) => grant.scope.includes(d))) return 'OUT_OF_SCOPE';
   if (grant.maxAccesses > 0 && grant.accessesUsed >= grant.maxAccesses) return 'BUDGET_EXHAUSTED';
   return undefined;
+}
+
+/**
+ * Reads an access record of `accessor`. Records written before access IDs were
+ * scoped per institution (issue 12 item 18) are keyed by the access ID alone:
+ * they are found there when their accessor matches.
+ */
+async function readAccess(
+  ctx: Context,
+  accessor: string,
+  accessId: string,
+): Promise<AccessRecord | undefined> {
+  const scoped = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [accessor, accessId]));
+  if (scoped) return scoped;
+  const legacy = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [accessId]));
+  return legacy?.accessor === accessor ? legacy : undefined;
+}
+
+/** The institutions that recorded an access under `accessId` (bounded: IDs are per institution). */
+async function accessorsOf(ctx: Context, accessId: string): Promise<string[]> {
+  const accessors: string[] = [];
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyType.accessById, [accessId]);
+  try {
+    for (let r = await iterator.next(); !r.done && accessors.length < 1000; r = await iterator.next()) {
+      accessors.push(lastKeyPart(ctx, r.value.key));
+    }
+  } finally {
+    await iterator.close();
+  }
+  const legacy = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [accessId]));
+  if (legacy && !accessors.includes(legacy.accessor)) accessors.push(legacy.accessor);
+  return accessors;
 }
 
 /** Validates an optional time-range bound ('' = open). */
@@ -77,8 +109,12 @@ export class AccessContract extends Contract {
         throw invalid(`access.datasets names undefined dataset type ${code}`);
       }
     }
-    const accessKey = key(ctx, KeyType.access, [access.accessId]);
-    if (await exists(ctx, accessKey)) throw conflict(`access ${access.accessId} already exists`);
+    // Access IDs are the client's idempotency keys, one namespace per institution: another
+    // bank's use of the same ID neither blocks this attempt nor keeps it off the ledger.
+    const accessKey = key(ctx, KeyType.access, [mspId, access.accessId]);
+    if (await readAccess(ctx, mspId, access.accessId)) {
+      throw conflict(`access ${access.accessId} already exists`);
+    }
     access.accessor = mspId;
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
@@ -95,7 +131,8 @@ export class AccessContract extends Contract {
     }
     await writeRecord(ctx, accessKey, access);
     const at = access.accessedAt;
-    await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessId]);
+    await putIndex(ctx, KeyType.accessById, [access.accessId, access.accessor]);
+    await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessor, access.accessId]);
     await putIndex(ctx, KeyType.accessByAccessor, [access.accessor, at, access.accessId]);
     await putIndex(ctx, KeyType.accessByAccessorSubject, [
       access.accessor,
@@ -118,16 +155,47 @@ export class AccessContract extends Contract {
     return marshal(access);
   }
 
-  /** Reads an access record: the accessing bank, the regulator and auditors. */
+  /**
+   * Reads an access record by ID: a bank its own (another bank's ID is simply
+   * not found: each bank has its own namespace); the regulator and auditors
+   * the one access recorded under the ID.
+   *
+   * @throws NOT_FOUND when there is none; CONFLICT for the regulator or an auditor when
+   * several institutions used the ID (read it with {@link GetAccessOf}).
+   */
   @Transaction(false)
   @Returns('string')
   async GetAccess(ctx: Context, accessId: string): Promise<string> {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
     const id = new Fields({ accessId }, 'query').id('accessId');
-    const access = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [id]));
-    if (!access) throw notFound(`access ${id} does not exist`);
-    if (!seesAll(caller) && access.accessor !== caller.mspId)
-      throw forbidden('a bank reads its own accesses only');
+    if (!seesAll(caller)) return this.#own(ctx, caller.mspId, id);
+    const accessors = await accessorsOf(ctx, id);
+    if (accessors.length > 1) {
+      throw conflict(`access ID ${id} was used by ${accessors.length} institutions: name the accessor`);
+    }
+    return this.#own(ctx, accessors[0] ?? caller.mspId, id);
+  }
+
+  /**
+   * Reads the access `accessId` of institution `accessor`: a bank its own only,
+   * the regulator and auditors any.
+   *
+   * @throws FORBIDDEN when a bank names another institution (whether or not the access exists).
+   */
+  @Transaction(false)
+  @Returns('string')
+  async GetAccessOf(ctx: Context, accessor: string, accessId: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const f = new Fields({ accessor, accessId }, 'query');
+    const mspId = f.mspId('accessor');
+    const id = f.id('accessId');
+    if (!seesAll(caller) && mspId !== caller.mspId) throw forbidden('a bank reads its own accesses only');
+    return this.#own(ctx, mspId, id);
+  }
+
+  async #own(ctx: Context, accessor: string, accessId: string): Promise<string> {
+    const access = await readAccess(ctx, accessor, accessId);
+    if (!access) throw notFound(`access ${accessId} does not exist`);
     return marshal(access);
   }
 
@@ -192,15 +260,32 @@ export class AccessContract extends Contract {
     const start = bound(from, 'from');
     const end = bound(to, 'to');
     if (start !== '' && end !== '' && end <= start) throw invalid('range.to must be after range.from');
-    return marshal(
-      await readRecordPage(ctx, KeyType.access, {
-        type,
-        prefix,
-        pageSize: pageSizeOf(pageSize),
-        bookmark,
-        startAfterPrefix: start === '' ? undefined : [start],
-        stopAt: end === '' ? undefined : { index: prefix.length, value: end },
-      }),
-    );
+    const page = await readIndexPage(ctx, {
+      type,
+      prefix,
+      pageSize: pageSizeOf(pageSize),
+      bookmark,
+      startAfterPrefix: start === '' ? undefined : [start],
+      stopAt: end === '' ? undefined : { index: prefix.length, value: end },
+      whole: true,
+    });
+    const records: AccessRecord[] = [];
+    for (const attributes of page.keys ?? []) {
+      // By subject: [subject, time, accessor, accessId]; by accessor: [accessor, (subject,) time, accessId].
+      // Entries written before access IDs were scoped per institution lack the accessor by subject.
+      const accessId = attributes[attributes.length - 1]!;
+      const accessor =
+        type === KeyType.accessBySubject
+          ? attributes.length === 4
+            ? attributes[2]
+            : undefined
+          : attributes[0];
+      const access =
+        accessor === undefined
+          ? await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [accessId]))
+          : await readAccess(ctx, accessor, accessId);
+      if (access) records.push(access);
+    }
+    return marshal({ records, bookmark: page.bookmark });
   }
 }

@@ -2,7 +2,7 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import { COLLATERAL_SCOPE, epochSecondsFromIso, isoFromEpochSeconds } from '@ruralcredit/protocol';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
-import { KeyType, key } from '../lib/keys';
+import { KeyType, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument, unmarshal } from '../lib/marshal';
 import { requireCaller } from '../lib/members';
 import {
@@ -34,9 +34,19 @@ interface AssetHistoryEntry {
   time: string;
   action: string;
   status: string;
-  owner: string;
+  owner?: string;
   activeLiens: number;
 }
+
+/**
+ * How much of an asset a caller sees: FULL (its issuer, the regulator),
+ * COLLATERAL_GRANT (a bank holding an active grant from the owner covering
+ * COLLATERAL: owner, location and appraisal too), MEMBER (anyone else).
+ */
+type AssetVisibility = 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
+
+/** Most grant index entries read to decide whether a bank holds a collateral grant. */
+const MAX_GRANTS_SCANNED = 1000;
 
 /**
  * Rural-asset collateral: issuers register rights; banks register liens with
@@ -244,7 +254,8 @@ export class CollateralContract extends Contract {
       mortgagee: lien.mortgagee,
       lienholders: asset.liens.map((l) => l.mortgagee),
     });
-    return marshal(asset);
+    const bank = await requireCaller(ctx, 'BANK');
+    return marshal(this.#view(bank, asset, await this.#visibility(ctx, bank, asset)));
   }
 
   /**
@@ -292,12 +303,19 @@ export class CollateralContract extends Contract {
     return marshal(asset);
   }
 
-  /** Reads an asset with its active liens, seizure, term and history (any active member: registration is public). */
+  /**
+   * Reads an asset with its active liens, seizure, term and history. Any active
+   * member learns that it is registered and pledged; its issuer and the regulator
+   * see everything; a bank sees the amounts of its own liens only (the others as
+   * a count and a total), and the owner, location and appraisal only while it
+   * holds an active grant from the owner covering COLLATERAL.
+   */
   @Transaction(false)
   @Returns('string')
   async GetAsset(ctx: Context, assetId: string): Promise<string> {
-    await requireCaller(ctx);
+    const caller = await requireCaller(ctx);
     const asset = await this.#asset(ctx, new Fields({ assetId }, 'query').id('assetId'));
+    const visibility = await this.#visibility(ctx, caller, asset);
     const history: AssetHistoryEntry[] = [];
     const iterator = await ctx.stub.getHistoryForKey(key(ctx, KeyType.asset, [asset.assetId]));
     try {
@@ -314,38 +332,49 @@ export class CollateralContract extends Contract {
           time: isoFromEpochSeconds(secondsOf(m.timestamp.seconds)),
           action: past.lastAction,
           status: past.status,
-          owner: past.owner,
+          ...(visibility === 'MEMBER' ? {} : { owner: past.owner }),
           activeLiens: past.liens.length,
         });
       }
     } finally {
       await iterator.close();
     }
-    return marshal({ ...asset, history });
+    return marshal({ ...this.#view(caller, asset, visibility), history });
   }
 
-  /** Reads a lien (any active member: registration is public). */
+  /**
+   * Reads a lien: its mortgagee, the asset's issuer and the regulator see it
+   * all; any other member that it exists, its asset, rank and status.
+   */
   @Transaction(false)
   @Returns('string')
   async GetLien(ctx: Context, lienId: string): Promise<string> {
-    await requireCaller(ctx);
-    return marshal(await this.#lien(ctx, new Fields({ lienId }, 'query').id('lienId')));
+    const caller = await requireCaller(ctx);
+    const lien = await this.#lien(ctx, new Fields({ lienId }, 'query').id('lienId'));
+    if (caller.role === 'REGULATOR' || caller.mspId === lien.mortgagee) return marshal(lien);
+    const asset = await this.#asset(ctx, lien.assetId);
+    if (caller.mspId === asset.issuer) return marshal(lien);
+    const { assetId, rank, status, registeredAt, updatedAt } = lien;
+    return marshal({ lienId: lien.lienId, assetId, rank, status, registeredAt, updatedAt });
   }
 
-  /** Lists an owner's assets (banks, issuers, regulator, auditors), paginated. */
+  /** Lists an owner's assets (banks, issuers, regulator, auditors), paginated, each as {@link GetAsset} shows it. */
   @Transaction(false)
   @Returns('string')
   async ListAssetsByOwner(ctx: Context, owner: string, pageSize: string, bookmark: string): Promise<string> {
-    await requireCaller(ctx);
+    const caller = await requireCaller(ctx);
     const pseudonym = new Fields({ owner }, 'query').pseudonym('owner');
-    return marshal(
-      await readRecordPage(ctx, KeyType.asset, {
-        type: KeyType.assetByOwner,
-        prefix: [pseudonym],
-        pageSize: pageSizeOf(pageSize),
-        bookmark,
-      }),
-    );
+    const page = await readRecordPage<Asset>(ctx, KeyType.asset, {
+      type: KeyType.assetByOwner,
+      prefix: [pseudonym],
+      pageSize: pageSizeOf(pageSize),
+      bookmark,
+    });
+    const records: object[] = [];
+    for (const asset of page.records) {
+      records.push(this.#view(caller, asset, await this.#visibility(ctx, caller, asset)));
+    }
+    return marshal({ records, bookmark: page.bookmark });
   }
 
   /** Lists the calling bank's liens, paginated. */
@@ -361,6 +390,55 @@ export class CollateralContract extends Contract {
         bookmark,
       }),
     );
+  }
+
+  /** How much of `asset` the caller sees (see {@link AssetVisibility}). */
+  async #visibility(ctx: Context, caller: Member, asset: Asset): Promise<AssetVisibility> {
+    if (caller.role === 'REGULATOR' || caller.mspId === asset.issuer) return 'FULL';
+    if (caller.role !== 'BANK') return 'MEMBER';
+    const now = txEpochSeconds(ctx);
+    const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyType.grantByGranteeSubject, [
+      caller.mspId,
+      asset.owner,
+    ]);
+    try {
+      let scanned = 0;
+      for (
+        let r = await iterator.next();
+        !r.done && scanned < MAX_GRANTS_SCANNED;
+        r = await iterator.next()
+      ) {
+        scanned += 1;
+        const grant = await readGrant(ctx, lastKeyPart(ctx, r.value.key));
+        if (grant?.scope.includes(COLLATERAL_SCOPE) && Grant.statusAt(grant, now) === 'ACTIVE') {
+          return 'COLLATERAL_GRANT';
+        }
+      }
+    } finally {
+      await iterator.close();
+    }
+    return 'MEMBER';
+  }
+
+  /**
+   * An asset as `caller` may see it: below FULL, other banks' liens become a
+   * count and a total; as MEMBER, the owner, location and appraisal are left out.
+   */
+  #view(caller: Member, asset: Asset, visibility: AssetVisibility): object {
+    if (visibility === 'FULL') return { ...asset, visibility };
+    const own = asset.liens.filter((l) => l.mortgagee === caller.mspId);
+    const others = asset.liens.filter((l) => l.mortgagee !== caller.mspId);
+    const { owner, location, appraisedValueFen, appraisalDate, ...rest } = asset;
+    return {
+      ...rest,
+      ...(visibility === 'COLLATERAL_GRANT' ? { owner, location, appraisedValueFen, appraisalDate } : {}),
+      liens: own,
+      otherLiens: {
+        count: others.length,
+        totalSecuredFen: others.reduce((sum, l) => sum + l.securedAmountFen, 0),
+      },
+      visibility,
+    };
   }
 
   #requireAuthority(caller: Member, asset: Asset): void {

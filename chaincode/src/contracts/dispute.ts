@@ -154,7 +154,11 @@ export class DisputeContract extends Contract {
     return marshal(view(ctx, dispute));
   }
 
-  /** Reads the open dispute on a record, if any (any active member: a disputed mark is public). */
+  /**
+   * Whether a record is disputed (any active member: the mark is public): the
+   * open dispute's ID and status only. Who filed it, on whose record and why is
+   * for the parties, the regulator and auditors ({@link GetDispute}).
+   */
   @Transaction(false)
   @Returns('string')
   async GetOpenDispute(ctx: Context, batchId: string, recordHash: string): Promise<string> {
@@ -165,7 +169,8 @@ export class DisputeContract extends Contract {
       key(ctx, KeyType.disputeByRecord, [f.id('batchId'), f.digest('recordHash')]),
     );
     if (!mark) throw notFound('the record has no open dispute');
-    return marshal(view(ctx, await this.#existing(ctx, mark.disputeId)));
+    const dispute = await this.#existing(ctx, mark.disputeId);
+    return marshal({ disputeId: dispute.disputeId, status: dispute.status });
   }
 
   /**

@@ -9,7 +9,9 @@ import {
   MSP_ID_PATTERN,
   OBJECT_ID_PATTERN,
   PSEUDONYM_PATTERN,
+  PERSONAL_IDENTIFIER_RULE,
   SIGNATURE_PATTERN,
+  findPersonalIdentifier,
   parseLedgerTime,
 } from '@ruralcredit/protocol';
 import { invalid } from './errors';
@@ -35,6 +37,13 @@ export class Fields {
     throw invalid(`${this.#what}.${name} ${rule}`);
   }
 
+  /** Refuses a value kept in clear that contains a resident ID, credit code or mobile number. */
+  #withoutPersonalIdentifiers(name: string, value: string): string {
+    const kind = findPersonalIdentifier(value);
+    if (kind !== undefined) this.#fail(name, `${PERSONAL_IDENTIFIER_RULE} (found: ${kind})`);
+    return value;
+  }
+
   /** Whether the field is present and not null. */
   has(name: string): boolean {
     return this.#raw[name] !== undefined && this.#raw[name] !== null;
@@ -47,7 +56,12 @@ export class Fields {
     return v;
   }
 
-  /** Free text (NFC, no control characters) of bounded length. */
+  /** A string matching `pattern` that the ledger keeps in clear: no personal identifier inside. */
+  clearString(name: string, pattern: RegExp, rule: string): string {
+    return this.#withoutPersonalIdentifiers(name, this.string(name, pattern, rule));
+  }
+
+  /** Free text (NFC, no control characters, no personal identifier) of bounded length. */
   text(name: string, maxLength: number): string {
     const v = this.#raw[name];
     if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) {
@@ -57,12 +71,12 @@ export class Fields {
     if (v.normalize('NFC') !== v || /[\u0000-\u001f\u007f\u{10ffff}]/u.test(v)) {
       this.#fail(name, 'must be NFC text without control characters');
     }
-    return v;
+    return this.#withoutPersonalIdentifiers(name, v);
   }
 
-  /** A business object ID (see OBJECT_ID_PATTERN). */
+  /** A business object ID (see OBJECT_ID_PATTERN) without a personal identifier inside. */
   id(name: string): string {
-    return this.string(
+    return this.clearString(
       name,
       OBJECT_ID_PATTERN,
       'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit',

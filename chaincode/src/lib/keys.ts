@@ -23,7 +23,10 @@ export const KeyType = {
   grantByGrantee: 'grant~grantee',
   grantBySubject: 'grant~subject',
   grantByGranteeSubject: 'grant~grantee~subject',
+  /** An access record, keyed by accessor and access ID: each institution has its own ID namespace. */
   access: 'access',
+  /** Which institutions used an access ID (for the regulator's and auditors' reads by ID alone). */
+  accessById: 'access~id',
   accessBySubject: 'access~subject~time',
   accessByAccessor: 'access~accessor~time',
   accessByAccessorSubject: 'access~accessor~subject~time',

@@ -87,6 +87,8 @@ export interface Page<T> {
   records: T[];
   /** Pass back to get the next page; empty when there is none. */
   bookmark: string;
+  /** Each entry's key attributes, when asked for with `whole`. */
+  keys?: string[][];
 }
 
 /** Options of {@link readIndexPage}. */
@@ -101,6 +103,8 @@ export interface IndexPageOptions {
   startAfterPrefix?: readonly string[];
   /** Stop before the first key whose attribute at `stopAt.index` is >= `stopAt.value`. */
   stopAt?: { index: number; value: string };
+  /** Also return each entry's attributes in `keys` (for records keyed by more than the last part). */
+  whole?: boolean;
 }
 
 /**
@@ -125,6 +129,7 @@ export async function readIndexPage(ctx: Context, options: IndexPageOptions): Pr
     start,
   );
   const ids: string[] = [];
+  const keys: string[][] = [];
   let stopped = false;
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
@@ -138,12 +143,13 @@ export async function readIndexPage(ctx: Context, options: IndexPageOptions): Pr
         }
       }
       ids.push(lastKeyPart(ctx, k));
+      if (options.whole) keys.push(ctx.stub.splitCompositeKey(k).attributes);
     }
   } finally {
     await iterator.close();
   }
   const next = stopped ? '' : (metadata?.bookmark ?? '');
-  return { records: ids, bookmark: next };
+  return options.whole ? { records: ids, bookmark: next, keys } : { records: ids, bookmark: next };
 }
 
 /** Reads the records an index page names, in index order. */

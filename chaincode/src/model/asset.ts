@@ -80,10 +80,10 @@ export class Asset {
     ]);
     const a = new Asset();
     a.assetType = f.code('assetType');
-    a.certificateNo = f.string('certificateNo', CERTIFICATE_NO, 'must be 1-64 of A-Z a-z 0-9 -');
+    a.certificateNo = f.clearString('certificateNo', CERTIFICATE_NO, 'must be 1-64 of A-Z a-z 0-9 -');
     a.assetId = `${a.assetType}:${a.certificateNo}`;
     a.owner = f.pseudonym('owner');
-    a.location = f.string('location', LOCATION_CODE, 'must be a parcel or location code');
+    a.location = f.clearString('location', LOCATION_CODE, 'must be a parcel or location code');
     a.areaValue = f.positiveNumber('areaValue');
     a.areaUnit = f.oneOf('areaUnit', AREA_UNITS);
     a.appraisedValueFen = f.integer('appraisedValueFen', 1);

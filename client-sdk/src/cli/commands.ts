@@ -607,10 +607,22 @@ export const COMMANDS: readonly Command[] = [
         `${fields([
           ['asset', asset.assetId],
           ['issuer', asset.issuer],
-          ['owner', asset.owner],
+          ['view', asset.visibility],
+          ['owner', asset.owner ?? 'not shown (no COLLATERAL consent)'],
           ['status', asset.status],
-          ['area', `${asset.areaValue} ${asset.areaUnit} at ${asset.location}`],
-          ['appraised', `${asset.appraisedValueFen} fen on ${asset.appraisalDate}`],
+          ['area', `${asset.areaValue} ${asset.areaUnit} at ${asset.location ?? 'a location not shown'}`],
+          [
+            'appraised',
+            asset.appraisedValueFen === undefined
+              ? 'not shown (no COLLATERAL consent)'
+              : `${asset.appraisedValueFen} fen on ${asset.appraisalDate ?? '?'}`,
+          ],
+          [
+            'other liens',
+            asset.otherLiens === undefined
+              ? 'all shown'
+              : `${asset.otherLiens.count}, ${asset.otherLiens.totalSecuredFen} fen in total`,
+          ],
           ['right expires', asset.rightExpiry],
           ['seizure', asset.seizure === null ? 'none' : JSON.stringify(asset.seizure)],
           [

@@ -432,7 +432,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Read an asset: status, active liens, seizure, term, provenance, history and proof
+     * Read an asset: status, liens, seizure, term, provenance, history and proof; the issuer and the regulator see all, a bank its own liens' amounts (others as a count and a total) and the owner, location and appraisal only under an active consent covering COLLATERAL
      * @description Any authenticated user.
      */
     get: operations['getAssetsById'];
@@ -990,7 +990,7 @@ export interface components {
       /** @enum {string} */
       purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
       /**
-       * @description Idempotency key, chosen by the client: the ID of the access to record. When an earlier request with this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is recorded. Generated when absent.
+       * @description Idempotency key, chosen by the client and unique within its bank (each bank has its own namespace): the ID of the access to record. When an earlier request with this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is recorded. Generated when absent.
        * @example LAND_CONTRACT_RIGHT:LC-001
        */
       accessId?: string;
@@ -1162,20 +1162,32 @@ export interface components {
       assetType: string;
       certificateNo: string;
       issuer: string;
-      /** @description Owner pseudonym */
-      owner: string;
-      location: string;
+      /** @description Owner pseudonym (absent when the caller holds no COLLATERAL consent from the owner) */
+      owner?: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      location?: string;
       areaValue: number;
       areaUnit: string;
-      appraisedValueFen: number;
-      appraisalDate: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      appraisedValueFen?: number;
+      appraisalDate?: string;
       /** @description End of the right’s term */
       rightExpiry: string;
       provenanceBatch: string | null;
       /** @description ACTIVE, SEIZED or ENFORCEMENT */
       status: string;
-      /** @description Active liens, by rank */
+      /** @description Active liens, by rank: all for the issuer and the regulator, the caller's own for a bank */
       liens: components['schemas']['AssetLien'][];
+      /** @description Active liens of other banks, as a count and a total (absent in the FULL view) */
+      otherLiens?: {
+        count: number;
+        totalSecuredFen: number;
+      };
+      /**
+       * @description FULL: the issuer and the regulator; COLLATERAL_GRANT: a bank with an active consent from the owner covering COLLATERAL (owner, location, appraisal shown); MEMBER: anyone else
+       * @enum {string}
+       */
+      visibility: 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
       seizure: components['schemas']['Seizure'] | null;
       enforcingLien: string | null;
       lastAction: string;
@@ -1202,20 +1214,32 @@ export interface components {
       assetType: string;
       certificateNo: string;
       issuer: string;
-      /** @description Owner pseudonym */
-      owner: string;
-      location: string;
+      /** @description Owner pseudonym (absent when the caller holds no COLLATERAL consent from the owner) */
+      owner?: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      location?: string;
       areaValue: number;
       areaUnit: string;
-      appraisedValueFen: number;
-      appraisalDate: string;
+      /** @description Absent when the caller holds no COLLATERAL consent from the owner */
+      appraisedValueFen?: number;
+      appraisalDate?: string;
       /** @description End of the right’s term */
       rightExpiry: string;
       provenanceBatch: string | null;
       /** @description ACTIVE, SEIZED or ENFORCEMENT */
       status: string;
-      /** @description Active liens, by rank */
+      /** @description Active liens, by rank: all for the issuer and the regulator, the caller's own for a bank */
       liens: components['schemas']['AssetLien'][];
+      /** @description Active liens of other banks, as a count and a total (absent in the FULL view) */
+      otherLiens?: {
+        count: number;
+        totalSecuredFen: number;
+      };
+      /**
+       * @description FULL: the issuer and the regulator; COLLATERAL_GRANT: a bank with an active consent from the owner covering COLLATERAL (owner, location, appraisal shown); MEMBER: anyone else
+       * @enum {string}
+       */
+      visibility: 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
       seizure: components['schemas']['Seizure'] | null;
       enforcingLien: string | null;
       lastAction: string;
@@ -1230,7 +1254,7 @@ export interface components {
       time: string;
       action: string;
       status: string;
-      owner: string;
+      owner?: string;
       activeLiens: number;
     };
     LedgerProof: {
@@ -2287,7 +2311,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description A retry with the accessId of a granted request: the same report, nothing new recorded */
+      /** @description A retry with the accessId of a granted request while its consent is still active: the same report, nothing new recorded */
       200: {
         headers: {
           [name: string]: unknown;
@@ -2316,7 +2340,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description ACCESS_ID_TAKEN: the accessId names an access of another request; REPORT_EXPIRED: recorded, but its report is no longer kept */
+      /** @description ACCESS_ID_TAKEN: the accessId names another request's access of the same bank; CONSENT_NOT_ACTIVE: a retry after the consent was revoked or expired (details: accessId, outcome, releaseDigest, consentStatus; no report); REPORT_EXPIRED: recorded, but its report is no longer kept */
       409: {
         headers: {
           [name: string]: unknown;

@@ -54,7 +54,10 @@ export function registerCollateralRoutes(router: ApiRouter, service: CollateralS
   router.route({
     method: 'get',
     path: '/assets/{id}',
-    summary: 'Read an asset: status, active liens, seizure, term, provenance, history and proof',
+    summary:
+      'Read an asset: status, liens, seizure, term, provenance, history and proof; the issuer and the regulator ' +
+      "see all, a bank its own liens' amounts (others as a count and a total) and the owner, location and " +
+      'appraisal only under an active consent covering COLLATERAL',
     tags: TAGS,
     auth: 'authenticated',
     params: ObjectIdParamsSchema,

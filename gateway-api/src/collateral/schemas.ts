@@ -7,7 +7,13 @@
 import { z } from 'zod';
 
 export { LedgerTimeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
-import { CatalogueCodeSchema, LedgerTimeSchema, ObjectIdSchema, SubjectIdSchema } from '../http/fields';
+import {
+  CatalogueCodeSchema,
+  LedgerTimeSchema,
+  ObjectIdSchema,
+  SubjectIdSchema,
+  withoutPersonalIdentifiers,
+} from '../http/fields';
 
 /** An amount in fen (0.01 yuan): a positive safe integer. */
 export const FenSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -18,13 +24,13 @@ const CodeSchema = CatalogueCodeSchema;
 export const RegisterAssetSchema = z
   .object({
     assetType: CodeSchema.describe('Asset type code from the catalogue, e.g. LAND_CONTRACT_RIGHT'),
-    certificateNo: z
-      .string()
-      .min(1)
-      .max(64)
-      .describe('Certificate number; the asset ID is `<assetType>:<certificateNo>`'),
+    certificateNo: withoutPersonalIdentifiers(z.string().min(1).max(64)).describe(
+      'Certificate number; the asset ID is `<assetType>:<certificateNo>`',
+    ),
     ownerSubjectId: SubjectIdSchema,
-    location: z.string().min(1).max(64).describe('Parcel or location code (no address or name)'),
+    location: withoutPersonalIdentifiers(z.string().min(1).max(64)).describe(
+      'Parcel or location code (no address or name)',
+    ),
     areaValue: z.number().positive(),
     areaUnit: CodeSchema.describe('MU, HECTARE, SQUARE_METRE, CUBIC_METRE or UNIT'),
     appraisedValueFen: FenSchema,
@@ -86,16 +92,38 @@ export const AssetSchema = z
     assetType: z.string(),
     certificateNo: z.string(),
     issuer: z.string(),
-    owner: z.string().describe('Owner pseudonym'),
-    location: z.string(),
+    owner: z
+      .string()
+      .optional()
+      .describe('Owner pseudonym (absent when the caller holds no COLLATERAL consent from the owner)'),
+    location: z
+      .string()
+      .optional()
+      .describe('Absent when the caller holds no COLLATERAL consent from the owner'),
     areaValue: z.number(),
     areaUnit: z.string(),
-    appraisedValueFen: z.number().int(),
-    appraisalDate: z.string(),
+    appraisedValueFen: z
+      .number()
+      .int()
+      .optional()
+      .describe('Absent when the caller holds no COLLATERAL consent from the owner'),
+    appraisalDate: z.string().optional(),
     rightExpiry: z.string().describe('End of the right’s term'),
     provenanceBatch: z.string().nullable(),
     status: z.string().describe('ACTIVE, SEIZED or ENFORCEMENT'),
-    liens: z.array(LienEntrySchema).describe('Active liens, by rank'),
+    liens: z
+      .array(LienEntrySchema)
+      .describe("Active liens, by rank: all for the issuer and the regulator, the caller's own for a bank"),
+    otherLiens: z
+      .object({ count: z.number().int(), totalSecuredFen: z.number().int() })
+      .optional()
+      .describe('Active liens of other banks, as a count and a total (absent in the FULL view)'),
+    visibility: z
+      .enum(['FULL', 'COLLATERAL_GRANT', 'MEMBER'])
+      .describe(
+        'FULL: the issuer and the regulator; COLLATERAL_GRANT: a bank with an active consent from the owner ' +
+          'covering COLLATERAL (owner, location, appraisal shown); MEMBER: anyone else',
+      ),
     seizure: SeizureSchema.nullable(),
     enforcingLien: z.string().nullable(),
     lastAction: z.string(),
@@ -111,7 +139,7 @@ export const AssetHistoryEntrySchema = z
     time: z.string(),
     action: z.string(),
     status: z.string(),
-    owner: z.string(),
+    owner: z.string().optional(),
     activeLiens: z.number().int(),
   })
   .meta({ id: 'AssetHistoryEntry' });

@@ -36,16 +36,18 @@ interface LedgerAsset {
   assetType: string;
   certificateNo: string;
   issuer: string;
-  owner: string;
-  location: string;
+  owner?: string;
+  location?: string;
   areaValue: number;
   areaUnit: string;
-  appraisedValueFen: number;
-  appraisalDate: string;
+  appraisedValueFen?: number;
+  appraisalDate?: string;
   rightExpiry: string;
   provenanceBatch: string;
   status: string;
   liens: LedgerLienEntry[];
+  otherLiens?: { count: number; totalSecuredFen: number };
+  visibility?: 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
   seizure?: { by: string; orderRef: string; at: string };
   enforcingLien?: string;
   lastAction: string;
@@ -60,7 +62,7 @@ interface LedgerAssetWithHistory extends LedgerAsset {
     time: string;
     action: string;
     status: string;
-    owner: string;
+    owner?: string;
     activeLiens: number;
   }[];
 }
@@ -176,7 +178,7 @@ export class CollateralServiceImpl implements CollateralService {
         time: h.time,
         action: h.action,
         status: h.status,
-        owner: h.owner,
+        ...(h.owner === undefined ? {} : { owner: h.owner }),
         activeLiens: h.activeLiens,
       })),
       proof: { txId: latest, blockNumber: latest === '' ? null : await this.#blockOf(latest) },
@@ -248,12 +250,13 @@ function assetView(a: LedgerAsset): AssetView {
     assetType: a.assetType,
     certificateNo: a.certificateNo,
     issuer: a.issuer,
-    owner: a.owner,
-    location: a.location,
+    // The chaincode leaves out what the caller may not see; so does the gateway.
+    ...(a.owner === undefined ? {} : { owner: a.owner }),
+    ...(a.location === undefined ? {} : { location: a.location }),
     areaValue: a.areaValue,
     areaUnit: a.areaUnit,
-    appraisedValueFen: a.appraisedValueFen,
-    appraisalDate: a.appraisalDate,
+    ...(a.appraisedValueFen === undefined ? {} : { appraisedValueFen: a.appraisedValueFen }),
+    ...(a.appraisalDate === undefined ? {} : { appraisalDate: a.appraisalDate }),
     rightExpiry: a.rightExpiry,
     provenanceBatch: a.provenanceBatch === '' ? null : a.provenanceBatch,
     status: a.status,
@@ -267,6 +270,11 @@ function assetView(a: LedgerAsset): AssetView {
         loanEnd: l.loanEnd,
         status: l.status,
       })),
+    ...(a.otherLiens === undefined
+      ? {}
+      : { otherLiens: { count: a.otherLiens.count, totalSecuredFen: a.otherLiens.totalSecuredFen } }),
+    // Written by the chaincode since issue 12 item 7; a record without it came from a FULL read.
+    visibility: a.visibility ?? 'FULL',
     seizure: a.seizure ? { by: a.seizure.by, orderRef: a.seizure.orderRef, at: a.seizure.at } : null,
     enforcingLien: a.enforcingLien ?? null,
     lastAction: a.lastAction,

@@ -6,10 +6,28 @@ import {
   CATALOGUE_CODE_PATTERN,
   DIGEST_PATTERN,
   OBJECT_ID_PATTERN,
+  PERSONAL_IDENTIFIER_ERROR_CODE,
+  PERSONAL_IDENTIFIER_RULE,
   SIGNATURE_PATTERN,
+  isFreeOfPersonalIdentifiers,
   isLedgerTime,
 } from '@ruralcredit/protocol';
 import { z } from 'zod';
+import { refineWithCode } from './validate';
+
+/**
+ * Refuses a value the ledger would keep in clear that contains a resident ID,
+ * credit code or mobile number (400 `PERSONAL_IDENTIFIER_IN_FIELD`; the
+ * chaincode applies the same check from `protocol`).
+ */
+export function withoutPersonalIdentifiers<S extends z.ZodType<string>>(schema: S): S {
+  return refineWithCode(
+    schema,
+    isFreeOfPersonalIdentifiers,
+    PERSONAL_IDENTIFIER_ERROR_CODE,
+    PERSONAL_IDENTIFIER_RULE,
+  );
+}
 
 /** A ledger time `YYYY-MM-DDTHH:MM:SSZ` (UTC, second precision). */
 export const LedgerTimeSchema = z
@@ -18,10 +36,9 @@ export const LedgerTimeSchema = z
   .meta({ description: 'UTC time, second precision', examples: ['2030-12-31T00:00:00Z'] });
 
 /** A business object ID (batch, consent, access, asset, lien, dispute). Asset IDs are `<assetType>:<certificateNo>`. */
-export const ObjectIdSchema = z
-  .string()
-  .regex(OBJECT_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit')
-  .meta({ examples: ['LAND_CONTRACT_RIGHT:LC-001'] });
+export const ObjectIdSchema = withoutPersonalIdentifiers(
+  z.string().regex(OBJECT_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ : - starting with a letter or digit'),
+).meta({ examples: ['LAND_CONTRACT_RIGHT:LC-001'] });
 
 /** A subject's clear ID: validated and pseudonymised at the gateway, never stored in clear or forwarded. */
 export const SubjectIdSchema = z

@@ -1,13 +1,14 @@
 /** Request and response schemas of the provenance endpoints (validation and OpenAPI). */
 import { CATALOGUE_CODE_PATTERN, OBJECT_ID_PATTERN } from '@ruralcredit/protocol';
 import { z } from 'zod';
-import { DigestSchema, LedgerTimeSchema } from '../http/fields';
+import { DigestSchema, LedgerTimeSchema, withoutPersonalIdentifiers } from '../http/fields';
 
 /** A batch ID (business object ID pattern). */
-export const BatchIdSchema = z
-  .string()
-  .regex(OBJECT_ID_PATTERN, 'must be 1-128 letters, digits or ._:- starting with a letter or digit')
-  .meta({ description: 'Batch ID', examples: ['hs-2026-11-23'] });
+export const BatchIdSchema = withoutPersonalIdentifiers(
+  z
+    .string()
+    .regex(OBJECT_ID_PATTERN, 'must be 1-128 letters, digits or ._:- starting with a letter or digit'),
+).meta({ description: 'Batch ID', examples: ['hs-2026-11-23'] });
 
 /** A dataset type code. */
 export const DatasetTypeCodeSchema = z

@@ -38,13 +38,16 @@ export const reportsModule: DomainModuleFactory = (ctx, deps) => {
           201: { description: 'Granted: the report', schema: IssuedReportSchema },
           200: {
             description:
-              'A retry with the accessId of a granted request: the same report, nothing new recorded',
+              'A retry with the accessId of a granted request while its consent is still active: the same ' +
+              'report, nothing new recorded',
             schema: IssuedReportSchema,
           },
           403: { description: 'ACCESS_DENIED (recorded) or FORBIDDEN_ROLE' },
           409: {
             description:
-              'ACCESS_ID_TAKEN: the accessId names an access of another request; REPORT_EXPIRED: recorded, but its report is no longer kept',
+              "ACCESS_ID_TAKEN: the accessId names another request's access of the same bank; " +
+              'CONSENT_NOT_ACTIVE: a retry after the consent was revoked or expired (details: accessId, outcome, ' +
+              'releaseDigest, consentStatus; no report); REPORT_EXPIRED: recorded, but its report is no longer kept',
           },
         },
         async handler({ principal, body }) {

@@ -15,7 +15,8 @@ export const ReportRequestSchema = z
       .refine((d) => new Set(d).size === d.length, 'must not repeat a dataset'),
     purpose: z.enum(PURPOSES),
     accessId: ObjectIdSchema.optional().describe(
-      'Idempotency key, chosen by the client: the ID of the access to record. When an earlier request with ' +
+      'Idempotency key, chosen by the client and unique within its bank (each bank has its own namespace): ' +
+        'the ID of the access to record. When an earlier request with ' +
         'this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is ' +
         'recorded. Generated when absent.',
     ),

@@ -155,7 +155,10 @@ export class ReportService {
    *
    * @throws AppError 403 ACCESS_DENIED (with the access ID and reason: the
    *   denial is on the ledger too); 409 ACCESS_ID_TAKEN when `accessId` names
-   *   an access of another request; 409 REPORT_EXPIRED when the access was
+   *   another request's access of the same bank (access IDs are per bank: another
+   *   bank's use of the same ID changes nothing); 409 CONSENT_NOT_ACTIVE when a
+   *   retry comes after the consent was revoked or expired (the outcome and the
+   *   digest, not the report); 409 REPORT_EXPIRED when the access was
    *   recorded but its report is no longer kept.
    */
   async issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
@@ -292,9 +295,8 @@ export class ReportService {
         request.accessId,
       ]);
     } catch (err) {
+      // Access IDs are per institution: another bank's use of the same ID is not found here.
       if (err instanceof AppError && err.status === 404) return undefined;
-      // Another bank's access: the ID is taken.
-      if (err instanceof AppError && err.status === 403) throw accessIdTaken(request.accessId);
       throw err;
     }
     const kept = await this.#kept.get(keptKey(principal.orgMspId, request.accessId));
@@ -309,6 +311,26 @@ export class ReportService {
     if (!same) throw accessIdTaken(request.accessId);
     const blockNumber = await this.#locate(access.txId);
     if (access.outcome !== 'GRANTED') throw denied(access.accessId, access.reason, access.txId, blockNumber);
+    // No data after the consent ends: a retry then learns the outcome and the digest, not the report.
+    const consentStatus = await this.#consentStatus(principal, access.grantId);
+    if (consentStatus !== 'ACTIVE') {
+      await this.#kept.del(keptKey(principal.orgMspId, request.accessId));
+      throw AppError.conflict(
+        `access ${access.accessId} was GRANTED, but consent ${access.grantId} is now ${consentStatus}: ` +
+          'the report is no longer handed out',
+        {
+          code: 'CONSENT_NOT_ACTIVE',
+          details: {
+            accessId: access.accessId,
+            outcome: access.outcome,
+            releaseDigest: access.releaseDigest,
+            consentStatus,
+            ...(blockNumber === undefined ? {} : { blockNumber }),
+          },
+          txId: access.txId,
+        },
+      );
+    }
     if (kept === undefined || kept.report.digest !== access.releaseDigest) {
       throw AppError.conflict(
         `access ${request.accessId} was recorded, but its report is no longer kept; request a new one`,
@@ -321,6 +343,21 @@ export class ReportService {
       });
     }
     return { report: kept.report, accessId: access.accessId, txId: access.txId, blockNumber, replayed: true };
+  }
+
+  /** The status of the bank's own consent now, as the ledger judges it (NOT_FOUND when it cannot read it). */
+  async #consentStatus(principal: Principal, consentId: string): Promise<string> {
+    try {
+      const grant = await this.#ctx.ledger.evaluate<{ status: string }>(
+        principal.orgMspId,
+        'Consent:GetGrant',
+        [consentId],
+      );
+      return grant.status;
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return 'NOT_FOUND';
+      throw err;
+    }
   }
 
   /** Starts dropping kept reports older than the retry window, at most every ten minutes, off the request path. */
@@ -348,7 +385,9 @@ export class ReportService {
     const digestMatches = reportDigest(report) === report.digest;
     let access: LedgerAccess | undefined;
     try {
-      access = await this.#ctx.ledger.evaluate<LedgerAccess>(principal.orgMspId, 'Access:GetAccess', [
+      // Access IDs are per institution: the report names the bank that requested it.
+      access = await this.#ctx.ledger.evaluate<LedgerAccess>(principal.orgMspId, 'Access:GetAccessOf', [
+        report.requestedBy.institution,
         report.accessId,
       ]);
     } catch (err) {
@@ -419,13 +458,14 @@ export class ReportService {
   }
 }
 
-/** What a report shows of an asset: status, term, active liens and seizure, no owner data beyond the pseudonym. */
+/** What a report shows of an asset: status, term, the bank's own liens, the others' total, seizure; no owner data. */
 function collateralView(asset: Record<string, unknown>): Record<string, unknown> {
   const {
     assetId,
     assetType,
     status,
     liens,
+    otherLiens,
     seizure,
     rightExpiry,
     appraisedValueFen,
@@ -439,10 +479,11 @@ function collateralView(asset: Record<string, unknown>): Record<string, unknown>
     status,
     liens,
     rightExpiry,
-    appraisedValueFen,
-    appraisalDate,
     areaValue,
     areaUnit,
+    // The chaincode shows the appraisal only under a consent covering COLLATERAL, and other banks' liens as a total.
+    ...(appraisedValueFen === undefined ? {} : { appraisedValueFen, appraisalDate }),
+    ...(otherLiens === undefined ? {} : { otherLiens }),
     ...(seizure === undefined ? {} : { seizure }),
   };
 }

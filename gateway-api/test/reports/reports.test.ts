@@ -305,14 +305,15 @@ describe('verification reports: retries with the same accessId (idempotency)', (
     expect(body.error.details.reason).to.equal('BUDGET_EXHAUSTED');
   });
 
-  it('when the accessId names an access of another request or another bank, then 409 and the first report is untouched', async () => {
+  it("when the accessId names the bank's access of another request, then 409; another bank's use of the ID is its own access; the first report is untouched", async () => {
     expectError(
       await post(request('acc-retry-1', { purpose: 'POST_LOAN_MANAGEMENT' })),
       409,
       'ACCESS_ID_TAKEN',
     );
     expectError(await post(request('acc-retry-1', { subjectId: residentId(6) })), 409, 'ACCESS_ID_TAKEN');
-    expectError(await post(request('acc-retry-1'), 'bankB'), 409, 'ACCESS_ID_TAKEN');
+    // Access IDs are per bank (issue 12 item 18): bank B's request is decided (and recorded) as its own.
+    expectError(await post(request('acc-retry-1'), 'bankB'), 403, 'ACCESS_DENIED');
     const again = await post(request('acc-retry-1'));
     expect(again.status, again.text).to.equal(200);
     expect((again.body as { accessId: string }).accessId).to.equal('acc-retry-1');

@@ -191,7 +191,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
 
   caseIt(
     '9',
-    "when a bank reads another bank's access records (audit endpoints, Access:GetAccess, Access:ListAccessesByAccessor), then both refuse; its own lists hold none of them",
+    "when a bank reads another bank's access records (audit endpoints, Access:GetAccessOf, Access:GetAccess, Access:ListAccessesByAccessor), then both refuse; its own lists hold none of them",
     async (figures) => {
       const problems = [
         ...(await refusedBoth(
@@ -199,7 +199,16 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
           'audit/accesses?accessor',
           g.api(`/audit/accesses?accessor=${ORG.bankA}`, { as: ['bankB', 'LOAN_OFFICER'] }),
           '403 FORBIDDEN_ORG',
+          ledger.evaluate(ORG.bankB, 'Access:GetAccessOf', [ORG.bankA, accessA]),
+        )),
+        // Access IDs are per bank (issue 12 item 18): by ID alone, bank B looks in its own namespace.
+        ...(await refusedBoth(
+          figures,
+          'Access:GetAccess by ID',
+          g.api(`/audit/accesses?accessor=${ORG.bankA}&limit=1`, { as: ['bankB', 'ORG_ADMIN'] }),
+          '403 FORBIDDEN_ORG',
           ledger.evaluate(ORG.bankB, 'Access:GetAccess', [accessA]),
+          '404 NOT_FOUND',
         )),
         ...(await refusedBoth(
           figures,

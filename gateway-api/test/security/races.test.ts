@@ -104,8 +104,9 @@ describe('security: races (issue 7 cases 6-7, embedded ledger)', () => {
         );
         expect(valid.map((t) => t.tx.transactionId)).to.deep.equal([winner.txId]);
 
+        // The regulator sees every bank's liens (issue 12 item 7).
         const detail = await g.api(`/assets/${encodeURIComponent(asset.assetId)}`, {
-          as: ['auditor', 'AUDITOR'],
+          as: ['regulator', 'AUDITOR'],
         });
         const liens = (detail.body as { liens: { lienId: string }[] }).liens;
         expect(liens.map((l) => l.lienId)).to.deep.equal([winner.lien.lienId]);
