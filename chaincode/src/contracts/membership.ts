@@ -4,16 +4,17 @@ import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
-import { callerMspId, readMember, regulatorMspId, requireCaller } from '../lib/members';
+import {
+  callerMspId,
+  consortiumKey,
+  intendedRegulatorMspId,
+  readConsortium,
+  readMember,
+  requireCaller,
+  type ConsortiumConfig,
+} from '../lib/members';
 import { emit, exists, pageSizeOf, readRecordPage, readRecord, txTime, writeRecord } from '../lib/state';
 import { Member } from '../model/member';
-
-/** Consortium configuration fixed at bootstrap. */
-interface ConsortiumConfig {
-  regulator: string;
-  bootstrappedAt: string;
-  txId: string;
-}
 
 /** A subject's registered signing address. */
 interface SubjectSigner {
@@ -33,17 +34,21 @@ export class MembershipContract extends Contract {
   }
 
   /**
-   * Fixes the regulator: callable once, and only by the regulator's MSP.
+   * Fixes the regulator in state: callable once, and only by the MSP the
+   * endorsing peers expect ({@link intendedRegulatorMspId}). Once the
+   * consortium exists the answer comes from state alone (CONFLICT for every
+   * caller on every peer, whatever its environment says).
    *
-   * @throws FORBIDDEN for any other MSP; CONFLICT when already bootstrapped.
+   * @throws CONFLICT when already bootstrapped; FORBIDDEN for another MSP before that.
    */
   @Transaction()
   @Returns('string')
   async Bootstrap(ctx: Context, name: string): Promise<string> {
     const mspId = callerMspId(ctx);
-    if (mspId !== regulatorMspId()) throw forbidden(`only ${regulatorMspId()} may bootstrap the consortium`);
-    const configKey = key(ctx, KeyType.config, ['consortium']);
+    const configKey = consortiumKey(ctx);
     if (await exists(ctx, configKey)) throw conflict('the consortium is already bootstrapped');
+    const intended = intendedRegulatorMspId();
+    if (mspId !== intended) throw forbidden(`only ${intended} may bootstrap the consortium`);
     const at = txTime(ctx);
     const member = new Member();
     member.mspId = mspId;
@@ -181,6 +186,16 @@ export class MembershipContract extends Contract {
     const record = await readRecord<SubjectSigner>(ctx, key(ctx, KeyType.subjectSigner, [pseudonym]));
     if (!record) throw notFound('the subject has no registered signing address');
     return marshal(record);
+  }
+
+  /** Reads the consortium configuration fixed at bootstrap: the regulator's MSP ID (any active member). */
+  @Transaction(false)
+  @Returns('string')
+  async GetConsortium(ctx: Context): Promise<string> {
+    await requireCaller(ctx);
+    const config = await readConsortium(ctx);
+    if (!config) throw notFound('the consortium is not bootstrapped');
+    return marshal(config);
   }
 
   /** Reads a member (any active member). */
