@@ -128,7 +128,7 @@ describe('Consent', () => {
     await c.refused('CONFLICT', 'bankA', 'Consent:RevokeGrant', 'g-r1', 'BANK_REQUEST');
   });
 
-  it("when the subject's own revocation signature is relayed, then REVOKED; a forged one is INVALID", async () => {
+  it("when the subject's own revocation signature is submitted by the grantee, then REVOKED; another bank is FORBIDDEN; a forged one is INVALID", async () => {
     const s = subject(4);
     const wallet = await c.registerSubjectSigner(s);
     await c.grant('bankA', { grantId: 'g-s', subject: s });
@@ -136,16 +136,17 @@ describe('Consent', () => {
       grantId: 'g-s',
       subject: s,
     });
-    await c.refused('INVALID', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', forged);
+    await c.refused('INVALID', 'bankA', 'Consent:RevokeGrantBySubject', 'g-s', forged);
     const otherGrant = await signTypedMessage(wallet, 'ConsentRevocation', {
       grantId: 'g-other',
       subject: s,
     });
-    await c.refused('INVALID', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', otherGrant);
+    await c.refused('INVALID', 'bankA', 'Consent:RevokeGrantBySubject', 'g-s', otherGrant);
     const real = await signTypedMessage(wallet, 'ConsentRevocation', { grantId: 'g-s', subject: s });
-    const revoked = await c.submit('bankB', 'Consent:RevokeGrantBySubject', 'g-s', real);
+    await c.refused('FORBIDDEN', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', real);
+    const revoked = await c.submit('bankA', 'Consent:RevokeGrantBySubject', 'g-s', real);
     expect(revoked.revocation).to.include({
-      by: MSP.bankB,
+      by: MSP.bankA,
       reason: 'SUBJECT_REQUEST',
       bySubjectSignature: true,
     });

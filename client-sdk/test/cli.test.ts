@@ -414,8 +414,10 @@ describe('ruralcredit command line (as a process)', function () {
       const signer = key.address.toLowerCase();
       await officer.subjects.registerSigner({
         subjectId: residentId(2),
+        consentId: 'cli-c-1',
         address: signer,
         signature: await signTypedMessage(key, 'SubjectKeyBinding', { subject: pseudonym, signer }),
+        kyc: { evidenceDigest: '0'.repeat(64) },
       });
       const keyFile = path.join(dir, 'subject.key');
       await writeFile(keyFile, `${key.privateKey}\n`, { mode: 0o600 });

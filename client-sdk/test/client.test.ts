@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Wallet } from 'ethers';
+import { sha256Hex } from '@ruralcredit/protocol';
 import {
   createClient,
   GatewayError,
   leafHash,
   PasswordSessionImpl,
+  SubjectClient,
   verifyAuditExportLines,
   verifyBatchManifest,
   verifyConsentSignature,
@@ -338,12 +340,15 @@ describe('RuralCreditClient against the real gateway', function () {
       // A bank registers the subject's key after KYC.
       const registered = await officer.subjects.registerSigner({
         subjectId: residentId(5),
+        consentId: 'sdk-c-kyc',
         address: wallet.address,
         signature: binding,
+        kyc: { evidenceDigest: sha256Hex('id card scan') },
       });
       expect(registered.signer).to.deep.include({
         subject,
         signer: wallet.address.toLowerCase(),
+        attestedBy: ORG.bankA,
         registeredBy: ORG.bankA,
       });
       const window = validity();
@@ -391,6 +396,17 @@ describe('RuralCreditClient against the real gateway', function () {
         400,
         'INVALID',
       );
+      // The subject, on its own: withdraws the signed consent, then moves to a new key.
+      const own = new SubjectClient({ url: s.url, pseudonym: subject, signer: wallet });
+      expect(await own.revokeConsent('sdk-c-sig')).to.include({ consentId: 'sdk-c-sig', status: 'REVOKED' });
+      const phone = new Wallet(Wallet.createRandom().privateKey);
+      expectRefusal(await rejection(own.rotateKey(phone, 2)), 400, 'INVALID');
+      const rotated = await own.rotateKey(phone, 1);
+      expect(rotated.signer).to.deep.include({
+        signer: phone.address.toLowerCase(),
+        change: 'ROTATED',
+        version: 2,
+      });
     });
 
     it('when consents are listed page by page, then every one is returned once', async () => {

@@ -48,6 +48,12 @@ export const EIP712_TYPES = {
     { name: 'subject', type: 'bytes32' },
     { name: 'signer', type: 'address' },
   ],
+  SubjectKeyRotation: [
+    { name: 'subject', type: 'bytes32' },
+    { name: 'from', type: 'address' },
+    { name: 'to', type: 'address' },
+    { name: 'version', type: 'uint32' },
+  ],
   SubjectAccessLogRequest: [
     { name: 'subject', type: 'bytes32' },
     { name: 'requestedAt', type: 'string' },
@@ -107,6 +113,20 @@ export interface SubjectKeyBindingMessage {
 }
 
 /**
+ * A subject's move of its binding from the key it holds (`from`, which signs
+ * this) to a new key (`to`, which signs its own {@link SubjectKeyBindingMessage}).
+ * `version` is the binding's current version, so a signed rotation is good
+ * for one change only.
+ */
+export interface SubjectKeyRotationMessage {
+  /** Subject pseudonym, 64 hex digits, no 0x. */
+  subject: string;
+  from: string;
+  to: string;
+  version: number;
+}
+
+/**
  * A subject's request to read who accessed its data (one page of its access
  * log), signed with the key bound to its pseudonym. Off-ledger only: the
  * gateway checks it and never records it.
@@ -129,6 +149,7 @@ export interface TypedMessages {
   ConsentRevocation: ConsentRevocationMessage;
   MemberKeyBinding: MemberKeyBindingMessage;
   SubjectKeyBinding: SubjectKeyBindingMessage;
+  SubjectKeyRotation: SubjectKeyRotationMessage;
   SubjectAccessLogRequest: SubjectAccessLogRequestMessage;
 }
 

@@ -228,16 +228,49 @@ export class TestConsortium {
     return wallet;
   }
 
-  /** Creates a subject key and has `bank` register it. */
-  async registerSubjectSigner(pseudonym: string, bank: Org = 'bankA'): Promise<HDNodeWallet | Wallet> {
+  /**
+   * Creates a subject key and has `bank` register it under a KYC attestation,
+   * recording an ACTIVE grant from the subject to `bank` first when `grantId` is not given.
+   */
+  #kycGrants = 0;
+
+  async registerSubjectSigner(
+    pseudonym: string,
+    bank: Org = 'bankA',
+    grantId?: string,
+  ): Promise<HDNodeWallet | Wallet> {
     const wallet = Wallet.createRandom();
     const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', {
       subject: pseudonym,
       signer: wallet.address.toLowerCase(),
     });
-    await this.submit(bank, 'Membership:RegisterSubjectSigner', pseudonym, wallet.address, signature);
+    let id = grantId;
+    if (id === undefined) {
+      this.#kycGrants += 1;
+      id = `kyc-grant-${this.#kycGrants}`;
+      await this.grant(bank, { grantId: id, subject: pseudonym });
+    }
+    await this.submit(
+      bank,
+      'Membership:RegisterSubjectSigner',
+      pseudonym,
+      wallet.address,
+      signature,
+      this.kyc(id),
+    );
     this.subjectSigners.set(pseudonym, wallet);
     return wallet;
+  }
+
+  /** A KYC attestation under grant `grantId`, made now by a test operator. */
+  kyc(grantId?: string, overrides: Record<string, unknown> = {}): string {
+    return JSON.stringify({
+      ...(grantId === undefined ? {} : { grantId }),
+      operator: digest(41),
+      attestedAt: this.now,
+      evidenceDigest: digest(42),
+      ...overrides,
+    });
   }
 
   /** Signs a typed message with an organisation's registered key. */

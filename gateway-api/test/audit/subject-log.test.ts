@@ -10,6 +10,7 @@ import { auditModule } from '../../src/audit/routes';
 import { SUBJECT_LOG_PAGE_SIZE, SubjectAccessLog, type SubjectAccessView } from '../../src/audit/subject-log';
 import { createIndexer } from '../../src/indexer/indexer';
 import {
+  bindSubjectKey,
   ORG,
   residentId,
   startConsortiumGateway,
@@ -33,13 +34,7 @@ describe('a subject reads its own access log: POST /subjects/access-log', () => 
   const granted: string[] = [];
 
   async function bindKey(subject: string, wallet: HDNodeWallet): Promise<void> {
-    const signer = wallet.address.toLowerCase();
-    const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject, signer });
-    await g.context.ledger.submit(ORG.bankA, 'Membership:RegisterSubjectSigner', [
-      subject,
-      signer,
-      signature,
-    ]);
+    await bindSubjectKey(g.context.ledger, ORG.bankA, subject, wallet);
   }
 
   async function signed(

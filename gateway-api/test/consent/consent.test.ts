@@ -4,6 +4,7 @@ import { epochSecondsFromIso, isoFromEpochSeconds, sha256Hex, signTypedMessage }
 import { consentModule } from '../../src/consent/routes';
 import { expectError } from '../helpers';
 import {
+  bindSubjectKey,
   ORG,
   residentId,
   startConsortiumGateway,
@@ -79,15 +80,7 @@ describe('consent endpoints', () => {
   it("when the evidence is the subject's EIP-712 signature by a registered key, then it is recorded", async () => {
     const subject = g.context.subjects.pseudonym(residentId(2));
     const wallet = Wallet.createRandom();
-    const binding = await signTypedMessage(wallet, 'SubjectKeyBinding', {
-      subject,
-      signer: wallet.address.toLowerCase(),
-    });
-    await g.context.ledger.submit(ORG.bankA, 'Membership:RegisterSubjectSigner', [
-      subject,
-      wallet.address,
-      binding,
-    ]);
+    await bindSubjectKey(g.context.ledger, ORG.bankA, subject, wallet);
     const req = base(2, { consentId: 'c-sig-1', maxAccesses: 0 });
     const signature = await signTypedMessage(wallet, 'ConsentGrant', {
       grantId: 'c-sig-1',
