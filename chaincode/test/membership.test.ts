@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Wallet } from 'ethers';
 import { signTypedMessage } from '@ruralcredit/protocol';
-import { MSP, TestConsortium, days, plus, readAllPages, subject } from './support/consortium';
+import { MSP, TestConsortium, days, plus, readAllPages, subject, DEPLOYMENT } from './support/consortium';
 
 describe('Membership', () => {
   describe('Bootstrap', () => {
@@ -148,15 +148,25 @@ describe('Membership', () => {
     it('when the binding is signed by another key or for another MSP, then INVALID', async () => {
       const wallet = Wallet.createRandom();
       const other = Wallet.createRandom();
-      const byOther = await signTypedMessage(other, 'MemberKeyBinding', {
-        mspId: MSP.bankB,
-        signer: wallet.address.toLowerCase(),
-      });
+      const byOther = await signTypedMessage(
+        other,
+        'MemberKeyBinding',
+        {
+          mspId: MSP.bankB,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, byOther);
-      const forOtherMsp = await signTypedMessage(wallet, 'MemberKeyBinding', {
-        mspId: MSP.bankA,
-        signer: wallet.address.toLowerCase(),
-      });
+      const forOtherMsp = await signTypedMessage(
+        wallet,
+        'MemberKeyBinding',
+        {
+          mspId: MSP.bankA,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, forOtherMsp);
       await c.refused('INVALID', 'bankB', 'Membership:RegisterSigner', wallet.address, '0x1234');
     });
@@ -164,10 +174,15 @@ describe('Membership', () => {
     /** A fresh key and its SubjectKeyBinding signature over `pseudonym`. */
     async function keyFor(pseudonym: string): Promise<{ wallet: Wallet; signature: string }> {
       const wallet = new Wallet(Wallet.createRandom().privateKey);
-      const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', {
-        subject: pseudonym,
-        signer: wallet.address.toLowerCase(),
-      });
+      const signature = await signTypedMessage(
+        wallet,
+        'SubjectKeyBinding',
+        {
+          subject: pseudonym,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       return { wallet, signature };
     }
 
@@ -324,6 +339,7 @@ describe('Membership', () => {
         next.wallet,
         'SubjectKeyRotation',
         rotation(current.address, next.wallet.address, 1),
+        DEPLOYMENT,
       );
       await c.refused(
         'INVALID',
@@ -338,6 +354,7 @@ describe('Membership', () => {
         current,
         'SubjectKeyRotation',
         rotation(current.address, next.wallet.address, 1),
+        DEPLOYMENT,
       );
       const rotated = await c.submit(
         'bankB',
@@ -354,14 +371,20 @@ describe('Membership', () => {
         attestedBy: MSP.bankA,
       });
       // Back to the first key with the same signatures: the version no longer matches.
-      const back = await signTypedMessage(current, 'SubjectKeyBinding', {
-        subject: s,
-        signer: current.address.toLowerCase(),
-      });
+      const back = await signTypedMessage(
+        current,
+        'SubjectKeyBinding',
+        {
+          subject: s,
+          signer: current.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       const stale = await signTypedMessage(
         current,
         'SubjectKeyRotation',
         rotation(next.wallet.address, current.address, 1),
+        DEPLOYMENT,
       );
       await c.refused('INVALID', 'bankA', 'Membership:RotateSubjectSigner', s, current.address, back, stale);
       await c.refused(

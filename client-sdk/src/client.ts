@@ -54,6 +54,7 @@ import type {
   SeizureRequest,
   SubjectPseudonym,
   SubjectSigner,
+  SigningDomain,
   SubjectSignerReplacement,
   SubjectSignerRequest,
   SupervisionStats,
@@ -379,6 +380,11 @@ export interface RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
+  /**
+   * The deployment (channel, chaincode) and EIP-712 domain every signature for this gateway's
+   * ledger uses; pass it to `signTypedMessage` and the verifiers.
+   */
+  signingDomain(): Promise<SigningDomain>;
   readonly alerts: AlertsApi;
   /** The gateway's OpenAPI document. */
   openapi(): Promise<Record<string, unknown>>;
@@ -427,8 +433,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
-  readonly alerts: AlertsApi;
   readonly #http: HttpTransport;
+  readonly alerts: AlertsApi;
   readonly #session: PasswordSession | undefined;
 
   constructor(options: Readonly<RuralCreditClientOptions>) {
@@ -582,6 +588,9 @@ export class RuralCreditClientImpl implements RuralCreditClient {
     this.alerts = {
       events: (options = {}) => followAlerts(http, options),
     };
+  }
+  signingDomain(): Promise<SigningDomain> {
+    return this.#http.json({ method: 'GET', path: '/signing-domain', anonymous: true });
   }
 
   async openapi(): Promise<Record<string, unknown>> {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   isoFromEpochSeconds,
   signTypedMessage,
+  type Deployment,
   type SubjectAccessLogRequestMessage,
   type SubjectKeyRotationMessage,
   type TypedDataSigner,
@@ -31,6 +32,11 @@ export interface SubjectClientOptions {
   readonly pseudonym: string;
   /** The key bound to the pseudonym (an ethers `Wallet`, for instance). */
   readonly signer: TypedDataSigner;
+  /**
+   * The deployment the signatures are for (channel and chaincode); by default the one the
+   * gateway names at `GET /signing-domain`, asked once.
+   */
+  readonly deployment?: Deployment;
   /** Per-request timeout in milliseconds (default 30,000). */
   readonly timeoutMs?: number;
   /** Seconds since the epoch now (tests). */
@@ -43,6 +49,7 @@ export class SubjectClient {
   readonly #pseudonym: string;
   readonly #signer: TypedDataSigner;
   readonly #now: () => number;
+  #deployment: Deployment | undefined;
 
   /** @param options gateway URL, pseudonym and signing key. */
   constructor(options: Readonly<SubjectClientOptions>) {
@@ -54,6 +61,20 @@ export class SubjectClient {
     this.#pseudonym = options.pseudonym;
     this.#signer = options.signer;
     this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#deployment = options.deployment;
+  }
+
+  /** The deployment signatures are for: the option, else the gateway's `GET /signing-domain`. */
+  async deployment(): Promise<Deployment> {
+    if (this.#deployment === undefined) {
+      const { channel, chaincode } = await this.#http.json<Schemas['SigningDomain']>({
+        method: 'GET',
+        path: '/signing-domain',
+        anonymous: true,
+      });
+      this.#deployment = { channel, chaincode };
+    }
+    return this.#deployment;
   }
 
   /**
@@ -81,11 +102,18 @@ export class SubjectClient {
       json: {
         subject: this.#pseudonym,
         address: next.address,
-        signature: await signTypedMessage(next, 'SubjectKeyBinding', {
-          subject: this.#pseudonym,
-          signer: to,
-        }),
-        rotationSignature: await signTypedMessage(this.#signer, 'SubjectKeyRotation', rotation),
+        signature: await signTypedMessage(
+          next,
+          'SubjectKeyBinding',
+          { subject: this.#pseudonym, signer: to },
+          await this.deployment(),
+        ),
+        rotationSignature: await signTypedMessage(
+          this.#signer,
+          'SubjectKeyRotation',
+          rotation,
+          await this.deployment(),
+        ),
       },
       anonymous: true,
     });
@@ -97,10 +125,12 @@ export class SubjectClient {
    * @throws GatewayError 400 `INVALID` (not the bound key), 404 `NOT_FOUND`, 409 `CONFLICT` (already revoked).
    */
   async revokeConsent(consentId: string): Promise<SubjectRevocationResult> {
-    const signature = await signTypedMessage(this.#signer, 'ConsentRevocation', {
-      grantId: consentId,
-      subject: this.#pseudonym,
-    });
+    const signature = await signTypedMessage(
+      this.#signer,
+      'ConsentRevocation',
+      { grantId: consentId, subject: this.#pseudonym },
+      await this.deployment(),
+    );
     return this.#http.json<SubjectRevocationResult>({
       method: 'POST',
       path: '/subjects/revocations',
@@ -128,7 +158,12 @@ export class SubjectClient {
         nonce: randomBytes(16).toString('hex'),
         cursor,
       };
-      const signature = await signTypedMessage(this.#signer, 'SubjectAccessLogRequest', message);
+      const signature = await signTypedMessage(
+        this.#signer,
+        'SubjectAccessLogRequest',
+        message,
+        await this.deployment(),
+      );
       const page = await this.#http.json<Schemas['SubjectAccessPage']>({
         method: 'POST',
         path: '/subjects/access-log',

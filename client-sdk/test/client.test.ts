@@ -31,6 +31,7 @@ import {
   residentId,
   startSdkGateway,
   type SdkGateway,
+  DEPLOYMENT,
 } from './fixture';
 
 /** Asserts `err` is a GatewayError with exactly this status and code. */
@@ -279,8 +280,8 @@ describe('RuralCreditClient against the real gateway', function () {
         recordCount: 5,
         provider: ORG.land,
       });
-      expect(verifyBatchManifest(read).valid).to.equal(true);
-      expect(verifyBatchManifest({ ...read, recordCount: 6 }).valid).to.equal(false);
+      expect(verifyBatchManifest(read, DEPLOYMENT).valid).to.equal(true);
+      expect(verifyBatchManifest({ ...read, recordCount: 6 }, DEPLOYMENT).valid).to.equal(false);
       expectRefusal(await rejection(s.client('auditor').provenance.getBatch('sdk-nope')), 404, 'NOT_FOUND');
     });
   });
@@ -333,10 +334,15 @@ describe('RuralCreditClient against the real gateway', function () {
       const { pseudonym: subject } = await officer.subjects.pseudonym(residentId(5), 'sdk-c-kyc');
       expect(subject).to.equal(s.g.context.subjects.pseudonym(residentId(5)));
       const wallet = Wallet.createRandom();
-      const binding = await signTypedMessage(wallet, 'SubjectKeyBinding', {
-        subject,
-        signer: wallet.address.toLowerCase(),
-      });
+      const binding = await signTypedMessage(
+        wallet,
+        'SubjectKeyBinding',
+        {
+          subject,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       // A bank registers the subject's key after KYC.
       const registered = await officer.subjects.registerSigner({
         subjectId: residentId(5),
@@ -361,7 +367,7 @@ describe('RuralCreditClient against the real gateway', function () {
         ...window,
         maxAccesses: 0,
       };
-      const subjectSignature = await signTypedMessage(wallet, 'ConsentGrant', message);
+      const subjectSignature = await signTypedMessage(wallet, 'ConsentGrant', message, DEPLOYMENT);
       const { consent } = await s.client('bankAOfficer').consents.create({
         consentId: 'sdk-c-sig',
         subjectId: residentId(5),
@@ -375,13 +381,16 @@ describe('RuralCreditClient against the real gateway', function () {
         signature: subjectSignature,
         signer: wallet.address.toLowerCase(),
       });
-      expect(verifyConsentSignature(consent)).to.deep.equal({ valid: true, recovered: wallet.address });
-      expect(verifyConsentSignature({ ...consent, scope: ['HOMESTEAD', 'LAND_CONTRACT'] }).valid).to.equal(
-        false,
-      );
-      expect(verifyConsentSignature(await s.client('bankAOfficer').consents.get('sdk-c-1')).valid).to.equal(
-        false,
-      );
+      expect(verifyConsentSignature(consent, DEPLOYMENT)).to.deep.equal({
+        valid: true,
+        recovered: wallet.address,
+      });
+      expect(
+        verifyConsentSignature({ ...consent, scope: ['HOMESTEAD', 'LAND_CONTRACT'] }, DEPLOYMENT).valid,
+      ).to.equal(false);
+      expect(
+        verifyConsentSignature(await s.client('bankAOfficer').consents.get('sdk-c-1'), DEPLOYMENT).valid,
+      ).to.equal(false);
       expectRefusal(
         await rejection(
           s.client('bankAOfficer').consents.create({

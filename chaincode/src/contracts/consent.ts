@@ -1,5 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { COLLATERAL_SCOPE, epochSecondsFromIso, isSignedBy } from '@ruralcredit/protocol';
+import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, checkKeyPart, key, lastKeyPart } from '../lib/keys';
@@ -96,7 +97,15 @@ export class ConsentContract extends Contract {
     }
     if (grant.evidence.type === 'SUBJECT_SIGNATURE') {
       const signer = await this.#subjectSigner(ctx, grant.subject);
-      if (!isSignedBy('ConsentGrant', Grant.message(grant), grant.evidence.signature ?? '', signer)) {
+      if (
+        !isSignedBy(
+          'ConsentGrant',
+          Grant.message(grant),
+          grant.evidence.signature ?? '',
+          signer,
+          deploymentOf(ctx),
+        )
+      ) {
         throw invalid("grant.evidence.signature is not the subject's signature of this grant");
       }
       grant.evidence.signer = signer;
@@ -162,6 +171,7 @@ export class ConsentContract extends Contract {
         { grantId: grant.grantId, subject: grant.subject },
         f.signature('signature'),
         signer,
+        deploymentOf(ctx),
       )
     ) {
       throw invalid("signature is not the subject's revocation of this grant");

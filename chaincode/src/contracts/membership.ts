@@ -1,5 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { isSignedBy } from '@ruralcredit/protocol';
+import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
@@ -147,7 +148,15 @@ export class MembershipContract extends Contract {
     const member = await requireCaller(ctx);
     const f = new Fields({ address, signature }, 'signer');
     const signer = f.address('address');
-    if (!isSignedBy('MemberKeyBinding', { mspId: member.mspId, signer }, f.signature('signature'), signer)) {
+    if (
+      !isSignedBy(
+        'MemberKeyBinding',
+        { mspId: member.mspId, signer },
+        f.signature('signature'),
+        signer,
+        deploymentOf(ctx),
+      )
+    ) {
       throw invalid('signature is not a MemberKeyBinding by that address');
     }
     member.signer = signer;
@@ -183,7 +192,7 @@ export class MembershipContract extends Contract {
     const bank = await requireCaller(ctx, 'BANK');
     const f = new Fields({ subject, address, signature }, 'subjectSigner');
     const pseudonym = f.pseudonym('subject');
-    const signer = this.#possessed(pseudonym, f.address('address'), f.signature('signature'));
+    const signer = this.#possessed(ctx, pseudonym, f.address('address'), f.signature('signature'));
     const kyc = KycAttestation.newInstance(parseArgument(kycJson, 'kyc'), txEpochSeconds(ctx), true);
     const grant = await readGrant(ctx, kyc.grantId ?? '');
     if (
@@ -223,7 +232,7 @@ export class MembershipContract extends Contract {
     const regulator = await requireCaller(ctx, 'REGULATOR');
     const f = new Fields({ subject, address, signature }, 'subjectSigner');
     const pseudonym = f.pseudonym('subject');
-    const signer = this.#possessed(pseudonym, f.address('address'), f.signature('signature'));
+    const signer = this.#possessed(ctx, pseudonym, f.address('address'), f.signature('signature'));
     const raw = parseArgument(replacementJson, 'replacement');
     const reason = new Fields({ reason: raw.reason }, 'replacement').oneOf('reason', REPLACEMENT_REASONS);
     const { reason: _reason, ...attestation } = raw;
@@ -259,11 +268,19 @@ export class MembershipContract extends Contract {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR');
     const f = new Fields({ subject, address, signature, rotationSignature }, 'subjectSigner');
     const pseudonym = f.pseudonym('subject');
-    const signer = this.#possessed(pseudonym, f.address('address'), f.signature('signature'));
+    const signer = this.#possessed(ctx, pseudonym, f.address('address'), f.signature('signature'));
     const { k, current } = await this.#current(ctx, pseudonym);
     if (current.signer === signer) throw invalid("address is already the subject's bound key");
     const rotation = { subject: pseudonym, from: current.signer, to: signer, version: current.version };
-    if (!isSignedBy('SubjectKeyRotation', rotation, f.signature('rotationSignature'), current.signer)) {
+    if (
+      !isSignedBy(
+        'SubjectKeyRotation',
+        rotation,
+        f.signature('rotationSignature'),
+        current.signer,
+        deploymentOf(ctx),
+      )
+    ) {
       throw invalid("rotationSignature is not the subject's current key signing this rotation");
     }
     const record = this.#binding(ctx, pseudonym, signer, caller, 'ROTATED', current);
@@ -322,8 +339,10 @@ export class MembershipContract extends Contract {
    *
    * @throws INVALID otherwise.
    */
-  #possessed(pseudonym: string, signer: string, signature: string): string {
-    if (!isSignedBy('SubjectKeyBinding', { subject: pseudonym, signer }, signature, signer)) {
+  #possessed(ctx: Context, pseudonym: string, signer: string, signature: string): string {
+    if (
+      !isSignedBy('SubjectKeyBinding', { subject: pseudonym, signer }, signature, signer, deploymentOf(ctx))
+    ) {
       throw invalid('signature is not a SubjectKeyBinding by that address');
     }
     return signer;

@@ -232,6 +232,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/signing-domain': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The EIP-712 domain signatures for this deployment use (name, version, salt of channel and chaincode)
+     * @description Subjects, providers and their tools sign consents, key bindings, rotations, revocations, access-log requests and batch manifests under this domain; its salt binds each signature to this channel and chaincode, so the same signature is refused by any other deployment.
+     *
+     *     Public.
+     */
+    get: operations['getSigningDomain'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/subjects/pseudonym': {
     parameters: {
       query?: never;
@@ -942,6 +964,14 @@ export interface components {
       merkleRoot?: string;
       anchoredAt?: string;
       txId?: string;
+    };
+    SigningDomain: {
+      name: string;
+      version: string;
+      /** @description 0x and SHA-256 of "rcl:eip712:v2" NUL channel NUL chaincode */
+      salt: string;
+      channel: string;
+      chaincode: string;
     };
     PseudonymRequest: {
       /**
@@ -2154,6 +2184,28 @@ export interface operations {
         };
       };
       413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getSigningDomain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The signing domain */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SigningDomain'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };

@@ -5,6 +5,8 @@
  * key; the regulator replaces a key; the subject rotates its key and
  * withdraws a consent with its own signature, without an account.
  */
+import { signingDomain } from '@ruralcredit/protocol';
+import { deploymentOf } from '../consortium/definition';
 import { AppError } from '../http/errors';
 import type { DomainModuleFactory } from '../domain';
 import {
@@ -12,6 +14,7 @@ import {
   SignerReplacementSchema,
   SignerRequestSchema,
   SignerRotationSchema,
+  SigningDomainSchema,
   SubjectPseudonymSchema,
   SubjectRevocationResultSchema,
   SubjectRevocationSchema,
@@ -25,6 +28,31 @@ export const subjectsModule: DomainModuleFactory = (ctx) => {
   return {
     name: 'subjects',
     register(router) {
+      router.route({
+        method: 'get',
+        path: '/signing-domain',
+        summary:
+          'The EIP-712 domain signatures for this deployment use (name, version, salt of channel and chaincode)',
+        description:
+          'Subjects, providers and their tools sign consents, key bindings, rotations, revocations, access-log ' +
+          'requests and batch manifests under this domain; its salt binds each signature to this channel and ' +
+          'chaincode, so the same signature is refused by any other deployment.',
+        tags: ['subjects'],
+        auth: 'public',
+        responses: { 200: { description: 'The signing domain', schema: SigningDomainSchema } },
+        handler() {
+          const deployment = deploymentOf(ctx.consortium);
+          const domain = signingDomain(deployment);
+          return {
+            body: {
+              name: String(domain.name),
+              version: String(domain.version),
+              salt: String(domain.salt),
+              ...deployment,
+            },
+          };
+        },
+      });
       router.route({
         method: 'post',
         path: '/subjects/pseudonym',

@@ -89,6 +89,17 @@ export const SubjectRevocationSchema = z
   .strict()
   .meta({ id: 'SubjectRevocation' });
 
+/** The EIP-712 domain every signature for this deployment uses. */
+export const SigningDomainSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    salt: z.string().describe('0x and SHA-256 of "rcl:eip712:v2" NUL channel NUL chaincode'),
+    channel: z.string(),
+    chaincode: z.string(),
+  })
+  .meta({ id: 'SigningDomain' });
+
 /** A subject's binding as the ledger holds it. */
 export const SubjectSignerRecordSchema = z
   .object({

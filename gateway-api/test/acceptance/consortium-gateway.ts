@@ -14,6 +14,7 @@ import { Level } from 'level';
 import {
   isoFromEpochSeconds,
   makeResidentId,
+  type Deployment,
   sha256Hex,
   signTypedMessage,
   type TypedDataSigner,
@@ -26,6 +27,12 @@ import type { DomainContext, DomainModuleFactory } from '../../src/domain';
 import type { Gateway } from '../../src/server';
 import { startFabricDouble } from '../fabric/fabric-double-fixture';
 import { call, memoryLogger, tempDir, testEnv, type ApiResponse } from '../helpers';
+
+/** The deployment the test gateways run (channel and chaincode of the consortium file): every signature names it. */
+export const DEPLOYMENT: Deployment = (() => {
+  const { channel, chaincode } = loadConsortium();
+  return { channel, chaincode };
+})();
 
 /** Short names of the consortium's organisations. */
 export const ORG = {
@@ -195,7 +202,12 @@ export async function bindSubjectKey(
     }),
   ]);
   const signer = wallet.address.toLowerCase();
-  const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject: pseudonym, signer });
+  const signature = await signTypedMessage(
+    wallet,
+    'SubjectKeyBinding',
+    { subject: pseudonym, signer },
+    DEPLOYMENT,
+  );
   const kyc = {
     grantId,
     operator: sha256Hex('test operator'),

@@ -18,6 +18,7 @@ import {
 } from '../acceptance/consortium-gateway';
 import { expectError, type ApiResponse } from '../helpers';
 import { recordAccess, recordGrant } from '../indexer/ledger-fixture';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 interface SubjectPage {
   items: SubjectAccessView[];
@@ -47,7 +48,10 @@ describe('a subject reads its own access log: POST /subjects/access-log', () => 
       cursor: '',
       ...fields,
     };
-    return { ...message, signature: await signTypedMessage(wallet, 'SubjectAccessLogRequest', message) };
+    return {
+      ...message,
+      signature: await signTypedMessage(wallet, 'SubjectAccessLogRequest', message, DEPLOYMENT),
+    };
   }
 
   const read = (json: unknown): Promise<ApiResponse> =>

@@ -10,6 +10,7 @@ import {
   startConsortiumGateway,
   type ConsortiumGateway,
 } from '../acceptance/consortium-gateway';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 const DAY = 86_400;
 
@@ -82,16 +83,21 @@ describe('consent endpoints', () => {
     const wallet = Wallet.createRandom();
     await bindSubjectKey(g.context.ledger, ORG.bankA, subject, wallet);
     const req = base(2, { consentId: 'c-sig-1', maxAccesses: 0 });
-    const signature = await signTypedMessage(wallet, 'ConsentGrant', {
-      grantId: 'c-sig-1',
-      subject,
-      grantee: ORG.bankA,
-      scope: ['HOMESTEAD', 'LAND_CONTRACT'],
-      purpose: 'LOAN_APPLICATION',
-      validFrom: req.validFrom as string,
-      validUntil: req.validUntil as string,
-      maxAccesses: 0,
-    });
+    const signature = await signTypedMessage(
+      wallet,
+      'ConsentGrant',
+      {
+        grantId: 'c-sig-1',
+        subject,
+        grantee: ORG.bankA,
+        scope: ['HOMESTEAD', 'LAND_CONTRACT'],
+        purpose: 'LOAN_APPLICATION',
+        validFrom: req.validFrom as string,
+        validUntil: req.validUntil as string,
+        maxAccesses: 0,
+      },
+      DEPLOYMENT,
+    );
     const tampered = await g.api('/consents', {
       method: 'POST',
       as: ['bankA', 'LOAN_OFFICER'],

@@ -30,6 +30,7 @@ import {
 } from './fixture';
 import type { Figures } from './recorder';
 import { caseIt } from './recorder';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 /** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
 async function outcome(call: Promise<unknown>): Promise<string> {
@@ -480,10 +481,15 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       // RegisterSigner writes only the caller's own member record: a binding for another member is refused.
       figures.tried += 1;
       const wallet = await g.context.signers.wallet(ORG.auditor);
-      const forBankA = await signTypedMessage(wallet, 'MemberKeyBinding', {
-        mspId: ORG.bankA,
-        signer: wallet.address.toLowerCase(),
-      });
+      const forBankA = await signTypedMessage(
+        wallet,
+        'MemberKeyBinding',
+        {
+          mspId: ORG.bankA,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       const own = await outcome(
         ledger.submit(ORG.auditor, 'Membership:RegisterSigner', [wallet.address, forBankA]),
       );
@@ -519,7 +525,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         const m = manifest(provider);
         return ledger.submit(ORG.land, 'Provenance:AnchorBatch', [
           JSON.stringify(m),
-          await signTypedMessage(landWallet, 'BatchManifest', m),
+          await signTypedMessage(landWallet, 'BatchManifest', m, DEPLOYMENT),
         ]);
       };
       const problems = [

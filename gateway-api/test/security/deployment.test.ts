@@ -2,11 +2,27 @@
  * Issue 12 items 12 and 13: what a peer's own configuration may decide.
  * Every peer must reach the same decision on the same transaction, so the
  * regulator is fixed in state at bootstrap (H13), whatever a peer's
- * environment says afterwards.
+ * environment says afterwards; and a signature made for one deployment
+ * (channel and chaincode) must be refused by any other (H12).
+ *
+ * The H12 signatures are made with ethers directly from the EIP-712 type
+ * definitions and the documented salt rule, so the case states the wire
+ * format rather than re-using the code it checks.
  */
+
+/** The domain a deployment's signatures use: salt = SHA-256("rcl:eip712:v2" NUL channel NUL chaincode). */
+function domainFor(channel: string, chaincode: string): TypedDataDomain {
+  const salt = createHash('sha256')
+    .update(`rcl:eip712:v2\u0000${channel}\u0000${chaincode}`, 'utf8')
+    .digest('hex');
+  return { name: 'RuralCreditLedger', version: '2', salt: `0x${salt}` };
+}
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
+import { Wallet, type TypedDataDomain } from 'ethers';
+import { EIP712_TYPES } from '@ruralcredit/protocol';
 import { AppError } from '../../src/http/errors';
-import { ORG, startSecurityGateway, type ConsortiumGateway } from './fixture';
+import { ORG, residentId, startSecurityGateway, type ConsortiumGateway } from './fixture';
 import { caseIt } from './recorder';
 
 /** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
@@ -32,6 +48,113 @@ describe('security: deployment-bound decisions (issue 12 items 12 and 13)', () =
     else process.env.RCL_REGULATOR_MSP = savedRegulatorEnv;
     await g.stop();
   });
+
+  caseIt(
+    'H12',
+    'when a subject key binding, a member key binding and a consent are signed for another deployment (other chaincode, other channel, or the unsalted domain), then the chaincode refuses each with INVALID and commits nothing; signed for this deployment, each is accepted',
+    async (figures) => {
+      const ledger = g.context.ledger;
+      const { channel, chaincode } = g.context.consortium;
+      const here = domainFor(channel, chaincode);
+      const elsewhere: Record<string, TypedDataDomain> = {
+        'other chaincode': domainFor(channel, `${chaincode}-staging`),
+        'other channel': domainFor(`${channel}-pilot`, chaincode),
+        'no salt (domain before the fix)': { name: 'RuralCreditLedger', version: '1' },
+      };
+      const published = (await g.api('/signing-domain')).body as Record<string, unknown>;
+      const problems: string[] = [];
+      if (published.salt !== here.salt) problems.push(`GET /signing-domain: ${JSON.stringify(published)}`);
+      const sign = (
+        wallet: Wallet,
+        domain: TypedDataDomain,
+        kind: keyof typeof EIP712_TYPES,
+        value: Record<string, unknown>,
+      ) => wallet.signTypedData(domain, { [kind]: EIP712_TYPES[kind].map((f) => ({ ...f })) }, value);
+
+      // A subject key binding, under Bank A's ACTIVE consent with a KYC attestation.
+      const subject = g.context.subjects.pseudonym(residentId(1301));
+      const now = Math.floor(Date.now() / 1000);
+      const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await ledger.submit(ORG.bankA, 'Consent:RecordGrant', [
+        JSON.stringify({
+          grantId: 'h12-kyc',
+          subject,
+          scope: ['HOMESTEAD'],
+          purpose: 'LOAN_APPLICATION',
+          validFrom: iso(now - 60),
+          validUntil: iso(now + 86_400),
+          evidence: { type: 'FORM_HASH', formHash: '1'.repeat(64) },
+        }),
+      ]);
+      const kyc = JSON.stringify({
+        grantId: 'h12-kyc',
+        operator: '2'.repeat(64),
+        attestedAt: iso(now - 5),
+        evidenceDigest: '3'.repeat(64),
+      });
+      const farmer = new Wallet(Wallet.createRandom().privateKey);
+      const binding = { subject: `0x${subject}`, signer: farmer.address.toLowerCase() };
+      // A member key binding (Bank B registers a new signing key).
+      const bankKey = new Wallet(Wallet.createRandom().privateKey);
+      const memberBinding = { mspId: ORG.bankB, signer: bankKey.address.toLowerCase() };
+      const attempts = (domain: TypedDataDomain) => ({
+        SubjectKeyBinding: () =>
+          sign(farmer, domain, 'SubjectKeyBinding', binding).then((sig) =>
+            ledger.submit(ORG.bankA, 'Membership:RegisterSubjectSigner', [subject, farmer.address, sig, kyc]),
+          ),
+        MemberKeyBinding: () =>
+          sign(bankKey, domain, 'MemberKeyBinding', memberBinding).then((sig) =>
+            ledger.submit(ORG.bankB, 'Membership:RegisterSigner', [bankKey.address, sig]),
+          ),
+      });
+      const start = await ledger.height();
+      for (const [label, domain] of Object.entries(elsewhere)) {
+        for (const [kind, attempt] of Object.entries(attempts(domain))) {
+          figures.tried += 1;
+          const answer = await outcome(attempt());
+          if (answer === 'OK') figures.acknowledged += 1;
+          if (answer !== '400 INVALID') problems.push(`${kind} signed for ${label}: ${answer}`);
+        }
+      }
+      const committedElsewhere = (await ledger.height()) - start;
+      if (committedElsewhere !== 0)
+        problems.push(`${committedElsewhere} blocks committed by foreign signatures`);
+      for (const [kind, attempt] of Object.entries(attempts(here))) {
+        const answer = await outcome(attempt());
+        if (answer !== 'OK') problems.push(`${kind} signed for this deployment: ${answer}`);
+      }
+      // A consent signed by the now-bound farmer: only this deployment's signature is evidence.
+      const grant = {
+        grantId: 'h12-sig',
+        subject,
+        grantee: ORG.bankA,
+        scope: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        validFrom: iso(now - 60),
+        validUntil: iso(now + 86_400),
+        maxAccesses: 0,
+      };
+      const record = (domain: TypedDataDomain) =>
+        sign(farmer, domain, 'ConsentGrant', { ...grant, subject: `0x${subject}` }).then((signature) =>
+          ledger.submit(ORG.bankA, 'Consent:RecordGrant', [
+            JSON.stringify({ ...grant, evidence: { type: 'SUBJECT_SIGNATURE', signature } }),
+          ]),
+        );
+      for (const [label, domain] of Object.entries(elsewhere)) {
+        figures.tried += 1;
+        const answer = await outcome(record(domain));
+        if (answer === 'OK') figures.acknowledged += 1;
+        if (answer !== '400 INVALID') problems.push(`ConsentGrant signed for ${label}: ${answer}`);
+      }
+      const accepted = await outcome(record(here));
+      if (accepted !== 'OK') problems.push(`ConsentGrant signed for this deployment: ${accepted}`);
+      figures.found = problems.length;
+      figures.notes.push(
+        `3 foreign domains x 3 message kinds refused; the same 3 signed for ${channel}/${chaincode} accepted`,
+      );
+      expect(problems, problems.join('\n')).to.deep.equal([]);
+    },
+  );
 
   caseIt(
     'H13',

@@ -35,6 +35,7 @@ import {
 } from './fixture';
 import type { Figures } from './recorder';
 import { caseIt } from './recorder';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 /** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
 async function outcome(call: Promise<unknown>): Promise<string> {
@@ -77,7 +78,12 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
 
   const newKey = () => new Wallet(Wallet.createRandom().privateKey);
   const binding = (wallet: Wallet, subject: string) =>
-    signTypedMessage(wallet, 'SubjectKeyBinding', { subject, signer: wallet.address.toLowerCase() });
+    signTypedMessage(
+      wallet,
+      'SubjectKeyBinding',
+      { subject, signer: wallet.address.toLowerCase() },
+      DEPLOYMENT,
+    );
   const kyc = { evidenceDigest: sha256Hex('scan of the ID card, kept by the bank') };
   const ledgerKyc = (grantId?: string) =>
     JSON.stringify({
@@ -94,7 +100,7 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
       nonce: randomBytes(16).toString('hex'),
       cursor: '',
     };
-    const signature = await signTypedMessage(wallet, 'SubjectAccessLogRequest', message);
+    const signature = await signTypedMessage(wallet, 'SubjectAccessLogRequest', message, DEPLOYMENT);
     return g.api('/subjects/access-log', { method: 'POST', json: { ...message, signature } });
   }
 
@@ -242,10 +248,15 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
         )),
       );
       // 3b. Nor revoke Bank A's consent "as the farmer" with its own key.
-      const squatRevocation = await signTypedMessage(squat, 'ConsentRevocation', {
-        grantId: 'h1-a',
-        subject: farmer,
-      });
+      const squatRevocation = await signTypedMessage(
+        squat,
+        'ConsentRevocation',
+        {
+          grantId: 'h1-a',
+          subject: farmer,
+        },
+        DEPLOYMENT,
+      );
       problems.push(
         ...(await refused(
           figures,
@@ -271,7 +282,7 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
         ...v,
         maxAccesses: 0,
       };
-      const forgedConsent = await signTypedMessage(squat, 'ConsentGrant', grant);
+      const forgedConsent = await signTypedMessage(squat, 'ConsentGrant', grant, DEPLOYMENT);
       problems.push(
         ...(await refused(
           figures,
@@ -360,12 +371,17 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
         subject: farmer,
         address: other.address,
         signature: await binding(other, farmer),
-        rotationSignature: await signTypedMessage(squat, 'SubjectKeyRotation', {
-          subject: farmer,
-          version: 1,
-          from: real.address.toLowerCase(),
-          to: other.address.toLowerCase(),
-        }),
+        rotationSignature: await signTypedMessage(
+          squat,
+          'SubjectKeyRotation',
+          {
+            subject: farmer,
+            version: 1,
+            from: real.address.toLowerCase(),
+            to: other.address.toLowerCase(),
+          },
+          DEPLOYMENT,
+        ),
       };
       problems.push(
         ...(await refused(
@@ -383,10 +399,15 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
         )),
       );
       // 7. Bank B relays the farmer's genuine revocation of Bank A's consent: refused (not the grantee).
-      const revocation = await signTypedMessage(real, 'ConsentRevocation', {
-        grantId: 'h1-a',
-        subject: farmer,
-      });
+      const revocation = await signTypedMessage(
+        real,
+        'ConsentRevocation',
+        {
+          grantId: 'h1-a',
+          subject: farmer,
+        },
+        DEPLOYMENT,
+      );
       problems.push(
         ...(await refused(
           figures,
@@ -481,12 +502,17 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
           subject: squatted,
           address: phone.address,
           signature: await binding(phone, squatted),
-          rotationSignature: await signTypedMessage(owner, 'SubjectKeyRotation', {
-            subject: squatted,
-            from: owner.address.toLowerCase(),
-            to: phone.address.toLowerCase(),
-            version: 2,
-          }),
+          rotationSignature: await signTypedMessage(
+            owner,
+            'SubjectKeyRotation',
+            {
+              subject: squatted,
+              from: owner.address.toLowerCase(),
+              to: phone.address.toLowerCase(),
+              version: 2,
+            },
+            DEPLOYMENT,
+          ),
         },
       });
       if (

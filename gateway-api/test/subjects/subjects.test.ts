@@ -9,6 +9,7 @@ import {
   startConsortiumGateway,
   type ConsortiumGateway,
 } from '../acceptance/consortium-gateway';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 const BANK_A: ['bankA', 'LOAN_OFFICER'] = ['bankA', 'LOAN_OFFICER'];
 
@@ -95,7 +96,7 @@ describe('subject pseudonyms and signing keys', () => {
   async function binding(n: number, wallet = new Wallet(Wallet.createRandom().privateKey)) {
     const subject = g.context.subjects.pseudonym(residentId(n));
     const signer = wallet.address.toLowerCase();
-    const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject, signer });
+    const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject, signer }, DEPLOYMENT);
     return { wallet, subject, signature };
   }
 
@@ -215,15 +216,22 @@ describe('subject pseudonyms and signing keys', () => {
     // Signed by the key the regulator replaced: refused.
     expectError(
       await rotate(
-        await signTypedMessage(first.wallet, 'SubjectKeyRotation', {
-          ...rotation,
-          from: first.wallet.address.toLowerCase(),
-        }),
+        await signTypedMessage(
+          first.wallet,
+          'SubjectKeyRotation',
+          {
+            ...rotation,
+            from: first.wallet.address.toLowerCase(),
+          },
+          DEPLOYMENT,
+        ),
       ),
       400,
       'INVALID',
     );
-    const rotated = await rotate(await signTypedMessage(second.wallet, 'SubjectKeyRotation', rotation));
+    const rotated = await rotate(
+      await signTypedMessage(second.wallet, 'SubjectKeyRotation', rotation, DEPLOYMENT),
+    );
     expect(rotated.status, rotated.text).to.equal(200);
     expect((rotated.body as { signer: unknown }).signer).to.deep.include({
       signer: third.wallet.address.toLowerCase(),
@@ -251,11 +259,11 @@ describe('subject pseudonyms and signing keys', () => {
     );
     await consent(ORG.bankB, 'c-kyc-7b', 7);
     const message = { grantId: 'c-kyc-7b', subject: key.subject };
-    const forged = await signTypedMessage(Wallet.createRandom(), 'ConsentRevocation', message);
+    const forged = await signTypedMessage(Wallet.createRandom(), 'ConsentRevocation', message, DEPLOYMENT);
     const revoke = (signature: string) =>
       g.api('/subjects/revocations', { method: 'POST', json: { consentId: 'c-kyc-7b', signature } });
     expectError(await revoke(forged), 400, 'INVALID');
-    const res = await revoke(await signTypedMessage(key.wallet, 'ConsentRevocation', message));
+    const res = await revoke(await signTypedMessage(key.wallet, 'ConsentRevocation', message, DEPLOYMENT));
     expect(res.status, res.text).to.equal(200);
     expect(res.body).to.include({ consentId: 'c-kyc-7b', status: 'REVOKED' });
   });
