@@ -18,7 +18,7 @@ export {
   MembershipContract,
   ProvenanceContract,
 };
-export { regulatorMspId } from './lib/members';
+export { intendedRegulatorMspId, type ConsortiumConfig } from './lib/members';
 export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './lib/state';
 export { DENIAL_REASONS } from './model/access';
 export { FREQUENCY_MAX_AGE_SECONDS } from './model/catalogue';

@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { signTypedMessage } from '@ruralcredit/protocol';
-import { MSP, TestConsortium, days, digest, plus, readAllPages, subject } from './support/consortium';
+import {
+  MSP,
+  TestConsortium,
+  days,
+  digest,
+  plus,
+  readAllPages,
+  subject,
+  DEPLOYMENT,
+} from './support/consortium';
 
 describe('Consent', () => {
   let c: TestConsortium;
@@ -81,7 +90,7 @@ describe('Consent', () => {
       validUntil: body.validUntil as string,
       maxAccesses: 2,
     };
-    const signature = await signTypedMessage(wallet, 'ConsentGrant', message);
+    const signature = await signTypedMessage(wallet, 'ConsentGrant', message, DEPLOYMENT);
     const tampered = { ...body, maxAccesses: 20, evidence: { type: 'SUBJECT_SIGNATURE', signature } };
     await c.refused('INVALID', 'bankA', 'Consent:RecordGrant', JSON.stringify(tampered));
     const noKey = { ...body, subject: subject(3), evidence: { type: 'SUBJECT_SIGNATURE', signature } };
@@ -128,24 +137,40 @@ describe('Consent', () => {
     await c.refused('CONFLICT', 'bankA', 'Consent:RevokeGrant', 'g-r1', 'BANK_REQUEST');
   });
 
-  it("when the subject's own revocation signature is relayed, then REVOKED; a forged one is INVALID", async () => {
+  it("when the subject's own revocation signature is submitted by the grantee, then REVOKED; another bank is FORBIDDEN; a forged one is INVALID", async () => {
     const s = subject(4);
     const wallet = await c.registerSubjectSigner(s);
     await c.grant('bankA', { grantId: 'g-s', subject: s });
-    const forged = await signTypedMessage(c.signers.get('land')!, 'ConsentRevocation', {
-      grantId: 'g-s',
-      subject: s,
-    });
-    await c.refused('INVALID', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', forged);
-    const otherGrant = await signTypedMessage(wallet, 'ConsentRevocation', {
-      grantId: 'g-other',
-      subject: s,
-    });
-    await c.refused('INVALID', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', otherGrant);
-    const real = await signTypedMessage(wallet, 'ConsentRevocation', { grantId: 'g-s', subject: s });
-    const revoked = await c.submit('bankB', 'Consent:RevokeGrantBySubject', 'g-s', real);
+    const forged = await signTypedMessage(
+      c.signers.get('land')!,
+      'ConsentRevocation',
+      {
+        grantId: 'g-s',
+        subject: s,
+      },
+      DEPLOYMENT,
+    );
+    await c.refused('INVALID', 'bankA', 'Consent:RevokeGrantBySubject', 'g-s', forged);
+    const otherGrant = await signTypedMessage(
+      wallet,
+      'ConsentRevocation',
+      {
+        grantId: 'g-other',
+        subject: s,
+      },
+      DEPLOYMENT,
+    );
+    await c.refused('INVALID', 'bankA', 'Consent:RevokeGrantBySubject', 'g-s', otherGrant);
+    const real = await signTypedMessage(
+      wallet,
+      'ConsentRevocation',
+      { grantId: 'g-s', subject: s },
+      DEPLOYMENT,
+    );
+    await c.refused('FORBIDDEN', 'bankB', 'Consent:RevokeGrantBySubject', 'g-s', real);
+    const revoked = await c.submit('bankA', 'Consent:RevokeGrantBySubject', 'g-s', real);
     expect(revoked.revocation).to.include({
-      by: MSP.bankB,
+      by: MSP.bankA,
       reason: 'SUBJECT_REQUEST',
       bySubjectSignature: true,
     });

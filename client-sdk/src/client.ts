@@ -54,6 +54,8 @@ import type {
   SeizureRequest,
   SubjectPseudonym,
   SubjectSigner,
+  SigningDomain,
+  SubjectSignerReplacement,
   SubjectSignerRequest,
   SupervisionStats,
   TokenResponse,
@@ -309,15 +311,25 @@ export interface SubjectsApi {
    */
   pseudonym(subjectId: string, consentId: string): Promise<SubjectPseudonym>;
   /**
-   * Registers a subject's signing key after KYC, bound by the subject's own EIP-712 `SubjectKeyBinding` signature.
+   * Registers a subject's signing key under the bank's ACTIVE consent from the subject, after an
+   * identity check (KYC) the caller attests (digest of the evidence the bank keeps), bound by the
+   * subject's own EIP-712 `SubjectKeyBinding` signature. The first key stands.
    *
    * @example
    * const { pseudonym } = await client.subjects.pseudonym(id, consentId);
    * const signature = await signTypedMessage(subjectWallet, 'SubjectKeyBinding', { subject: pseudonym, signer: subjectWallet.address.toLowerCase() });
-   * await client.subjects.registerSigner({ subjectId: id, address: subjectWallet.address, signature });
-   * @throws GatewayError 400 `INVALID` (signature), 409 `CONFLICT` (already registered).
+   * await client.subjects.registerSigner({ subjectId: id, consentId, address: subjectWallet.address, signature, kyc: { evidenceDigest } });
+   * @throws GatewayError 400 `INVALID` (signature, attestation), 403 `FORBIDDEN` (not the bank's
+   * ACTIVE consent from this subject), 409 `CONFLICT` (already registered).
    */
   registerSigner(request: SubjectSignerRequest): Promise<SubjectSigner>;
+  /**
+   * Replaces a subject's key (regulator administrators: lost key, wrongful binding), after the
+   * regulator's own identity check; the new key's `SubjectKeyBinding` signature proves possession.
+   *
+   * @throws GatewayError 403 `FORBIDDEN_ROLE`, 404 `NOT_FOUND` (no key bound), 400 `INVALID`.
+   */
+  replaceSigner(request: SubjectSignerReplacement): Promise<SubjectSigner>;
 }
 
 /** Supervision (regulator, auditors). */
@@ -368,6 +380,11 @@ export interface RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
+  /**
+   * The deployment (channel, chaincode) and EIP-712 domain every signature for this gateway's
+   * ledger uses; pass it to `signTypedMessage` and the verifiers.
+   */
+  signingDomain(): Promise<SigningDomain>;
   readonly alerts: AlertsApi;
   /** The gateway's OpenAPI document. */
   openapi(): Promise<Record<string, unknown>>;
@@ -416,8 +433,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
-  readonly alerts: AlertsApi;
   readonly #http: HttpTransport;
+  readonly alerts: AlertsApi;
   readonly #session: PasswordSession | undefined;
 
   constructor(options: Readonly<RuralCreditClientOptions>) {
@@ -563,12 +580,17 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       pseudonym: (subjectId, consentId) =>
         http.json({ method: 'POST', path: '/subjects/pseudonym', json: { subjectId, consentId } }),
       registerSigner: (request) => http.json({ method: 'POST', path: '/subjects/signers', json: request }),
+      replaceSigner: (request) =>
+        http.json({ method: 'POST', path: '/subjects/signers/replacement', json: request }),
     };
     this.supervision = { stats: () => http.json({ method: 'GET', path: '/stats' }) };
 
     this.alerts = {
       events: (options = {}) => followAlerts(http, options),
     };
+  }
+  signingDomain(): Promise<SigningDomain> {
+    return this.#http.json({ method: 'GET', path: '/signing-domain', anonymous: true });
   }
 
   async openapi(): Promise<Record<string, unknown>> {

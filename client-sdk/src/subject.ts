@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import {
   isoFromEpochSeconds,
   signTypedMessage,
+  type Deployment,
   type SubjectAccessLogRequestMessage,
+  type SubjectKeyRotationMessage,
   type TypedDataSigner,
 } from '@ruralcredit/protocol';
 import { HttpTransportImpl, type HttpTransport } from './http';
@@ -15,6 +17,12 @@ import type { Schemas } from './types';
 
 /** One access to the subject's data, as the gateway shows it to the subject. */
 export type SubjectAccess = Schemas['SubjectAccess'];
+
+/** A committed change of the subject's key binding. */
+export type SubjectKeyChange = Schemas['SubjectSigner'];
+
+/** A consent the subject withdrew. */
+export type SubjectRevocationResult = Schemas['SubjectRevocationResult'];
 
 /** Options of {@link SubjectClient}. */
 export interface SubjectClientOptions {
@@ -24,6 +32,11 @@ export interface SubjectClientOptions {
   readonly pseudonym: string;
   /** The key bound to the pseudonym (an ethers `Wallet`, for instance). */
   readonly signer: TypedDataSigner;
+  /**
+   * The deployment the signatures are for (channel and chaincode); by default the one the
+   * gateway names at `GET /signing-domain`, asked once.
+   */
+  readonly deployment?: Deployment;
   /** Per-request timeout in milliseconds (default 30,000). */
   readonly timeoutMs?: number;
   /** Seconds since the epoch now (tests). */
@@ -36,6 +49,7 @@ export class SubjectClient {
   readonly #pseudonym: string;
   readonly #signer: TypedDataSigner;
   readonly #now: () => number;
+  #deployment: Deployment | undefined;
 
   /** @param options gateway URL, pseudonym and signing key. */
   constructor(options: Readonly<SubjectClientOptions>) {
@@ -47,6 +61,82 @@ export class SubjectClient {
     this.#pseudonym = options.pseudonym;
     this.#signer = options.signer;
     this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#deployment = options.deployment;
+  }
+
+  /** The deployment signatures are for: the option, else the gateway's `GET /signing-domain`. */
+  async deployment(): Promise<Deployment> {
+    if (this.#deployment === undefined) {
+      const { channel, chaincode } = await this.#http.json<Schemas['SigningDomain']>({
+        method: 'GET',
+        path: '/signing-domain',
+        anonymous: true,
+      });
+      this.#deployment = { channel, chaincode };
+    }
+    return this.#deployment;
+  }
+
+  /**
+   * Moves the subject's binding to `next` (a new phone), signed by the current key: the
+   * current key signs a `SubjectKeyRotation` for the binding's `version` (1 after
+   * registration, one more after each change), the new key its `SubjectKeyBinding`.
+   * The bound key is `next` from then on; build a new client with it.
+   *
+   * @throws GatewayError 400 `INVALID` (a signature does not verify, or `version` is not the
+   *   binding's current one), 404 `NOT_FOUND` (no key bound).
+   */
+  async rotateKey(next: TypedDataSigner & { address: string }, version: number): Promise<SubjectKeyChange> {
+    const to = next.address.toLowerCase();
+    const current = (this.#signer as Partial<{ address: string }>).address;
+    if (current === undefined) throw new TypeError('the current signer has no address');
+    const rotation: SubjectKeyRotationMessage = {
+      subject: this.#pseudonym,
+      from: current.toLowerCase(),
+      to,
+      version,
+    };
+    return this.#http.json<SubjectKeyChange>({
+      method: 'POST',
+      path: '/subjects/signers/rotation',
+      json: {
+        subject: this.#pseudonym,
+        address: next.address,
+        signature: await signTypedMessage(
+          next,
+          'SubjectKeyBinding',
+          { subject: this.#pseudonym, signer: to },
+          await this.deployment(),
+        ),
+        rotationSignature: await signTypedMessage(
+          this.#signer,
+          'SubjectKeyRotation',
+          rotation,
+          await this.deployment(),
+        ),
+      },
+      anonymous: true,
+    });
+  }
+
+  /**
+   * Withdraws a consent the subject gave, signed with its bound key (PIPL Art. 15).
+   *
+   * @throws GatewayError 400 `INVALID` (not the bound key), 404 `NOT_FOUND`, 409 `CONFLICT` (already revoked).
+   */
+  async revokeConsent(consentId: string): Promise<SubjectRevocationResult> {
+    const signature = await signTypedMessage(
+      this.#signer,
+      'ConsentRevocation',
+      { grantId: consentId, subject: this.#pseudonym },
+      await this.deployment(),
+    );
+    return this.#http.json<SubjectRevocationResult>({
+      method: 'POST',
+      path: '/subjects/revocations',
+      json: { consentId, signature },
+      anonymous: true,
+    });
   }
 
   /**
@@ -68,7 +158,12 @@ export class SubjectClient {
         nonce: randomBytes(16).toString('hex'),
         cursor,
       };
-      const signature = await signTypedMessage(this.#signer, 'SubjectAccessLogRequest', message);
+      const signature = await signTypedMessage(
+        this.#signer,
+        'SubjectAccessLogRequest',
+        message,
+        await this.deployment(),
+      );
       const page = await this.#http.json<Schemas['SubjectAccessPage']>({
         method: 'POST',
         path: '/subjects/access-log',

@@ -110,6 +110,10 @@ export type SupervisionStats = Schemas['SupervisionStats'];
 export type SubjectPseudonym = Schemas['SubjectPseudonym'];
 /** What a bank sends to register a subject's signing key. */
 export type SubjectSignerRequest = Schemas['SubjectSignerRequest'];
+/** The EIP-712 domain of a deployment: name, version, salt, channel, chaincode. */
+export type SigningDomain = Schemas['SigningDomain'];
+/** The regulator's replacement of a subject's key. */
+export type SubjectSignerReplacement = Schemas['SubjectSignerReplacement'];
 /** A registered subject signing key. */
 export type SubjectSigner = Schemas['SubjectSigner'];
 /** One alert of `GET /events`. */

@@ -18,6 +18,7 @@ import {
   type TypedMessageKind,
   type TypedMessages,
   type VerifyAuditExportOptions,
+  type Deployment,
 } from '@ruralcredit/protocol';
 import type { Batch, Consent } from './types';
 
@@ -227,17 +228,18 @@ export interface SignatureVerification {
  * grant or revocation, key binding) against the address expected to have signed it.
  *
  * @example
- * const { valid } = verifySignedMessage('ConsentGrant', message, subjectSignature, subjectAddress);
+ * const { valid } = verifySignedMessage('ConsentGrant', message, subjectSignature, subjectAddress, { channel, chaincode });
  */
 export function verifySignedMessage<K extends TypedMessageKind>(
   kind: K,
   message: TypedMessages[K],
   signature: string,
   expectedSigner: string,
+  deployment: Deployment,
 ): SignatureVerification {
   return {
-    valid: isSignedBy(kind, message, signature, expectedSigner),
-    recovered: recoverTypedSigner(kind, message, signature),
+    valid: isSignedBy(kind, message, signature, expectedSigner, deployment),
+    recovered: recoverTypedSigner(kind, message, signature, deployment),
   };
 }
 
@@ -261,13 +263,20 @@ export function batchManifest(batch: Batch): TypedMessages['BatchManifest'] {
  * (or `expectedSigner`, e.g. the provider's address from the member registry).
  *
  * @example
- * const { valid } = verifyBatchManifest(await client.provenance.getBatch('hs-1'));
+ * const { valid } = verifyBatchManifest(await client.provenance.getBatch('hs-1'), await client.signingDomain());
  */
 export function verifyBatchManifest(
   batch: Batch,
+  deployment: Deployment,
   expectedSigner: string = batch.signer,
 ): SignatureVerification {
-  return verifySignedMessage('BatchManifest', batchManifest(batch), batch.signature, expectedSigner);
+  return verifySignedMessage(
+    'BatchManifest',
+    batchManifest(batch),
+    batch.signature,
+    expectedSigner,
+    deployment,
+  );
 }
 
 /** The EIP-712 ConsentGrant message a subject signs for a consent as the ledger holds it. */
@@ -291,14 +300,18 @@ export function consentGrantMessage(consent: Consent): TypedMessages['ConsentGra
  * signed form has no signature: it does not verify.
  *
  * @example
- * const { valid } = verifyConsentSignature(await client.consents.get('c-1'));
+ * const { valid } = verifyConsentSignature(await client.consents.get('c-1'), await client.signingDomain());
  */
-export function verifyConsentSignature(consent: Consent, expectedSigner?: string): SignatureVerification {
+export function verifyConsentSignature(
+  consent: Consent,
+  deployment: Deployment,
+  expectedSigner?: string,
+): SignatureVerification {
   const evidence = consent.evidence;
   const signature = typeof evidence.signature === 'string' ? evidence.signature : undefined;
   const signer = expectedSigner ?? (typeof evidence.signer === 'string' ? evidence.signer : undefined);
   if (evidence.type !== 'SUBJECT_SIGNATURE' || signature === undefined || signer === undefined) {
     return { valid: false, recovered: undefined };
   }
-  return verifySignedMessage('ConsentGrant', consentGrantMessage(consent), signature, signer);
+  return verifySignedMessage('ConsentGrant', consentGrantMessage(consent), signature, signer, deployment);
 }

@@ -15,6 +15,7 @@ import {
   startSdkGateway,
   type SdkGateway,
   type UserName,
+  DEPLOYMENT,
 } from './fixture';
 
 const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
@@ -414,8 +415,15 @@ describe('ruralcredit command line (as a process)', function () {
       const signer = key.address.toLowerCase();
       await officer.subjects.registerSigner({
         subjectId: residentId(2),
+        consentId: 'cli-c-1',
         address: signer,
-        signature: await signTypedMessage(key, 'SubjectKeyBinding', { subject: pseudonym, signer }),
+        signature: await signTypedMessage(
+          key,
+          'SubjectKeyBinding',
+          { subject: pseudonym, signer },
+          DEPLOYMENT,
+        ),
+        kyc: { evidenceDigest: '0'.repeat(64) },
       });
       const keyFile = path.join(dir, 'subject.key');
       await writeFile(keyFile, `${key.privateKey}\n`, { mode: 0o600 });

@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Wallet } from 'ethers';
+import { sha256Hex } from '@ruralcredit/protocol';
 import {
   createClient,
   GatewayError,
   leafHash,
   PasswordSessionImpl,
+  SubjectClient,
   verifyAuditExportLines,
   verifyBatchManifest,
   verifyConsentSignature,
@@ -29,6 +31,7 @@ import {
   residentId,
   startSdkGateway,
   type SdkGateway,
+  DEPLOYMENT,
 } from './fixture';
 
 /** Asserts `err` is a GatewayError with exactly this status and code. */
@@ -277,8 +280,8 @@ describe('RuralCreditClient against the real gateway', function () {
         recordCount: 5,
         provider: ORG.land,
       });
-      expect(verifyBatchManifest(read).valid).to.equal(true);
-      expect(verifyBatchManifest({ ...read, recordCount: 6 }).valid).to.equal(false);
+      expect(verifyBatchManifest(read, DEPLOYMENT).valid).to.equal(true);
+      expect(verifyBatchManifest({ ...read, recordCount: 6 }, DEPLOYMENT).valid).to.equal(false);
       expectRefusal(await rejection(s.client('auditor').provenance.getBatch('sdk-nope')), 404, 'NOT_FOUND');
     });
   });
@@ -333,19 +336,27 @@ describe('RuralCreditClient against the real gateway', function () {
       const { pseudonym: subject } = await officer.subjects.pseudonym(residentId(5), 'sdk-c-kyc');
       expect(subject).to.equal(s.g.context.subjects.pseudonym(residentId(5)));
       const wallet = Wallet.createRandom();
-      const binding = await signTypedMessage(wallet, 'SubjectKeyBinding', {
-        subject,
-        signer: wallet.address.toLowerCase(),
-      });
+      const binding = await signTypedMessage(
+        wallet,
+        'SubjectKeyBinding',
+        {
+          subject,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       // A bank registers the subject's key after KYC.
       const registered = await officer.subjects.registerSigner({
         subjectId: residentId(5),
+        consentId: 'sdk-c-kyc',
         address: wallet.address,
         signature: binding,
+        kyc: { evidenceDigest: sha256Hex('id card scan') },
       });
       expect(registered.signer).to.deep.include({
         subject,
         signer: wallet.address.toLowerCase(),
+        attestedBy: ORG.bankA,
         registeredBy: ORG.bankA,
       });
       const window = validity();
@@ -358,7 +369,7 @@ describe('RuralCreditClient against the real gateway', function () {
         ...window,
         maxAccesses: 0,
       };
-      const subjectSignature = await signTypedMessage(wallet, 'ConsentGrant', message);
+      const subjectSignature = await signTypedMessage(wallet, 'ConsentGrant', message, DEPLOYMENT);
       const { consent } = await s.client('bankAOfficer').consents.create({
         consentId: 'sdk-c-sig',
         subjectId: residentId(5),
@@ -372,13 +383,16 @@ describe('RuralCreditClient against the real gateway', function () {
         signature: subjectSignature,
         signer: wallet.address.toLowerCase(),
       });
-      expect(verifyConsentSignature(consent)).to.deep.equal({ valid: true, recovered: wallet.address });
-      expect(verifyConsentSignature({ ...consent, scope: ['HOMESTEAD', 'LAND_CONTRACT'] }).valid).to.equal(
-        false,
-      );
-      expect(verifyConsentSignature(await s.client('bankAOfficer').consents.get('sdk-c-1')).valid).to.equal(
-        false,
-      );
+      expect(verifyConsentSignature(consent, DEPLOYMENT)).to.deep.equal({
+        valid: true,
+        recovered: wallet.address,
+      });
+      expect(
+        verifyConsentSignature({ ...consent, scope: ['HOMESTEAD', 'LAND_CONTRACT'] }, DEPLOYMENT).valid,
+      ).to.equal(false);
+      expect(
+        verifyConsentSignature(await s.client('bankAOfficer').consents.get('sdk-c-1'), DEPLOYMENT).valid,
+      ).to.equal(false);
       expectRefusal(
         await rejection(
           s.client('bankAOfficer').consents.create({
@@ -393,6 +407,17 @@ describe('RuralCreditClient against the real gateway', function () {
         400,
         'INVALID',
       );
+      // The subject, on its own: withdraws the signed consent, then moves to a new key.
+      const own = new SubjectClient({ url: s.url, pseudonym: subject, signer: wallet });
+      expect(await own.revokeConsent('sdk-c-sig')).to.include({ consentId: 'sdk-c-sig', status: 'REVOKED' });
+      const phone = new Wallet(Wallet.createRandom().privateKey);
+      expectRefusal(await rejection(own.rotateKey(phone, 2)), 400, 'INVALID');
+      const rotated = await own.rotateKey(phone, 1);
+      expect(rotated.signer).to.deep.include({
+        signer: phone.address.toLowerCase(),
+        change: 'ROTATED',
+        version: 2,
+      });
     });
 
     it('when consents are listed page by page, then every one is returned once', async () => {

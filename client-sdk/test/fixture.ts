@@ -12,11 +12,12 @@ import {
   startConsortiumGateway,
   type ConsortiumGateway,
   type OrgName,
+  DEPLOYMENT,
 } from '@ruralcredit/gateway-api/dist/test/acceptance/consortium-gateway';
 import { isoFromEpochSeconds } from '@ruralcredit/protocol';
 import { createClient, type RuralCreditClient } from '../src';
 
-export { ORG, residentId };
+export { DEPLOYMENT, ORG, residentId };
 
 /** Users the tests log in as: organisation and role. */
 export const USERS = {

@@ -10,6 +10,7 @@ import {
   reportDigest,
   signTypedMessage,
   type ConsentGrantMessage,
+  type Deployment,
 } from '@ruralcredit/protocol';
 import {
   verifyAuditExportFile,
@@ -65,6 +66,8 @@ function sampleReport(): VerificationReport {
   };
   return { ...body, digest: reportDigest(body) };
 }
+
+const DEPLOYMENT: Deployment = { channel: 'ruralcredit', chaincode: 'ruralcredit' };
 
 describe('offline verification', () => {
   describe('record proofs', () => {
@@ -233,23 +236,49 @@ describe('offline verification', () => {
     };
 
     it("when the subject's consent signature is checked against its address, then it verifies and names the signer", async () => {
-      const signature = await signTypedMessage(wallet, 'ConsentGrant', message);
-      expect(verifySignedMessage('ConsentGrant', message, signature, wallet.address)).to.deep.equal({
+      const signature = await signTypedMessage(wallet, 'ConsentGrant', message, DEPLOYMENT);
+      expect(
+        verifySignedMessage('ConsentGrant', message, signature, wallet.address, DEPLOYMENT),
+      ).to.deep.equal({
         valid: true,
         recovered: wallet.address,
       });
     });
 
     it('when one byte of the message or the signature changes, or another address is expected, then it fails', async () => {
-      const signature = await signTypedMessage(wallet, 'ConsentGrant', message);
+      const signature = await signTypedMessage(wallet, 'ConsentGrant', message, DEPLOYMENT);
       expect(
-        verifySignedMessage('ConsentGrant', { ...message, maxAccesses: 4 }, signature, wallet.address).valid,
+        verifySignedMessage(
+          'ConsentGrant',
+          { ...message, maxAccesses: 4 },
+          signature,
+          wallet.address,
+          DEPLOYMENT,
+        ).valid,
       ).to.equal(false);
       expect(
-        verifySignedMessage('ConsentGrant', message, changeOneByte(signature, 10), wallet.address).valid,
+        verifySignedMessage('ConsentGrant', message, changeOneByte(signature, 10), wallet.address, DEPLOYMENT)
+          .valid,
       ).to.equal(false);
       const other = new Wallet(`0x${'22'.repeat(32)}`).address;
-      expect(verifySignedMessage('ConsentGrant', message, signature, other).valid).to.equal(false);
+      expect(verifySignedMessage('ConsentGrant', message, signature, other, DEPLOYMENT).valid).to.equal(
+        false,
+      );
+    });
+
+    it('when the signature was made for another deployment (channel or chaincode), then it fails', async () => {
+      for (const elsewhere of [
+        { ...DEPLOYMENT, chaincode: `${DEPLOYMENT.chaincode}-staging` },
+        { ...DEPLOYMENT, channel: `${DEPLOYMENT.channel}-test` },
+      ]) {
+        const signature = await signTypedMessage(wallet, 'ConsentGrant', message, elsewhere);
+        expect(
+          verifySignedMessage('ConsentGrant', message, signature, wallet.address, DEPLOYMENT).valid,
+        ).to.equal(false);
+        expect(
+          verifySignedMessage('ConsentGrant', message, signature, wallet.address, elsewhere).valid,
+        ).to.equal(true);
+      }
     });
   });
 });

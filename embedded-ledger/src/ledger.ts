@@ -365,6 +365,7 @@ export class EmbeddedLedgerImpl implements EmbeddedLedger {
       stub = new EmbeddedChaincodeStub({
         simulator,
         channelName: this.#channelName,
+        chaincodeName: this.#chaincodeName,
         transactionId,
         args: argBuffers,
         creator: { mspid: identity.mspId, idBytes: Buffer.from(identity.certificate, 'utf8') },

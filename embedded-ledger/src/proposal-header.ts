@@ -42,8 +42,35 @@ export function serializeIdentity(identity: Identity): Buffer {
   ]);
 }
 
-function lengthDelimitedField(fieldNumber: number, bytes: Buffer): Buffer {
-  if (bytes.length === 0) return Buffer.alloc(0);
+/** Protobuf encoding of `peer.ChaincodeID { string name = 2; }`. */
+function chaincodeId(name: string): Buffer {
+  return lengthDelimitedField(2, Buffer.from(name, 'utf8'));
+}
+
+/**
+ * Protobuf encoding of `peer.ChaincodeHeaderExtension { ChaincodeID chaincode_id = 2; }`,
+ * the channel header extension by which a peer routes a proposal to a chaincode.
+ */
+export function chaincodeHeaderExtension(chaincodeName: string): Buffer {
+  return lengthDelimitedField(2, chaincodeId(chaincodeName));
+}
+
+/**
+ * Protobuf encoding of `peer.ChaincodeInvocationSpec { ChaincodeSpec chaincode_spec = 1; }`
+ * with `ChaincodeSpec { ChaincodeID chaincode_id = 2; ChaincodeInput input = 3; }` and
+ * `ChaincodeInput { repeated bytes args = 1; }`: the proposal payload's input.
+ */
+export function chaincodeInvocationSpec(chaincodeName: string, args: readonly Buffer[]): Buffer {
+  const input = Buffer.concat(args.map((arg) => lengthDelimitedField(1, arg, true)));
+  const spec = Buffer.concat([
+    lengthDelimitedField(2, chaincodeId(chaincodeName)),
+    lengthDelimitedField(3, input, true),
+  ]);
+  return lengthDelimitedField(1, spec, true);
+}
+
+function lengthDelimitedField(fieldNumber: number, bytes: Buffer, keepEmpty = false): Buffer {
+  if (bytes.length === 0 && !keepEmpty) return Buffer.alloc(0);
   return Buffer.concat([varint((fieldNumber << 3) | 2), varint(bytes.length), bytes]);
 }
 

@@ -27,6 +27,7 @@ import {
 } from './composite-key';
 import { wireString } from './codec';
 import { notSupportedMessage } from './errors';
+import { chaincodeHeaderExtension, chaincodeInvocationSpec } from './proposal-header';
 import type { KVResult, QueryResponse } from './peer-queries';
 import { historyIterator, stateIterator, withAsyncIterator } from './shim-iterators';
 import type { QueryMetadata, TransactionSimulator } from './simulator';
@@ -37,6 +38,8 @@ export interface EmbeddedChaincodeStubOptions {
   /** Peer side of the transaction. */
   readonly simulator: TransactionSimulator;
   readonly channelName: string;
+  /** The chaincode the proposal invokes; without it `getSignedProposal()` returns undefined. */
+  readonly chaincodeName?: string;
   readonly transactionId: string;
   /** Invocation arguments: the function name, then its parameters. */
   readonly args: readonly Buffer[];
@@ -56,6 +59,7 @@ export interface EmbeddedChaincodeStubOptions {
 export class EmbeddedChaincodeStub implements ChaincodeStub {
   readonly #simulator: TransactionSimulator;
   readonly #channelName: string;
+  readonly #chaincodeName: string | undefined;
   readonly #transactionId: string;
   readonly #bufferArgs: Buffer[];
   readonly #args: string[];
@@ -70,6 +74,7 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
   constructor(options: Readonly<EmbeddedChaincodeStubOptions>) {
     this.#simulator = options.simulator;
     this.#channelName = options.channelName;
+    this.#chaincodeName = options.chaincodeName;
     this.#transactionId = options.transactionId;
     this.#bufferArgs = options.args.map((arg) => Buffer.from(arg));
     this.#args = this.#bufferArgs.map((arg) => arg.toString());
@@ -125,9 +130,37 @@ export class EmbeddedChaincodeStub implements ChaincodeStub {
     return this.#transient;
   }
 
-  /** Not available: the embedded ledger builds no signed proposal. */
+  /**
+   * The proposal as fabric-shim decodes it, with the parts a chaincode reads:
+   * the channel header (channel, transaction, timestamp, and the
+   * ChaincodeHeaderExtension naming the chaincode), the creator, and the
+   * payload (the ChaincodeInvocationSpec with the arguments, the transient
+   * map). There is no client signature in-process: the signature is empty.
+   * Undefined when the stub was made without a chaincode name.
+   */
   getSignedProposal(): ChaincodeProposal.SignedProposal {
-    return undefined as unknown as ChaincodeProposal.SignedProposal;
+    if (this.#chaincodeName === undefined) return undefined as unknown as ChaincodeProposal.SignedProposal;
+    const proposal = {
+      header: {
+        channelHeader: {
+          type: 3,
+          version: 0,
+          timestamp: this.getTxTimestamp(),
+          channelId: this.#channelName,
+          txId: this.#transactionId,
+          epoch: 0,
+          extension: new Uint8Array(chaincodeHeaderExtension(this.#chaincodeName)),
+          tlsCertHash: new Uint8Array(0),
+        },
+        signatureHeader: { creator: this.#creator, nonce: new Uint8Array(0) },
+      },
+      payload: {
+        input: new Uint8Array(chaincodeInvocationSpec(this.#chaincodeName, this.#bufferArgs)),
+        transientMap: this.#transient,
+      },
+    };
+    const signed: ChaincodeProposal.SignedProposal = { proposal, signature: new Uint8Array(0) };
+    return signed;
   }
 
   getTxTimestamp(): Timestamp {

@@ -4,14 +4,48 @@
  * The chaincode verifies these signatures and clients produce them, from the
  * same definitions, so a manifest signed by a provider's system verifies on
  * every peer byte for byte.
+ *
+ * Every signature is bound to one deployment: the domain's `salt` is derived
+ * from the Fabric channel and the chaincode name, so a consent, key binding or
+ * manifest signed for one network is refused by another (EIP-712 has no
+ * `chainId` to tell Fabric networks apart).
  */
+import { createHash } from 'node:crypto';
 import { type TypedDataDomain, type TypedDataField, verifyTypedData } from 'ethers';
 
-/** The signing domain of every message of this consortium. */
-export const EIP712_DOMAIN: Readonly<TypedDataDomain> = Object.freeze({
-  name: 'RuralCreditLedger',
-  version: '1',
-});
+/** Name and version of this consortium's EIP-712 domain (the salt comes from the deployment). */
+export const EIP712_DOMAIN_NAME = 'RuralCreditLedger';
+/** Version of the domain: 2 since signatures carry the deployment salt. */
+export const EIP712_DOMAIN_VERSION = '2';
+
+/** Where messages are verified: one Fabric channel and the chaincode name on it. */
+export interface Deployment {
+  readonly channel: string;
+  readonly chaincode: string;
+}
+
+/**
+ * The domain salt of a deployment: `0x` and SHA-256 of
+ * `rcl:eip712:v2` NUL channel NUL chaincode (NUL cannot occur in either name).
+ *
+ * @throws TypeError when a name is empty or holds NUL.
+ */
+export function deploymentSalt(deployment: Deployment): string {
+  for (const name of [deployment.channel, deployment.chaincode]) {
+    if (typeof name !== 'string' || name === '' || name.includes('\u0000')) {
+      throw new TypeError('channel and chaincode must be non-empty names without NUL');
+    }
+  }
+  const hash = createHash('sha256')
+    .update(`rcl:eip712:v2\u0000${deployment.channel}\u0000${deployment.chaincode}`, 'utf8')
+    .digest('hex');
+  return `0x${hash}`;
+}
+
+/** The EIP-712 domain of every message signed for `deployment`. */
+export function signingDomain(deployment: Deployment): TypedDataDomain {
+  return { name: EIP712_DOMAIN_NAME, version: EIP712_DOMAIN_VERSION, salt: deploymentSalt(deployment) };
+}
 
 /** EIP-712 type definitions, one per message kind. */
 export const EIP712_TYPES = {
@@ -47,6 +81,12 @@ export const EIP712_TYPES = {
   SubjectKeyBinding: [
     { name: 'subject', type: 'bytes32' },
     { name: 'signer', type: 'address' },
+  ],
+  SubjectKeyRotation: [
+    { name: 'subject', type: 'bytes32' },
+    { name: 'from', type: 'address' },
+    { name: 'to', type: 'address' },
+    { name: 'version', type: 'uint32' },
   ],
   SubjectAccessLogRequest: [
     { name: 'subject', type: 'bytes32' },
@@ -107,6 +147,20 @@ export interface SubjectKeyBindingMessage {
 }
 
 /**
+ * A subject's move of its binding from the key it holds (`from`, which signs
+ * this) to a new key (`to`, which signs its own {@link SubjectKeyBindingMessage}).
+ * `version` is the binding's current version, so a signed rotation is good
+ * for one change only.
+ */
+export interface SubjectKeyRotationMessage {
+  /** Subject pseudonym, 64 hex digits, no 0x. */
+  subject: string;
+  from: string;
+  to: string;
+  version: number;
+}
+
+/**
  * A subject's request to read who accessed its data (one page of its access
  * log), signed with the key bound to its pseudonym. Off-ledger only: the
  * gateway checks it and never records it.
@@ -129,6 +183,7 @@ export interface TypedMessages {
   ConsentRevocation: ConsentRevocationMessage;
   MemberKeyBinding: MemberKeyBindingMessage;
   SubjectKeyBinding: SubjectKeyBindingMessage;
+  SubjectKeyRotation: SubjectKeyRotationMessage;
   SubjectAccessLogRequest: SubjectAccessLogRequestMessage;
 }
 
@@ -157,42 +212,47 @@ function typesFor(kind: TypedMessageKind): Record<string, TypedDataField[]> {
 }
 
 /**
- * Signs a message of the given kind.
+ * Signs a message of the given kind for one deployment.
  *
  * @example
- * const signature = await signTypedMessage(new Wallet(key), 'BatchManifest', manifest);
+ * const signature = await signTypedMessage(new Wallet(key), 'BatchManifest', manifest, { channel, chaincode });
+ * @throws TypeError when the deployment names are invalid.
  */
 export function signTypedMessage<K extends TypedMessageKind>(
   signer: TypedDataSigner,
   kind: K,
   message: TypedMessages[K],
+  deployment: Deployment,
 ): Promise<string> {
-  return signer.signTypedData({ ...EIP712_DOMAIN }, typesFor(kind), toTypedValue(message));
+  return signer.signTypedData(signingDomain(deployment), typesFor(kind), toTypedValue(message));
 }
 
 /**
- * Recovers the address that signed a message, or undefined when the signature
- * is malformed or the message does not fit its type.
+ * Recovers the address that signed a message for `deployment`, or undefined
+ * when the signature is malformed or the message does not fit its type. A
+ * signature made for another deployment recovers another address.
  */
 export function recoverTypedSigner<K extends TypedMessageKind>(
   kind: K,
   message: TypedMessages[K],
   signature: string,
+  deployment: Deployment,
 ): string | undefined {
   try {
-    return verifyTypedData({ ...EIP712_DOMAIN }, typesFor(kind), toTypedValue(message), signature);
+    return verifyTypedData(signingDomain(deployment), typesFor(kind), toTypedValue(message), signature);
   } catch {
     return undefined;
   }
 }
 
-/** Whether `signature` over `message` was made by `address` (case-insensitive). */
+/** Whether `signature` over `message` for `deployment` was made by `address` (case-insensitive). */
 export function isSignedBy<K extends TypedMessageKind>(
   kind: K,
   message: TypedMessages[K],
   signature: string,
   address: string,
+  deployment: Deployment,
 ): boolean {
-  const recovered = recoverTypedSigner(kind, message, signature);
+  const recovered = recoverTypedSigner(kind, message, signature, deployment);
   return recovered !== undefined && recovered.toLowerCase() === address.toLowerCase();
 }

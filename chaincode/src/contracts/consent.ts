@@ -1,8 +1,9 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { COLLATERAL_SCOPE, epochSecondsFromIso, isSignedBy } from '@ruralcredit/protocol';
+import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
-import { KeyType, key } from '../lib/keys';
+import { KeyType, checkKeyPart, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { requireCaller, seesAll } from '../lib/members';
 import {
@@ -23,6 +24,39 @@ import type { Member } from '../model/member';
 /** Reads a grant or throws NOT_FOUND. */
 export async function readGrant(ctx: Context, grantId: string): Promise<Grant | undefined> {
   return readRecord<Grant>(ctx, key(ctx, KeyType.grant, [grantId]));
+}
+
+/** Most grants of one subject read to find who must hear of a change to its key. */
+export const MAX_SUBJECT_GRANTS_SCANNED = 1000;
+
+/**
+ * The banks holding an ACTIVE grant from `subject` at the transaction time,
+ * sorted, each once (read from the subject's grant index, at most
+ * {@link MAX_SUBJECT_GRANTS_SCANNED} grants).
+ */
+export async function activeGrantees(ctx: Context, subject: string): Promise<string[]> {
+  const banks = new Set<string>();
+  const now = txEpochSeconds(ctx);
+  // A plain range read: a peer refuses paginated reads in a transaction that writes.
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyType.grantBySubject, [
+    checkKeyPart(subject),
+  ]);
+  const ids: string[] = [];
+  try {
+    for (
+      let r = await iterator.next();
+      !r.done && ids.length < MAX_SUBJECT_GRANTS_SCANNED;
+      r = await iterator.next()
+    ) {
+      ids.push(lastKeyPart(ctx, r.value.key));
+    }
+  } finally {
+    await iterator.close();
+  }
+  for (const g of await readRecords<Grant>(ctx, KeyType.grant, ids)) {
+    if (Grant.statusAt(g, now) === 'ACTIVE') banks.add(g.grantee);
+  }
+  return [...banks].sort();
 }
 
 /** A grant as returned to clients: the record plus its status at the transaction time. */
@@ -63,7 +97,15 @@ export class ConsentContract extends Contract {
     }
     if (grant.evidence.type === 'SUBJECT_SIGNATURE') {
       const signer = await this.#subjectSigner(ctx, grant.subject);
-      if (!isSignedBy('ConsentGrant', Grant.message(grant), grant.evidence.signature ?? '', signer)) {
+      if (
+        !isSignedBy(
+          'ConsentGrant',
+          Grant.message(grant),
+          grant.evidence.signature ?? '',
+          signer,
+          deploymentOf(ctx),
+        )
+      ) {
         throw invalid("grant.evidence.signature is not the subject's signature of this grant");
       }
       grant.evidence.signer = signer;
@@ -105,9 +147,13 @@ export class ConsentContract extends Contract {
 
   /**
    * Revokes a grant on the subject's own EIP-712 `ConsentRevocation`
-   * signature, relayed by any bank or the regulator.
+   * signature, submitted by the grantee bank or the regulator (the gateway
+   * relays a subject's own request as the regulator). No other bank relays
+   * it: one that holds a subject's key must not act "as the subject" on
+   * another bank's grant.
    *
-   * @throws INVALID when the signature is not the subject's; CONFLICT when already revoked.
+   * @throws FORBIDDEN when the caller is another bank; INVALID when the
+   * signature is not the subject's; CONFLICT when already revoked.
    */
   @Transaction()
   @Returns('string')
@@ -115,6 +161,9 @@ export class ConsentContract extends Contract {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR');
     const f = new Fields({ grantId, signature }, 'revocation');
     const grant = await this.#existing(ctx, f.id('grantId'));
+    if (caller.role === 'BANK' && grant.grantee !== caller.mspId) {
+      throw forbidden("only the grantee bank or the regulator may submit the subject's revocation");
+    }
     const signer = await this.#subjectSigner(ctx, grant.subject);
     if (
       !isSignedBy(
@@ -122,6 +171,7 @@ export class ConsentContract extends Contract {
         { grantId: grant.grantId, subject: grant.subject },
         f.signature('signature'),
         signer,
+        deploymentOf(ctx),
       )
     ) {
       throw invalid("signature is not the subject's revocation of this grant");

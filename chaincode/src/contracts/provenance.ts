@@ -1,5 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { isSignedBy } from '@ruralcredit/protocol';
+import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
@@ -76,7 +77,7 @@ export class ProvenanceContract extends Contract {
     }
     if (!provider.signer) throw forbidden(`${provider.mspId} has no registered signing key`);
     const sig = new Fields({ signature }, 'anchor').signature('signature');
-    if (!isSignedBy('BatchManifest', Batch.message(batch), sig, provider.signer)) {
+    if (!isSignedBy('BatchManifest', Batch.message(batch), sig, provider.signer, deploymentOf(ctx))) {
       throw invalid('signature does not match the manifest and the provider key');
     }
     const batchKey = key(ctx, KeyType.batch, [batch.batchId]);

@@ -9,9 +9,35 @@ import { KeyType, key } from './keys';
 import { readRecord } from './state';
 import type { Member } from '../model/member';
 
-/** The MSP that may bootstrap the consortium (fixed per deployment, identical on every peer). */
-export function regulatorMspId(): string {
+/**
+ * The MSP this peer expects to bootstrap the consortium, from the peer's
+ * environment (`RCL_REGULATOR_MSP`, default `RegulatorMSP`). Read by
+ * `Membership:Bootstrap` only, and only before the consortium exists: a peer
+ * configured with another value refuses to endorse that one bootstrap, so the
+ * endorsement policy (a majority of the organisations' peers) must agree on it.
+ * From then on the regulator is the one fixed in state ({@link readConsortium});
+ * no decision reads the environment again.
+ */
+export function intendedRegulatorMspId(): string {
   return process.env.RCL_REGULATOR_MSP ?? 'RegulatorMSP';
+}
+
+/** Consortium configuration fixed in state by `Membership:Bootstrap`. */
+export interface ConsortiumConfig {
+  /** The regulator's MSP ID, fixed once: every peer reads it from state. */
+  regulator: string;
+  bootstrappedAt: string;
+  txId: string;
+}
+
+/** The ledger key of the consortium configuration. */
+export function consortiumKey(ctx: Context): string {
+  return key(ctx, KeyType.config, ['consortium']);
+}
+
+/** Reads the consortium configuration, or undefined before bootstrap. */
+export function readConsortium(ctx: Context): Promise<ConsortiumConfig | undefined> {
+  return readRecord<ConsortiumConfig>(ctx, consortiumKey(ctx));
 }
 
 /** The caller's MSP ID. */

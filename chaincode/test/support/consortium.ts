@@ -23,6 +23,7 @@ import {
   type TypedMessages,
 } from '@ruralcredit/protocol';
 import { contracts } from '../../src';
+import type { Deployment } from '@ruralcredit/protocol';
 
 /** Organisations of the test consortium, by short name. */
 export const MSP = {
@@ -55,6 +56,9 @@ export const T0 = '2026-03-01T00:00:00Z';
 export function subject(n: number): string {
   return n.toString(16).padStart(64, 'a');
 }
+
+/** The deployment the test ledger runs (channel and chaincode): every signature names it. */
+export const DEPLOYMENT: Deployment = { channel: 'ruralcredit', chaincode: 'ruralcredit' };
 
 /** A deterministic SHA-256-shaped digest for tests. */
 export function digest(n: number): string {
@@ -101,8 +105,8 @@ export class TestConsortium {
     }
     const ledger = await EmbeddedLedger.open({
       location: join(dir, 'ledger'),
-      channelName: 'ruralcredit',
-      chaincodeName: 'ruralcredit',
+      channelName: DEPLOYMENT.channel,
+      chaincodeName: DEPLOYMENT.chaincode,
       contracts,
     });
     const c = new TestConsortium(ledger, dir, identities);
@@ -219,32 +223,75 @@ export class TestConsortium {
   /** Creates and registers an organisation's signing key. */
   async registerSigner(org: Org): Promise<HDNodeWallet | Wallet> {
     const wallet = Wallet.createRandom();
-    const signature = await signTypedMessage(wallet, 'MemberKeyBinding', {
-      mspId: MSP[org],
-      signer: wallet.address.toLowerCase(),
-    });
+    const signature = await signTypedMessage(
+      wallet,
+      'MemberKeyBinding',
+      {
+        mspId: MSP[org],
+        signer: wallet.address.toLowerCase(),
+      },
+      DEPLOYMENT,
+    );
     await this.submit(org, 'Membership:RegisterSigner', wallet.address, signature);
     this.signers.set(org, wallet);
     return wallet;
   }
 
-  /** Creates a subject key and has `bank` register it. */
-  async registerSubjectSigner(pseudonym: string, bank: Org = 'bankA'): Promise<HDNodeWallet | Wallet> {
+  /**
+   * Creates a subject key and has `bank` register it under a KYC attestation,
+   * recording an ACTIVE grant from the subject to `bank` first when `grantId` is not given.
+   */
+  #kycGrants = 0;
+
+  async registerSubjectSigner(
+    pseudonym: string,
+    bank: Org = 'bankA',
+    grantId?: string,
+  ): Promise<HDNodeWallet | Wallet> {
     const wallet = Wallet.createRandom();
-    const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', {
-      subject: pseudonym,
-      signer: wallet.address.toLowerCase(),
-    });
-    await this.submit(bank, 'Membership:RegisterSubjectSigner', pseudonym, wallet.address, signature);
+    const signature = await signTypedMessage(
+      wallet,
+      'SubjectKeyBinding',
+      {
+        subject: pseudonym,
+        signer: wallet.address.toLowerCase(),
+      },
+      DEPLOYMENT,
+    );
+    let id = grantId;
+    if (id === undefined) {
+      this.#kycGrants += 1;
+      id = `kyc-grant-${this.#kycGrants}`;
+      await this.grant(bank, { grantId: id, subject: pseudonym });
+    }
+    await this.submit(
+      bank,
+      'Membership:RegisterSubjectSigner',
+      pseudonym,
+      wallet.address,
+      signature,
+      this.kyc(id),
+    );
     this.subjectSigners.set(pseudonym, wallet);
     return wallet;
+  }
+
+  /** A KYC attestation under grant `grantId`, made now by a test operator. */
+  kyc(grantId?: string, overrides: Record<string, unknown> = {}): string {
+    return JSON.stringify({
+      ...(grantId === undefined ? {} : { grantId }),
+      operator: digest(41),
+      attestedAt: this.now,
+      evidenceDigest: digest(42),
+      ...overrides,
+    });
   }
 
   /** Signs a typed message with an organisation's registered key. */
   sign<K extends TypedMessageKind>(org: Org, kind: K, message: TypedMessages[K]): Promise<string> {
     const wallet = this.signers.get(org);
     if (!wallet) throw new Error(`${org} has no signing key`);
-    return signTypedMessage(wallet, kind, message);
+    return signTypedMessage(wallet, kind, message, DEPLOYMENT);
   }
 
   /** Builds, signs and anchors a batch; returns the stored batch. */

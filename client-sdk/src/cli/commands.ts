@@ -297,8 +297,9 @@ export const COMMANDS: readonly Command[] = [
     args: '<batchId>',
     options: {},
     async run(inv) {
-      const batch = await (await inv.client()).provenance.getBatch(oneArg(inv, 'batch ID'));
-      const signature = verifyBatchManifest(batch);
+      const client = await inv.client();
+      const batch = await client.provenance.getBatch(oneArg(inv, 'batch ID'));
+      const signature = verifyBatchManifest(batch, await client.signingDomain());
       inv.print(
         { batch, signatureValid: signature.valid },
         fields([

@@ -232,6 +232,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/signing-domain': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The EIP-712 domain signatures for this deployment use (name, version, salt of channel and chaincode)
+     * @description Subjects, providers and their tools sign consents, key bindings, rotations, revocations, access-log requests and batch manifests under this domain; its salt binds each signature to this channel and chaincode, so the same signature is refused by any other deployment.
+     *
+     *     Public.
+     */
+    get: operations['getSigningDomain'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/subjects/pseudonym': {
     parameters: {
       query?: never;
@@ -264,10 +286,78 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Register a subject's signing key after KYC (bound by the subject's own signature)
-     * @description Roles: LOAN_OFFICER.
+     * Register a subject's signing key after an identity check (KYC)
+     * @description Under the caller's ACTIVE consent from that subject (`consentId`), with the subject's own EIP-712 `SubjectKeyBinding` signature and the KYC attestation (evidence digest, when; the attesting operator is the caller), recorded with the binding, which names the bank. The first key stands: only the regulator (`/subjects/signers/replacement`) or the subject with its current key (`/subjects/signers/rotation`) changes it. Every change alerts the banks holding ACTIVE consents from the subject (`SubjectSignerRegistered`).
+     *
+     *     Roles: LOAN_OFFICER.
      */
     post: operations['postSubjectsSigners'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/signers/replacement': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The regulator replaces a subject's signing key (lost key, wrongful binding)
+     * @description After the regulator's own identity check; the new key's `SubjectKeyBinding` signature proves possession. Alerts the banks holding ACTIVE consents from the subject (`SubjectSignerReplaced`).
+     *
+     *     Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postSubjectsSignersReplacement'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/signers/rotation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject moves its binding to a new key (signed by its current key, no account)
+     * @description The current key signs an EIP-712 `SubjectKeyRotation` (subject, from, to, the binding’s current version, so each signature is good once), the new key its `SubjectKeyBinding`. Alerts the banks holding ACTIVE consents from the subject (`SubjectSignerRotated`).
+     *
+     *     Public.
+     */
+    post: operations['postSubjectsSignersRotation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/revocations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject withdraws a consent with its own signature (no account)
+     * @description The subject's EIP-712 `ConsentRevocation` signature, by the key bound to its pseudonym. A revocation signed by the subject is accepted from the subject itself (here), the grantee bank or the regulator (`POST /consents/{id}/revoke`), never from another bank.
+     *
+     *     Public.
+     */
+    post: operations['postSubjectsRevocations'];
     delete?: never;
     options?: never;
     head?: never;
@@ -352,7 +442,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Revoke a consent (grantee bank or regulator with a reason; any bank or the regulator with the subject's signature)
+     * Revoke a consent (grantee bank or regulator, with a reason or the subject's signature; another bank gets 403 FORBIDDEN)
      * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN.
      */
     post: operations['postConsentsByIdRevoke'];
@@ -749,7 +839,7 @@ export interface paths {
     };
     /**
      * Alerts for the caller’s organisation, as server-sent events
-     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; revocations of consents granted to it; disputes on datasets it provides. The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
+     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, `SubjectSignerRotated`); revocations of consents granted to it; disputes on datasets it provides. The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
      *
      *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks. Such a stream first sends an `id:` frame alone (no event) naming that start, so a client that drops before its first alert resumes from there.
      *
@@ -879,6 +969,14 @@ export interface components {
       anchoredAt?: string;
       txId?: string;
     };
+    SigningDomain: {
+      name: string;
+      version: string;
+      /** @description 0x and SHA-256 of "rcl:eip712:v2" NUL channel NUL chaincode */
+      salt: string;
+      channel: string;
+      chaincode: string;
+    };
     PseudonymRequest: {
       /**
        * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
@@ -900,17 +998,83 @@ export interface components {
        * @example 11010519491231002X
        */
       subjectId: string;
+      /**
+       * @description An ACTIVE consent from this subject to the caller's bank
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      consentId: string;
       address: string;
       /** @description The subject's EIP-712 SubjectKeyBinding signature over its pseudonym and address */
       signature: string;
+      kyc: components['schemas']['KycAttestationRequest'];
+    };
+    KycAttestationRequest: {
+      /** @description SHA-256 of the identity evidence the organisation keeps (ID card scan, signed form); never the evidence itself */
+      evidenceDigest: string;
+      /**
+       * @description When the check was made (default: now); not in the future
+       * @example 2030-12-31T00:00:00Z
+       */
+      attestedAt?: string;
     };
     SubjectSigner: {
-      signer: {
-        subject: string;
-        signer: string;
-        registeredBy: string;
-        registeredAt: string;
+      signer: components['schemas']['SubjectSignerRecord'];
+      txId: string;
+      blockNumber: number;
+    };
+    SubjectSignerRecord: {
+      subject: string;
+      signer: string;
+      /** @description The organisation whose identity check stands behind the key */
+      attestedBy: string;
+      /** @description The member that submitted this binding */
+      registeredBy: string;
+      registeredAt: string;
+      /** @enum {string} */
+      change: 'REGISTERED' | 'REPLACED' | 'ROTATED';
+      version: number;
+      kyc?: {
+        grantId?: string;
+        operator: string;
+        attestedAt: string;
+        evidenceDigest: string;
       };
+      previousSigner?: string;
+      reason?: string;
+      txId: string;
+    };
+    SubjectSignerReplacement: {
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+      address: string;
+      /** @description The new key's EIP-712 SubjectKeyBinding signature */
+      signature: string;
+      /** @enum {string} */
+      reason: 'LOST_KEY' | 'WRONGFUL_BINDING' | 'OTHER';
+      kyc: components['schemas']['KycAttestationRequest'];
+    };
+    SubjectSignerRotation: {
+      /** @description The subject's pseudonym */
+      subject: string;
+      /** @description The new key */
+      address: string;
+      /** @description The new key's EIP-712 SubjectKeyBinding signature */
+      signature: string;
+      /** @description The current key's EIP-712 SubjectKeyRotation signature (subject, from, to, the binding's current version) */
+      rotationSignature: string;
+    };
+    SubjectRevocation: {
+      /** @example LAND_CONTRACT_RIGHT:LC-001 */
+      consentId: string;
+      /** @description The subject's EIP-712 ConsentRevocation signature */
+      signature: string;
+    };
+    SubjectRevocationResult: {
+      consentId: string;
+      status: string;
       txId: string;
       blockNumber: number;
     };
@@ -1559,6 +1723,9 @@ export interface components {
         | 'SeizureLifted'
         | 'LienEnforced'
         | 'AssetTransferred'
+        | 'SubjectSignerRegistered'
+        | 'SubjectSignerReplaced'
+        | 'SubjectSignerRotated'
         | 'ConsentRevoked'
         | 'DisputeFiled';
       txId: string;
@@ -2062,6 +2229,28 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
+  getSigningDomain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The signing domain */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SigningDomain'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
   postSubjectsPseudonym: {
     parameters: {
       query?: never;
@@ -2116,7 +2305,162 @@ export interface operations {
       };
       400: components['responses']['Error'];
       401: components['responses']['Error'];
+      /** @description FORBIDDEN: the consent is not the bank's ACTIVE consent from this subject */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the subject already has a key */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSignersReplacement: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSignerReplacement'];
+      };
+    };
+    responses: {
+      /** @description Replaced */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubjectSigner'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
       403: components['responses']['Error'];
+      /** @description NOT_FOUND: the subject has no key */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSignersRotation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSignerRotation'];
+      };
+    };
+    responses: {
+      /** @description Rotated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubjectSigner'];
+        };
+      };
+      /** @description INVALID: a signature does not verify */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: the subject has no key */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsRevocations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectRevocation'];
+      };
+    };
+    responses: {
+      /** @description Revoked */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubjectRevocationResult'];
+        };
+      };
+      /** @description INVALID: the signature is not the subject's */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: no such consent */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: already revoked */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       413: components['responses']['Error'];
       429: components['responses']['Error'];
       default: components['responses']['Error'];

@@ -49,7 +49,9 @@ export function registerAlertRoutes(router: ApiRouter, hub: AlertHub | undefined
     path: '/events',
     summary: 'Alerts for the caller’s organisation, as server-sent events',
     description:
-      'Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; revocations of ' +
+      'Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the ' +
+      'signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, ' +
+      '`SubjectSignerRotated`); revocations of ' +
       `consents granted to it; disputes on datasets it provides. The stream starts with \`retry: ${RETRY_MS}\`; each message ` +
       'has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` ' +
       'comment keeps it alive.\n\n' +

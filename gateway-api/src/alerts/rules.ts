@@ -14,12 +14,27 @@ export const LIENHOLDER_EVENTS: readonly string[] = [
   'AssetTransferred',
 ];
 
+/**
+ * Changes of a subject's signing key, which carry the MSP IDs of the banks
+ * holding ACTIVE grants from that subject (`grantees`).
+ */
+export const SUBJECT_KEY_EVENTS: readonly string[] = [
+  'SubjectSignerRegistered',
+  'SubjectSignerReplaced',
+  'SubjectSignerRotated',
+];
+
 /** Every event name that can be an alert. */
-export const ALERT_EVENTS: readonly string[] = [...LIENHOLDER_EVENTS, 'ConsentRevoked', 'DisputeFiled'];
+export const ALERT_EVENTS: readonly string[] = [
+  ...LIENHOLDER_EVENTS,
+  ...SUBJECT_KEY_EVENTS,
+  'ConsentRevoked',
+  'DisputeFiled',
+];
 
 /**
  * The organisations `event` is an alert for: the lienholders of an asset
- * event, the grantee of a revoked consent, the provider of a disputed
+ * event, the banks holding ACTIVE grants from a subject whose key changed, the grantee of a revoked consent, the provider of a disputed
  * dataset; none for any other event. Each MSP ID appears once, in payload
  * order; values that are not strings are ignored.
  */
@@ -27,6 +42,7 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
   const p = event.payload;
   let named: unknown[] = [];
   if (LIENHOLDER_EVENTS.includes(event.name)) named = Array.isArray(p.lienholders) ? p.lienholders : [];
+  else if (SUBJECT_KEY_EVENTS.includes(event.name)) named = Array.isArray(p.grantees) ? p.grantees : [];
   else if (event.name === 'ConsentRevoked') named = [p.grantee];
   else if (event.name === 'DisputeFiled') named = [p.provider];
   return [...new Set(named.filter((m): m is string => typeof m === 'string' && m !== ''))];
@@ -34,7 +50,8 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
 
 /**
  * Whether `event` is an alert for organisation `mspId`: a lien, seizure,
- * enforcement or transfer on an asset where it holds a lien; a revocation of
+ * enforcement or transfer on an asset where it holds a lien; a change of the
+ * key of a subject it holds an ACTIVE grant from; a revocation of
  * a consent granted to it; a dispute on a dataset it provides.
  */
 export function isAlertFor(mspId: string, event: Pick<IndexedEvent, 'name' | 'payload'>): boolean {

@@ -12,6 +12,7 @@ import {
   parseLedgerTime,
   type SubjectAccessLogRequestMessage,
 } from '@ruralcredit/protocol';
+import { deploymentOf } from '../consortium/definition';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { Page } from '../http/pagination';
@@ -131,7 +132,13 @@ export class SubjectAccessLog {
       if (err instanceof AppError && err.status === 404) return false;
       throw err;
     }
-    return isSignedBy('SubjectAccessLogRequest', message, signature, signer);
+    return isSignedBy(
+      'SubjectAccessLogRequest',
+      message,
+      signature,
+      signer,
+      deploymentOf(this.#ctx.consortium),
+    );
   }
 
   /** Records the nonce, refusing one already used; drops nonces that can no longer be fresh. */

@@ -152,7 +152,7 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
         method: 'post',
         path: '/consents/{id}/revoke',
         summary:
-          "Revoke a consent (grantee bank or regulator with a reason; any bank or the regulator with the subject's signature)",
+          "Revoke a consent (grantee bank or regulator, with a reason or the subject's signature; another bank gets 403 FORBIDDEN)",
         tags: ['consent'],
         auth: ['LOAN_OFFICER', 'REGULATOR_ADMIN'],
         params: Params,

@@ -351,7 +351,10 @@ export class ConsentService {
     return stored;
   }
 
-  /** Revokes a consent with a reason (grantee bank, regulator) or on the subject's signature (any bank or the regulator). */
+  /**
+   * Revokes a consent with a reason, or on the subject's signature: either way by the grantee
+   * bank or the regulator only (another bank holding the subject's key must not act as the subject).
+   */
   async revoke(
     principal: Principal,
     consentId: string,

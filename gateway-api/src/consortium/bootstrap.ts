@@ -7,7 +7,7 @@
 import { signTypedMessage } from '@ruralcredit/protocol';
 import { AppError } from '../http/errors';
 import type { LedgerClient } from '../ledger/types';
-import type { Consortium } from './definition';
+import { deploymentOf, type Consortium } from './definition';
 import type { OrgSignerStore } from './signers';
 
 /** What {@link ensureConsortium} did. */
@@ -78,7 +78,12 @@ export async function ensureConsortium(
     const signer = wallet.address.toLowerCase();
     const member = await ledger.evaluate<{ signer?: string }>(o.mspId, 'Membership:GetMember', [o.mspId]);
     if (member.signer === signer) continue;
-    const signature = await signTypedMessage(wallet, 'MemberKeyBinding', { mspId: o.mspId, signer });
+    const signature = await signTypedMessage(
+      wallet,
+      'MemberKeyBinding',
+      { mspId: o.mspId, signer },
+      deploymentOf(consortium),
+    );
     await ledger.submit(o.mspId, 'Membership:RegisterSigner', [wallet.address, signature]);
     registered.push(o.mspId);
   }

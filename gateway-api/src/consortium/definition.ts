@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Deployment } from '@ruralcredit/protocol';
 import { z } from 'zod';
 
 const OrganisationSchema = z.object({
@@ -50,6 +51,11 @@ export const ConsortiumSchema = z.object({
 
 /** A consortium definition. */
 export type Consortium = z.infer<typeof ConsortiumSchema>;
+
+/** The deployment every EIP-712 signature of this consortium is bound to: its channel and chaincode. */
+export function deploymentOf(consortium: Pick<Consortium, 'channel' | 'chaincode'>): Deployment {
+  return { channel: consortium.channel, chaincode: consortium.chaincode };
+}
 /** One organisation of the consortium. */
 export type Organisation = Consortium['organisations'][number];
 /** A dataset type as the catalogue defines it. */

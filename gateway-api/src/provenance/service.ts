@@ -17,6 +17,7 @@ import {
   type InclusionProof,
 } from '@ruralcredit/protocol';
 import type { Principal } from '../auth/principal';
+import { deploymentOf } from '../consortium/definition';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
@@ -294,6 +295,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         await this.#ctx.signers.wallet(dataset.provider),
         'BatchManifest',
         manifest,
+        deploymentOf(this.#ctx.consortium),
       );
       await staging.prepareAnchor({
         batchId,

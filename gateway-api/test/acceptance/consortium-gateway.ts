@@ -11,7 +11,15 @@
  */
 import path from 'node:path';
 import { Level } from 'level';
-import { makeResidentId } from '@ruralcredit/protocol';
+import {
+  isoFromEpochSeconds,
+  makeResidentId,
+  type Deployment,
+  sha256Hex,
+  signTypedMessage,
+  type TypedDataSigner,
+} from '@ruralcredit/protocol';
+import type { LedgerClient } from '../../src/ledger/types';
 import { buildGateway, loadConsortium, openLedger } from '../../src/app';
 import type { Role } from '../../src/auth/roles';
 import { loadConfig, type GatewayConfig } from '../../src/config';
@@ -19,6 +27,12 @@ import type { DomainContext, DomainModuleFactory } from '../../src/domain';
 import type { Gateway } from '../../src/server';
 import { startFabricDouble } from '../fabric/fabric-double-fixture';
 import { call, memoryLogger, tempDir, testEnv, type ApiResponse } from '../helpers';
+
+/** The deployment the test gateways run (channel and chaincode of the consortium file): every signature names it. */
+export const DEPLOYMENT: Deployment = (() => {
+  const { channel, chaincode } = loadConsortium();
+  return { channel, chaincode };
+})();
 
 /** Short names of the consortium's organisations. */
 export const ORG = {
@@ -157,4 +171,54 @@ export async function startConsortiumGateway(
       await cleanup();
     },
   };
+}
+
+let kycGrants = 0;
+
+/**
+ * Binds `wallet` as the key of subject `pseudonym` the way a bank must: it
+ * records an ACTIVE consent (a form hash) from the subject to `bankMspId`,
+ * then registers the key under that consent with a KYC attestation, straight
+ * on the ledger as the bank. Returns the consent ID.
+ */
+export async function bindSubjectKey(
+  ledger: LedgerClient,
+  bankMspId: string,
+  pseudonym: string,
+  wallet: TypedDataSigner & { address: string },
+): Promise<string> {
+  kycGrants += 1;
+  const grantId = `kyc-${kycGrants}-${pseudonym.slice(0, 12)}`;
+  const now = Math.floor(Date.now() / 1000);
+  await ledger.submit(bankMspId, 'Consent:RecordGrant', [
+    JSON.stringify({
+      grantId,
+      subject: pseudonym,
+      scope: ['HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+      validFrom: isoFromEpochSeconds(now - 60),
+      validUntil: isoFromEpochSeconds(now + 86_400),
+      evidence: { type: 'FORM_HASH', formHash: sha256Hex(`kyc form ${grantId}`) },
+    }),
+  ]);
+  const signer = wallet.address.toLowerCase();
+  const signature = await signTypedMessage(
+    wallet,
+    'SubjectKeyBinding',
+    { subject: pseudonym, signer },
+    DEPLOYMENT,
+  );
+  const kyc = {
+    grantId,
+    operator: sha256Hex('test operator'),
+    attestedAt: isoFromEpochSeconds(now - 1),
+    evidenceDigest: sha256Hex(`id card ${grantId}`),
+  };
+  await ledger.submit(bankMspId, 'Membership:RegisterSubjectSigner', [
+    pseudonym,
+    signer,
+    signature,
+    JSON.stringify(kyc),
+  ]);
+  return grantId;
 }

@@ -9,6 +9,7 @@ import {
 } from '../acceptance/consortium-gateway';
 import { expectError } from '../helpers';
 import { embeddedIdentity, embeddedLedger, recordAccess, recordGrant } from '../indexer/ledger-fixture';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 const DAY = 86_400;
 
@@ -156,6 +157,7 @@ describe('supervision: GET /stats', () => {
       await g.context.signers.wallet(ORG.land),
       'BatchManifest',
       manifest,
+      DEPLOYMENT,
     );
     await g.context.ledger.submit(ORG.land, 'Provenance:AnchorBatch', [JSON.stringify(manifest), signature]);
     const dispute = (disputeId: string, record: string): string =>

@@ -10,6 +10,7 @@ import { auditModule } from '../../src/audit/routes';
 import { SUBJECT_LOG_PAGE_SIZE, SubjectAccessLog, type SubjectAccessView } from '../../src/audit/subject-log';
 import { createIndexer } from '../../src/indexer/indexer';
 import {
+  bindSubjectKey,
   ORG,
   residentId,
   startConsortiumGateway,
@@ -17,6 +18,7 @@ import {
 } from '../acceptance/consortium-gateway';
 import { expectError, type ApiResponse } from '../helpers';
 import { recordAccess, recordGrant } from '../indexer/ledger-fixture';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 interface SubjectPage {
   items: SubjectAccessView[];
@@ -33,13 +35,7 @@ describe('a subject reads its own access log: POST /subjects/access-log', () => 
   const granted: string[] = [];
 
   async function bindKey(subject: string, wallet: HDNodeWallet): Promise<void> {
-    const signer = wallet.address.toLowerCase();
-    const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject, signer });
-    await g.context.ledger.submit(ORG.bankA, 'Membership:RegisterSubjectSigner', [
-      subject,
-      signer,
-      signature,
-    ]);
+    await bindSubjectKey(g.context.ledger, ORG.bankA, subject, wallet);
   }
 
   async function signed(
@@ -52,7 +48,10 @@ describe('a subject reads its own access log: POST /subjects/access-log', () => 
       cursor: '',
       ...fields,
     };
-    return { ...message, signature: await signTypedMessage(wallet, 'SubjectAccessLogRequest', message) };
+    return {
+      ...message,
+      signature: await signTypedMessage(wallet, 'SubjectAccessLogRequest', message, DEPLOYMENT),
+    };
   }
 
   const read = (json: unknown): Promise<ApiResponse> =>

@@ -15,6 +15,7 @@ import type { GatewayDeps } from '../../src/feature';
 import type { EventBus, IndexedEvent, TxLocation, TxLocator } from '../../src/indexer/types';
 import type { BlockStream } from '../../src/ledger/types';
 import { ORG, type ConsortiumGateway, type OrgName } from '../acceptance/consortium-gateway';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 /** An EventBus and TxLocator over every block of the ledger, for tests. */
 export class TestIndexer implements EventBus, TxLocator {
@@ -145,6 +146,7 @@ export async function anchorBatch(
     await g.context.signers.wallet(ORG[provider]),
     'BatchManifest',
     full,
+    DEPLOYMENT,
   );
   await g.context.ledger.submit(ORG[provider], 'Provenance:AnchorBatch', [JSON.stringify(full), signature]);
 }

@@ -4,11 +4,13 @@ import { epochSecondsFromIso, isoFromEpochSeconds, sha256Hex, signTypedMessage }
 import { consentModule } from '../../src/consent/routes';
 import { expectError } from '../helpers';
 import {
+  bindSubjectKey,
   ORG,
   residentId,
   startConsortiumGateway,
   type ConsortiumGateway,
 } from '../acceptance/consortium-gateway';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 const DAY = 86_400;
 
@@ -84,26 +86,23 @@ describe('consent endpoints', () => {
   it("when the evidence is the subject's EIP-712 signature by a registered key, then it is recorded", async () => {
     const subject = g.context.subjects.pseudonym(residentId(2));
     const wallet = Wallet.createRandom();
-    const binding = await signTypedMessage(wallet, 'SubjectKeyBinding', {
-      subject,
-      signer: wallet.address.toLowerCase(),
-    });
-    await g.context.ledger.submit(ORG.bankA, 'Membership:RegisterSubjectSigner', [
-      subject,
-      wallet.address,
-      binding,
-    ]);
+    await bindSubjectKey(g.context.ledger, ORG.bankA, subject, wallet);
     const req = base(2, { consentId: 'c-sig-1', maxAccesses: 0 });
-    const signature = await signTypedMessage(wallet, 'ConsentGrant', {
-      grantId: 'c-sig-1',
-      subject,
-      grantee: ORG.bankA,
-      scope: ['HOMESTEAD', 'LAND_CONTRACT'],
-      purpose: 'LOAN_APPLICATION',
-      validFrom: req.validFrom as string,
-      validUntil: req.validUntil as string,
-      maxAccesses: 0,
-    });
+    const signature = await signTypedMessage(
+      wallet,
+      'ConsentGrant',
+      {
+        grantId: 'c-sig-1',
+        subject,
+        grantee: ORG.bankA,
+        scope: ['HOMESTEAD', 'LAND_CONTRACT'],
+        purpose: 'LOAN_APPLICATION',
+        validFrom: req.validFrom as string,
+        validUntil: req.validUntil as string,
+        maxAccesses: 0,
+      },
+      DEPLOYMENT,
+    );
     const tampered = await g.api('/consents', {
       method: 'POST',
       as: ['bankA', 'LOAN_OFFICER'],

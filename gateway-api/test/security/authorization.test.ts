@@ -30,6 +30,7 @@ import {
 } from './fixture';
 import type { Figures } from './recorder';
 import { caseIt } from './recorder';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 
 /** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
 async function outcome(call: Promise<unknown>): Promise<string> {
@@ -323,7 +324,23 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
     },
     'POST /api/v1/subjects/signers': {
       path: '/subjects/signers',
-      json: { subjectId: residentId(903), address: `0x${'1'.repeat(40)}`, signature: `0x${'1'.repeat(130)}` },
+      json: {
+        subjectId: residentId(903),
+        consentId: 'c-a',
+        address: `0x${'1'.repeat(40)}`,
+        signature: `0x${'1'.repeat(130)}`,
+        kyc: { evidenceDigest: '0'.repeat(64) },
+      },
+    },
+    'POST /api/v1/subjects/signers/replacement': {
+      path: '/subjects/signers/replacement',
+      json: {
+        subjectId: residentId(903),
+        address: `0x${'1'.repeat(40)}`,
+        signature: `0x${'1'.repeat(130)}`,
+        reason: 'LOST_KEY',
+        kyc: { evidenceDigest: '0'.repeat(64) },
+      },
     },
   };
   /** POST endpoints that do not write to the ledger, and why they are not "writes" here. */
@@ -337,6 +354,10 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
     'POST /api/v1/subjects/pseudonym': 'read-only computation',
     'POST /api/v1/subjects/access-log':
       "read-only: the data subject's own access log (signed request, no account)",
+    'POST /api/v1/subjects/signers/rotation':
+      "the data subject's own request, no account: authorised by its current key's signature (case H1)",
+    'POST /api/v1/subjects/revocations':
+      "the data subject's own request, no account: authorised by its bound key's signature (case H1)",
   };
 
   caseIt(
@@ -401,7 +422,34 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         'Membership:AdmitMember': [JSON.stringify({ mspId: 'EvilMSP', name: 'Evil', role: 'BANK' })],
         'Membership:SuspendMember': [ORG.bankA, 'audit finding'],
         'Membership:ReinstateMember': [ORG.bankA],
-        'Membership:RegisterSubjectSigner': [owner, `0x${'1'.repeat(40)}`, `0x${'1'.repeat(130)}`],
+        'Membership:RegisterSubjectSigner': [
+          owner,
+          `0x${'1'.repeat(40)}`,
+          `0x${'1'.repeat(130)}`,
+          JSON.stringify({
+            grantId: 'c-a',
+            operator: '0'.repeat(64),
+            attestedAt: '2026-01-01T00:00:00Z',
+            evidenceDigest: '0'.repeat(64),
+          }),
+        ],
+        'Membership:ReplaceSubjectSigner': [
+          owner,
+          `0x${'1'.repeat(40)}`,
+          `0x${'1'.repeat(130)}`,
+          JSON.stringify({
+            reason: 'LOST_KEY',
+            operator: '0'.repeat(64),
+            attestedAt: '2026-01-01T00:00:00Z',
+            evidenceDigest: '0'.repeat(64),
+          }),
+        ],
+        'Membership:RotateSubjectSigner': [
+          owner,
+          `0x${'1'.repeat(40)}`,
+          `0x${'1'.repeat(130)}`,
+          `0x${'2'.repeat(130)}`,
+        ],
         'Catalogue:DefineDatasetType': [
           JSON.stringify({ ...g.context.consortium.datasetTypes[0], code: 'AUDIT_X' }),
         ],
@@ -442,10 +490,15 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       // RegisterSigner writes only the caller's own member record: a binding for another member is refused.
       figures.tried += 1;
       const wallet = await g.context.signers.wallet(ORG.auditor);
-      const forBankA = await signTypedMessage(wallet, 'MemberKeyBinding', {
-        mspId: ORG.bankA,
-        signer: wallet.address.toLowerCase(),
-      });
+      const forBankA = await signTypedMessage(
+        wallet,
+        'MemberKeyBinding',
+        {
+          mspId: ORG.bankA,
+          signer: wallet.address.toLowerCase(),
+        },
+        DEPLOYMENT,
+      );
       const own = await outcome(
         ledger.submit(ORG.auditor, 'Membership:RegisterSigner', [wallet.address, forBankA]),
       );
@@ -481,7 +534,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         const m = manifest(provider);
         return ledger.submit(ORG.land, 'Provenance:AnchorBatch', [
           JSON.stringify(m),
-          await signTypedMessage(landWallet, 'BatchManifest', m),
+          await signTypedMessage(landWallet, 'BatchManifest', m, DEPLOYMENT),
         ]);
       };
       const problems = [

@@ -279,9 +279,25 @@ describe('security: malformed input (issue 7 case 10)', () => {
     'POST /api/v1/subjects/pseudonym': { subjectId: residentId(1001) },
     'POST /api/v1/subjects/signers': {
       subjectId: residentId(1001),
+      consentId: 'c-fuzz',
       address: `0x${'1'.repeat(40)}`,
       signature: `0x${'1'.repeat(130)}`,
+      kyc: { evidenceDigest: '0'.repeat(64) },
     },
+    'POST /api/v1/subjects/signers/replacement': {
+      subjectId: residentId(1001),
+      address: `0x${'1'.repeat(40)}`,
+      signature: `0x${'1'.repeat(130)}`,
+      reason: 'LOST_KEY',
+      kyc: { evidenceDigest: '0'.repeat(64) },
+    },
+    'POST /api/v1/subjects/signers/rotation': {
+      subject: '0'.repeat(64),
+      address: `0x${'1'.repeat(40)}`,
+      signature: `0x${'1'.repeat(130)}`,
+      rotationSignature: `0x${'1'.repeat(130)}`,
+    },
+    'POST /api/v1/subjects/revocations': { consentId: 'c-fuzz', signature: `0x${'1'.repeat(130)}` },
   });
 
   const nastyString = fc.oneof(
