@@ -24,6 +24,10 @@ export interface GatewayConfig {
   readonly port: number;
   /** Interface to bind. `GATEWAY_HOST`. */
   readonly host: string;
+  /** TCP port of the operations listener (`/healthz`, `/readyz`, `/metrics`); 0 picks a free port. `GATEWAY_OPERATIONS_PORT`. */
+  readonly operationsPort: number;
+  /** Interface of the operations listener; loopback by default, as a Fabric peer's operations service. `GATEWAY_OPERATIONS_HOST`. */
+  readonly operationsHost: string;
   /** Absolute directory for LevelDB, signing keys and demo secrets. `GATEWAY_DATA_DIR`. */
   readonly dataDir: string;
   /** Ledger backend. `GATEWAY_LEDGER`. */
@@ -62,6 +66,9 @@ export interface GatewayConfig {
 
 /** Hard ceiling for {@link GatewayConfig.tokenTtlSeconds}: the issue caps tokens at 15 minutes. */
 export const MAX_TOKEN_TTL_SECONDS = 900;
+
+/** Default port of the operations listener (Fabric peers use 9443 for theirs). */
+export const DEFAULT_OPERATIONS_PORT = 9464;
 
 /** Hard ceiling for {@link GatewayConfig.pageSizeCap}. */
 export const MAX_PAGE_SIZE_CAP = 1000;
@@ -112,6 +119,8 @@ const hexSecret = z
 const envSchema = z.object({
   GATEWAY_PORT: integer(0, 65535, 8080),
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_OPERATIONS_PORT: integer(0, 65535, DEFAULT_OPERATIONS_PORT),
+  GATEWAY_OPERATIONS_HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_DATA_DIR: z.string().min(1).optional(),
   GATEWAY_LEDGER: z.enum(['embedded', 'fabric']).default('embedded'),
   GATEWAY_JWT_ISSUER: z.string().min(1).max(256).default('urn:ruralcredit:gateway'),
@@ -261,6 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
   return Object.freeze({
     port: settings.GATEWAY_PORT,
     host: settings.GATEWAY_HOST,
+    operationsPort: settings.GATEWAY_OPERATIONS_PORT,
+    operationsHost: settings.GATEWAY_OPERATIONS_HOST,
     dataDir,
     ledger: settings.GATEWAY_LEDGER,
     pseudonymSecret,

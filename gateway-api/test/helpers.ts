@@ -26,6 +26,7 @@ export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
   return {
     GATEWAY_DATA_DIR: dataDir,
     GATEWAY_PORT: '0',
+    GATEWAY_OPERATIONS_PORT: '0',
     GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
     GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
@@ -51,6 +52,8 @@ export function memoryLogger(): { logger: Logger; lines: Record<string, unknown>
 /** A running gateway and what a test needs to drive it. */
 export interface TestGateway {
   readonly url: string;
+  /** Base URL of the operations listener (`/healthz`, `/readyz`, `/metrics`). */
+  readonly operationsUrl: string;
   readonly gateway: Gateway;
   readonly config: Readonly<GatewayConfig>;
   readonly db: Level<string, unknown>;
@@ -80,9 +83,10 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     ...(options.modules === undefined ? {} : { modules: options.modules }),
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
   });
-  const { url } = await gateway.start();
+  const { url, operationsUrl } = await gateway.start();
   return {
     url,
+    operationsUrl,
     gateway,
     config,
     db,

@@ -24,46 +24,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/readyz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Readiness: LevelDB open and the ledger backend ready
-     * @description Public.
-     */
-    get: operations['getReadyz'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Prometheus metrics
-     * @description Public.
-     */
-    get: operations['getMetrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/openapi.json': {
     parameters: {
       query?: never;
@@ -768,18 +728,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    Error: {
-      error: {
-        /** @description Stable machine-readable error code */
-        code: string;
-        /** @description Human-readable explanation */
-        message: string;
-        /** @description What was wrong, e.g. validation issues */
-        details?: unknown;
-        /** @description Ledger transaction ID, when the error relates to one */
-        txId?: string;
-      };
-    };
     TokenRequest: {
       username: string;
       password: string;
@@ -791,6 +739,18 @@ export interface components {
       tokenType: 'Bearer';
       /** @description Lifetime in seconds */
       expiresIn: number;
+    };
+    Error: {
+      error: {
+        /** @description Stable machine-readable error code */
+        code: string;
+        /** @description Human-readable explanation */
+        message: string;
+        /** @description What was wrong, e.g. validation issues */
+        details?: unknown;
+        /** @description Ledger transaction ID, when the error relates to one */
+        txId?: string;
+      };
     };
     CreateUserRequest: {
       /**
@@ -1567,66 +1527,6 @@ export interface operations {
             /** @constant */
             status: 'ok';
           };
-        };
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  getReadyz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Ready */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @constant */
-            status: 'ready';
-            checks: {
-              [key: string]: {
-                ok: boolean;
-                reason?: string;
-              };
-            };
-          };
-        };
-      };
-      /** @description NOT_READY; `details` names each check */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  getMetrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Prometheus text exposition format */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/plain': string;
         };
       };
       default: components['responses']['Error'];
