@@ -170,6 +170,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/batches/{id}/records/{index}/proof': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The inclusion proof of one stored record, for its provider or a bank it was released to
+     * @description The batch’s provider gets the proof of any of its records; a bank names (`accessId`) its GRANTED access that released the record: same subject, the record’s dataset among the access’s, the batch anchored before the access. Check it with `POST /provenance/verify` or offline against the anchored root.
+     *
+     *     Roles: DATA_OFFICER, LOAN_OFFICER.
+     */
+    get: operations['getBatchesByIdRecordsByIndexProof'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/provenance/verify': {
     parameters: {
       query?: never;
@@ -810,6 +832,22 @@ export interface components {
       txId: string;
       /** @description Records of the batch stored (encrypted) at this gateway; 0 when uploaded elsewhere */
       storedRecordCount: number;
+    };
+    RecordProof: {
+      batchId: string;
+      datasetType: string;
+      index: number;
+      /** @description SHA-256 leaf hash of the canonical record (RFC 6962) */
+      leafHash: string;
+      proof: {
+        leafIndex: number;
+        treeSize: number;
+        path: string[];
+      };
+      merkleRoot: string;
+      anchoredAt: string;
+      /** @description The anchoring transaction */
+      txId: string;
     };
     ProvenanceVerifyRequest: {
       /** @description The record exactly as uploaded */
@@ -1871,6 +1909,56 @@ export interface operations {
       400: components['responses']['Error'];
       401: components['responses']['Error'];
       /** @description NOT_FOUND: the batch is not anchored */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBatchesByIdRecordsByIndexProof: {
+    parameters: {
+      query?: {
+        /** @description For a bank: its GRANTED access that released the record */
+        accessId?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Batch ID */
+        id: string;
+        /** @description Position in the batch */
+        index: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The proof */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordProof'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      /** @description NOT_RELEASED: neither the provider nor an access of the caller that released it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description RECORD_NOT_FOUND: no such record stored at this gateway */
       404: {
         headers: {
           [name: string]: unknown;
