@@ -52,6 +52,12 @@ export interface GatewayConfig {
   readonly rateLimitPerMinute: number;
   /** Login attempts per minute per client IP (scrypt is deliberately expensive). `GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE`. */
   readonly loginRateLimitPerMinute: number;
+  /** Login attempts per minute per account (organisation and username), from any address. `GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE`. */
+  readonly loginAccountRateLimitPerMinute: number;
+  /** log2 of scrypt's N for new password hashes: 17 (OWASP's minimum) and up; below 17 only for tests. `GATEWAY_SCRYPT_LOG2_N`. */
+  readonly scryptLog2N: number;
+  /** Password hashes computed at once (each holds a libuv thread, which LevelDB shares). `GATEWAY_SCRYPT_CONCURRENCY`. */
+  readonly scryptConcurrency: number;
   /** Largest `limit` a list endpoint accepts (1..1000). `GATEWAY_PAGE_SIZE_CAP`. */
   readonly pageSizeCap: number;
   /** Demo mode: generated secrets, demo users printed at start. `GATEWAY_DEMO=1`. */
@@ -131,6 +137,9 @@ const envSchema = z.object({
   GATEWAY_UPLOAD_LIMIT: integer(1024, 1024 * 1024 * 1024, 10 * 1024 * 1024),
   GATEWAY_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 600),
   GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: integer(1, 100_000, 20),
+  GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE: integer(1, 100_000, 10),
+  GATEWAY_SCRYPT_LOG2_N: integer(14, 20, 17),
+  GATEWAY_SCRYPT_CONCURRENCY: integer(1, 16, 2),
   GATEWAY_PAGE_SIZE_CAP: integer(1, MAX_PAGE_SIZE_CAP, 100),
   GATEWAY_DEMO: flag,
   GATEWAY_REGULATOR_MSP_ID: z
@@ -284,6 +293,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     uploadLimitBytes: settings.GATEWAY_UPLOAD_LIMIT,
     rateLimitPerMinute: settings.GATEWAY_RATE_LIMIT_PER_MINUTE,
     loginRateLimitPerMinute: settings.GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE,
+    loginAccountRateLimitPerMinute: settings.GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE,
+    scryptLog2N: settings.GATEWAY_SCRYPT_LOG2_N,
+    scryptConcurrency: settings.GATEWAY_SCRYPT_CONCURRENCY,
     pageSizeCap: settings.GATEWAY_PAGE_SIZE_CAP,
     demo: settings.GATEWAY_DEMO,
     regulatorMspId: settings.GATEWAY_REGULATOR_MSP_ID,

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { loadSigningKeys, type SigningKeys } from './auth/keys';
 import { createAuthenticate, requireRole } from './auth/middleware';
 import { authModule, usersModule } from './auth/routes';
+import { PasswordHasher } from './auth/password';
 import { TokenServiceImpl, type TokenService } from './auth/tokens';
 import { UserStoreImpl, type UserStore } from './auth/users';
 import type { GatewayConfig } from './config';
@@ -115,7 +116,11 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createHttpMetrics();
   const signingKeys = options.signingKeys ?? loadSigningKeys(config.dataDir);
-  const users = options.users ?? new UserStoreImpl(db);
+  const users =
+    options.users ??
+    new UserStoreImpl(db, {
+      hasher: new PasswordHasher({ log2N: config.scryptLog2N, concurrency: config.scryptConcurrency }),
+    });
   const tokens: TokenService = new TokenServiceImpl({
     keys: signingKeys,
     issuer: config.jwtIssuer,

@@ -31,6 +31,9 @@ export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
     GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
     GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE: '10000',
+    // Suites create hundreds of users: the cheapest scrypt the stored-hash schema accepts (production: 17).
+    GATEWAY_SCRYPT_LOG2_N: '14',
     ...extra,
   };
 }
