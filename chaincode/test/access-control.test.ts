@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { contracts } from '../src';
+// The embedded ledger first: it sets the chaincode log level before the contracts' decorators log.
 import { MSP, TestConsortium, subject } from './support/consortium';
+import { contracts } from '../src';
 
 /** Every transaction of every contract, as `Contract:Function` with its parameter count. */
 function allTransactions(): [string, number][] {

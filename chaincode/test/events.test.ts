@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { canonicalJson } from '@ruralcredit/protocol';
-import { marshal } from '../src/lib/marshal';
+// The embedded ledger first: it sets the chaincode log level before the contracts' decorators log.
 import { TestConsortium, digest, subject } from './support/consortium';
+import { marshal } from '../src/lib/marshal';
 
 describe('marshal', () => {
   it('when identical objects are built with different key orders, then they serialise to identical bytes', () => {

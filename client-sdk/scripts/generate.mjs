@@ -48,6 +48,7 @@ async function fetchLiveDocument() {
       GATEWAY_DEMO: '0',
       GATEWAY_DATA_DIR: dataDir,
       GATEWAY_PORT: '0',
+      GATEWAY_OPERATIONS_PORT: '0',
       GATEWAY_LEDGER: 'embedded',
       GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
       GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),

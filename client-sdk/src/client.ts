@@ -43,6 +43,7 @@ import type {
   ListUsersQuery,
   Page,
   ProvenanceVerifyRequest,
+  RecordProof,
   ProvenanceVerifyResult,
   RegisterAssetRequest,
   RegisterLienRequest,
@@ -184,6 +185,12 @@ export interface ProvenanceApi {
   getBatch(batchId: string): Promise<Batch>;
   /** Asks the gateway whether a record and proof lead to an anchored root. */
   verifyRecord(request: ProvenanceVerifyRequest): Promise<ProvenanceVerifyResult>;
+  /**
+   * The inclusion proof of record `index` of a batch: for the batch's provider,
+   * or for a bank naming (`accessId`) its GRANTED access that released the record.
+   * @throws GatewayError 403 `NOT_RELEASED`, 404 `RECORD_NOT_FOUND`.
+   */
+  recordProof(batchId: string, index: number, options?: { readonly accessId?: string }): Promise<RecordProof>;
 }
 
 /** Consents (authorisations) of data subjects to banks. */
@@ -490,6 +497,12 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       },
       getBatch: (batchId) => http.json({ method: 'GET', path: `/batches/${id(batchId)}` }),
       verifyRecord: (request) => http.json({ method: 'POST', path: '/provenance/verify', json: request }),
+      recordProof: (batchId, index, options = {}) =>
+        http.json({
+          method: 'GET',
+          path: `/batches/${id(batchId)}/records/${index}/proof`,
+          ...(options.accessId === undefined ? {} : { query: { accessId: options.accessId } }),
+        }),
     };
 
     this.consents = {

@@ -46,6 +46,8 @@ export type Batch = Schemas['Batch'];
 export type ProvenanceVerifyRequest = Schemas['ProvenanceVerifyRequest'];
 /** `POST /provenance/verify` answer. */
 export type ProvenanceVerifyResult = Schemas['ProvenanceVerifyResult'];
+/** A stored record's inclusion proof (`GET /batches/{id}/records/{index}/proof`). */
+export type RecordProof = Schemas['RecordProof'];
 /** `POST /consents` body. */
 export type ConsentRequest = Schemas['ConsentRequest'];
 /** A recorded consent and the transaction that wrote it. */

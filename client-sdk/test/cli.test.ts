@@ -321,6 +321,54 @@ describe('ruralcredit command line (as a process)', function () {
       expect(json(online)).to.deep.include({ valid: true, digestMatches: true, anchored: true });
     });
 
+    it('when the provider gets a record proof and verifies it, then VALID; the bank gets it under the report’s access only', async () => {
+      const proofFile = path.join(dir, 'proof-1.json');
+      const proof = await as('landOfficer', [
+        'provenance',
+        'proof',
+        'cli-hs-1',
+        '1',
+        '--out',
+        proofFile,
+        '--json',
+      ]);
+      expect(proof.code, proof.stderr).to.equal(0);
+      expect(json(proof)).to.include({ batchId: 'cli-hs-1', datasetType: 'HOMESTEAD', index: 1 });
+      const recordFile = path.join(dir, 'record-2.json');
+      await writeFile(recordFile, JSON.stringify(homestead(2)));
+      const verified = await as('landOfficer', ['provenance', 'verify', recordFile, '--proof', proofFile]);
+      expect(verified.code, verified.stderr).to.equal(0);
+      expect(verified.stdout).to.match(/^VALID: under batch cli-hs-1 \(HOMESTEAD\)/);
+      const otherRecord = path.join(dir, 'record-3.json');
+      await writeFile(otherRecord, JSON.stringify(homestead(3)));
+      const wrong = await as('landOfficer', ['provenance', 'verify', otherRecord, '--proof', proofFile]);
+      expect(wrong.code).to.equal(3);
+      expect(wrong.stdout).to.match(/^INVALID/);
+
+      const { accessId } = JSON.parse(await readFile(reportFile, 'utf8')) as { accessId: string };
+      const released = await as('bankAOfficer', [
+        'provenance',
+        'proof',
+        'cli-hs-1',
+        '1',
+        '--access',
+        accessId,
+        '--json',
+      ]);
+      expect(released.code, released.stderr).to.equal(0);
+      expect(json(released)).to.deep.equal(json(proof));
+      const refused = await as('bankAOfficer', [
+        'provenance',
+        'proof',
+        'cli-hs-1',
+        '0',
+        '--access',
+        accessId,
+      ]);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/^ruralcredit: NOT_RELEASED \(HTTP 403\): /);
+    });
+
     it('when verified offline against the anchored roots read from the batch, then exit 0; a wrong root exits 3', async () => {
       const shown = await as('bankAOfficer', ['batch', 'show', 'cli-hs-1', '--json']);
       const { batch } = json<{ batch: { merkleRoot: string; recordCount: number } }>(shown);

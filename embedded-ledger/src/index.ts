@@ -2,6 +2,8 @@
  * `@ruralcredit/embedded-ledger`: runs the project's fabric-contract-api
  * contracts in-process over LevelDB with the peer behaviour they rely on.
  */
+// First: sets the chaincode log level before the contract API loads (see the module).
+import './chaincode-logging';
 export {
   EmbeddedLedger,
   EmbeddedLedgerImpl,
@@ -13,6 +15,7 @@ export {
   type TransactionOptions,
 } from './ledger';
 export type { ContractClass, SerializerConfiguration } from './dispatch';
+export { applyChaincodeLogLevel, chaincodeLogLevel, type ChaincodeLogLevel } from './chaincode-logging';
 export { ChaincodeError, CommitError, DuplicateTransactionError, LedgerClosedError } from './errors';
 export {
   CryptoMaterialImpl,

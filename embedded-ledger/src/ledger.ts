@@ -8,6 +8,7 @@
  * calls are committed one at a time in call order.
  */
 import { computeDataHash } from './block-hash';
+import { applyChaincodeLogLevel } from './chaincode-logging';
 import { utf8RoundTrip } from './codec';
 import { ContractDispatcher, type ContractClass, type SerializerConfiguration } from './dispatch';
 import { ChaincodeError, CommitError, DuplicateTransactionError, LedgerClosedError } from './errors';
@@ -177,6 +178,7 @@ export const EmbeddedLedger = {
    *   ledger, or the contracts cannot be loaded by the contract API.
    */
   async open(options: Readonly<EmbeddedLedgerOptions>): Promise<EmbeddedLedger> {
+    applyChaincodeLogLevel();
     const dispatcher = new ContractDispatcher({
       contracts: options.contracts,
       serializers: options.serializers,

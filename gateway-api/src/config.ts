@@ -24,6 +24,10 @@ export interface GatewayConfig {
   readonly port: number;
   /** Interface to bind. `GATEWAY_HOST`. */
   readonly host: string;
+  /** TCP port of the operations listener (`/healthz`, `/readyz`, `/metrics`); 0 picks a free port. `GATEWAY_OPERATIONS_PORT`. */
+  readonly operationsPort: number;
+  /** Interface of the operations listener; loopback by default, as a Fabric peer's operations service. `GATEWAY_OPERATIONS_HOST`. */
+  readonly operationsHost: string;
   /** Absolute directory for LevelDB, signing keys and demo secrets. `GATEWAY_DATA_DIR`. */
   readonly dataDir: string;
   /** Ledger backend. `GATEWAY_LEDGER`. */
@@ -48,6 +52,12 @@ export interface GatewayConfig {
   readonly rateLimitPerMinute: number;
   /** Login attempts per minute per client IP (scrypt is deliberately expensive). `GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE`. */
   readonly loginRateLimitPerMinute: number;
+  /** Login attempts per minute per account (organisation and username), from any address. `GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE`. */
+  readonly loginAccountRateLimitPerMinute: number;
+  /** log2 of scrypt's N for new password hashes: 17 (OWASP's minimum) and up; below 17 only for tests. `GATEWAY_SCRYPT_LOG2_N`. */
+  readonly scryptLog2N: number;
+  /** Password hashes computed at once (each holds a libuv thread, which LevelDB shares). `GATEWAY_SCRYPT_CONCURRENCY`. */
+  readonly scryptConcurrency: number;
   /** Largest `limit` a list endpoint accepts (1..1000). `GATEWAY_PAGE_SIZE_CAP`. */
   readonly pageSizeCap: number;
   /** Demo mode: generated secrets, demo users printed at start. `GATEWAY_DEMO=1`. */
@@ -62,6 +72,9 @@ export interface GatewayConfig {
 
 /** Hard ceiling for {@link GatewayConfig.tokenTtlSeconds}: the issue caps tokens at 15 minutes. */
 export const MAX_TOKEN_TTL_SECONDS = 900;
+
+/** Default port of the operations listener (Fabric peers use 9443 for theirs). */
+export const DEFAULT_OPERATIONS_PORT = 9464;
 
 /** Hard ceiling for {@link GatewayConfig.pageSizeCap}. */
 export const MAX_PAGE_SIZE_CAP = 1000;
@@ -112,6 +125,8 @@ const hexSecret = z
 const envSchema = z.object({
   GATEWAY_PORT: integer(0, 65535, 8080),
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_OPERATIONS_PORT: integer(0, 65535, DEFAULT_OPERATIONS_PORT),
+  GATEWAY_OPERATIONS_HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_DATA_DIR: z.string().min(1).optional(),
   GATEWAY_LEDGER: z.enum(['embedded', 'fabric']).default('embedded'),
   GATEWAY_JWT_ISSUER: z.string().min(1).max(256).default('urn:ruralcredit:gateway'),
@@ -122,6 +137,9 @@ const envSchema = z.object({
   GATEWAY_UPLOAD_LIMIT: integer(1024, 1024 * 1024 * 1024, 10 * 1024 * 1024),
   GATEWAY_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 600),
   GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: integer(1, 100_000, 20),
+  GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE: integer(1, 100_000, 10),
+  GATEWAY_SCRYPT_LOG2_N: integer(14, 20, 17),
+  GATEWAY_SCRYPT_CONCURRENCY: integer(1, 16, 2),
   GATEWAY_PAGE_SIZE_CAP: integer(1, MAX_PAGE_SIZE_CAP, 100),
   GATEWAY_DEMO: flag,
   GATEWAY_REGULATOR_MSP_ID: z
@@ -263,6 +281,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
   return Object.freeze({
     port: settings.GATEWAY_PORT,
     host: settings.GATEWAY_HOST,
+    operationsPort: settings.GATEWAY_OPERATIONS_PORT,
+    operationsHost: settings.GATEWAY_OPERATIONS_HOST,
     dataDir,
     ledger: settings.GATEWAY_LEDGER,
     pseudonymSecret,
@@ -275,6 +295,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     uploadLimitBytes: settings.GATEWAY_UPLOAD_LIMIT,
     rateLimitPerMinute: settings.GATEWAY_RATE_LIMIT_PER_MINUTE,
     loginRateLimitPerMinute: settings.GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE,
+    loginAccountRateLimitPerMinute: settings.GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE,
+    scryptLog2N: settings.GATEWAY_SCRYPT_LOG2_N,
+    scryptConcurrency: settings.GATEWAY_SCRYPT_CONCURRENCY,
     pageSizeCap: settings.GATEWAY_PAGE_SIZE_CAP,
     demo: settings.GATEWAY_DEMO,
     regulatorMspId: settings.GATEWAY_REGULATOR_MSP_ID,

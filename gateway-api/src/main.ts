@@ -58,9 +58,10 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
     : [];
   const farmers = Number(env.GATEWAY_DEMO_FARMERS ?? '2000');
   const notes = config.demo ? await seedDemo(context, gateway.deps, farmers) : [];
-  const { url } = await gateway.start();
+  const { url, operationsUrl } = await gateway.start();
   const lines = [`Gateway listening on ${url} (ledger: ${config.ledger}${config.demo ? ', DEMO MODE' : ''})`];
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
+  lines.push(`  Operations (readiness, metrics): ${operationsUrl}/readyz ${operationsUrl}/metrics`);
   if (logins.length > 0) {
     lines.push('  Demo logins (passwords valid until the next start):');
     for (const l of logins) {

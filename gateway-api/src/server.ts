@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { loadSigningKeys, type SigningKeys } from './auth/keys';
 import { createAuthenticate, requireRole } from './auth/middleware';
 import { authModule, usersModule } from './auth/routes';
+import { PasswordHasher } from './auth/password';
 import { TokenServiceImpl, type TokenService } from './auth/tokens';
 import { UserStoreImpl, type UserStore } from './auth/users';
 import type { GatewayConfig } from './config';
@@ -23,7 +24,7 @@ import { ApiRouterImpl } from './http/router';
 import { RouteRegistry } from './openapi/registry';
 import { mountDocs, OPENAPI_PATH, registerOpenApiRoute } from './openapi/routes';
 import { createHttpMetrics } from './ops/metrics';
-import { registerOpsRoutes, type ReadinessCheck } from './ops/routes';
+import { registerHealthRoute, registerOpsRoutes, type ReadinessCheck } from './ops/routes';
 import type { GatewayDb } from './store/db';
 import { SealedStore } from './store/sealed';
 
@@ -56,17 +57,24 @@ export interface Listening {
   readonly port: number;
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
+  /** The bound port of the operations listener (`/healthz`, `/readyz`, `/metrics`). */
+  readonly operationsPort: number;
+  /** Base URL of the operations listener, e.g. `http://127.0.0.1:9464`. */
+  readonly operationsUrl: string;
 }
 
 /** A gateway instance. */
 export interface Gateway {
   /** The Express app (for supertest-style use without listening). */
   readonly app: Express;
+  /** The operations app (`/healthz`, `/readyz`, `/metrics`), served on its own listener. */
+  readonly operationsApp: Express;
   /** The shared services the modules were given. */
   readonly deps: GatewayDeps;
   /**
-   * Starts listening on the configured host and port.
-   * @throws Error when the port cannot be bound or the gateway is already started.
+   * Starts listening on the configured host and port, and the operations
+   * listener on its own host and port.
+   * @throws Error when a port cannot be bound or the gateway is already started.
    */
   start(): Promise<Listening>;
   /** Stops accepting connections, waits for in-flight requests (up to the grace period), then runs shutdown hooks. */
@@ -80,6 +88,17 @@ const securityHeaders: RequestHandler = (req, res, next) => {
   if (req.path.startsWith(API_BASE_PATH)) res.setHeader('Cache-Control', 'no-store');
   next();
 };
+
+/** Binds `server` to `port` on `host`; rejects with the listen error (e.g. EADDRINUSE). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -97,7 +116,11 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createHttpMetrics();
   const signingKeys = options.signingKeys ?? loadSigningKeys(config.dataDir);
-  const users = options.users ?? new UserStoreImpl(db);
+  const users =
+    options.users ??
+    new UserStoreImpl(db, {
+      hasher: new PasswordHasher({ log2N: config.scryptLog2N, concurrency: config.scryptConcurrency }),
+    });
   const tokens: TokenService = new TokenServiceImpl({
     keys: signingKeys,
     issuer: config.jwtIssuer,
@@ -139,8 +162,21 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   app.use(requestId(), requestLogger(logger), metrics.middleware, securityHeaders);
 
   const root = new ApiRouterImpl({ ...routerOptions, basePath: '' });
-  registerOpsRoutes(root, { db, metrics: metrics.registry, readiness: options.readiness ?? {} });
+  registerHealthRoute(root);
   app.use(root.express);
+
+  // Readiness and metrics describe the deployment: on their own listener, not in the API's document.
+  const operationsApp = express();
+  operationsApp.disable('x-powered-by');
+  operationsApp.set('case sensitive routing', true);
+  operationsApp.use(requestId(), securityHeaders);
+  const operations = new ApiRouterImpl({ ...routerOptions, registry: new RouteRegistry(), basePath: '' });
+  registerOpsRoutes(operations, { db, metrics: metrics.registry, readiness: options.readiness ?? {} });
+  operationsApp.use(operations.express);
+  operationsApp.use((req) => {
+    throw AppError.notFound(`no route for ${req.method} ${req.path}`);
+  });
+  operationsApp.use(createErrorHandler(logger));
 
   const api = new ApiRouterImpl({ ...routerOptions, basePath: API_BASE_PATH });
   registerOpenApiRoute(api, registry, {
@@ -174,11 +210,13 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   app.use(createErrorHandler(logger));
 
   let server: Server | undefined;
+  let operationsServer: Server | undefined;
   let stopping: Promise<void> | undefined;
   const graceMs = options.shutdownGraceMs ?? 5000;
 
   return {
     app,
+    operationsApp,
     deps,
     async start() {
       if (server !== undefined) throw new Error('gateway already started');
@@ -187,20 +225,33 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
       s.requestTimeout = 10 * 60_000;
       s.keepAliveTimeout = 5_000;
       server = s;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(config.port, config.host, () => {
-          s.off('error', reject);
-          resolve();
-        });
-      });
+      await listen(s, config.port, config.host);
+      const ops = createServer(operationsApp);
+      ops.headersTimeout = 10_000;
+      ops.requestTimeout = 30_000;
+      try {
+        await listen(ops, config.operationsPort, config.operationsHost);
+      } catch (err) {
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+        server = undefined;
+        throw err;
+      }
+      operationsServer = ops;
       const { port } = s.address() as AddressInfo;
       const url = `http://${hostForUrl(config.host)}:${port}`;
-      logger.info('gateway listening', { url, ledger: config.ledger, demo: config.demo });
-      return { port, url };
+      const operationsPort = (ops.address() as AddressInfo).port;
+      const operationsUrl = `http://${hostForUrl(config.operationsHost)}:${operationsPort}`;
+      logger.info('gateway listening', { url, operationsUrl, ledger: config.ledger, demo: config.demo });
+      return { port, url, operationsPort, operationsUrl };
     },
     stop() {
       stopping ??= (async () => {
+        const ops = operationsServer;
+        if (ops !== undefined) {
+          const closed = new Promise<void>((resolve) => ops.close(() => resolve()));
+          ops.closeAllConnections();
+          await closed;
+        }
         const s = server;
         if (s !== undefined) {
           const closed = new Promise<void>((resolve) => s.close(() => resolve()));

@@ -26,10 +26,14 @@ export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
   return {
     GATEWAY_DATA_DIR: dataDir,
     GATEWAY_PORT: '0',
+    GATEWAY_OPERATIONS_PORT: '0',
     GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
     GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
     GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE: '10000',
+    // Suites create hundreds of users: the cheapest scrypt the stored-hash schema accepts (production: 17).
+    GATEWAY_SCRYPT_LOG2_N: '14',
     ...extra,
   };
 }
@@ -51,6 +55,8 @@ export function memoryLogger(): { logger: Logger; lines: Record<string, unknown>
 /** A running gateway and what a test needs to drive it. */
 export interface TestGateway {
   readonly url: string;
+  /** Base URL of the operations listener (`/healthz`, `/readyz`, `/metrics`). */
+  readonly operationsUrl: string;
   readonly gateway: Gateway;
   readonly config: Readonly<GatewayConfig>;
   readonly db: Level<string, unknown>;
@@ -80,9 +86,10 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     ...(options.modules === undefined ? {} : { modules: options.modules }),
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
   });
-  const { url } = await gateway.start();
+  const { url, operationsUrl } = await gateway.start();
   return {
     url,
+    operationsUrl,
     gateway,
     config,
     db,

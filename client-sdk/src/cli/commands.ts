@@ -133,6 +133,11 @@ function oneArg(inv: Invocation, what: string): string {
   return inv.args[0]!;
 }
 
+function twoArgs(inv: Invocation, first: string, second: string): [string, string] {
+  if (inv.args.length !== 2) throw new UsageError(`expected ${first} and ${second}`);
+  return [inv.args[0]!, inv.args[1]!];
+}
+
 async function readInput(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
@@ -314,6 +319,94 @@ export const COMMANDS: readonly Command[] = [
         ]),
       );
       if (!signature.valid) throw new VerificationFailed('the manifest signature does not verify');
+    },
+  },
+  {
+    name: 'provenance proof',
+    summary:
+      "Get a stored record's inclusion proof (the provider's own, or a bank's under the access that released it)",
+    args: '<batchId> <index>',
+    options: {
+      access: {
+        type: 'string',
+        description: 'A bank: its GRANTED access that released the record',
+        placeholder: 'ID',
+      },
+      out: { type: 'string', description: 'Also write the proof to this file', placeholder: 'FILE' },
+    },
+    details: 'Check it with `ruralcredit provenance verify <record file> --proof <file>`.',
+    async run(inv) {
+      const [batchId, index] = twoArgs(inv, 'batch ID', 'record index');
+      if (!/^\d+$/.test(index))
+        throw new UsageError(`the record index must be a non-negative integer, not "${index}"`);
+      const access = str(inv.values, 'access');
+      const proof = await (
+        await inv.client()
+      ).provenance.recordProof(batchId, Number(index), {
+        ...(access === undefined ? {} : { accessId: access }),
+      });
+      const out = str(inv.values, 'out');
+      if (out !== undefined) await writeFile(out, `${JSON.stringify(proof, null, 2)}\n`);
+      inv.print(
+        proof,
+        fields([
+          ['batch', `${proof.batchId} (${proof.datasetType})`],
+          ['record', String(proof.index)],
+          ['leaf hash', proof.leafHash],
+          [
+            'proof',
+            `${proof.proof.path.length} hashes, leaf ${proof.proof.leafIndex} of ${proof.proof.treeSize}`,
+          ],
+          ['merkle root', proof.merkleRoot],
+          ['anchored', `${proof.anchoredAt} in ${proof.txId}`],
+          ...(out === undefined ? [] : ([['written to', out]] as [string, string][])),
+        ]),
+      );
+    },
+  },
+  {
+    name: 'provenance verify',
+    summary: 'Check a record and its inclusion proof against the anchored batch root, at the gateway',
+    args: '<record file>',
+    options: {
+      proof: {
+        type: 'string',
+        description: 'JSON file with the proof (`provenance proof --out`, or {leafIndex, treeSize, path})',
+        required: true,
+        placeholder: 'FILE',
+      },
+      batch: {
+        type: 'string',
+        description: 'The batch to check against (found by leaf hash when absent)',
+        placeholder: 'ID',
+      },
+    },
+    details: 'Exit code 3 when the record is not under an anchored root.',
+    async run(inv) {
+      const record = (await readJsonFile(oneArg(inv, 'record file'))) as Record<string, unknown>;
+      const given = (await readJsonFile(required(inv.values, 'proof'))) as Record<string, unknown>;
+      // Either a whole `provenance proof` answer or just its proof.
+      const proof = (typeof given.proof === 'object' && given.proof !== null ? given.proof : given) as {
+        leafIndex: number;
+        treeSize: number;
+        path: string[];
+      };
+      const batchId =
+        str(inv.values, 'batch') ?? (typeof given.batchId === 'string' ? given.batchId : undefined);
+      const result = await (
+        await inv.client()
+      ).provenance.verifyRecord({
+        record,
+        proof: { leafIndex: proof.leafIndex, treeSize: proof.treeSize, path: proof.path },
+        ...(batchId === undefined ? {} : { batchId }),
+      });
+      inv.print(
+        result,
+        result.valid
+          ? `VALID: under batch ${result.batchId} (${result.datasetType}), root ${result.merkleRoot}, anchored ${result.anchoredAt} in ${result.txId}`
+          : 'INVALID: the record and proof do not lead to an anchored root',
+      );
+      if (!result.valid) throw new VerificationFailed('the record does not verify');
     },
   },
   {

@@ -24,46 +24,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/readyz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Readiness: LevelDB open and the ledger backend ready
-     * @description Public.
-     */
-    get: operations['getReadyz'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Prometheus metrics
-     * @description Public.
-     */
-    get: operations['getMetrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/openapi.json': {
     parameters: {
       query?: never;
@@ -202,6 +162,28 @@ export interface paths {
      * @description Any authenticated user.
      */
     get: operations['getBatchesById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/batches/{id}/records/{index}/proof': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The inclusion proof of one stored record, for its provider or a bank it was released to
+     * @description The batch’s provider gets the proof of any of its records; a bank names (`accessId`) its GRANTED access that released the record: same subject, the record’s dataset among the access’s, the batch anchored before the access. Check it with `POST /provenance/verify` or offline against the anchored root.
+     *
+     *     Roles: DATA_OFFICER, LOAN_OFFICER.
+     */
+    get: operations['getBatchesByIdRecordsByIndexProof'];
     put?: never;
     post?: never;
     delete?: never;
@@ -862,18 +844,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    Error: {
-      error: {
-        /** @description Stable machine-readable error code */
-        code: string;
-        /** @description Human-readable explanation */
-        message: string;
-        /** @description What was wrong, e.g. validation issues */
-        details?: unknown;
-        /** @description Ledger transaction ID, when the error relates to one */
-        txId?: string;
-      };
-    };
     TokenRequest: {
       username: string;
       password: string;
@@ -885,6 +855,18 @@ export interface components {
       tokenType: 'Bearer';
       /** @description Lifetime in seconds */
       expiresIn: number;
+    };
+    Error: {
+      error: {
+        /** @description Stable machine-readable error code */
+        code: string;
+        /** @description Human-readable explanation */
+        message: string;
+        /** @description What was wrong, e.g. validation issues */
+        details?: unknown;
+        /** @description Ledger transaction ID, when the error relates to one */
+        txId?: string;
+      };
     };
     CreateUserRequest: {
       /**
@@ -944,6 +926,22 @@ export interface components {
       txId: string;
       /** @description Records of the batch stored (encrypted) at this gateway; 0 when uploaded elsewhere */
       storedRecordCount: number;
+    };
+    RecordProof: {
+      batchId: string;
+      datasetType: string;
+      index: number;
+      /** @description SHA-256 leaf hash of the canonical record (RFC 6962) */
+      leafHash: string;
+      proof: {
+        leafIndex: number;
+        treeSize: number;
+        path: string[];
+      };
+      merkleRoot: string;
+      anchoredAt: string;
+      /** @description The anchoring transaction */
+      txId: string;
     };
     ProvenanceVerifyRequest: {
       /** @description The record exactly as uploaded */
@@ -1780,66 +1778,6 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
-  getReadyz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Ready */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @constant */
-            status: 'ready';
-            checks: {
-              [key: string]: {
-                ok: boolean;
-                reason?: string;
-              };
-            };
-          };
-        };
-      };
-      /** @description NOT_READY; `details` names each check */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  getMetrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Prometheus text exposition format */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/plain': string;
-        };
-      };
-      default: components['responses']['Error'];
-    };
-  };
   getOpenapiJson: {
     parameters: {
       query?: never;
@@ -2179,6 +2117,56 @@ export interface operations {
       400: components['responses']['Error'];
       401: components['responses']['Error'];
       /** @description NOT_FOUND: the batch is not anchored */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBatchesByIdRecordsByIndexProof: {
+    parameters: {
+      query?: {
+        /** @description For a bank: its GRANTED access that released the record */
+        accessId?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Batch ID */
+        id: string;
+        /** @description Position in the batch */
+        index: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The proof */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordProof'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      /** @description NOT_RELEASED: neither the provider nor an access of the caller that released it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description RECORD_NOT_FOUND: no such record stored at this gateway */
       404: {
         headers: {
           [name: string]: unknown;

@@ -34,6 +34,15 @@ export interface ExportSummary {
   readonly lastDigest: string;
 }
 
+/** Export summaries kept by {@link AuditService} (one per filter; the oldest is dropped first). */
+const SUMMARY_CACHE_SIZE = 256;
+
+/** A summary computed at one indexed block height, or being computed. */
+interface CachedSummary {
+  readonly block: number;
+  readonly summary: Promise<ExportSummary>;
+}
+
 /** Options of {@link AuditService}. */
 export interface AuditServiceOptions {
   readonly indexer: Indexer;
@@ -47,6 +56,8 @@ export interface AuditServiceOptions {
 export class AuditService {
   readonly #options: Readonly<AuditServiceOptions>;
   readonly #orgRoles: ReadonlyMap<string, string>;
+  /** Summaries by filter, valid while the indexed height is the one they were computed at. */
+  readonly #summaries = new Map<string, CachedSummary>();
 
   /** @param options the indexer, pseudonymiser and consortium. */
   constructor(options: Readonly<AuditServiceOptions>) {
@@ -87,11 +98,39 @@ export class AuditService {
   }
 
   /**
-   * Count and last digest of the export of the same filter.
+   * Count and last digest of the export of the same filter, computed once per
+   * filter and indexed block height.
    * @throws AppError as {@link list}.
    */
   async summary(principal: Principal, filter: AccessFilter): Promise<ExportSummary> {
     const query = await this.prepareExport(principal, filter);
+    // The index changes only when a block is indexed: one scan per filter and indexed height,
+    // shared by concurrent callers, instead of a scan of every access per call.
+    const indexer = this.#options.indexer;
+    const key = JSON.stringify([query.subject, query.accessor, query.outcome, query.from, query.to]);
+    const block = indexer.processedBlock();
+    const cached = this.#summaries.get(key);
+    if (cached !== undefined && cached.block === block) return cached.summary;
+    const summary = this.#scanSummary(query);
+    const entry: CachedSummary = { block, summary };
+    this.#summaries.delete(key);
+    this.#summaries.set(key, entry);
+    if (this.#summaries.size > SUMMARY_CACHE_SIZE) {
+      this.#summaries.delete(this.#summaries.keys().next().value as string);
+    }
+    try {
+      const result = await summary;
+      // A block indexed during the scan may or may not be in it: do not keep it for either height.
+      if (indexer.processedBlock() !== block && this.#summaries.get(key) === entry)
+        this.#summaries.delete(key);
+      return result;
+    } catch (err) {
+      if (this.#summaries.get(key) === entry) this.#summaries.delete(key);
+      throw err;
+    }
+  }
+
+  async #scanSummary(query: AccessQuery): Promise<ExportSummary> {
     const chain = new AuditChain();
     for await (const entry of this.#options.indexer.accessIndex.scan(query)) chain.append(entry);
     // An empty export's "last digest" is the chain's starting point, GENESIS_DIGEST.

@@ -2,6 +2,12 @@
  * ES256 signing keys for access tokens, kept in a JWKS-like file in the data
  * directory (mode 0600). Every key in the file verifies; the `active` one
  * signs. Key IDs are RFC 7638 JWK thumbprints.
+ *
+ * Rotation (`node gateway-api/dist/src/cli/rotate-signing-key.js`) adds a new
+ * active key and marks the old one retired; a retired key stays in the set,
+ * and in the JWKS, until every token it signed has expired (retirement plus
+ * the longest token lifetime and the clock tolerance), and the rotation after
+ * that removes it.
  */
 import {
   createHash,
@@ -13,6 +19,12 @@ import {
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+
+/**
+ * How long a retired key keeps verifying by default: the longest token
+ * lifetime (900 s) plus the clock tolerance, rounded up.
+ */
+export const DEFAULT_KEEP_RETIRED_SECONDS = 900 + 60;
 
 /** File name of the key set inside the data directory. */
 export const SIGNING_KEYS_FILE = 'jwt-signing-keys.json';
@@ -28,6 +40,7 @@ const PrivateJwkSchema = z
     alg: z.literal('ES256'),
     use: z.literal('sig'),
     createdAt: z.iso.datetime(),
+    retiredAt: z.iso.datetime().optional(),
   })
   .strict();
 
@@ -57,11 +70,12 @@ export interface SigningKeys {
   /** Public keys of every known kid. */
   jwks(): { readonly keys: readonly PublicJwk[] };
   /**
-   * Generates a new active key and returns its kid; older keys keep
-   * verifying until removed from the file.
+   * Generates a new active key and returns its kid. The previous active key
+   * is marked retired and keeps verifying; keys retired more than
+   * `keepRetiredSeconds` ago (no token they signed is still valid) are removed.
    * @throws Error when the key file cannot be written.
    */
-  rotate(): string;
+  rotate(keepRetiredSeconds?: number): string;
 }
 
 /** RFC 7638 thumbprint of an EC public key. */
@@ -136,11 +150,21 @@ class SigningKeysImpl implements SigningKeys {
     };
   }
 
-  rotate(): string {
-    const jwk = newKey(new Date());
-    const content = { active: jwk.kid, keys: [...[...this.#keys.values()].map((k) => k.jwk), jwk] };
+  rotate(keepRetiredSeconds = DEFAULT_KEEP_RETIRED_SECONDS): string {
+    const now = new Date();
+    const jwk = newKey(now);
+    const cutoff = now.getTime() - keepRetiredSeconds * 1000;
+    const kept = [...this.#keys.values()]
+      .map((k) =>
+        k.jwk.kid === this.#activeKid && k.jwk.retiredAt === undefined
+          ? { ...k.jwk, retiredAt: now.toISOString() }
+          : k.jwk,
+      )
+      .filter((k) => k.retiredAt === undefined || Date.parse(k.retiredAt) >= cutoff);
+    const content = { active: jwk.kid, keys: [...kept, jwk] };
     writeKeyFile(this.#file, content);
-    this.#add(jwk);
+    this.#keys.clear();
+    for (const k of content.keys) this.#add(k);
     this.#activeKid = jwk.kid;
     return jwk.kid;
   }

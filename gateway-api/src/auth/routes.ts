@@ -62,6 +62,8 @@ export const authModule: FeatureModule = {
   register(router, deps) {
     // Separate from the general limit: each attempt costs one scrypt computation, and guessing must stay slow.
     const loginLimiter = new TokenBucketLimiter({ perMinute: deps.config.loginRateLimitPerMinute });
+    // Per account too: guessing one account's password from many addresses stays slow.
+    const accountLimiter = new TokenBucketLimiter({ perMinute: deps.config.loginAccountRateLimitPerMinute });
     router.route({
       method: 'post',
       path: '/auth/token',
@@ -72,11 +74,14 @@ export const authModule: FeatureModule = {
       responses: {
         200: { description: 'Access token', schema: TokenResponseSchema },
         401: { description: 'Wrong username or password (indistinguishable)' },
-        429: { description: 'RATE_LIMITED: too many login attempts from this address' },
+        429: { description: 'RATE_LIMITED: too many login attempts from this address, or for this account' },
+        503: { description: 'BUSY: too many password checks in progress' },
       },
       async handler({ body, req }) {
         const attempt = loginLimiter.take(req.ip ?? req.socket.remoteAddress ?? '?');
         if (!attempt.allowed) throw AppError.tooManyRequests(attempt.retryAfterSeconds);
+        const account = accountLimiter.take(body.username.trim().toLowerCase());
+        if (!account.allowed) throw AppError.tooManyRequests(account.retryAfterSeconds);
         const user = await deps.users.authenticate(body.username, body.password);
         if (user === undefined) throw AppError.unauthorized('invalid username or password');
         return { body: deps.tokens.issue(user), headers: { 'Cache-Control': 'no-store' } };

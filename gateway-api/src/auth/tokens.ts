@@ -4,7 +4,10 @@
  * Verification trusts nothing in the token before the signature checks out:
  * the algorithm is pinned to ES256 (so `alg: none` and HS256, including
  * HS256 keyed with our public key, fail), the `kid` must be one this gateway
- * issued, and `iss`, `aud` and a present `exp` are required.
+ * issued, and `iss`, `aud` and a present `exp` are required. Tokens carry
+ * the explicit type `typ: at+jwt` (RFC 8725 section 3.11, RFC 9068), and a
+ * JWT of any other type (an ID token, a signed document) is refused even
+ * when the signature checks out.
  */
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
@@ -101,6 +104,16 @@ const VERIFIED_CACHE_SIZE = 10_000;
 /** Longest JWT accepted, in characters; ours are well under 1 KiB. */
 const MAX_TOKEN_LENGTH = 4096;
 
+/** The `typ` header of access tokens (RFC 9068). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** Whether a `typ` header names an access token: `at+jwt` or `application/at+jwt`, any case (RFC 8725 3.11). */
+function isAccessTokenType(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const t = typ.toLowerCase();
+  return t === ACCESS_TOKEN_TYPE || t === `application/${ACCESS_TOKEN_TYPE}`;
+}
+
 function invalidToken(message = 'invalid access token'): AppError {
   return AppError.unauthorized(message, {
     headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token"' },
@@ -129,6 +142,7 @@ export class TokenServiceImpl implements TokenService {
     const accessToken = jwt.sign(payload, privateKey, {
       algorithm: 'ES256',
       keyid: kid,
+      header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid },
       issuer: this.#options.issuer,
       audience: this.#options.audience,
       expiresIn: this.#options.ttlSeconds,
@@ -159,7 +173,8 @@ export class TokenServiceImpl implements TokenService {
     }
     if (decoded === null || typeof decoded.payload === 'string') throw invalidToken();
     const { alg, kid } = decoded.header;
-    if (alg !== 'ES256' || typeof kid !== 'string') throw invalidToken();
+    if (alg !== 'ES256' || typeof kid !== 'string' || !isAccessTokenType(decoded.header.typ))
+      throw invalidToken();
     const publicKey = this.#options.keys.publicKey(kid);
     if (publicKey === undefined) throw invalidToken();
     let payload: unknown;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AppError } from '../http/errors';
 import { notFoundToUndefined, type GatewayDb } from '../store/db';
 import { pageFromKeys, type Page, type PageRequest } from '../http/pagination';
-import { hashPassword, PasswordHashSchema, verifyPassword, type PasswordHash } from './password';
+import { PasswordHasher, PasswordHashSchema, type PasswordHash } from './password';
 import { MspIdSchema, RoleSchema, type Role } from './roles';
 
 /** Zod schema of a username: 3-64 of `[a-z0-9._-]`, starting with a letter or digit; input is lower-cased. */
@@ -151,10 +151,15 @@ export class UserStoreImpl implements UserStore {
   #writes: Promise<unknown> = Promise.resolve();
   #dummy: Promise<PasswordHash> | undefined;
   readonly #disabledListeners = new Set<(userId: string) => void>();
+  readonly #hasher: PasswordHasher;
 
-  /** @param db an open LevelDB database; the store uses its `users`, `users-by-name` and `users-by-org` sublevels. */
-  constructor(db: Db) {
+  /**
+   * @param db an open LevelDB database; the store uses its `users`, `users-by-name` and `users-by-org` sublevels.
+   * @param options the password hasher (OWASP's minimum cost, two at once, by default).
+   */
+  constructor(db: Db, options: { readonly hasher?: PasswordHasher } = {}) {
     this.#db = db;
+    this.#hasher = options.hasher ?? new PasswordHasher();
     this.#users = db.sublevel<string, UserRecord>('users', { valueEncoding: 'json' });
     this.#byName = db.sublevel<string, string>('users-by-name', { valueEncoding: 'utf8' });
     this.#byOrg = db.sublevel<string, string>('users-by-org', { valueEncoding: 'utf8' });
@@ -177,7 +182,7 @@ export class UserStoreImpl implements UserStore {
     if (!org.success) throw AppError.invalid('invalid organisation MSP ID');
     const roles = [...new Set(input.roles)];
     if (roles.length === 0) throw AppError.invalid('a user needs at least one role');
-    const password = await hashPassword(input.password);
+    const password = await this.#hasher.hash(input.password);
     return this.#exclusive(async () => {
       if ((await this.#byName.get(username.data).catch(notFoundToUndefined)) !== undefined) {
         throw AppError.conflict(`username ${username.data} is taken`, { code: 'USERNAME_TAKEN' });
@@ -268,7 +273,7 @@ export class UserStoreImpl implements UserStore {
   }
 
   async setPassword(id: string, password: string): Promise<void> {
-    const hash = await hashPassword(password);
+    const hash = await this.#hasher.hash(password);
     await this.#exclusive(async () => {
       const user = await this.get(id);
       if (user === undefined) throw userNotFound();
@@ -283,12 +288,17 @@ export class UserStoreImpl implements UserStore {
     const user = await this.findByUsername(username);
     if (user === undefined) {
       // Same work as a real check so response time does not reveal whether the username exists.
-      this.#dummy ??= hashPassword('not-a-real-password');
-      await verifyPassword(password, await this.#dummy);
+      this.#dummy ??= this.#hasher.hash('not-a-real-password');
+      await this.#hasher.verify(password, await this.#dummy);
       return undefined;
     }
-    const ok = await verifyPassword(password, user.password);
-    return ok && !user.disabled ? user : undefined;
+    const ok = await this.#hasher.verify(password, user.password);
+    if (!ok || user.disabled) return undefined;
+    // A hash made with older, cheaper parameters is replaced now that the password is known.
+    // If that fails (busy), the login still succeeds and the next one tries again.
+    if (this.#hasher.needsRehash(user.password))
+      await this.setPassword(user.id, password).catch(() => undefined);
+    return user;
   }
 }
 

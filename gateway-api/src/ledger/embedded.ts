@@ -4,6 +4,8 @@
  * with its own X.509 identity.
  */
 import path from 'node:path';
+// Before the contracts load: their decorators log at import time.
+import { applyChaincodeLogLevel } from './chaincode-logging';
 import { contracts } from '@ruralcredit/chaincode';
 import {
   ChaincodeError,
@@ -53,7 +55,7 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
 
   /** Opens (or creates) the ledger and loads (or issues) each organisation's identity. */
   static async open(options: Readonly<EmbeddedLedgerClientOptions>): Promise<EmbeddedLedgerClientImpl> {
-    quietChaincodeLogs();
+    applyChaincodeLogLevel();
     const crypto = newCryptoMaterial({ directory: path.join(options.dataDir, 'crypto') });
     const identities = new Map<string, Identity>();
     for (const org of options.organisations) {
@@ -159,19 +161,4 @@ function mapError(err: unknown): unknown {
   if (err instanceof ChaincodeError) return fromChaincodeMessage(err.message, err.transactionId);
   if (err instanceof CommitError) return fromValidationCode(err.code, err.transactionId);
   return err;
-}
-
-/**
- * The contract API logs every refused transaction at error level, as a peer's
- * chaincode container would; in-process those lines would interleave with the
- * gateway's JSON log, which already records the mapped error. Keep only
- * critical ones unless CORE_CHAINCODE_LOGGING_LEVEL says otherwise.
- */
-function quietChaincodeLogs(): void {
-  const level = process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'CRITICAL';
-  for (const logger of ['fabric-shim/lib/logger', 'fabric-contract-api/lib/logger']) {
-    // These internal modules ship no types; they are the loggers the shim and contract API use.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require(logger) as { setLevel(level: string): void }).setLevel(level);
-  }
 }

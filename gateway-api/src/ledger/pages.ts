@@ -2,6 +2,7 @@
  * Ledger list queries as gateway pages: the chaincode's bookmark travels
  * inside the opaque cursor, and the page size is bounded by the chaincode's cap.
  */
+import './chaincode-logging';
 import { MAX_PAGE_SIZE } from '@ruralcredit/chaincode';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from '../http/pagination';

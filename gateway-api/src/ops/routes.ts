@@ -48,9 +48,11 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Readi
   }
 }
 
-/** Declares `/healthz`, `/readyz` and `/metrics` on a root router (not rate limited). */
-export function registerOpsRoutes(router: ApiRouter, options: Readonly<OpsRouteOptions>): void {
-  const timeoutMs = options.checkTimeoutMs ?? 2000;
+/**
+ * Declares `/healthz` on a root router (not rate limited): the liveness probe
+ * a load balancer asks on the API port. It says nothing but "up".
+ */
+export function registerHealthRoute(router: ApiRouter): void {
   router.route({
     method: 'get',
     path: '/healthz',
@@ -61,6 +63,17 @@ export function registerOpsRoutes(router: ApiRouter, options: Readonly<OpsRouteO
     responses: { 200: { description: 'Alive', schema: HealthSchema } },
     handler: () => ({ body: { status: 'ok' }, headers: { 'Cache-Control': 'no-store' } }),
   });
+}
+
+/**
+ * Declares `/healthz`, `/readyz` and `/metrics` on the operations listener's
+ * root router (not rate limited, no authentication): readiness names the
+ * backends and metrics describe traffic, so they are served on their own
+ * port, loopback by default, as a Fabric peer's operations service is.
+ */
+export function registerOpsRoutes(router: ApiRouter, options: Readonly<OpsRouteOptions>): void {
+  const timeoutMs = options.checkTimeoutMs ?? 2000;
+  registerHealthRoute(router);
   router.route({
     method: 'get',
     path: '/readyz',

@@ -6,6 +6,9 @@ import {
   BatchParamsSchema,
   BatchViewSchema,
   DatasetParamsSchema,
+  RecordProofParamsSchema,
+  RecordProofQuerySchema,
+  RecordProofSchema,
   UploadQuerySchema,
   UploadResultSchema,
   VerifyRequestSchema,
@@ -93,6 +96,30 @@ export const provenanceModule: DomainModuleFactory = (ctx, deps) => {
         },
         async handler({ params, principal }) {
           return { body: await service.get(principal, params.id) };
+        },
+      });
+      router.route({
+        method: 'get',
+        path: '/batches/{id}/records/{index}/proof',
+        summary: 'The inclusion proof of one stored record, for its provider or a bank it was released to',
+        description:
+          'The batch’s provider gets the proof of any of its records; a bank names (`accessId`) its ' +
+          'GRANTED access that released the record: same subject, the record’s dataset among the ' +
+          'access’s, the batch anchored before the access. Check it with `POST /provenance/verify` or ' +
+          'offline against the anchored root.',
+        tags: ['provenance'],
+        auth: ['DATA_OFFICER', 'LOAN_OFFICER'],
+        params: RecordProofParamsSchema,
+        query: RecordProofQuerySchema,
+        responses: {
+          200: { description: 'The proof', schema: RecordProofSchema },
+          403: {
+            description: 'NOT_RELEASED: neither the provider nor an access of the caller that released it',
+          },
+          404: { description: 'RECORD_NOT_FOUND: no such record stored at this gateway' },
+        },
+        async handler({ params, query, principal }) {
+          return { body: await service.recordProof(principal, params.id, params.index, query.accessId) };
         },
       });
       router.route({

@@ -115,3 +115,41 @@ export const VerifyResultSchema = z
 
 /** A verification outcome. */
 export type VerifyResult = z.infer<typeof VerifyResultSchema>;
+
+/** Path of `GET /batches/{id}/records/{index}/proof`. */
+export const RecordProofParamsSchema = z.object({
+  id: BatchIdSchema,
+  index: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Position in the batch'),
+});
+
+/** Query of `GET /batches/{id}/records/{index}/proof`. */
+export const RecordProofQuerySchema = z
+  .object({
+    accessId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/)
+      .optional()
+      .describe('For a bank: its GRANTED access that released the record'),
+  })
+  .strict();
+
+/** Response of `GET /batches/{id}/records/{index}/proof`. */
+export const RecordProofSchema = z
+  .object({
+    batchId: z.string(),
+    datasetType: z.string(),
+    index: z.number().int(),
+    leafHash: DigestSchema.describe('SHA-256 leaf hash of the canonical record (RFC 6962)'),
+    proof: z.object({
+      leafIndex: z.number().int(),
+      treeSize: z.number().int(),
+      path: z.array(DigestSchema),
+    }),
+    merkleRoot: DigestSchema,
+    anchoredAt: z.string(),
+    txId: z.string().describe('The anchoring transaction'),
+  })
+  .meta({ id: 'RecordProof' });
+
+/** A record's inclusion proof. */
+export type RecordProof = z.infer<typeof RecordProofSchema>;

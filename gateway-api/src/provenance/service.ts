@@ -23,12 +23,19 @@ import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import type { GatewayDb } from '../store/db';
 import { invalidRecord, jsonArrayRecords, ndjsonRecords, type ParsedItem } from './parsers';
-import { BatchFinaliser, RecordStoreImpl, UploadStaging, type ProvenanceSublevels } from './record-store';
+import {
+  BatchFinaliser,
+  RecordStoreImpl,
+  UploadStaging,
+  type ProvenanceSublevels,
+  type StoredRecord,
+} from './record-store';
 import { LedgerDatasetTypeSchema, RecordValidator, type LedgerDatasetType } from './record-validator';
 import { BatchRecovery, type RecoveryOutcome } from './recovery';
 import type {
   AnchoredBatch,
   BatchView,
+  RecordProof,
   UploadQuery,
   UploadResult,
   VerifyRequest,
@@ -135,6 +142,15 @@ export interface ProvenanceServiceOptions {
   readonly onUnsettled?: () => void;
 }
 
+/** The parts of a ledger access record that decide whether it released a record. */
+interface ReleasingAccess {
+  readonly accessor: string;
+  readonly subject: string;
+  readonly datasets: readonly string[];
+  readonly outcome: 'GRANTED' | 'DENIED';
+  readonly accessedAt: string;
+}
+
 /** Batch upload, read and verification. */
 export interface ProvenanceService {
   /**
@@ -175,6 +191,17 @@ export interface ProvenanceService {
    *   as canonical JSON; 404 NOT_FOUND when the given batch is not anchored.
    */
   verify(principal: Principal, request: VerifyRequest): Promise<VerifyResult>;
+  /**
+   * The inclusion proof of record `index` of a batch stored here, for the
+   * batch's provider, or for a bank naming its GRANTED access that released
+   * the record (same subject, the record's dataset among the access's, the
+   * batch anchored before the access).
+   *
+   * @throws AppError 404 RECORD_NOT_FOUND (no such record stored here; also for
+   *   a batch not anchored); 403 NOT_RELEASED when the caller is not the provider
+   *   and names no access of its own that released the record.
+   */
+  recordProof(principal: Principal, batchId: string, index: number, accessId?: string): Promise<RecordProof>;
   /**
    * Settles the uploads a stopped process left unfinished (see recovery.ts):
    * stores the anchored ones, discards the others, leaves for a later run
@@ -405,6 +432,82 @@ export class ProvenanceServiceImpl implements ProvenanceService {
     );
     const meta = await this.#records.batch(batchId);
     return { ...anchored, storedRecordCount: meta?.state === 'COMPLETE' ? meta.recordCount : 0 };
+  }
+
+  async recordProof(
+    principal: Principal,
+    batchId: string,
+    index: number,
+    accessId?: string,
+  ): Promise<RecordProof> {
+    const stored = await this.#records.recordAt(batchId, index);
+    if (stored === undefined) {
+      throw AppError.notFound(`record ${index} of batch ${batchId} is not stored here`, {
+        code: 'RECORD_NOT_FOUND',
+      });
+    }
+    const anchored = await this.#ctx.ledger.evaluate<AnchoredBatch>(
+      principal.orgMspId,
+      'Provenance:GetBatch',
+      [batchId],
+    );
+    if (anchored.provider !== principal.orgMspId && !(await this.#released(principal, stored, accessId))) {
+      throw AppError.forbidden(
+        accessId === undefined
+          ? 'only the provider, or a bank naming the access that released it, gets a record proof'
+          : `access ${accessId} of ${principal.orgMspId} did not release this record`,
+        { code: 'NOT_RELEASED' },
+      );
+    }
+    return {
+      batchId: stored.batchId,
+      datasetType: stored.datasetType,
+      index: stored.index,
+      leafHash: stored.leafHash,
+      proof: {
+        leafIndex: stored.proof.leafIndex,
+        treeSize: stored.proof.treeSize,
+        path: [...stored.proof.path],
+      },
+      merkleRoot: stored.merkleRoot,
+      anchoredAt: stored.anchoredAt,
+      txId: anchored.txId,
+    };
+  }
+
+  /** Whether the caller's access `accessId` released `stored` (see {@link recordProof}). */
+  async #released(
+    principal: Principal,
+    stored: StoredRecord,
+    accessId: string | undefined,
+  ): Promise<boolean> {
+    if (accessId === undefined) return false;
+    let access: ReleasingAccess;
+    try {
+      access = await this.#ctx.ledger.evaluate<ReleasingAccess>(principal.orgMspId, 'Access:GetAccess', [
+        accessId,
+      ]);
+    } catch (err) {
+      // Unknown, or another bank's: the same answer, so the ID tells nothing.
+      if (err instanceof AppError && (err.status === 404 || err.status === 403)) return false;
+      throw err;
+    }
+    if (access.accessor !== principal.orgMspId || access.outcome !== 'GRANTED') return false;
+    if (!access.datasets.includes(stored.datasetType)) return false;
+    if (stored.anchoredAt > access.accessedAt) return false;
+    const dataset = LedgerDatasetTypeSchema.safeParse(
+      await this.#ctx.ledger.evaluate<unknown>(principal.orgMspId, 'Catalogue:GetDatasetType', [
+        stored.datasetType,
+      ]),
+    );
+    if (!dataset.success) return false;
+    const subjectId = stored.record[dataset.data.subjectField];
+    if (typeof subjectId !== 'string') return false;
+    try {
+      return this.#ctx.subjects.pseudonym(subjectId) === access.subject;
+    } catch {
+      return false;
+    }
   }
 
   async verify(principal: Principal, request: VerifyRequest): Promise<VerifyResult> {

@@ -52,7 +52,7 @@ describe('gateway bootstrap on the ledger', () => {
   });
 
   it('when /readyz is asked, then the ledger check is ok', async () => {
-    const res = await fetch(`${g.url}/readyz`);
+    const res = await fetch(`${g.operationsUrl}/readyz`);
     expect(res.status).to.equal(200);
   });
 });

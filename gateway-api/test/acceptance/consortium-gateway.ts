@@ -59,6 +59,8 @@ const ROLES_BY_ORG: Record<OrgName, Role[]> = {
 /** A running gateway on a bootstrapped ledger. */
 export interface ConsortiumGateway {
   readonly url: string;
+  /** Base URL of the operations listener (`/healthz`, `/readyz`, `/metrics`). */
+  readonly operationsUrl: string;
   readonly gateway: Gateway;
   readonly context: DomainContext;
   readonly config: Readonly<GatewayConfig>;
@@ -138,7 +140,7 @@ export async function startConsortiumGateway(
     consortium,
     domainModules: modules,
   });
-  const { url } = await gateway.start();
+  const { url, operationsUrl } = await gateway.start();
   const tokens = new Map<string, string>();
   const token = async (org: OrgName, role: Role): Promise<string> => {
     const k = `${org}/${role}`;
@@ -158,6 +160,7 @@ export async function startConsortiumGateway(
   };
   return {
     url,
+    operationsUrl,
     gateway,
     context,
     config,

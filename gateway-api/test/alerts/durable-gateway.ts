@@ -35,7 +35,7 @@ export async function startGatewayAt(
     consortium,
     domainModules: modules,
   });
-  const { url } = await gateway.start();
+  const { url, operationsUrl } = await gateway.start();
   const tokens = new Map<string, string>();
   const login = async (username: string, password: string): Promise<string | undefined> => {
     const res = await call(`${url}/api/v1/auth/token`, { method: 'POST', json: { username, password } });
@@ -58,6 +58,7 @@ export async function startGatewayAt(
   };
   return {
     url,
+    operationsUrl,
     gateway,
     context,
     config,

@@ -3,11 +3,11 @@ import { hashPassword, SCRYPT_PARAMS, verifyPassword } from '../../src/auth/pass
 import { operatorPseudonym } from '../../src/auth/pseudonym';
 
 describe('passwords and operator pseudonyms', () => {
-  it('when a password is hashed, then scrypt N=2^15 r=8 p=1 with a per-user salt is stored and verifies', async () => {
+  it('when a password is hashed, then scrypt N=2^17 r=8 p=1 (OWASP minimum) with a per-user salt is stored and verifies', async () => {
     const a = await hashPassword('correct horse battery');
     const b = await hashPassword('correct horse battery');
-    expect(a).to.include({ algorithm: 'scrypt', N: 2 ** 15, r: 8, p: 1 });
-    expect(SCRYPT_PARAMS.N).to.equal(32768);
+    expect(a).to.include({ algorithm: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+    expect(SCRYPT_PARAMS.N).to.equal(131072);
     expect(a.salt).not.to.equal(b.salt);
     expect(a.hash).not.to.equal(b.hash);
     expect(await verifyPassword('correct horse battery', a)).to.equal(true);

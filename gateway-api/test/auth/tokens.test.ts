@@ -38,7 +38,11 @@ describe('access tokens', () => {
   }
 
   function es256(payload: Record<string, unknown>, key: KeyObject = privateKey, keyid = kid): string {
-    return jwt.sign(payload, key, { algorithm: 'ES256', keyid });
+    return jwt.sign(payload, key, {
+      algorithm: 'ES256',
+      keyid,
+      header: { alg: 'ES256', typ: 'at+jwt', kid: keyid },
+    });
   }
 
   async function expectRejected(token: string): Promise<void> {

@@ -18,7 +18,7 @@ describe('operations endpoints', () => {
   });
 
   it('when LevelDB is open and the ledger ready, then /readyz is 200 with each check', async () => {
-    const res = await call(`${tg.url}/readyz`);
+    const res = await call(`${tg.operationsUrl}/readyz`);
     expect(res.status).to.equal(200);
     expect(res.body).to.deep.equal({
       status: 'ready',
@@ -29,7 +29,7 @@ describe('operations endpoints', () => {
   it('when the ledger is not ready, then /readyz is 503 NOT_READY naming the failed check', async () => {
     ledgerReady = false;
     try {
-      const res = await call(`${tg.url}/readyz`);
+      const res = await call(`${tg.operationsUrl}/readyz`);
       const error = expectError(res, 503, 'NOT_READY');
       expect(error.details).to.deep.equal({
         leveldb: { ok: true },
@@ -43,7 +43,7 @@ describe('operations endpoints', () => {
   it('when /metrics is scraped, then it has default metrics and durations labelled by route template and status', async () => {
     await call(`${tg.url}/api/v1/users/00000000-0000-4000-8000-000000000000/disable`, { method: 'POST' });
     await call(`${tg.url}/no/such/route`);
-    const res = await call(`${tg.url}/metrics`);
+    const res = await call(`${tg.operationsUrl}/metrics`);
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/plain/);
     expect(res.text).to.contain('process_cpu_user_seconds_total');

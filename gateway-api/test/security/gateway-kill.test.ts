@@ -134,6 +134,8 @@ describe('faults: the gateway process killed mid-stream (issue 7 case 4, embedde
       GATEWAY_DATA_DIR: dir,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: '0',
+      GATEWAY_OPERATIONS_PORT: '0',
+      GATEWAY_SCRYPT_LOG2_N: '14',
       GATEWAY_LEDGER: 'embedded',
       GATEWAY_DEMO: '1',
       GATEWAY_DEMO_FARMERS: '200',

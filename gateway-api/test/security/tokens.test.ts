@@ -68,7 +68,7 @@ describe('security: access tokens (issue 7 case 8)', () => {
 
   const now = () => Math.floor(Date.now() / 1000);
   const fresh = (): Record<string, unknown> => ({ ...claims, iat: now(), exp: now() + 600 });
-  const header = (): Record<string, unknown> => ({ alg: 'ES256', typ: 'JWT', kid });
+  const header = (): Record<string, unknown> => ({ alg: 'ES256', typ: 'at+jwt', kid });
   const protectedCall = (token: string, scheme = 'Bearer') =>
     call(`${g.url}/api/v1/consents`, { headers: { authorization: `${scheme} ${token}` } });
 
