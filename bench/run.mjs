@@ -32,6 +32,7 @@ const SIZES = {
     gatewaySeconds: 20,
     gatewayWarmupSeconds: 2,
     gatewayConcurrency: 16,
+    syncCommits: 1000,
   },
   quick: {
     auditRecords: 100_000,
@@ -41,6 +42,7 @@ const SIZES = {
     gatewaySeconds: 5,
     gatewayWarmupSeconds: 2,
     gatewayConcurrency: 16,
+    syncCommits: 300,
   },
 };
 /** What item 2 runs against, in its row names: not Fabric. */
@@ -108,6 +110,20 @@ async function provenance(size) {
   return { sha256, pipeline, bestSha256: best(sha256), bestPipeline: best(pipeline) };
 }
 
+/** Issue 12 item 4: commits with LevelDB `sync` per block against the same without, alternating. */
+async function ledgerSync(size) {
+  const synced = [];
+  const unsynced = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    console.error(`issue 12 item 4: durable commits, round ${r + 1}/${ROUNDS}`);
+    const commits = String(size.syncCommits);
+    synced.push(await child('ledger-sync.mjs', ['--commits', commits, '--sync', '1']));
+    unsynced.push(await child('ledger-sync.mjs', ['--commits', commits, '--sync', '0']));
+  }
+  const best = (runs) => runs.reduce((a, b) => (b.commitsPerSecond > a.commitsPerSecond ? b : a));
+  return { synced: best(synced), unsynced: best(unsynced) };
+}
+
 const ms = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
 /** Successes per second, latency percentiles and failures of one item 2 run. */
 const loadCell = (r) =>
@@ -152,7 +168,7 @@ const residentCell = (m, peakBytes) =>
     : `${mib(m.rssBytes)} = ${mib(m.anonBytes)} anon + ${mib(m.fileBytes)} file-backed; peak ${mib(peakBytes)}`;
 
 function rows(results, size) {
-  const { audit, prov, catchup, gatewayCost } = results;
+  const { audit, prov, catchup, gatewayCost, sync } = results;
   const q = audit.query;
   const subjectRatio = q.subjectTrace.fullScan.p50Ms / q.subjectTrace.p50Ms;
   const dayRatio = q.institutionDay.fullScan.p50Ms / q.institutionDay.p50Ms;
@@ -268,6 +284,15 @@ function rows(results, size) {
       values: { indexer: catchup.indexer, streamOnly: catchup.streamOnly, ratio: catchupRatio },
     },
     {
+      item: `Issue 12 item 4: embedded commits, one grant per block (${sync.synced.commits})`,
+      measured: `sync ${rate(sync.synced.commitsPerSecond)} commits/s, p50/p95 ${ms(sync.synced.p50Ms)}/${ms(sync.synced.p95Ms)} ms`,
+      baseline: `no sync ${rate(sync.unsynced.commitsPerSecond)} commits/s, p50/p95 ${ms(sync.unsynced.p50Ms)}/${ms(sync.unsynced.p95Ms)} ms`,
+      ratio: (sync.synced.commitsPerSecond / sync.unsynced.commitsPerSecond).toFixed(2),
+      target: 'reported (durability first)',
+      met: '-',
+      values: sync,
+    },
+    {
       item: '6 CPU s per committed tx, by process',
       measured: NOT_RUN,
       baseline: '-',
@@ -344,7 +369,8 @@ const gatewayCost = await child('gateway-cost.mjs', [
   '--concurrency',
   String(size.gatewayConcurrency),
 ]);
-const tableRows = rows({ audit, prov, catchup, gatewayCost }, size);
+const sync = await ledgerSync(size);
+const tableRows = rows({ audit, prov, catchup, gatewayCost, sync }, size);
 const finished = new Date();
 console.log(
   `\nRural Credit Consortium Ledger benchmarks, ${finished.toISOString()}${quick ? ' (QUICK: smaller sizes)' : ''}`,
@@ -368,6 +394,6 @@ await writeResults({
       'measured over the test-only gRPC double of a peer (gateway-api/test/fabric/peer-double.ts, embedded ledger), not a Fabric network; its REST/direct ratio is a lower bound on the ratio over a real network (bench/README.md)',
   },
   rows: tableRows,
-  raw: { auditTrace: audit, provenance: prov, indexerCatchUp: catchup, gatewayCost },
+  raw: { auditTrace: audit, provenance: prov, indexerCatchUp: catchup, gatewayCost, ledgerSync: sync },
 });
 console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS_FILE)}`);

@@ -60,6 +60,8 @@ export interface EmbeddedLedgerOptions {
   readonly totalQueryLimit?: number;
   /** MSP ID `stub.getMspID()` returns (the peer's `CORE_PEER_LOCALMSPID`). */
   readonly localMspId?: string;
+  /** Whether each block is on disk before its commit returns (LevelDB `sync`); true by default. */
+  readonly sync?: boolean;
 }
 
 /** Per-transaction options. */

@@ -82,6 +82,12 @@ export interface LedgerStoreOptions {
   readonly location: string;
   readonly channelName: string;
   readonly chaincodeName: string;
+  /**
+   * Whether each block is flushed to disk before its commit returns
+   * (LevelDB `sync`); true unless set to false. Without it a power loss can
+   * lose a block whose commit was already acknowledged.
+   */
+  readonly sync?: boolean;
 }
 
 /** The persistent part of the ledger. Not safe for concurrent writers: the ledger serialises commits. */
@@ -94,9 +100,11 @@ export class LedgerStore {
   readonly #meta: Sublevels['meta'];
   #height = 0;
   #lastHeaderHash = '';
+  readonly #sync: boolean;
 
-  private constructor(db: Level<string, string>) {
+  private constructor(db: Level<string, string>, sync: boolean) {
     this.#db = db;
+    this.#sync = sync;
     const sublevels = openSublevels(db);
     this.#state = sublevels.state;
     this.#history = sublevels.history;
@@ -114,7 +122,7 @@ export class LedgerStore {
   static async open(options: Readonly<LedgerStoreOptions>): Promise<LedgerStore> {
     const db = new Level<string, string>(options.location);
     await db.open();
-    const store = new LedgerStore(db);
+    const store = new LedgerStore(db, options.sync ?? true);
     try {
       await store.#initialise(options);
     } catch (error) {
@@ -137,7 +145,7 @@ export class LedgerStore {
         .batch()
         .put<Buffer, ChannelRecord>(CHANNEL_RECORD_KEY, channel, { sublevel: this.#meta })
         .put<Buffer, Block>(blockKey(0), genesis, { sublevel: this.#blocks })
-        .write();
+        .write({ sync: this.#sync });
       this.#height = 1;
       this.#lastHeaderHash = blockHeaderHash(genesis);
       return;
@@ -256,7 +264,8 @@ export class LedgerStore {
         sublevel: this.#transactions,
       });
     }
-    await batch.write();
+    // Synced: the commit is acknowledged (and a report released on it) only once the block is on disk.
+    await batch.write({ sync: this.#sync });
     this.#height = block.number + 1;
     this.#lastHeaderHash = blockHeaderHash(block);
   }

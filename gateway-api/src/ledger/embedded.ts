@@ -34,6 +34,8 @@ export interface EmbeddedLedgerClientOptions {
   readonly chaincodeName: string;
   /** Attempts for a transaction that loses an MVCC race (default {@link MAX_SUBMIT_ATTEMPTS}). */
   readonly maxAttempts?: number;
+  /** Whether each block is on disk before its commit returns; true by default (benchmarks compare). */
+  readonly sync?: boolean;
 }
 
 /** {@link LedgerClient} over the embedded ledger. */
@@ -69,6 +71,7 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
       channelName: options.channelName,
       chaincodeName: options.chaincodeName,
       contracts,
+      ...(options.sync === undefined ? {} : { sync: options.sync }),
     });
     return new EmbeddedLedgerClientImpl(ledger, identities, options.maxAttempts ?? MAX_SUBMIT_ATTEMPTS);
   }

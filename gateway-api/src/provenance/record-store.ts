@@ -412,7 +412,9 @@ export class BatchFinaliser {
       const meta: BatchMeta = { ...(existing ?? anchored), state: 'INDEXING' };
       if (existing === undefined) await this.#levels.batches.put(meta.batchId, meta);
       await this.#index(meta);
-      await this.#levels.batches.put(meta.batchId, { ...meta, state: 'COMPLETE' });
+      // Durable before the upload answers 201: recovery never meets the intent of an acknowledged batch
+      // without this mark, so it never discards one.
+      await this.#levels.batches.put(meta.batchId, { ...meta, state: 'COMPLETE' }, DURABLE);
     }
     await this.#levels.tree.clear(under(`${anchored.uploadId}${SEP}S`));
     await this.#levels.intents.del(anchored.uploadId);

@@ -6,6 +6,8 @@
  * hashes exactly what it was given.
  */
 import http from 'node:http';
+import path from 'node:path';
+import { AbstractChainedBatch } from 'abstract-level';
 import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import { reportDigest, sha256Hex } from '@ruralcredit/protocol';
@@ -540,6 +542,63 @@ describe('security: hardening (issue 12 items 2, 3, 4, 5, 9, 10, 17)', () => {
       } finally {
         for (const s of streams) s.close();
       }
+    },
+  );
+
+  caseIt(
+    'H4',
+    'when a report is released (201) and a batch anchored (201) on the embedded backend, then every ledger block written on the way was written with LevelDB sync (on disk before the answer)',
+    async (figures) => {
+      // Every write batch of every LevelDB in this process, with the sync option it was given.
+      const writes: { location: string; sync: boolean }[] = [];
+      const proto = AbstractChainedBatch.prototype as unknown as {
+        write: (
+          this: { db: { location?: string } },
+          options?: { sync?: boolean },
+          ...rest: unknown[]
+        ) => unknown;
+      };
+      const write = proto.write;
+      proto.write = function (options, ...rest) {
+        writes.push({ location: this.db.location ?? '', sync: options?.sync === true });
+        return write.call(this, options, ...rest);
+      };
+      const ledgerDir = path.join(g.config.dataDir, 'embedded');
+      const start = await g.context.ledger.height();
+      try {
+        await grantConsent(g, 'bankA', {
+          consentId: 'c-h4',
+          subjectId: residentId(1202),
+          scope: ['HOMESTEAD'],
+          purpose: 'LOAN_APPLICATION',
+        });
+        ok(
+          await g.api('/reports', {
+            method: 'POST',
+            as: ['bankA', 'LOAN_OFFICER'],
+            json: {
+              subjectId: residentId(1202),
+              consentId: 'c-h4',
+              datasets: ['HOMESTEAD'],
+              purpose: 'LOAN_APPLICATION',
+            },
+          }),
+        );
+        await uploadBatch(g, 'land', 'HOMESTEAD', 'hs-h4', [homestead(1204)]);
+      } finally {
+        proto.write = write;
+      }
+      const blocks = (await g.context.ledger.height()) - start;
+      const ledgerWrites = writes.filter((w) => w.location.startsWith(ledgerDir));
+      figures.tried = blocks;
+      figures.acknowledged = ledgerWrites.filter((w) => w.sync).length;
+      figures.found = ledgerWrites.filter((w) => !w.sync).length;
+      figures.notes.push(
+        `${blocks} blocks committed (consent, report access, batch anchor); ${figures.acknowledged} ledger writes synced, ${figures.found} not`,
+      );
+      expect(blocks, 'blocks committed').to.equal(3);
+      expect(ledgerWrites.length, 'ledger block writes').to.equal(blocks);
+      expect(figures.found, 'ledger block writes without sync').to.equal(0);
     },
   );
 
