@@ -611,7 +611,7 @@ describe('RuralCreditClient against the real gateway', function () {
         assetId: 'LAND_CONTRACT_RIGHT:SDK-LC-1',
         consentId: 'sdk-col-1',
         securedAmountFen: 2_000_000,
-        loanEnd: ledgerTime(365 * 86_400),
+        loanEnd: ledgerTime(60 * 86_400),
       });
       expect(lien).to.include({ lienId: 'sdk-lien-1', rank: 1, status: 'ACTIVE', mortgagee: ORG.bankA });
       const asset = await s.client('bankAOfficer').assets.get('LAND_CONTRACT_RIGHT:SDK-LC-1');

@@ -153,7 +153,8 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
           assetId: `LAND_CONTRACT_RIGHT:LC-${String(n).padStart(6, '0')}`,
           grantId: `demo-collateral-${n}`,
           securedAmountFen: 3_000_000,
-          loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
+          // Within the consent's validity, which the chaincode requires to cover the loan.
+          loanEnd: isoFromEpochSeconds(now + 330 * DAY),
         }),
       ]);
     }

@@ -129,7 +129,7 @@ for (const [title, options] of BACKENDS) {
           assetId: 'LAND_CONTRACT_RIGHT:LC-42',
           consentId: 'c-coll-42',
           securedAmountFen: 4_000_000,
-          loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
+          loanEnd: isoFromEpochSeconds(now + 300 * DAY),
         },
       });
       expect(lien.status, lien.text).to.equal(201);
@@ -140,7 +140,7 @@ for (const [title, options] of BACKENDS) {
           assetId: 'LAND_CONTRACT_RIGHT:LC-42',
           consentId: 'c-coll-42',
           securedAmountFen: 1,
-          loanEnd: isoFromEpochSeconds(now + 365 * DAY),
+          loanEnd: isoFromEpochSeconds(now + 300 * DAY),
         },
       });
       expect(stolen.status).to.equal(403);
