@@ -781,7 +781,8 @@ describe('RuralCreditClient against the real gateway', function () {
           404,
           'NOT_FOUND',
         ],
-        ['consents.get', () => s.client('bankBOfficer').consents.get('sdk-c-1'), 403, 'FORBIDDEN'],
+        // Another bank's consent is answered like a missing one (issue 12 item 20).
+        ['consents.get', () => s.client('bankBOfficer').consents.get('sdk-c-1'), 404, 'NOT_FOUND'],
         ['consents.list', () => s.client('landOfficer').consents.list().next(), 403, 'FORBIDDEN_ROLE'],
         ['consents.form', () => s.client('landOfficer').consents.form('sdk-c-1'), 403, 'FORBIDDEN_ROLE'],
         ['reports.verify', () => s.client('landOfficer').reports.verify({} as never), 403, 'FORBIDDEN_ROLE'],
