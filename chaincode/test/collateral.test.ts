@@ -373,6 +373,30 @@ describe('Collateral', () => {
     expect(await c.evaluate('agri', 'Collateral:GetLien', 'l-2')).to.include({ securedAmountFen: 1_000_000 });
   });
 
+  it("when the loan ends after the owner's consent does, then INVALID and nothing is written (issue 12 item 20)", async () => {
+    await c.grant('bankA', {
+      grantId: 'col-short',
+      subject: OWNER,
+      scope: ['COLLATERAL'],
+      purpose: 'COLLATERAL_REGISTRATION',
+      validUntil: plus(c.now, days(30)),
+    });
+    const message = await c.refused(
+      'INVALID',
+      'bankA',
+      'Collateral:RegisterLien',
+      lienBody(c, { lienId: 'l-beyond', grantId: 'col-short', loanEnd: plus(c.now, days(31)) }),
+    );
+    expect(message).to.include('after the end of the owner');
+    expect(
+      await c.submit(
+        'bankA',
+        'Collateral:RegisterLien',
+        lienBody(c, { lienId: 'l-within', grantId: 'col-short', loanEnd: plus(c.now, days(29)) }),
+      ),
+    ).to.include({ lienId: 'l-within', status: 'ACTIVE' });
+  });
+
   it('lists a bank its own liens only', async () => {
     await c.submit(
       'bankA',
@@ -422,7 +446,7 @@ function lienBody(
     assetId: 'LAND_CONTRACT_RIGHT:LC-001',
     grantId: 'col-bankA',
     securedAmountFen: 1_000_000,
-    loanEnd: '2029-03-01T00:00:00Z',
+    loanEnd: '2027-02-01T00:00:00Z',
     ...override,
   };
   return raw ? body : JSON.stringify(body);

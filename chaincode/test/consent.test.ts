@@ -176,9 +176,9 @@ describe('Consent', () => {
     });
   });
 
-  it("when a bank reads another bank's grant, then FORBIDDEN; regulator and auditor read all", async () => {
+  it("when a bank reads another bank's grant, then NOT_FOUND (as if missing); regulator and auditor read all", async () => {
     await c.grant('bankA', { grantId: 'g-a', subject: subject(1) });
-    await c.queryRefused('FORBIDDEN', 'bankB', 'Consent:GetGrant', 'g-a');
+    await c.queryRefused('NOT_FOUND', 'bankB', 'Consent:GetGrant', 'g-a');
     await c.queryRefused('FORBIDDEN', 'land', 'Consent:GetGrant', 'g-a');
     expect(await c.evaluate('regulator', 'Consent:GetGrant', 'g-a')).to.include({ grantId: 'g-a' });
     expect(await c.evaluate('auditor', 'Consent:GetGrant', 'g-a')).to.include({ grantId: 'g-a' });

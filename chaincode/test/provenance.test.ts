@@ -80,6 +80,30 @@ describe('Provenance', () => {
     await c.refused('INVALID', 'land', 'Provenance:AnchorBatch', JSON.stringify(m), otherKeySig);
   });
 
+  it('when the period starts after the transaction time, then INVALID; a period under way is accepted (issue 12 item 20)', async () => {
+    const future = c.manifest('land', {
+      batchId: 'hs-future',
+      datasetType: 'HOMESTEAD',
+      periodStart: plus(c.now, days(1)),
+      periodEnd: plus(c.now, days(30)),
+    });
+    const message = await c.refused(
+      'INVALID',
+      'land',
+      'Provenance:AnchorBatch',
+      JSON.stringify(future),
+      await c.sign('land', 'BatchManifest', future),
+    );
+    expect(message).to.equal('INVALID: manifest.periodStart is in the future');
+    const underWay = await c.anchor('land', {
+      batchId: 'hs-now',
+      datasetType: 'HOMESTEAD',
+      periodStart: plus(c.now, -days(1)),
+      periodEnd: plus(c.now, days(30)),
+    });
+    expect(underWay).to.include({ batchId: 'hs-now' });
+  });
+
   it('when the ID is reused, then CONFLICT; bad fields INVALID; unknown type NOT_FOUND', async () => {
     await c.anchor('land', { batchId: 'hs-1', datasetType: 'HOMESTEAD' });
     const dup = c.manifest('land', { batchId: 'hs-1', datasetType: 'HOMESTEAD', merkleRoot: digest(3) });

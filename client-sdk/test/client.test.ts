@@ -638,7 +638,7 @@ describe('RuralCreditClient against the real gateway', function () {
         assetId: 'LAND_CONTRACT_RIGHT:SDK-LC-1',
         consentId: 'sdk-col-1',
         securedAmountFen: 2_000_000,
-        loanEnd: ledgerTime(365 * 86_400),
+        loanEnd: ledgerTime(60 * 86_400),
       });
       expect(lien).to.include({ lienId: 'sdk-lien-1', rank: 1, status: 'ACTIVE', mortgagee: ORG.bankA });
       const asset = await s.client('bankAOfficer').assets.get('LAND_CONTRACT_RIGHT:SDK-LC-1');
@@ -808,7 +808,8 @@ describe('RuralCreditClient against the real gateway', function () {
           404,
           'NOT_FOUND',
         ],
-        ['consents.get', () => s.client('bankBOfficer').consents.get('sdk-c-1'), 403, 'FORBIDDEN'],
+        // Another bank's consent is answered like a missing one (issue 12 item 20).
+        ['consents.get', () => s.client('bankBOfficer').consents.get('sdk-c-1'), 404, 'NOT_FOUND'],
         ['consents.list', () => s.client('landOfficer').consents.list().next(), 403, 'FORBIDDEN_ROLE'],
         ['consents.form', () => s.client('landOfficer').consents.form('sdk-c-1'), 403, 'FORBIDDEN_ROLE'],
         ['reports.verify', () => s.client('landOfficer').reports.verify({} as never), 403, 'FORBIDDEN_ROLE'],

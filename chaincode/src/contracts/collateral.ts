@@ -97,7 +97,7 @@ export class CollateralContract extends Contract {
    * @param lienJson `{ lienId, assetId, grantId, securedAmountFen, loanEnd }`
    * @throws FORBIDDEN without a valid grant; CONFLICT when the asset is seized, under
    * enforcement, exclusively pledged, over its loan-to-value cap, or the ID exists;
-   * INVALID when the right expires before the loan.
+   * INVALID when the right or the grant ends before the loan.
    */
   @Transaction()
   @Returns('string')
@@ -120,6 +120,10 @@ export class CollateralContract extends Contract {
     if (asset.status !== 'ACTIVE') throw conflict(`asset ${asset.assetId} is ${asset.status}`);
     const loanEnd = epochSecondsFromIso(lien.loanEnd);
     if (loanEnd <= now) throw invalid('lien.loanEnd is already past');
+    // The consent must cover the credit business it secures.
+    if (epochSecondsFromIso(grant.validUntil) < loanEnd) {
+      throw invalid("lien.loanEnd is after the end of the owner's consent (grant.validUntil)");
+    }
     if (epochSecondsFromIso(asset.rightExpiry) < loanEnd)
       throw invalid('the right expires before the loan ends');
     const type = await readAssetType(ctx, asset.assetType);

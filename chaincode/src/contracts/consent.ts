@@ -181,15 +181,18 @@ export class ConsentContract extends Contract {
 
   /**
    * Reads a grant with its status at the transaction time: the grantee bank,
-   * the regulator and auditors only.
+   * the regulator and auditors only. Another bank's grant is NOT_FOUND, with
+   * the very message of a missing one, so a bank cannot probe which IDs exist.
    */
   @Transaction(false)
   @Returns('string')
   async GetGrant(ctx: Context, grantId: string): Promise<string> {
     const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
-    const grant = await this.#existing(ctx, new Fields({ grantId }, 'query').id('grantId'));
-    if (!seesAll(caller) && grant.grantee !== caller.mspId)
-      throw forbidden('a bank reads its own grants only');
+    const id = new Fields({ grantId }, 'query').id('grantId');
+    const grant = await readGrant(ctx, id);
+    if (!grant || (!seesAll(caller) && grant.grantee !== caller.mspId)) {
+      throw notFound(`grant ${id} does not exist`);
+    }
     return marshal(view(ctx, grant));
   }
 

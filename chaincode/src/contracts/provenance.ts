@@ -58,7 +58,8 @@ export class ProvenanceContract extends Contract {
    * provider key's EIP-712 signature of the manifest.
    *
    * @throws FORBIDDEN when the caller does not provide that dataset or has no signing key;
-   * INVALID on a bad signature, schema version or correction link; CONFLICT on a duplicate ID.
+   * INVALID on a bad signature, schema version or correction link, or a period starting after
+   * the transaction time; CONFLICT on a duplicate ID.
    */
   @Transaction()
   @Returns('string')
@@ -66,6 +67,10 @@ export class ProvenanceContract extends Contract {
     const provider = await requireCaller(ctx, 'DATA_PROVIDER');
     const batch = Batch.fromManifest(parseArgument(manifestJson, 'manifest'), provider.mspId);
     if (batch.provider !== provider.mspId) throw forbidden('a provider anchors batches in its own name only');
+    // Records describe what happened: a period that has not begun at the transaction time is refused.
+    if (epochSecondsFromIso(batch.periodStart) > txEpochSeconds(ctx)) {
+      throw invalid('manifest.periodStart is in the future');
+    }
     const dataset = await readDatasetType(ctx, batch.datasetType);
     if (dataset.provider !== provider.mspId) {
       throw forbidden(`${provider.mspId} is not the provider of ${dataset.code}`);

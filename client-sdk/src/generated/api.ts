@@ -2052,7 +2052,7 @@ export interface operations {
           'application/json': components['schemas']['BatchUploadResult'];
         };
       };
-      /** @description INVALID_RECORD (details: index, line, field, rule), MALFORMED_JSON, TOO_MANY_RECORDS, INVALID_REQUEST, or INVALID from the ledger */
+      /** @description INVALID_RECORD (details: index, line, field, rule; rule DUPLICATE_KEY for a key repeated in one object), MALFORMED_JSON, TOO_MANY_RECORDS, EMPTY_BATCH, INVALID_REQUEST, PERSONAL_IDENTIFIER_IN_FIELD, or INVALID from the ledger (e.g. a period starting in the future) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2578,6 +2578,15 @@ export interface operations {
       400: components['responses']['Error'];
       401: components['responses']['Error'];
       403: components['responses']['Error'];
+      /** @description NOT_FOUND: no such consent, or another bank's (answered alike) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };

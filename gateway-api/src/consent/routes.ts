@@ -121,7 +121,10 @@ export const consentModule: DomainModuleFactory = (ctx, deps) => {
         tags: ['consent'],
         auth: [...BANK_READERS],
         params: Params,
-        responses: { 200: { description: 'The consent', schema: ConsentViewSchema } },
+        responses: {
+          200: { description: 'The consent', schema: ConsentViewSchema },
+          404: { description: "NOT_FOUND: no such consent, or another bank's (answered alike)" },
+        },
         async handler({ principal, params }) {
           return { body: await service.get(principal, params.id) };
         },

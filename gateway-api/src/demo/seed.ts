@@ -190,7 +190,7 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
             assetId: `LAND_CONTRACT_RIGHT:LC-${String(n).padStart(6, '0')}`,
             grantId: `demo-collateral-${n}`,
             securedAmountFen: 3_000_000,
-            loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
+            loanEnd: isoFromEpochSeconds(now + 330 * DAY), // within the consent, as the chaincode requires
           }),
     ),
     SEED_CONCURRENCY,

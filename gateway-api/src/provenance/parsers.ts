@@ -56,8 +56,9 @@ function parseRecord(bytes: Buffer, where: Omit<InvalidRecordDetails, 'field' | 
   } catch {
     throw invalidRecord({ ...where, field: null, rule: 'UTF8' }, 'record is not valid UTF-8');
   }
+  let value: unknown;
   try {
-    return parseJsonBounded(text);
+    value = parseJsonBounded(text);
   } catch (err) {
     if (err instanceof JsonTooDeepError) {
       throw invalidRecord(
@@ -68,6 +69,60 @@ function parseRecord(bytes: Buffer, where: Omit<InvalidRecordDetails, 'field' | 
     // The parser's message quotes the input, which may hold personal data: not echoed.
     throw invalidRecord({ ...where, field: null, rule: 'JSON' }, 'record is not valid JSON');
   }
+  const duplicate = duplicateKey(text);
+  if (duplicate !== undefined) {
+    // JSON.parse keeps the last of two equal keys: the provider's record and the anchored one would differ.
+    const field = /^[A-Za-z0-9_]{1,64}$/.test(duplicate) ? duplicate : null;
+    throw invalidRecord(
+      { ...where, field, rule: 'DUPLICATE_KEY' },
+      `record has the same key twice in one object${field === null ? '' : ` (${field})`}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The first key that occurs twice in one object of `text`, compared after
+ * unescaping (`"a"` and `"\u0061"` are the same key), or undefined. `text`
+ * must already be valid JSON.
+ */
+export function duplicateKey(text: string): string | undefined {
+  // One entry per open container: the keys seen so far of an object, undefined for an array.
+  const open: (Set<string> | undefined)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      let j = i + 1;
+      let escapes = false;
+      while (text.charCodeAt(j) !== QUOTE) {
+        if (text.charCodeAt(j) === BACKSLASH) {
+          escapes = true;
+          j += 2;
+        } else j += 1;
+      }
+      if (expectKey) {
+        const k = escapes ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        const keys = open[open.length - 1]!;
+        if (keys.has(k)) return k;
+        keys.add(k);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === OPEN_BRACE) {
+      open.push(new Set());
+      expectKey = true;
+    } else if (c === OPEN_BRACKET) {
+      open.push(undefined);
+      expectKey = false;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      open.pop();
+      expectKey = false;
+    } else if (c === COMMA) {
+      expectKey = open[open.length - 1] !== undefined;
+    }
+  }
+  return undefined;
 }
 
 /** Bytes of one record gathered across chunks, refusing more than the limit. */

@@ -62,8 +62,9 @@ export const provenanceModule: DomainModuleFactory = (ctx, deps) => {
           201: { description: 'Anchored and stored', schema: UploadResultSchema },
           400: {
             description:
-              'INVALID_RECORD (details: index, line, field, rule), MALFORMED_JSON, TOO_MANY_RECORDS, ' +
-              'INVALID_REQUEST, or INVALID from the ledger',
+              'INVALID_RECORD (details: index, line, field, rule; rule DUPLICATE_KEY for a key repeated in one ' +
+              'object), MALFORMED_JSON, TOO_MANY_RECORDS, EMPTY_BATCH, INVALID_REQUEST, ' +
+              'PERSONAL_IDENTIFIER_IN_FIELD, or INVALID from the ledger (e.g. a period starting in the future)',
           },
           403: {
             description: 'FORBIDDEN_ROLE, or FORBIDDEN_ORG when the caller does not provide the dataset',

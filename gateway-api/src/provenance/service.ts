@@ -301,6 +301,9 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         leaves.push(recordLeafHash(item, valid.record));
         await staging.addRecord(item.index, valid.record, Buffer.from(valid.subject, 'hex'));
       }
+      if (leaves.count === 0) {
+        throw AppError.badRequest('a batch holds at least one record', { code: 'EMPTY_BATCH' });
+      }
       await staging.finishRecords();
       const leafHashes = leaves.bytes();
       const merkleRoot = MerkleTree.fromLeafHashes(leafHashes).rootHex();

@@ -391,7 +391,9 @@ export class ReportService {
         report.accessId,
       ]);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status !== 404) throw err;
+      // No such access, or one of an institution the caller may not read (the report may name
+      // another bank, or a tampered one): not anchored as far as this caller can tell.
+      if (!(err instanceof AppError) || ![400, 403, 404].includes(err.status)) throw err;
     }
     const anchored =
       access !== undefined &&

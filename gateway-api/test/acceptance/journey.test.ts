@@ -151,7 +151,7 @@ for (const [title, options] of BACKENDS) {
           assetId: `LAND_CONTRACT_RIGHT:LC-42-${RUN}`,
           consentId: `c-coll-42-${RUN}`,
           securedAmountFen: 4_000_000,
-          loanEnd: isoFromEpochSeconds(now + 3 * 365 * DAY),
+          loanEnd: isoFromEpochSeconds(now + 300 * DAY),
         },
       });
       expect(lien.status, lien.text).to.equal(201);
@@ -162,7 +162,7 @@ for (const [title, options] of BACKENDS) {
           assetId: `LAND_CONTRACT_RIGHT:LC-42-${RUN}`,
           consentId: `c-coll-42-${RUN}`,
           securedAmountFen: 1,
-          loanEnd: isoFromEpochSeconds(now + 365 * DAY),
+          loanEnd: isoFromEpochSeconds(now + 300 * DAY),
         },
       });
       expect(stolen.status).to.equal(403);

@@ -96,7 +96,7 @@ describe('alerts API (GET /events)', () => {
         assetId,
         consentId: `col-${bank}`,
         securedAmountFen: 1_000_000,
-        loanEnd: ledgerTime(365 * DAY),
+        loanEnd: ledgerTime(300 * DAY),
       },
     });
     expect(res.status, res.text).to.equal(201);

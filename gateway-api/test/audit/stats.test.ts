@@ -64,7 +64,7 @@ describe('supervision: GET /stats', () => {
           assetId: 'LAND_CONTRACT_RIGHT:LC-0001',
           grantId: 'g-col',
           securedAmountFen: 1_000_000,
-          loanEnd: isoFromEpochSeconds(now() + 365 * DAY),
+          loanEnd: isoFromEpochSeconds(now() + 20 * DAY),
         }),
       ]);
     }

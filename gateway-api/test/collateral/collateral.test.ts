@@ -68,7 +68,7 @@ describe('collateral API', () => {
         assetId,
         consentId: `col-${bank}`,
         securedAmountFen: 2_000_000,
-        loanEnd: ledgerTime(2 * 365 * DAY),
+        loanEnd: ledgerTime(300 * DAY),
         ...override,
       },
     });
@@ -258,7 +258,7 @@ describe('collateral API', () => {
   describe('POST /liens', () => {
     it('when a bank registers a lien with the owner’s collateral consent, then 201 with the lien, txId and block', async () => {
       const { asset } = await register(landContract('LC-LIEN'));
-      const loanEnd = ledgerTime(2 * 365 * DAY);
+      const loanEnd = ledgerTime(300 * DAY);
       const res = await lien(asset.assetId, 'bankA', { lienId: 'lien-LC-LIEN-1', loanEnd });
       expect(res.status, res.text).to.equal(201);
       const body = res.body as LienChange;

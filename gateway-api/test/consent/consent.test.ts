@@ -206,14 +206,14 @@ describe('consent endpoints', () => {
     );
   });
 
-  it("when another bank reads or revokes a bank's consent, then 403; the grantee revokes once", async () => {
+  it("when another bank reads a bank's consent, then 404 as for a missing one; revoking it 403; the grantee revokes once", async () => {
     await g.api('/consents', {
       method: 'POST',
       as: ['bankA', 'LOAN_OFFICER'],
       body: formUpload(base(5, { consentId: 'c-rev' }), pdf('f')),
     });
-    expectError(await g.api('/consents/c-rev', { as: ['bankB', 'LOAN_OFFICER'] }), 403, 'FORBIDDEN');
-    expectError(await g.api('/consents/c-rev/form', { as: ['bankB', 'LOAN_OFFICER'] }), 403, 'FORBIDDEN');
+    expectError(await g.api('/consents/c-rev', { as: ['bankB', 'LOAN_OFFICER'] }), 404, 'NOT_FOUND');
+    expectError(await g.api('/consents/c-rev/form', { as: ['bankB', 'LOAN_OFFICER'] }), 404, 'NOT_FOUND');
     expectError(
       await g.api('/consents/c-rev/revoke', {
         method: 'POST',

@@ -94,6 +94,26 @@ describe('batch body parsers', () => {
     expect(lineErr.details).to.deep.equal({ index: 1, line: 2, field: null, rule: 'MAX_BYTES' });
   });
 
+  it('when a record repeats a key in one object (also nested, also escaped), then 400 INVALID_RECORD rule DUPLICATE_KEY, in both formats', async () => {
+    const arrayErr = await failure(
+      jsonArrayRecords(chunked('[{"a":1,"b":{"a":2}},{"area":1,"area":99}]', 5), 1024),
+    );
+    expect([arrayErr.status, arrayErr.code, arrayErr.details]).to.deep.equal([
+      400,
+      'INVALID_RECORD',
+      { index: 1, field: 'area', rule: 'DUPLICATE_KEY' },
+    ]);
+    const nested = await failure(
+      ndjsonRecords(chunked('{"a":[{"x":1,"y":{"z":1,"\\u007a":2}}]}\n', 3), 1024),
+    );
+    expect(nested.details).to.deep.equal({ index: 0, line: 1, field: 'z', rule: 'DUPLICATE_KEY' });
+    // Equal values in different objects, and keys inside strings, are fine.
+    const ok = await collect(
+      ndjsonRecords(chunked('{"a":{"k":1},"b":{"k":1},"s":"\\"k\\":1,\\"k\\""}\n', 4), 1024),
+    );
+    expect(ok.map((i) => i.value)).to.deep.equal([{ a: { k: 1 }, b: { k: 1 }, s: '"k":1,"k"' }]);
+  });
+
   it('when a record is not UTF-8, then 400 INVALID_RECORD rule UTF8', async () => {
     const bytes = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
     const err = await failure(ndjsonRecords(Readable.from([bytes]), 1024));

@@ -139,25 +139,27 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
     async (figures) => {
       const start = await height(g);
       const problems = [
+        // Another bank's consent is answered like a missing one (issue 12 item 20).
         ...(await refusedBoth(
           figures,
           'read',
           g.api('/consents/c-a', { as: ['bankB', 'LOAN_OFFICER'] }),
-          '403 FORBIDDEN',
+          '404 NOT_FOUND',
           ledger.evaluate(ORG.bankB, 'Consent:GetGrant', ['c-a']),
+          '404 NOT_FOUND',
         )),
         ...(await refusedBoth(
           figures,
           'read as org admin',
           g.api('/consents/c-a', { as: ['bankB', 'ORG_ADMIN'] }),
-          '403 FORBIDDEN',
+          '404 NOT_FOUND',
           undefined,
         )),
         ...(await refusedBoth(
           figures,
           'download form',
           g.api('/consents/c-a/form', { as: ['bankB', 'LOAN_OFFICER'] }),
-          '403 FORBIDDEN',
+          '404 NOT_FOUND',
           undefined,
         )),
         ...(await refusedBoth(

@@ -203,7 +203,7 @@ export function lienBody(assetId: string, consentId: string, extra: Record<strin
     assetId,
     consentId,
     securedAmountFen: 2_000_000,
-    loanEnd: ledgerTime(2 * 365 * 86_400),
+    loanEnd: ledgerTime(90 * 86_400),
     ...extra,
   };
 }

@@ -214,7 +214,7 @@ describe('security: personal identifiers in client-chosen IDs and free text (iss
                   assetId: 'HOMESTEAD_RIGHT:HS-H6',
                   grantId: 'col-h6',
                   securedAmountFen: 1_000_000,
-                  loanEnd: ledgerTime(365 * 86_400),
+                  loanEnd: ledgerTime(90 * 86_400),
                 }),
               ]),
           ],

@@ -53,10 +53,11 @@ describe('subject pseudonyms and signing keys', () => {
       403,
       'NO_CONSENT',
     );
+    // Another bank's consent is answered like a missing one (issue 12 item 20).
     expectError(
       await pseudonym(['bankB', 'LOAN_OFFICER'], { subjectId: residentId(1), consentId: 'c-kyc-1' }),
-      403,
-      'FORBIDDEN',
+      404,
+      'NOT_FOUND',
     );
     expectError(await pseudonym(BANK_A, { subjectId: residentId(1), consentId: 'none' }), 404, 'NOT_FOUND');
     expectError(await pseudonym(BANK_A, { subjectId: residentId(1) }), 400, 'INVALID_REQUEST');
