@@ -1626,8 +1626,17 @@ export interface operations {
         };
       };
       413: components['responses']['Error'];
-      /** @description RATE_LIMITED: too many login attempts from this address */
+      /** @description RATE_LIMITED: too many login attempts from this address, or for this account */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description BUSY: too many password checks in progress */
+      503: {
         headers: {
           [name: string]: unknown;
         };
