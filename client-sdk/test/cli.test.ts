@@ -369,6 +369,55 @@ describe('ruralcredit command line (as a process)', function () {
       expect(refused.stderr).to.match(/^ruralcredit: NOT_RELEASED \(HTTP 403\): /);
     });
 
+    it('when a bank files a dispute of the record and the provider resolves it, then dispute list, show and resolve print it', async () => {
+      const proof = JSON.parse(await readFile(path.join(dir, 'proof-1.json'), 'utf8')) as {
+        leafHash: string;
+      };
+      const filed = await as('bankAOfficer', [
+        'dispute',
+        'file',
+        '--subject',
+        residentId(2),
+        '--dataset',
+        'HOMESTEAD',
+        '--batch',
+        'cli-hs-1',
+        '--record-hash',
+        proof.leafHash,
+        '--reason',
+        'WRONG_VALUE',
+        '--consent',
+        'cli-c-1',
+        '--dispute-id',
+        'cli-d-1',
+        '--json',
+      ]);
+      expect(filed.code, filed.stderr).to.equal(0);
+      expect(json<{ dispute: Record<string, unknown> }>(filed).dispute).to.include({
+        disputeId: 'cli-d-1',
+        status: 'OPEN',
+        provider: ORG.land,
+      });
+      const listed = await as('landOfficer', ['dispute', 'list', '--json']);
+      expect(listed.code, listed.stderr).to.equal(0);
+      expect(json<{ items: { disputeId: string }[] }>(listed).items.map((d) => d.disputeId)).to.include(
+        'cli-d-1',
+      );
+      const resolved = await as('landOfficer', [
+        'dispute',
+        'resolve',
+        'cli-d-1',
+        '--outcome',
+        'UPHELD',
+        '--note',
+        'checked',
+      ]);
+      expect(resolved.code, resolved.stderr).to.equal(0);
+      expect(resolved.stdout).to.match(/status:\s+RESOLVED/);
+      const shown = await as('bankAOfficer', ['dispute', 'show', 'cli-d-1', '--json']);
+      expect(json(shown)).to.include({ disputeId: 'cli-d-1', status: 'RESOLVED' });
+    });
+
     it('when verified offline against the anchored roots read from the batch, then exit 0; a wrong root exits 3', async () => {
       const shown = await as('bankAOfficer', ['batch', 'show', 'cli-hs-1', '--json']);
       const { batch } = json<{ batch: { merkleRoot: string; recordCount: number } }>(shown);
@@ -498,6 +547,73 @@ describe('ruralcredit command line (as a process)', function () {
 
   describe('collateral and alerts', () => {
     const OWNER = residentId(60);
+
+    it('when the issuer seizes, releases and transfers an asset, then each command prints the asset', async () => {
+      await login('agriOfficer');
+      await s.client('agriOfficer').assets.register({
+        assetType: 'LAND_CONTRACT_RIGHT',
+        certificateNo: 'CLI-LC-2',
+        ownerSubjectId: OWNER,
+        location: 'FJ-ND-0103',
+        areaValue: 3,
+        areaUnit: 'MU',
+        appraisedValueFen: 2_000_000,
+        appraisalDate: '2026-01-15T00:00:00Z',
+        rightExpiry: '2040-12-31T00:00:00Z',
+      });
+      const asset = 'LAND_CONTRACT_RIGHT:CLI-LC-2';
+      const seized = await as('agriOfficer', ['asset', 'seize', asset, '--order', 'court-2026-7', '--json']);
+      expect(seized.code, seized.stderr).to.equal(0);
+      expect(json<{ asset: { status: string } }>(seized).asset.status).to.equal('SEIZED');
+      const lifted = await as('agriOfficer', ['asset', 'release-seizure', asset]);
+      expect(lifted.code, lifted.stderr).to.equal(0);
+      expect(lifted.stdout).to.match(/status:\s+ACTIVE/);
+      const moved = await as('agriOfficer', [
+        'asset',
+        'transfer',
+        asset,
+        '--new-owner',
+        residentId(61),
+        '--json',
+      ]);
+      expect(moved.code, moved.stderr).to.equal(0);
+      expect(json<{ asset: { owner: string } }>(moved).asset.owner).not.to.equal(
+        json<{ asset: { owner: string } }>(seized).asset.owner,
+      );
+    });
+
+    it('when the regulator asks for stats and an admin manages users, then stats, user create, list and disable work', async () => {
+      await login('regulator');
+      const stats = await as('regulator', ['stats', '--json']);
+      expect(stats.code, stats.stderr).to.equal(0);
+      expect(json<{ institutions: { mspId: string }[] }>(stats).institutions.map((i) => i.mspId)).to.include(
+        ORG.bankA,
+      );
+      const refused = await as('bankAOfficer', ['stats']);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/^ruralcredit: FORBIDDEN_ROLE \(HTTP 403\): /);
+      await login('bankAAdmin');
+      const created = await as('bankAAdmin', [
+        'user',
+        'create',
+        '--username',
+        'cli.new-officer',
+        '--roles',
+        'LOAN_OFFICER',
+        '--json',
+      ]);
+      expect(created.code, created.stderr).to.equal(0);
+      const user = json<{ user: { id: string; username: string }; initialPassword: string }>(created);
+      expect(user.user.username).to.equal('cli.new-officer');
+      expect(user.initialPassword).to.have.length(24);
+      const listed = await as('bankAAdmin', ['user', 'list', '--json']);
+      expect(json<{ items: { username: string }[] }>(listed).items.map((u) => u.username)).to.include(
+        'cli.new-officer',
+      );
+      const disabled = await as('bankAAdmin', ['user', 'disable', user.user.id, '--json']);
+      expect(disabled.code, disabled.stderr).to.equal(0);
+      expect(json(disabled)).to.include({ id: user.user.id, disabled: true });
+    });
 
     it('when a bank registers and releases a lien, then the asset shows it and then no longer', async () => {
       await login('bankAOfficer');

@@ -307,6 +307,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
 }
 
 /**
+ * The default of every non-secret setting, as it would be written in the
+ * environment (`0`/`1` for flags; `undefined` when the default is computed,
+ * e.g. the data directory): the README's table of settings is checked against it.
+ */
+export function settingDefaults(): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(envSchema.shape).map(([name, schema]) => {
+      const value = (schema as z.ZodType).parse(undefined) as string | number | boolean | undefined;
+      return [
+        name,
+        value === undefined ? undefined : typeof value === 'boolean' ? (value ? '1' : '0') : String(value),
+      ];
+    }),
+  );
+}
+
+/** Names of the secret settings (hex; required outside demo mode). */
+export const SECRET_SETTINGS: readonly string[] = Object.keys(SECRET_SIZES);
+
+/**
  * The configuration with secrets replaced by their length, safe to log.
  */
 export function describeConfig(config: Readonly<GatewayConfig>): Record<string, unknown> {

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from './config';
 import { seedDemo } from './demo/seed';
 import type { Consortium } from './consortium/definition';
 import { createLogger } from './http/logger';
+import { ensurePortsFree, portProblem, PortUnavailableError } from './http/ports';
 import type { Gateway } from './server';
 import { openDatabase } from './store/db';
 
@@ -39,6 +40,12 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const consortium = loadConsortium(env.GATEWAY_CONSORTIUM_FILE);
+  // Before the ledger is opened and seeded, which takes a while.
+  const ports = [
+    { setting: 'GATEWAY_PORT', port: config.port, host: config.host },
+    { setting: 'GATEWAY_OPERATIONS_PORT', port: config.operationsPort, host: config.operationsHost },
+  ];
+  await ensurePortsFree(ports);
   const db = await openDatabase(config.dataDir);
   const ledger = await openLedger(config, consortium, logger, env);
   const { gateway, context } = await buildGateway({
@@ -58,7 +65,11 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
     : [];
   const farmers = Number(env.GATEWAY_DEMO_FARMERS ?? '2000');
   const notes = config.demo ? await seedDemo(context, gateway.deps, farmers) : [];
-  const { url, operationsUrl } = await gateway.start();
+  const { url, operationsUrl } = await gateway.start().catch((err: NodeJS.ErrnoException) => {
+    // Taken between the check and now: still say which setting to change.
+    const port = ports.find((p) => err.message.includes(`:${p.port}`)) ?? ports[0]!;
+    throw err.code === undefined ? err : new PortUnavailableError(portProblem(port, err.code));
+  });
   const lines = [`Gateway listening on ${url} (ledger: ${config.ledger}${config.demo ? ', DEMO MODE' : ''})`];
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
   lines.push(`  Operations (readiness, metrics): ${operationsUrl}/readyz ${operationsUrl}/metrics`);
@@ -97,7 +108,7 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
 if (require.main === module) {
   runGateway().catch((err: unknown) => {
     process.stderr.write(
-      `${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${err instanceof ConfigError || err instanceof PortUnavailableError ? `ruralcredit gateway: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     process.exit(1);
   });

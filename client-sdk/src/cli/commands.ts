@@ -138,6 +138,39 @@ function twoArgs(inv: Invocation, first: string, second: string): [string, strin
   return [inv.args[0]!, inv.args[1]!];
 }
 
+function assetChangeFields(result: {
+  asset: { assetId: string; status: string; owner: string };
+  txId: string;
+  blockNumber: number;
+}): string {
+  return fields([
+    ['asset', result.asset.assetId],
+    ['status', result.asset.status],
+    ['owner', result.asset.owner],
+    ['transaction', `${result.txId} (block ${result.blockNumber})`],
+  ]);
+}
+
+function disputeFields(
+  d: {
+    disputeId: string;
+    datasetType: string;
+    batchId: string;
+    status: string;
+    dueBy: string;
+    overdue: boolean;
+  },
+  transaction: string,
+): string {
+  return fields([
+    ['dispute', d.disputeId],
+    ['record', `${d.datasetType} in ${d.batchId}`],
+    ['status', d.status],
+    ['due by', `${d.dueBy}${d.overdue ? ' (OVERDUE)' : ''}`],
+    ['transaction', transaction],
+  ]);
+}
+
 async function readInput(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
@@ -785,6 +818,265 @@ export const COMMANDS: readonly Command[] = [
           ['lien', result.lien.lienId],
           ['status', result.lien.status],
           ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'asset seize',
+    summary: 'Seize (查封) an asset by order of an authority (its issuer or the regulator)',
+    args: '<assetId>',
+    options: {
+      order: {
+        type: 'string',
+        description: 'Reference of the seizure order',
+        required: true,
+        placeholder: 'REF',
+      },
+    },
+    async run(inv) {
+      const result = await (
+        await inv.client()
+      ).assets.seize(oneArg(inv, 'asset ID'), {
+        orderRef: required(inv.values, 'order'),
+      });
+      inv.print(result, assetChangeFields(result));
+    },
+  },
+  {
+    name: 'asset release-seizure',
+    summary: 'Lift the seizure of an asset',
+    args: '<assetId>',
+    options: {},
+    async run(inv) {
+      const result = await (await inv.client()).assets.liftSeizure(oneArg(inv, 'asset ID'));
+      inv.print(result, assetChangeFields(result));
+    },
+  },
+  {
+    name: 'asset transfer',
+    summary: 'Transfer (流转) an asset to a new owner (the issuer)',
+    args: '<assetId>',
+    options: {
+      'new-owner': {
+        type: 'string',
+        description: "New owner's resident ID or unified social credit code",
+        required: true,
+        placeholder: 'ID',
+      },
+    },
+    async run(inv) {
+      const result = await (
+        await inv.client()
+      ).assets.transfer(oneArg(inv, 'asset ID'), {
+        newOwnerSubjectId: required(inv.values, 'new-owner'),
+      });
+      inv.print(result, assetChangeFields(result));
+    },
+  },
+  {
+    name: 'dispute file',
+    summary: "File a subject's dispute (异议) of an anchored record; the provider must answer within 20 days",
+    options: {
+      subject: {
+        type: 'string',
+        description: 'Resident ID or unified social credit code',
+        required: true,
+        placeholder: 'ID',
+      },
+      dataset: {
+        type: 'string',
+        description: 'Dataset type of the record',
+        required: true,
+        placeholder: 'TYPE',
+      },
+      batch: { type: 'string', description: 'Batch holding the record', required: true, placeholder: 'ID' },
+      'record-hash': {
+        type: 'string',
+        description: 'Leaf hash of the record',
+        required: true,
+        placeholder: 'HEX',
+      },
+      reason: { type: 'string', description: 'Reason code', required: true, placeholder: 'CODE' },
+      consent: { type: 'string', description: "A bank: the subject's consent it holds", placeholder: 'ID' },
+      note: {
+        type: 'string',
+        description: 'Free-text note (kept encrypted off the ledger)',
+        placeholder: 'TEXT',
+      },
+      'dispute-id': { type: 'string', description: 'Dispute ID (generated when absent)', placeholder: 'ID' },
+    },
+    async run(inv) {
+      const consentId = str(inv.values, 'consent');
+      const note = str(inv.values, 'note');
+      const disputeId = str(inv.values, 'dispute-id');
+      const result = await (
+        await inv.client()
+      ).disputes.file({
+        subjectId: required(inv.values, 'subject'),
+        datasetType: required(inv.values, 'dataset'),
+        batchId: required(inv.values, 'batch'),
+        recordHash: required(inv.values, 'record-hash'),
+        reason: required(inv.values, 'reason'),
+        ...(consentId === undefined ? {} : { consentId }),
+        ...(note === undefined ? {} : { note }),
+        ...(disputeId === undefined ? {} : { disputeId }),
+      });
+      inv.print(result, disputeFields(result.dispute, `${result.txId} (block ${result.blockNumber})`));
+    },
+  },
+  {
+    name: 'dispute list',
+    summary: 'List the disputes you may see (filed by you, or against your records)',
+    options: { overdue: { type: 'boolean', description: 'Only those past their 20-day due date' } },
+    async run(inv) {
+      const items = [];
+      for await (const d of (await inv.client()).disputes.list(
+        inv.values.overdue === true ? { overdue: 'true' } : {},
+      ))
+        items.push(d);
+      inv.print(
+        { items },
+        table(
+          ['dispute', 'dataset', 'batch', 'status', 'due by'],
+          items.map((d) => [d.disputeId, d.datasetType, d.batchId, d.status, d.dueBy]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'dispute show',
+    summary: 'Show one dispute',
+    args: '<disputeId>',
+    options: {},
+    async run(inv) {
+      const dispute = await (await inv.client()).disputes.get(oneArg(inv, 'dispute ID'));
+      inv.print(dispute, disputeFields(dispute, dispute.txId));
+    },
+  },
+  {
+    name: 'dispute resolve',
+    summary: 'Answer a dispute of your record: CORRECTED (with the correcting batch), UPHELD or REJECTED',
+    args: '<disputeId>',
+    options: {
+      outcome: {
+        type: 'string',
+        description: 'CORRECTED, UPHELD or REJECTED',
+        required: true,
+        placeholder: 'OUTCOME',
+      },
+      note: {
+        type: 'string',
+        description: 'The finding (kept encrypted off the ledger)',
+        required: true,
+        placeholder: 'TEXT',
+      },
+      'correcting-batch': {
+        type: 'string',
+        description: 'For CORRECTED: the batch with the correction',
+        placeholder: 'ID',
+      },
+    },
+    async run(inv) {
+      const correctingBatchId = str(inv.values, 'correcting-batch');
+      const result = await (
+        await inv.client()
+      ).disputes.resolve(oneArg(inv, 'dispute ID'), {
+        outcome: required(inv.values, 'outcome'),
+        note: required(inv.values, 'note'),
+        ...(correctingBatchId === undefined ? {} : { correctingBatchId }),
+      });
+      inv.print(result, disputeFields(result.dispute, `${result.txId} (block ${result.blockNumber})`));
+    },
+  },
+  {
+    name: 'stats',
+    summary: "Supervision statistics per institution (the regulator's REGULATOR_ADMIN or AUDITOR)",
+    options: {},
+    async run(inv) {
+      const stats = await (await inv.client()).supervision.stats();
+      inv.print(
+        stats,
+        table(
+          ['institution', 'granted', 'denied', 'consents', 'revoked', 'liens', 'released'],
+          stats.institutions.map((i) => [
+            i.mspId,
+            String(i.accessesGranted),
+            String(i.accessesDenied),
+            String(i.consentsRecorded),
+            String(i.consentsRevoked),
+            String(i.liensRegistered),
+            String(i.liensReleased),
+          ]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'user create',
+    summary:
+      'Create a user in your organisation (ORG_ADMIN or REGULATOR_ADMIN); the password is printed once when generated',
+    options: {
+      username: { type: 'string', description: 'Login name', required: true, placeholder: 'NAME' },
+      roles: { type: 'string', description: 'Roles, comma-separated', required: true, placeholder: 'A,B' },
+      password: {
+        type: 'string',
+        description: 'Initial password (generated when absent)',
+        placeholder: 'PASSWORD',
+      },
+    },
+    async run(inv) {
+      const password = str(inv.values, 'password');
+      const created = await (
+        await inv.client()
+      ).users.create({
+        username: required(inv.values, 'username'),
+        roles: list(required(inv.values, 'roles')) as Parameters<
+          RuralCreditClient['users']['create']
+        >[0]['roles'],
+        ...(password === undefined ? {} : { password }),
+      });
+      inv.print(
+        created,
+        fields([
+          ['user', `${created.user.username} (${created.user.id})`],
+          ['organisation', created.user.orgMspId],
+          ['roles', created.user.roles.join(', ')],
+          ...(created.initialPassword === undefined
+            ? []
+            : ([['initial password', created.initialPassword]] as [string, string][])),
+        ]),
+      );
+    },
+  },
+  {
+    name: 'user list',
+    summary: "List your organisation's users",
+    options: {},
+    async run(inv) {
+      const items = [];
+      for await (const u of (await inv.client()).users.list()) items.push(u);
+      inv.print(
+        { items },
+        table(
+          ['username', 'id', 'roles', 'disabled'],
+          items.map((u) => [u.username, u.id, u.roles.join(','), u.disabled ? 'yes' : 'no']),
+        ),
+      );
+    },
+  },
+  {
+    name: 'user disable',
+    summary: 'Disable a user of your organisation (its tokens stop working)',
+    args: '<userId>',
+    options: {},
+    async run(inv) {
+      const user = await (await inv.client()).users.disable(oneArg(inv, 'user ID'));
+      inv.print(
+        user,
+        fields([
+          ['user', `${user.username} (${user.id})`],
+          ['disabled', String(user.disabled)],
         ]),
       );
     },

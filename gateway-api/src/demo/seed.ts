@@ -17,6 +17,9 @@ import { ProvenanceServiceImpl } from '../provenance/service';
 const MARKER = 'demo!seeded';
 const DAY = 86_400;
 
+/** The demo farmer the start-up hint and the README's quick start name (consent `demo-consent-2`). */
+export const DEMO_TRY_FARMER = 2;
+
 /** The resident ID of demo farmer `n` (valid check digit, real birth date). */
 export function demoFarmerId(n: number): string {
   const day = String(1 + (n % 28)).padStart(2, '0');
@@ -197,10 +200,11 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
   );
   const summary = `${farmers} farmers, ${ctx.consortium.datasetTypes.length} batches, ${assets} assets, ${consents} consents, ${Math.min(10, consents)} liens`;
   await deps.db.put(MARKER, summary);
-  const firstBank = banks[1 % banks.length] ?? org('BANK');
+  // The README's quick start uses the same subject, consent and bank.
+  const tryBank = banks[DEMO_TRY_FARMER % banks.length] ?? org('BANK');
   return [
     `Demo data seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary}`,
-    `Try a report as ${firstBank}'s loan officer: subjectId ${demoFarmerId(1)}, consentId demo-consent-1, datasets ${ctx.consortium.datasetTypes
+    `Try a report as ${tryBank}'s loan officer: subjectId ${demoFarmerId(DEMO_TRY_FARMER)}, consentId demo-consent-${DEMO_TRY_FARMER}, datasets ${ctx.consortium.datasetTypes
       .map((d) => d.code)
       .join(',')}, purpose LOAN_APPLICATION`,
   ];
