@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
   type CloseableAsyncIterable,
+  type Commit,
   CommitError,
   type Contract,
   EndorseError,
@@ -68,6 +69,12 @@ interface Target {
 
 /** How long a peer that failed with a transient error is tried last. */
 const PEER_BACKOFF_MS = 5_000;
+
+/**
+ * How long a submit waits for the organisation's other peers to commit the transaction too,
+ * after the peer it went through did; a peer that is down or slower is logged, not waited for.
+ */
+const PEER_CATCH_UP_MS = 5_000;
 
 /** Deadlines per call type, in milliseconds. */
 export interface Deadlines {
@@ -248,8 +255,9 @@ export class FabricLedgerClientImpl implements LedgerClient {
       });
       const { transaction } = endorsed;
       let status;
+      let submitted: Commit;
       try {
-        const submitted = await transaction.submit();
+        submitted = await transaction.submit();
         status = await submitted.getStatus();
       } catch (err) {
         throw this.#map(err, fn, transaction.getTransactionId(), endorsed.target.peer);
@@ -262,6 +270,7 @@ export class FabricLedgerClientImpl implements LedgerClient {
         }
         throw fromValidationCode(code, status.transactionId);
       }
+      await this.#committedOnEveryPeer(mspId, endorsed.target.peer, submitted);
       return {
         result: parse<T>(transaction.getResult()),
         txId: status.transactionId,
@@ -354,6 +363,38 @@ export class FabricLedgerClientImpl implements LedgerClient {
       }
     }
     throw last;
+  }
+
+  /**
+   * Waits until the organisation's other trusted peers have committed the transaction too. The
+   * commit status came from one peer; the caller's next call, perhaps as another organisation
+   * through another peer (or endorsed there), must not read the world state from before it.
+   * Bounded: a peer that is down or lags is logged and left to catch up on its own.
+   */
+  async #committedOnEveryPeer(mspId: string, committedOn: string, commit: Commit): Promise<void> {
+    const now = Date.now();
+    const others = (this.#targets.get(mspId) ?? []).filter(
+      (t) => t.peer !== committedOn && (this.#backoff.get(t.peer) ?? 0) <= now,
+    );
+    if (others.length === 0) return;
+    const bytes = commit.getBytes();
+    await Promise.all(
+      others.map(async (t) => {
+        try {
+          await t.gateway.newCommit(bytes).getStatus({ deadline: Date.now() + PEER_CATCH_UP_MS });
+        } catch (err) {
+          this.#logger.warn(
+            'a peer did not confirm a committed transaction in time; reads through it may lag',
+            {
+              mspId,
+              peer: t.peer,
+              transactionId: commit.getTransactionId(),
+              message: err instanceof Error ? err.message : String(err),
+            },
+          );
+        }
+      }),
+    );
   }
 
   #anyNetwork(): Network {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { alertsModule, createAlertsModule } from '../../src/alerts/module';
 import type { AlertData } from '../../src/alerts/hub';
@@ -25,6 +26,8 @@ import {
 import { subscribe, type SseFrame, type SseSubscription } from './sse-client';
 
 const OWNER = residentId(301);
+/** Per run: a shared ledger (Fabric) holds other files' and earlier runs' consents, batches and assets. */
+const RUN = randomBytes(3).toString('hex');
 
 describe('alerts API (GET /events)', () => {
   let g: ConsortiumGateway;
@@ -43,19 +46,19 @@ describe('alerts API (GET /events)', () => {
     ]);
     for (const bank of ['bankA', 'bankB'] as const) {
       await recordGrant(g, bank, {
-        grantId: `col-${bank}`,
+        grantId: `col-${bank}-${RUN}`,
         subjectId: OWNER,
         scope: ['COLLATERAL'],
         purpose: 'COLLATERAL_REGISTRATION',
       });
       await recordGrant(g, bank, {
-        grantId: `loan-${bank}`,
+        grantId: `loan-${bank}-${RUN}`,
         subjectId: OWNER,
         scope: ['HOMESTEAD'],
         purpose: 'LOAN_APPLICATION',
       });
     }
-    await anchorBatch(g, 'land', { batchId: 'hs-1', datasetType: 'HOMESTEAD' });
+    await anchorBatch(g, 'land', { batchId: `hs-1-${RUN}`, datasetType: 'HOMESTEAD' });
   });
   afterEach(() => {
     for (const s of open.splice(0)) s.close();
@@ -94,7 +97,7 @@ describe('alerts API (GET /events)', () => {
       as: [bank, 'LOAN_OFFICER'],
       json: {
         assetId,
-        consentId: `col-${bank}`,
+        consentId: `col-${bank}-${RUN}`,
         securedAmountFen: 1_000_000,
         loanEnd: ledgerTime(300 * DAY),
       },
@@ -117,8 +120,8 @@ describe('alerts API (GET /events)', () => {
     });
 
   it('when bank A is subscribed, then it receives a lien by bank B on an asset where A holds a lien and the revocation of its consent, and nothing about others', async () => {
-    const shared = await registerTeaGarden('TG-SHARED');
-    const elsewhere = await registerTeaGarden('TG-ELSEWHERE');
+    const shared = await registerTeaGarden(`TG-SHARED-${RUN}`);
+    const elsewhere = await registerTeaGarden(`TG-ELSEWHERE-${RUN}`);
     await lien(shared, 'bankA');
     await caughtUp();
 
@@ -129,7 +132,7 @@ describe('alerts API (GET /events)', () => {
     expect(a.contentType).to.match(/^text\/event-stream/);
 
     await lien(elsewhere, 'bankB');
-    await revokeGrant(g, 'bankB', 'loan-bankB');
+    await revokeGrant(g, 'bankB', `loan-bankB-${RUN}`);
     const bOnShared = await lien(shared, 'bankB');
     const seized = await g.api(`/assets/${elsewhere}/seizure`, {
       method: 'POST',
@@ -139,23 +142,23 @@ describe('alerts API (GET /events)', () => {
     expect(seized.status, seized.text).to.equal(200);
     await g.context.ledger.submit(ORG.regulator, 'Dispute:FileDispute', [
       JSON.stringify({
-        disputeId: 'd-alert',
+        disputeId: `d-alert-${RUN}`,
         datasetType: 'HOMESTEAD',
-        batchId: 'hs-1',
+        batchId: `hs-1-${RUN}`,
         recordHash: digest(1),
         subject: g.context.subjects.pseudonym(OWNER),
         reason: 'WRONG_VALUE',
       }),
     ]);
     const revoked = await g.context.ledger.submit<{ txId: string }>(ORG.regulator, 'Consent:RevokeGrant', [
-      'loan-bankA',
+      `loan-bankA-${RUN}`,
       'REGULATOR_ORDER',
     ]);
 
     await a.until((frames) => frames.some((f) => f.event === 'ConsentRevoked'));
     expect(summary(a.events())).to.deep.equal([
       ['LienRegistered', 'LienRegistered', shared],
-      ['ConsentRevoked', 'ConsentRevoked', 'loan-bankA'],
+      ['ConsentRevoked', 'ConsentRevoked', `loan-bankA-${RUN}`],
     ]);
     const [lienFrame, revokedFrame] = a.events();
     expect(lienFrame?.id).to.equal(await idOf(bOnShared.txId));
@@ -177,7 +180,7 @@ describe('alerts API (GET /events)', () => {
     });
     expect(revokedFrame?.id).to.equal(await idOf(revoked.txId));
     expect((JSON.parse(revokedFrame?.data ?? '') as AlertData).payload).to.deep.include({
-      grantId: 'loan-bankA',
+      grantId: `loan-bankA-${RUN}`,
       grantee: ORG.bankA,
       revokedBy: ORG.regulator,
     });
@@ -186,11 +189,11 @@ describe('alerts API (GET /events)', () => {
     await b.until((frames) => frames.filter((f) => f.event !== undefined).length >= 4);
     expect(summary(b.events())).to.deep.equal([
       ['LienRegistered', 'LienRegistered', elsewhere],
-      ['ConsentRevoked', 'ConsentRevoked', 'loan-bankB'],
+      ['ConsentRevoked', 'ConsentRevoked', `loan-bankB-${RUN}`],
       ['LienRegistered', 'LienRegistered', shared],
       ['AssetSeized', 'AssetSeized', elsewhere],
     ]);
-    expect(summary(land.events())).to.deep.equal([['DisputeFiled', 'DisputeFiled', 'd-alert']]);
+    expect(summary(land.events())).to.deep.equal([['DisputeFiled', 'DisputeFiled', `d-alert-${RUN}`]]);
     expect(a.frames.map((f) => f.data ?? '').join('')).not.to.contain(OWNER);
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { DAY_SECONDS, epochSecondsFromIso, isoFromEpochSeconds, sha256Hex } from '@ruralcredit/protocol';
 import { disputesModule } from '../../src/disputes/module';
@@ -14,6 +15,12 @@ import { expectError } from '../helpers';
 import { anchorBatch, digest, recordGrant } from '../collateral/support';
 
 const SUBJECT = residentId(201);
+/**
+ * Per run: on a shared ledger (Fabric) other files and earlier runs leave batches, consents and
+ * disputes, so IDs are unique to the run and lists are read down to this run's subject, whose
+ * pseudonym is unique to this gateway (its pseudonym secret is random per test gateway).
+ */
+const RUN = randomBytes(3).toString('hex');
 const BAD_SUBJECT = `${SUBJECT.slice(0, 17)}${SUBJECT.endsWith('0') ? '1' : '0'}`;
 const FILING_NOTE = 'The farmer says the homestead area of 1200 m² is wrong; the certificate shows 120 m².';
 const RESOLUTION_NOTE = 'Checked against the certificate register: the recorded area is correct.';
@@ -25,10 +32,14 @@ describe('disputes API', () => {
   before(async () => {
     g = await startConsortiumGateway([disputesModule]);
     subject = g.context.subjects.pseudonym(SUBJECT);
-    await anchorBatch(g, 'land', { batchId: 'hs-1', datasetType: 'HOMESTEAD' });
-    await anchorBatch(g, 'land', { batchId: 'hs-2', datasetType: 'HOMESTEAD', corrects: 'hs-1' });
+    await anchorBatch(g, 'land', { batchId: `hs-1-${RUN}`, datasetType: 'HOMESTEAD' });
+    await anchorBatch(g, 'land', {
+      batchId: `hs-2-${RUN}`,
+      datasetType: 'HOMESTEAD',
+      corrects: `hs-1-${RUN}`,
+    });
     await recordGrant(g, 'bankA', {
-      grantId: 'loan-bankA',
+      grantId: `loan-bankA-${RUN}`,
       subjectId: SUBJECT,
       scope: ['HOMESTEAD'],
       purpose: 'LOAN_APPLICATION',
@@ -39,9 +50,9 @@ describe('disputes API', () => {
   const filing = (override: Record<string, unknown> = {}) => ({
     subjectId: SUBJECT,
     datasetType: 'HOMESTEAD',
-    batchId: 'hs-1',
+    batchId: `hs-1-${RUN}`,
     recordHash: digest(1),
-    consentId: 'loan-bankA',
+    consentId: `loan-bankA-${RUN}`,
     reason: 'WRONG_VALUE',
     ...override,
   });
@@ -63,22 +74,22 @@ describe('disputes API', () => {
       const res = await g.api('/disputes', {
         method: 'POST',
         as: ['bankA', 'LOAN_OFFICER'],
-        json: filing({ disputeId: 'd-01', note: FILING_NOTE }),
+        json: filing({ disputeId: `d-01-${RUN}`, note: FILING_NOTE }),
       });
       expect(res.status, res.text).to.equal(201);
-      expect(res.headers.get('location')).to.equal('/api/v1/disputes/d-01');
+      expect(res.headers.get('location')).to.equal(`/api/v1/disputes/d-01-${RUN}`);
       const body = res.body as DisputeChange;
       expect(body.blockNumber).to.be.a('number');
       const filedAt = body.dispute.filedAt;
       expect(body.dispute).to.deep.equal({
-        disputeId: 'd-01',
+        disputeId: `d-01-${RUN}`,
         datasetType: 'HOMESTEAD',
-        batchId: 'hs-1',
+        batchId: `hs-1-${RUN}`,
         recordHash: digest(1),
         subject,
         provider: ORG.land,
         filedBy: ORG.bankA,
-        consentId: 'loan-bankA',
+        consentId: `loan-bankA-${RUN}`,
         reason: 'WRONG_VALUE',
         status: 'OPEN',
         filedAt,
@@ -89,7 +100,7 @@ describe('disputes API', () => {
         notes: { filing: { text: FILING_NOTE, author: ORG.bankA, txId: body.txId }, resolution: null },
       });
       const onLedger = JSON.stringify(
-        await g.context.ledger.evaluate(ORG.regulator, 'Dispute:GetDispute', ['d-01']),
+        await g.context.ledger.evaluate(ORG.regulator, 'Dispute:GetDispute', [`d-01-${RUN}`]),
       );
       expect(onLedger).not.to.contain('homestead area');
       expect(onLedger).not.to.contain(SUBJECT);
@@ -97,7 +108,7 @@ describe('disputes API', () => {
         keyEncoding: 'utf8',
         valueEncoding: 'buffer',
       });
-      const stored = await raw.get('d-01/filing');
+      const stored = await raw.get(`d-01-${RUN}/filing`);
       expect(stored.toString('latin1')).not.to.contain('homestead area');
       expect(JSON.stringify(g.logs)).not.to.contain(SUBJECT);
       expect(JSON.stringify(g.logs)).not.to.contain('homestead area');
@@ -133,7 +144,7 @@ describe('disputes API', () => {
     });
 
     it('when another bank files under this bank’s consent, or a bank files without one, then 403 FORBIDDEN from the ledger and nothing is filed', async () => {
-      const json = filing({ disputeId: 'd-x', recordHash: digest(4) });
+      const json = filing({ disputeId: `d-x-${RUN}`, recordHash: digest(4) });
       expectError(
         await g.api('/disputes', { method: 'POST', as: ['bankB', 'LOAN_OFFICER'], json }),
         403,
@@ -148,7 +159,7 @@ describe('disputes API', () => {
         403,
         'FORBIDDEN',
       );
-      expectError(await g.api('/disputes/d-x', { as: ['regulator', 'AUDITOR'] }), 404, 'NOT_FOUND');
+      expectError(await g.api(`/disputes/d-x-${RUN}`, { as: ['regulator', 'AUDITOR'] }), 404, 'NOT_FOUND');
     });
 
     it('when the subject ID is invalid, then 400 INVALID_SUBJECT_ID; a malformed body is 400 INVALID_REQUEST', async () => {
@@ -179,7 +190,7 @@ describe('disputes API', () => {
         await g.api('/disputes', {
           method: 'POST',
           as: ['bankA', 'LOAN_OFFICER'],
-          json: filing({ batchId: 'hs-404', recordHash: digest(6) }),
+          json: filing({ batchId: `hs-404-${RUN}`, recordHash: digest(6) }),
         }),
         404,
         'NOT_FOUND',
@@ -188,7 +199,7 @@ describe('disputes API', () => {
         await g.api('/disputes', {
           method: 'POST',
           as: ['bankA', 'LOAN_OFFICER'],
-          json: filing({ disputeId: 'd-dup' }),
+          json: filing({ disputeId: `d-dup-${RUN}` }),
         }),
         409,
         'CONFLICT',
@@ -197,20 +208,20 @@ describe('disputes API', () => {
         await g.api('/disputes', {
           method: 'POST',
           as: ['bankA', 'LOAN_OFFICER'],
-          json: filing({ disputeId: 'd-01', recordHash: digest(7), note: 'overwrite attempt' }),
+          json: filing({ disputeId: `d-01-${RUN}`, recordHash: digest(7), note: 'overwrite attempt' }),
         }),
         409,
         'CONFLICT',
       );
-      const kept = await g.api('/disputes/d-01', { as: ['bankA', 'LOAN_OFFICER'] });
+      const kept = await g.api(`/disputes/d-01-${RUN}`, { as: ['bankA', 'LOAN_OFFICER'] });
       expect((kept.body as DisputeDetail).notes.filing?.text).to.equal(FILING_NOTE);
     });
   });
 
   describe('POST /disputes/{id}/resolution', () => {
     it('when the provider resolves with a note, then 200 RESOLVED with the note’s SHA-256 anchored and the note sealed; a second resolution is 409', async () => {
-      await file(filing({ disputeId: 'd-02', recordHash: digest(8) }));
-      const res = await resolve('d-02', { outcome: 'UPHELD', note: RESOLUTION_NOTE });
+      await file(filing({ disputeId: `d-02-${RUN}`, recordHash: digest(8) }));
+      const res = await resolve(`d-02-${RUN}`, { outcome: 'UPHELD', note: RESOLUTION_NOTE });
       expect(res.status, res.text).to.equal(200);
       const body = res.body as DisputeChange;
       expect(body.dispute.status).to.equal('RESOLVED');
@@ -229,46 +240,56 @@ describe('disputes API', () => {
         resolution: { text: RESOLUTION_NOTE, author: ORG.land, txId: body.txId, digestMatches: true },
       });
       const onLedger = JSON.stringify(
-        await g.context.ledger.evaluate(ORG.regulator, 'Dispute:GetDispute', ['d-02']),
+        await g.context.ledger.evaluate(ORG.regulator, 'Dispute:GetDispute', [`d-02-${RUN}`]),
       );
       expect(onLedger).not.to.contain('certificate register');
-      expectError(await resolve('d-02', { outcome: 'REJECTED', note: 'again' }), 409, 'CONFLICT');
-      const kept = (await g.api('/disputes/d-02', { as: ['land', 'DATA_OFFICER'] })).body as DisputeDetail;
+      expectError(await resolve(`d-02-${RUN}`, { outcome: 'REJECTED', note: 'again' }), 409, 'CONFLICT');
+      const kept = (await g.api(`/disputes/d-02-${RUN}`, { as: ['land', 'DATA_OFFICER'] }))
+        .body as DisputeDetail;
       expect(kept.notes.resolution?.text).to.equal(RESOLUTION_NOTE);
     });
 
     it('when the provider corrects, then the correcting batch is recorded', async () => {
-      await file(filing({ disputeId: 'd-03', recordHash: digest(9) }));
-      const res = await resolve('d-03', {
+      await file(filing({ disputeId: `d-03-${RUN}`, recordHash: digest(9) }));
+      const res = await resolve(`d-03-${RUN}`, {
         outcome: 'CORRECTED',
-        correctingBatchId: 'hs-2',
-        note: 'Corrected in hs-2.',
+        correctingBatchId: `hs-2-${RUN}`,
+        note: `Corrected in hs-2-${RUN}.`,
       });
       expect(res.status, res.text).to.equal(200);
       expect((res.body as DisputeChange).dispute.resolution).to.deep.include({
         outcome: 'CORRECTED',
-        correctingBatchId: 'hs-2',
+        correctingBatchId: `hs-2-${RUN}`,
       });
     });
 
     it('when a loan officer or another provider resolves, then 403 (FORBIDDEN_ROLE, FORBIDDEN); malformed is 400; unknown is 404', async () => {
-      await file(filing({ disputeId: 'd-04', recordHash: digest(10) }));
+      await file(filing({ disputeId: `d-04-${RUN}`, recordHash: digest(10) }));
       const json = { outcome: 'UPHELD', note: 'n' };
       expectError(
-        await g.api('/disputes/d-04/resolution', { method: 'POST', as: ['bankA', 'LOAN_OFFICER'], json }),
+        await g.api(`/disputes/d-04-${RUN}/resolution`, {
+          method: 'POST',
+          as: ['bankA', 'LOAN_OFFICER'],
+          json,
+        }),
         403,
         'FORBIDDEN_ROLE',
       );
-      expectError(await resolve('d-04', json, 'agri'), 403, 'FORBIDDEN');
-      expectError(await resolve('d-04', { outcome: 'UPHELD' }), 400, 'INVALID_REQUEST');
-      expectError(await resolve('d-04', { outcome: 'UPHELD', note: 'n', extra: 1 }), 400, 'INVALID_REQUEST');
+      expectError(await resolve(`d-04-${RUN}`, json, 'agri'), 403, 'FORBIDDEN');
+      expectError(await resolve(`d-04-${RUN}`, { outcome: 'UPHELD' }), 400, 'INVALID_REQUEST');
       expectError(
-        await resolve('d-04', { outcome: 'CORRECTED', correctingBatchId: 'hs-1', note: 'n' }),
+        await resolve(`d-04-${RUN}`, { outcome: 'UPHELD', note: 'n', extra: 1 }),
+        400,
+        'INVALID_REQUEST',
+      );
+      expectError(
+        await resolve(`d-04-${RUN}`, { outcome: 'CORRECTED', correctingBatchId: `hs-1-${RUN}`, note: 'n' }),
         400,
         'INVALID',
       );
-      expectError(await resolve('d-404', json), 404, 'NOT_FOUND');
-      const still = (await g.api('/disputes/d-04', { as: ['land', 'DATA_OFFICER'] })).body as DisputeDetail;
+      expectError(await resolve(`d-404-${RUN}`, json), 404, 'NOT_FOUND');
+      const still = (await g.api(`/disputes/d-04-${RUN}`, { as: ['land', 'DATA_OFFICER'] }))
+        .body as DisputeDetail;
       expect(still).to.deep.include({ status: 'OPEN', resolution: null });
       expect(still.notes).to.deep.equal({ filing: null, resolution: null });
     });
@@ -282,21 +303,22 @@ describe('disputes API', () => {
         ['regulator', 'REGULATOR_ADMIN'],
         ['auditor', 'AUDITOR'],
       ] as const) {
-        const res = await g.api('/disputes/d-01', { as: [as[0], as[1]] });
+        const res = await g.api(`/disputes/d-01-${RUN}`, { as: [as[0], as[1]] });
         expect(res.status, `${as[0]}: ${res.text}`).to.equal(200);
         const body = res.body as DisputeDetail;
-        expect(body.disputeId).to.equal('d-01');
+        expect(body.disputeId).to.equal(`d-01-${RUN}`);
         expect(body.notes.filing).to.deep.equal({ text: FILING_NOTE, author: ORG.bankA, txId: body.txId });
       }
-      expectError(await g.api('/disputes/d-01', { as: ['bankB', 'LOAN_OFFICER'] }), 403, 'FORBIDDEN');
-      expectError(await g.api('/disputes/d-01', { as: ['agri', 'DATA_OFFICER'] }), 403, 'FORBIDDEN');
-      expectError(await g.api('/disputes/d-404', { as: ['auditor', 'AUDITOR'] }), 404, 'NOT_FOUND');
+      expectError(await g.api(`/disputes/d-01-${RUN}`, { as: ['bankB', 'LOAN_OFFICER'] }), 403, 'FORBIDDEN');
+      expectError(await g.api(`/disputes/d-01-${RUN}`, { as: ['agri', 'DATA_OFFICER'] }), 403, 'FORBIDDEN');
+      expectError(await g.api(`/disputes/d-404-${RUN}`, { as: ['auditor', 'AUDITOR'] }), 404, 'NOT_FOUND');
       expectError(await g.api('/disputes/bad%20id', { as: ['auditor', 'AUDITOR'] }), 400, 'INVALID_REQUEST');
-      expectError(await g.api('/disputes/d-01'), 401, 'UNAUTHENTICATED');
+      expectError(await g.api(`/disputes/d-01-${RUN}`), 401, 'UNAUTHENTICATED');
     });
   });
 
   describe('GET /disputes', () => {
+    /** Every page of the list, each of at most `limit=` items. */
     const all = async (
       query: string,
       as: Parameters<ConsortiumGateway['api']>[1],
@@ -313,10 +335,19 @@ describe('disputes API', () => {
       } while (cursor !== null);
       return items;
     };
+    /** The disputes of this run: those about this gateway's subject. */
+    const ours = (items: DisputeView[]): DisputeView[] => items.filter((d) => d.subject === subject);
 
     it('when a party lists with overdue=false, then it gets its own disputes page by page, each with an overdue flag', async () => {
-      const mine = await all('overdue=false&limit=2', { as: ['bankA', 'LOAN_OFFICER'] });
-      expect(mine.map((d) => d.disputeId)).to.deep.equal(['d-01', 'd-02', 'd-03', 'd-04']);
+      const listed = await all('overdue=false&limit=2', { as: ['bankA', 'LOAN_OFFICER'] });
+      expect(listed.every((d) => d.filedBy === ORG.bankA || d.provider === ORG.bankA)).to.equal(true);
+      const mine = ours(listed);
+      expect(mine.map((d) => d.disputeId)).to.deep.equal([
+        `d-01-${RUN}`,
+        `d-02-${RUN}`,
+        `d-03-${RUN}`,
+        `d-04-${RUN}`,
+      ]);
       expect(mine.map((d) => [d.status, d.overdue])).to.deep.equal([
         ['OPEN', false],
         ['RESOLVED', false],
@@ -325,28 +356,32 @@ describe('disputes API', () => {
       ]);
       expect(mine[0]).not.to.have.property('notes');
       const provider = await all('limit=2', { as: ['land', 'DATA_OFFICER'] });
-      expect(provider).to.have.length(5);
+      expect(ours(provider)).to.have.length(5);
       expect(provider.every((d) => d.provider === ORG.land)).to.equal(true);
-      const other = await g.api('/disputes', { as: ['bankB', 'LOAN_OFFICER'] });
-      expect(other.body).to.deep.equal({ items: [], nextCursor: null });
+      const other = await all('limit=2', { as: ['bankB', 'LOAN_OFFICER'] });
+      expect(other.every((d) => d.filedBy === ORG.bankB || d.provider === ORG.bankB)).to.equal(true);
+      expect(ours(other)).to.deep.equal([]);
     });
 
     it('when the regulator or an auditor lists, then it sees every dispute', async () => {
       const everything = await all('limit=2', { as: ['auditor', 'AUDITOR'] });
-      expect(everything).to.have.length(5);
-      expect(everything.filter((d) => d.filedBy === ORG.regulator)).to.have.length(1);
+      const provider = await all('limit=2', { as: ['land', 'DATA_OFFICER'] });
+      expect(everything.map((d) => d.disputeId)).to.include.members(provider.map((d) => d.disputeId));
+      expect(ours(everything)).to.have.length(5);
+      expect(ours(everything).filter((d) => d.filedBy === ORG.regulator)).to.have.length(1);
     });
 
-    it('when overdue=true is asked and no dispute is past its 20 days, then the list is empty', async () => {
+    it('when overdue=true is asked, then only open disputes past their 20 days are listed: none of the fresh ones', async () => {
       // The ledger clock cannot be moved through the API: disputes past their due date are
-      // covered by the chaincode's own tests; here, none of the fresh disputes is overdue.
+      // covered by the chaincode's own tests; here, none of the fresh disputes is overdue, and
+      // whatever else a shared ledger lists is open and overdue.
       for (const as of [
         ['regulator', 'REGULATOR_ADMIN'],
         ['bankA', 'LOAN_OFFICER'],
       ] as const) {
-        const res = await g.api('/disputes?overdue=true', { as: [as[0], as[1]] });
-        expect(res.status, res.text).to.equal(200);
-        expect(res.body).to.deep.equal({ items: [], nextCursor: null });
+        const overdue = await all('overdue=true&limit=2', { as: [as[0], as[1]] });
+        expect(overdue.every((d) => d.status === 'OPEN' && d.overdue)).to.equal(true);
+        expect(ours(overdue)).to.deep.equal([]);
       }
     });
 
