@@ -139,14 +139,14 @@ function twoArgs(inv: Invocation, first: string, second: string): [string, strin
 }
 
 function assetChangeFields(result: {
-  asset: { assetId: string; status: string; owner: string };
+  asset: { assetId: string; status: string; owner?: string };
   txId: string;
   blockNumber: number;
 }): string {
   return fields([
     ['asset', result.asset.assetId],
     ['status', result.asset.status],
-    ['owner', result.asset.owner],
+    ['owner', result.asset.owner ?? '(not shown to this organisation)'],
     ['transaction', `${result.txId} (block ${result.blockNumber})`],
   ]);
 }

@@ -12,6 +12,7 @@
 import { expect } from 'chai';
 import { signTypedMessage } from '@ruralcredit/protocol';
 import { AppError } from '../../src/http/errors';
+import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 import type { ApiResponse } from '../helpers';
 import {
   ORG,
@@ -138,6 +139,7 @@ describe('security: rules on liens, batches, uploaded records and consent reads 
         await g.context.signers.wallet(ORG.land),
         'BatchManifest',
         manifest,
+        DEPLOYMENT,
       );
       await expectChaincode(
         'future batch',
