@@ -189,22 +189,26 @@ describe('FabricLedgerClientImpl through a gRPC double of the peer Gateway servi
       });
     }
 
-    it('then the peer details are logged with the transaction ID', async () => {
+    it('then a business refusal (FORBIDDEN) is not logged as a warning', async () => {
+      const before = lines.length;
       const err = await appError(() =>
         fabric.submit(BANK_A, 'Catalogue:DefineDatasetType', [datasetType(1)]),
       );
+      expect([err.status, err.code]).to.deep.equal([403, 'FORBIDDEN']);
+      expect(lines.slice(before).filter((l) => l.level === 'warn')).to.deep.equal([]);
+    });
+
+    it('then an endorsement failure is logged with the peer details and the transaction ID', async () => {
+      const err = await appError(() => fabric.submit(BANK_A, 'Nope:Nothing', []));
+      expect([err.status, err.code]).to.deep.equal([502, 'ENDORSEMENT_FAILED']);
       const line = lines.filter((l) => l.msg === 'ledger call failed').at(-1);
-      expect(line).to.deep.include({
-        fn: 'Catalogue:DefineDatasetType',
-        transactionId: err.txId,
-        grpcCode: 10,
-      });
+      expect(line).to.deep.include({ fn: 'Nope:Nothing', transactionId: err.txId, grpcCode: 10 });
       const details = line?.details as { address: string; mspId: string; message: string }[];
       const port = double.peer.endpoint.split(':')[1];
       expect(details.map((d) => [d.address, d.mspId])).to.deep.equal([
         [`peer0.banka.example:${port}`, BANK_A],
       ]);
-      expect(details[0]?.message).to.match(/^chaincode response 500, FORBIDDEN: /);
+      expect(details[0]?.message).to.match(/^chaincode response 500, /);
     });
   });
 
@@ -295,10 +299,9 @@ describe('FabricLedgerClientImpl through a gRPC double of the peer Gateway servi
         );
         expect([err.status, err.code]).to.deep.equal([503, 'LEDGER_UNAVAILABLE']);
         expect(err.txId).to.match(TX_ID);
-        expect(lines.at(-1)).to.deep.include({
-          transactionId: err.txId,
-          grpcCode: grpc.status.DEADLINE_EXCEEDED,
-        });
+        const line = lines.filter((l) => l.transactionId === err.txId).at(-1);
+        expect(line).to.deep.include({ transactionId: err.txId, reason: 'DEADLINE_EXCEEDED' });
+        expect(err.details).to.deep.equal({ reason: 'DEADLINE_EXCEEDED' });
       } finally {
         await hasty.close();
       }
