@@ -139,7 +139,8 @@ describe('Fabric network: the chaincode called directly with each organisationâ€
         assetId: asset.assetId,
         grantId: `c-race-${bank}-${run}`,
         securedAmountFen: 2_000_000,
-        loanEnd: ledgerTime(365 * 86_400),
+        // Within the collateral grant's validity (180 days), as the chaincode requires.
+        loanEnd: ledgerTime(90 * 86_400),
       });
     // Both endorsed against the same state before either is ordered.
     const endorsedA = await contractOf(ORG.bankA)
