@@ -70,7 +70,7 @@ export interface RuralCreditClientOptions {
   /** Gateway URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   /** Log in with these and log in again before each token expires. */
-  readonly credentials?: { readonly username: string; readonly password: string };
+  readonly credentials?: { readonly username: string; readonly password: string; readonly org?: string };
   /** A fixed access token (e.g. one saved by `ruralcredit login`); not renewed. */
   readonly token?: string;
   /** Per-request timeout in ms (default 30 000; streams have none). */
@@ -144,7 +144,7 @@ export interface AuthApi {
    *
    * @throws GatewayError 401 `UNAUTHENTICATED`, 429 `RATE_LIMITED`.
    */
-  token(username: string, password: string): Promise<TokenResponse>;
+  token(username: string, password: string, org?: string): Promise<TokenResponse>;
   /** The gateway's JSON Web Key Set. */
   jwks(): Promise<ResponseBody<'getAuthJwks'>>;
 }
@@ -467,8 +467,13 @@ export class RuralCreditClientImpl implements RuralCreditClient {
     this.apiUrl = http.apiUrl;
 
     this.auth = {
-      token: (username, password) =>
-        http.json({ method: 'POST', path: '/auth/token', json: { username, password }, anonymous: true }),
+      token: (username, password, org) =>
+        http.json({
+          method: 'POST',
+          path: '/auth/token',
+          json: { username, password, ...(org === undefined ? {} : { org }) },
+          anonymous: true,
+        }),
       jwks: () => http.json({ method: 'GET', path: '/auth/jwks', anonymous: true }),
     };
 

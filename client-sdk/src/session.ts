@@ -29,6 +29,8 @@ export interface PasswordSessionOptions {
   readonly baseUrl: string;
   readonly username: string;
   readonly password: string;
+  /** The user's organisation (MSP ID); needed when the username exists in several organisations. */
+  readonly org?: string;
   /** Log in again this many seconds before expiry (default: a fifth of the lifetime, at most 60). */
   readonly renewBeforeSeconds?: number;
   /** Clock in ms (tests). */
@@ -92,7 +94,11 @@ export class PasswordSessionImpl implements PasswordSession {
       res = await doFetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ username: this.#options.username, password: this.#options.password }),
+        body: JSON.stringify({
+          username: this.#options.username,
+          password: this.#options.password,
+          ...(this.#options.org === undefined ? {} : { org: this.#options.org }),
+        }),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {

@@ -220,6 +220,11 @@ export const COMMANDS: readonly Command[] = [
     summary: 'Log in and keep the access token in the user config file (mode 0600)',
     options: {
       username: { type: 'string', short: 'u', description: 'User name', required: true, placeholder: 'NAME' },
+      org: {
+        type: 'string',
+        description: "The user's organisation (MSP ID), when the name exists in several",
+        placeholder: 'MSP',
+      },
       password: {
         type: 'string',
         short: 'p',
@@ -235,7 +240,11 @@ export const COMMANDS: readonly Command[] = [
       const username = required(inv.values, 'username');
       const password = await readPassword(inv);
       const url = await inv.url();
-      const client = createClient({ url, credentials: { username, password } });
+      const org = inv.values.org;
+      const client = createClient({
+        url,
+        credentials: { username, password, ...(typeof org === 'string' ? { org } : {}) },
+      });
       const token = await client.login();
       const expiresAt = new Date(Date.now() + token.expiresIn * 1000).toISOString();
       const file = configPath(inv.ctx.env);

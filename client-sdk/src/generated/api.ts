@@ -847,6 +847,8 @@ export interface components {
     TokenRequest: {
       username: string;
       password: string;
+      /** @description The user's organisation (MSP ID): needed when the username exists in several organisations */
+      org?: string;
     };
     TokenResponse: {
       /** @description JWT signed ES256; send as `Authorization: Bearer <token>` */

@@ -11,7 +11,16 @@ import { UsernameSchema, UserViewSchema } from './users';
 
 /** Body of `POST /auth/token`. Deliberately loose: every failure must look the same. */
 export const TokenRequestSchema = z
-  .object({ username: z.string().min(1).max(128), password: z.string().min(1).max(256) })
+  .object({
+    username: z.string().min(1).max(128),
+    password: z.string().min(1).max(256),
+    org: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("The user's organisation (MSP ID): needed when the username exists in several organisations"),
+  })
   .strict()
   .meta({ id: 'TokenRequest' });
 
@@ -82,7 +91,7 @@ export const authModule: FeatureModule = {
         if (!attempt.allowed) throw AppError.tooManyRequests(attempt.retryAfterSeconds);
         const account = accountLimiter.take(body.username.trim().toLowerCase());
         if (!account.allowed) throw AppError.tooManyRequests(account.retryAfterSeconds);
-        const user = await deps.users.authenticate(body.username, body.password);
+        const user = await deps.users.authenticate(body.username, body.password, body.org);
         if (user === undefined) throw AppError.unauthorized('invalid username or password');
         return { body: deps.tokens.issue(user), headers: { 'Cache-Control': 'no-store' } };
       },

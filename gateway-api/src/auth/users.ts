@@ -93,13 +93,18 @@ export interface NewUser {
 export interface UserStore {
   /**
    * Creates a user.
-   * @throws AppError 409 USERNAME_TAKEN when the username exists; 400 INVALID_REQUEST for a bad username or no roles.
+   * @throws AppError 409 USERNAME_TAKEN when the organisation has that username (usernames are unique
+   *   per organisation: another organisation's users are neither seen nor blocked); 400 INVALID_REQUEST
+   *   for a bad username or no roles.
    */
   create(user: NewUser): Promise<UserView>;
   /** The user with this ID, or `undefined`. */
   get(id: string): Promise<UserRecord | undefined>;
-  /** The user with this username (case-insensitive), or `undefined`. */
-  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /**
+   * The user with this username (case-insensitive) in `orgMspId`, or, without an organisation,
+   * the only user of any organisation with it; `undefined` when none (or several) match.
+   */
+  findByUsername(username: string, orgMspId?: string): Promise<UserRecord | undefined>;
   /**
    * One page of an organisation's users, ordered by username.
    * @throws AppError 400 INVALID_CURSOR.
@@ -124,10 +129,11 @@ export interface UserStore {
    */
   setPassword(id: string, password: string): Promise<void>;
   /**
-   * Checks a username and password. Unknown users, disabled users and wrong
-   * passwords all take one scrypt computation and return `undefined`.
+   * Checks a username and password, in `orgMspId` when given. Unknown users, disabled users,
+   * wrong passwords and a name held in several organisations without `orgMspId` all take one
+   * scrypt computation and return `undefined`.
    */
-  authenticate(username: string, password: string): Promise<UserRecord | undefined>;
+  authenticate(username: string, password: string, orgMspId?: string): Promise<UserRecord | undefined>;
 }
 
 type Db = GatewayDb;
@@ -184,7 +190,7 @@ export class UserStoreImpl implements UserStore {
     if (roles.length === 0) throw AppError.invalid('a user needs at least one role');
     const password = await this.#hasher.hash(input.password);
     return this.#exclusive(async () => {
-      if ((await this.#byName.get(username.data).catch(notFoundToUndefined)) !== undefined) {
+      if ((await this.findByUsername(username.data, org.data)) !== undefined) {
         throw AppError.conflict(`username ${username.data} is taken`, { code: 'USERNAME_TAKEN' });
       }
       const user: UserRecord = {
@@ -198,7 +204,12 @@ export class UserStoreImpl implements UserStore {
       };
       await this.#db.batch([
         { type: 'put', sublevel: this.#users, key: user.id, value: user },
-        { type: 'put', sublevel: this.#byName, key: user.username, value: user.id },
+        {
+          type: 'put',
+          sublevel: this.#byName,
+          key: `${user.username}${SEP}${user.orgMspId}`,
+          value: user.id,
+        },
         { type: 'put', sublevel: this.#byOrg, key: `${user.orgMspId}${SEP}${user.username}`, value: user.id },
       ]);
       return toUserView(user);
@@ -229,11 +240,36 @@ export class UserStoreImpl implements UserStore {
     if (this.#cache.size > USER_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
-  async findByUsername(username: string): Promise<UserRecord | undefined> {
+  async findByUsername(username: string, orgMspId?: string): Promise<UserRecord | undefined> {
+    const candidates = await this.#candidates(username, orgMspId);
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  /** Users with this username: in one organisation, or in every organisation. */
+  async #candidates(username: string, orgMspId?: string): Promise<UserRecord[]> {
     const name = UsernameSchema.safeParse(username);
-    if (!name.success) return undefined;
-    const id = await this.#byName.get(name.data).catch(notFoundToUndefined);
-    return id === undefined ? undefined : this.get(id);
+    if (!name.success) return [];
+    const ids = new Set<string>();
+    if (orgMspId !== undefined) {
+      const id = await this.#byOrg.get(`${orgMspId}${SEP}${name.data}`).catch(notFoundToUndefined);
+      if (id !== undefined) ids.add(id);
+    } else {
+      for await (const id of this.#byName.values({
+        gt: `${name.data}${SEP}`,
+        lt: `${name.data}${SEP}\uffff`,
+      })) {
+        ids.add(id);
+      }
+      // Stores written before usernames were per organisation keyed the name alone.
+      const legacy = await this.#byName.get(name.data).catch(notFoundToUndefined);
+      if (legacy !== undefined) ids.add(legacy);
+    }
+    const users: UserRecord[] = [];
+    for (const id of ids) {
+      const user = await this.get(id);
+      if (user !== undefined && (orgMspId === undefined || user.orgMspId === orgMspId)) users.push(user);
+    }
+    return users;
   }
 
   async listByOrg(orgMspId: string, page: PageRequest): Promise<Page<UserView>> {
@@ -284,8 +320,10 @@ export class UserStoreImpl implements UserStore {
     });
   }
 
-  async authenticate(username: string, password: string): Promise<UserRecord | undefined> {
-    const user = await this.findByUsername(username);
+  async authenticate(username: string, password: string, orgMspId?: string): Promise<UserRecord | undefined> {
+    const candidates = await this.#candidates(username, orgMspId);
+    // The same name in several organisations: the caller must say which (`org` at login).
+    const user = candidates.length === 1 ? candidates[0] : undefined;
     if (user === undefined) {
       // Same work as a real check so response time does not reveal whether the username exists.
       this.#dummy ??= this.#hasher.hash('not-a-real-password');

@@ -107,13 +107,23 @@ describe('login and user administration', () => {
       expect(res.body).not.to.have.property('initialPassword');
     });
 
-    it('when the username is taken, then 409 USERNAME_TAKEN', async () => {
+    it('when the username is taken in the same organisation, then 409 USERNAME_TAKEN', async () => {
+      const res = await call(usersUrl(), {
+        method: 'POST',
+        token: bankAdmin.token,
+        json: { username: 'BANK1.ADMIN', roles: ['AUDITOR'] },
+      });
+      expectError(res, 409, 'USERNAME_TAKEN');
+    });
+
+    it("when another organisation's user has the username, then it is created (no cross-organisation oracle)", async () => {
       const res = await call(usersUrl(), {
         method: 'POST',
         token: regulatorAdmin.token,
         json: { username: 'BANK1.ADMIN', roles: ['AUDITOR'] },
       });
-      expectError(res, 409, 'USERNAME_TAKEN');
+      expect(res.status, res.text).to.equal(201);
+      expect((res.body as { user: { orgMspId: string } }).user.orgMspId).to.equal('RegulatorMSP');
     });
 
     it('when the body has an unknown role and a short password, then 400 INVALID_REQUEST listing both', async () => {

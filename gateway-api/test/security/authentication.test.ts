@@ -219,4 +219,45 @@ describe('security: authentication (issue 12 item 11)', () => {
       }
     },
   );
+
+  caseIt(
+    'H11',
+    'when two organisations create the same username, then both exist, a login without the organisation is refused and each login with it gets its own user',
+    async (figures) => {
+      const username = 'shared.name';
+      const password = 'a-long-enough-password-11';
+      const users = g.gateway.deps.users;
+      await users.create({ orgMspId: ORG.bankA, username, password, roles: ['LOAN_OFFICER'] });
+      await users.create({ orgMspId: ORG.bankB, username, password, roles: ['LOAN_OFFICER'] });
+      figures.tried += 1;
+      const again = await users.create({ orgMspId: ORG.bankA, username, password, roles: ['AUDITOR'] }).then(
+        () => 'created',
+        (err: { code?: string }) => err.code,
+      );
+      expect(again, 'same name twice in one organisation').to.equal('USERNAME_TAKEN');
+      figures.tried += 1;
+      const ambiguous = await login(g, username, password);
+      expect([ambiguous.status, errorCode(ambiguous)]).to.deep.equal([401, 'UNAUTHENTICATED']);
+      const orgs: string[] = [];
+      for (const org of [ORG.bankA, ORG.bankB]) {
+        figures.tried += 1;
+        const res = await call(`${g.url}/api/v1/auth/token`, {
+          method: 'POST',
+          json: { username, password, org },
+        });
+        expect(res.status, res.text).to.equal(200);
+        figures.acknowledged += 1;
+        const token = (res.body as { accessToken: string }).accessToken;
+        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<
+          string,
+          unknown
+        >;
+        orgs.push(String(claims.org));
+      }
+      expect(orgs).to.deep.equal([ORG.bankA, ORG.bankB]);
+      figures.notes.push(
+        'same username in BankA and BankB: 409 only within one organisation; login needs `org` then',
+      );
+    },
+  );
 });
