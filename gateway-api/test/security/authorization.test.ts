@@ -8,7 +8,6 @@
  */
 import { expect } from 'chai';
 import { leafHash, signTypedMessage } from '@ruralcredit/protocol';
-import { AppError } from '../../src/http/errors';
 import type { LedgerClient } from '../../src/ledger/types';
 import type { ApiResponse } from '../helpers';
 import {
@@ -27,21 +26,11 @@ import {
   validity,
   type ConsortiumGateway,
   type OrgName,
+  outcome,
 } from './fixture';
 import type { Figures } from './recorder';
 import { caseIt } from './recorder';
 import { DEPLOYMENT } from '../acceptance/consortium-gateway';
-
-/** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof AppError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-}
 
 describe('security: object-level authorization, gateway and chaincode (issue 7 case 9, chaincode called through the embedded ledger with each organisation’s identity)', () => {
   let g: ConsortiumGateway;

@@ -21,20 +21,8 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Wallet, type TypedDataDomain } from 'ethers';
 import { EIP712_TYPES } from '@ruralcredit/protocol';
-import { AppError } from '../../src/http/errors';
-import { ORG, residentId, startSecurityGateway, type ConsortiumGateway } from './fixture';
+import { ORG, residentId, startSecurityGateway, type ConsortiumGateway, outcome } from './fixture';
 import { caseIt } from './recorder';
-
-/** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof AppError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-}
 
 describe('security: deployment-bound decisions (issue 12 items 12 and 13)', () => {
   let g: ConsortiumGateway;

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
+import { AppError } from '../../src/http/errors';
 import { isoFromEpochSeconds } from '@ruralcredit/protocol';
 import type { Block, EmbeddedLedger } from '@ruralcredit/embedded-ledger';
 import { DOMAIN_MODULES } from '../../src/app';
@@ -233,4 +234,15 @@ export function errorCode(res: ApiResponse): string {
   const body = res.body as { error?: { code?: unknown } } | undefined;
   const code = body?.error?.code;
   return typeof code === 'string' ? code : '';
+}
+
+/** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
+export async function outcome(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'OK';
+  } catch (err) {
+    if (err instanceof AppError) return `${err.status} ${err.code}`;
+    throw err;
+  }
 }

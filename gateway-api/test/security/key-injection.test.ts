@@ -10,7 +10,6 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { createCompositeKey, splitCompositeKey } from '@ruralcredit/embedded-ledger';
 import { OBJECT_ID_PATTERN, leafHash } from '@ruralcredit/protocol';
-import { AppError } from '../../src/http/errors';
 import { expectError } from '../helpers';
 import type { LedgerClient } from '../../src/ledger/types';
 import {
@@ -31,6 +30,7 @@ import {
   uploadBatch,
   validity,
   type ConsortiumGateway,
+  outcome,
 } from './fixture';
 import { caseIt } from './recorder';
 
@@ -58,16 +58,6 @@ const BAD_IDS: Record<string, string> = {
   'right-to-left override': 'a\u202eb',
   'lone surrogate': 'a\ud800b',
 };
-
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof AppError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-}
 
 /** Encodes a path segment; a lone surrogate (which encodeURIComponent refuses) is percent-encoded as WTF-8. */
 function segment(id: string): string {

@@ -11,7 +11,6 @@
  */
 import { expect } from 'chai';
 import { signTypedMessage } from '@ruralcredit/protocol';
-import { AppError } from '../../src/http/errors';
 import { DEPLOYMENT } from '../acceptance/consortium-gateway';
 import type { ApiResponse } from '../helpers';
 import {
@@ -27,19 +26,9 @@ import {
   residentId,
   startSecurityGateway,
   type ConsortiumGateway,
+  outcome,
 } from './fixture';
 import { caseIt } from './recorder';
-
-/** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof AppError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-}
 
 describe('security: rules on liens, batches, uploaded records and consent reads (issue 12 item 20)', () => {
   let g: ConsortiumGateway;

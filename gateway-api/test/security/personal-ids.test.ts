@@ -7,7 +7,6 @@
  */
 import { expect } from 'chai';
 import { makeCreditCode } from '@ruralcredit/protocol';
-import { AppError } from '../../src/http/errors';
 import type { ApiResponse } from '../helpers';
 import {
   ORG,
@@ -26,19 +25,9 @@ import {
   uploadBatch,
   validity,
   type ConsortiumGateway,
+  outcome,
 } from './fixture';
 import { caseIt } from './recorder';
-
-/** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof AppError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-}
 
 const RESIDENT = '350902196001030009';
 const CREDIT_CODE = makeCreditCode('93350902MA31RQ2K5');

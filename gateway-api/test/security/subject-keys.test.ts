@@ -17,7 +17,6 @@ import {
   signTypedMessage,
   type ConsentGrantMessage,
 } from '@ruralcredit/protocol';
-import { AppError } from '../../src/http/errors';
 import type { LedgerClient } from '../../src/ledger/types';
 import type { ApiResponse } from '../helpers';
 import { subscribe, type SseSubscription } from '../alerts/sse-client';
@@ -32,21 +31,11 @@ import {
   validity,
   type ConsortiumGateway,
   type OrgName,
+  outcome,
 } from './fixture';
 import type { Figures } from './recorder';
 import { caseIt } from './recorder';
 import { DEPLOYMENT } from '../acceptance/consortium-gateway';
-
-/** How a direct chaincode call ended: `OK`, or the refusal's status and code. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof AppError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-}
 
 function answer(res: ApiResponse): string {
   const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
