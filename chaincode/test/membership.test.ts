@@ -95,20 +95,24 @@ describe('Membership', () => {
     it('when a member is suspended, then it can do nothing until reinstated', async () => {
       const suspended = await c.submit('regulator', 'Membership:SuspendMember', MSP.land, 'late reporting');
       expect(suspended).to.include({ status: 'SUSPENDED', suspendedReason: 'late reporting' });
-      await c.queryRefused('FORBIDDEN', 'land', 'Membership:GetMember', MSP.land);
-      await c.queryRefused('FORBIDDEN', 'land', 'Catalogue:GetDatasetType', 'HOMESTEAD');
+      await c.queryRefused('MEMBER_SUSPENDED', 'land', 'Membership:GetMember', MSP.land);
+      await c.queryRefused('MEMBER_SUSPENDED', 'land', 'Catalogue:GetDatasetType', 'HOMESTEAD');
       const m = c.manifest('land', { batchId: 'b-1', datasetType: 'HOMESTEAD' });
       await c.refused(
-        'FORBIDDEN',
+        'MEMBER_SUSPENDED',
         'land',
         'Provenance:AnchorBatch',
         JSON.stringify(m),
         await c.sign('land', 'BatchManifest', m),
       );
       await c.refused('CONFLICT', 'regulator', 'Membership:SuspendMember', MSP.land, 'again');
-      await c.submit('regulator', 'Membership:ReinstateMember', MSP.land);
+      await c.refused('INVALID', 'regulator', 'Membership:ReinstateMember', MSP.land, '');
+      const reinstated = await c.submit('regulator', 'Membership:ReinstateMember', MSP.land, 'caught up');
+      expect(reinstated).to.include({ status: 'ACTIVE', reinstatedReason: 'caught up' });
+      expect(reinstated.statusSince).to.equal(reinstated.updatedAt);
+      expect(reinstated).to.not.have.property('suspendedReason');
       expect(await c.evaluate('land', 'Membership:GetMember', MSP.land)).to.include({ status: 'ACTIVE' });
-      await c.refused('CONFLICT', 'regulator', 'Membership:ReinstateMember', MSP.land);
+      await c.refused('CONFLICT', 'regulator', 'Membership:ReinstateMember', MSP.land, 'again');
     });
 
     it('when a non-regulator suspends, or the regulator suspends itself or an unknown MSP, then refused', async () => {

@@ -9,6 +9,7 @@ import { auditModule } from './audit/routes';
 import { createCollateralModule } from './collateral/module';
 import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
+import { membershipModule } from './membership/routes';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
@@ -39,6 +40,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   disputesModule,
   auditModule,
   supervisionModule,
+  membershipModule,
   createAlertsModule({
     bus: (ctx, deps) => createIndexer(ctx, deps).bus,
     log: (ctx, deps) => createIndexer(ctx, deps).alertLog,

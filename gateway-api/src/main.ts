@@ -22,6 +22,10 @@ const DEMO_ROLES: Readonly<Record<Consortium['organisations'][number]['role'], R
   BANK: ['ORG_ADMIN', 'LOAN_OFFICER'],
   DATA_PROVIDER: ['ORG_ADMIN', 'DATA_OFFICER'],
   AUDITOR: ['ORG_ADMIN', 'AUDITOR'],
+  // Guarantors, insurers and microlenders query under consent as a bank's loan officers do.
+  GUARANTOR: ['ORG_ADMIN', 'LOAN_OFFICER'],
+  INSURER: ['ORG_ADMIN', 'LOAN_OFFICER'],
+  MICROLENDER: ['ORG_ADMIN', 'LOAN_OFFICER'],
 };
 
 /** Options of {@link runGateway}. */

@@ -29,11 +29,59 @@ export const SIGNATURE_PATTERN = /^0x[0-9a-fA-F]{130}$/;
 export const COLLATERAL_SCOPE = 'COLLATERAL';
 
 /** Purposes a consent grant and an access may name. */
-export const PURPOSES = ['LOAN_APPLICATION', 'POST_LOAN_MANAGEMENT', 'COLLATERAL_REGISTRATION'] as const;
+export const PURPOSES = [
+  'LOAN_APPLICATION',
+  'POST_LOAN_MANAGEMENT',
+  'COLLATERAL_REGISTRATION',
+  'GUARANTEE_ASSESSMENT',
+  'INSURANCE_UNDERWRITING',
+] as const;
 /** A purpose a consent grant and an access may name. */
 export type Purpose = (typeof PURPOSES)[number];
 
 /** Consortium roles recorded in the on-chain member registry. */
-export const ROLES = ['REGULATOR', 'BANK', 'DATA_PROVIDER', 'AUDITOR'] as const;
+export const ROLES = [
+  'REGULATOR',
+  'BANK',
+  'DATA_PROVIDER',
+  'AUDITOR',
+  'GUARANTOR',
+  'INSURER',
+  'MICROLENDER',
+] as const;
 /** A consortium role. */
 export type Role = (typeof ROLES)[number];
+
+/**
+ * Roles that receive consent grants and query subjects' data under them: banks
+ * and the institutions the seed platforms name beside them (financing
+ * guarantee companies, agricultural insurers, microcredit companies).
+ */
+export const GRANTEE_ROLES = ['BANK', 'GUARANTOR', 'INSURER', 'MICROLENDER'] as const;
+/** A role that receives consent grants. */
+export type GranteeRole = (typeof GRANTEE_ROLES)[number];
+
+/**
+ * The purposes each grantee role may name in a grant and an access (the
+ * chaincode refuses any other). A bank lends, manages its loans and registers
+ * collateral; a microcredit company lends and manages its loans but takes no
+ * registered rural-asset lien; a guarantor assesses a guarantee and follows
+ * the guaranteed loan; an insurer underwrites (agricultural, credit-guarantee
+ * insurance) and nothing else.
+ */
+export const ROLE_PURPOSES: Readonly<Record<GranteeRole, readonly Purpose[]>> = {
+  BANK: ['LOAN_APPLICATION', 'POST_LOAN_MANAGEMENT', 'COLLATERAL_REGISTRATION'],
+  MICROLENDER: ['LOAN_APPLICATION', 'POST_LOAN_MANAGEMENT'],
+  GUARANTOR: ['GUARANTEE_ASSESSMENT', 'POST_LOAN_MANAGEMENT'],
+  INSURER: ['INSURANCE_UNDERWRITING'],
+};
+
+/** Whether `role` receives consent grants. */
+export function isGranteeRole(role: string): role is GranteeRole {
+  return (GRANTEE_ROLES as readonly string[]).includes(role);
+}
+
+/** Whether `role` may name `purpose` in a grant or an access. */
+export function mayUsePurpose(role: string, purpose: string): boolean {
+  return isGranteeRole(role) && (ROLE_PURPOSES[role] as readonly string[]).includes(purpose);
+}

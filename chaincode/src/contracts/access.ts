@@ -1,4 +1,5 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { GRANTEE_ROLES, isGranteeRole, mayUsePurpose } from '@ruralcredit/protocol';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, type KeyTypeName, key, lastKeyPart } from '../lib/keys';
@@ -27,7 +28,9 @@ function denialReason(
   access: AccessRecord,
   grant: Grant | undefined,
   atSeconds: number,
+  role: string,
 ): DenialReason | undefined {
+  if (!mayUsePurpose(role, access.purpose)) return 'PURPOSE_NOT_ALLOWED';
   if (!grant) return 'NO_GRANT';
   if (grant.grantee !== access.accessor) return 'OTHER_BANK_GRANT';
   if (grant.subject !== access.subject) return 'WRONG_SUBJECT';
@@ -102,7 +105,11 @@ export class AccessContract extends Contract {
   async RecordAccess(ctx: Context, accessJson: string): Promise<string> {
     const mspId = callerMspId(ctx);
     const caller = await readMember(ctx, mspId);
-    if (!caller || caller.role !== 'BANK') throw forbidden(`${mspId} is not a member bank`);
+    if (!caller || !isGranteeRole(caller.role)) {
+      // Refuses as every other transaction does: not a member, suspended, or not a grantee role.
+      await requireCaller(ctx, ...GRANTEE_ROLES);
+      throw forbidden(`${mspId} is not a member institution that receives consent`);
+    }
     const access = AccessRecord.newInstance(parseArgument(accessJson, 'access'));
     for (const code of access.datasets) {
       if (!(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
@@ -120,7 +127,9 @@ export class AccessContract extends Contract {
     access.txId = ctx.stub.getTxID();
     const grant = await readGrant(ctx, access.grantId);
     const reason =
-      caller.status !== 'ACTIVE' ? 'SUSPENDED' : denialReason(access, grant, txEpochSeconds(ctx));
+      caller.status !== 'ACTIVE'
+        ? 'SUSPENDED'
+        : denialReason(access, grant, txEpochSeconds(ctx), caller.role);
     if (reason === undefined && grant) {
       access.outcome = 'GRANTED';
       grant.accessesUsed += 1;
@@ -166,7 +175,7 @@ export class AccessContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async GetAccess(ctx: Context, accessId: string): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const id = new Fields({ accessId }, 'query').id('accessId');
     if (!seesAll(caller)) return this.#own(ctx, caller.mspId, id);
     const accessors = await accessorsOf(ctx, id);
@@ -185,7 +194,7 @@ export class AccessContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async GetAccessOf(ctx: Context, accessor: string, accessId: string): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const f = new Fields({ accessor, accessId }, 'query');
     const mspId = f.mspId('accessor');
     const id = f.id('accessId');
@@ -213,7 +222,7 @@ export class AccessContract extends Contract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const pseudonym = new Fields({ subject }, 'query').pseudonym('subject');
     return seesAll(caller)
       ? this.#page(ctx, KeyType.accessBySubject, [pseudonym], from, to, pageSize, bookmark)
@@ -242,7 +251,7 @@ export class AccessContract extends Contract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const mspId = new Fields({ accessor }, 'query').mspId('accessor');
     if (!seesAll(caller) && mspId !== caller.mspId) throw forbidden('a bank reads its own accesses only');
     return this.#page(ctx, KeyType.accessByAccessor, [mspId], from, to, pageSize, bookmark);

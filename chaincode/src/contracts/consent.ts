@@ -1,5 +1,11 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { COLLATERAL_SCOPE, epochSecondsFromIso, isSignedBy } from '@ruralcredit/protocol';
+import {
+  COLLATERAL_SCOPE,
+  GRANTEE_ROLES,
+  epochSecondsFromIso,
+  isSignedBy,
+  mayUsePurpose,
+} from '@ruralcredit/protocol';
 import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
@@ -75,18 +81,24 @@ export class ConsentContract extends Contract {
   }
 
   /**
-   * Records a grant from a subject to the calling bank.
+   * Records a grant from a subject to the calling institution (a bank, a
+   * guarantor, an insurer or a microlender), for a purpose its role may use
+   * (`ROLE_PURPOSES` of the protocol).
    *
    * @param grantJson `{ grantId, subject, scope, purpose, validFrom, validUntil, maxAccesses?, evidence }`
-   * @throws FORBIDDEN when the grantee is another bank; INVALID on an unknown scope, an
+   * @throws FORBIDDEN when the grantee is another institution or the caller's role
+   * may not use the purpose; INVALID on an unknown scope, an
    * already-expired window, or a subject signature that does not verify; CONFLICT on a duplicate ID.
    */
   @Transaction()
   @Returns('string')
   async RecordGrant(ctx: Context, grantJson: string): Promise<string> {
-    const bank = await requireCaller(ctx, 'BANK');
+    const bank = await requireCaller(ctx, ...GRANTEE_ROLES);
     const grant = Grant.newInstance(parseArgument(grantJson, 'grant'), bank.mspId);
-    if (grant.grantee !== bank.mspId) throw forbidden('a bank records grants to itself only');
+    if (grant.grantee !== bank.mspId) throw forbidden('an institution records grants to itself only');
+    if (!mayUsePurpose(bank.role, grant.purpose)) {
+      throw forbidden(`a ${bank.role} may not take consent for purpose ${grant.purpose}`);
+    }
     for (const code of grant.scope) {
       if (code !== COLLATERAL_SCOPE && !(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
         throw invalid(`grant.scope names undefined dataset type ${code}`);
@@ -136,10 +148,10 @@ export class ConsentContract extends Contract {
   @Transaction()
   @Returns('string')
   async RevokeGrant(ctx: Context, grantId: string, reason: string): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR');
     const f = new Fields({ grantId, reason }, 'revocation');
     const grant = await this.#existing(ctx, f.id('grantId'));
-    if (caller.role === 'BANK' && grant.grantee !== caller.mspId) {
+    if (caller.role !== 'REGULATOR' && grant.grantee !== caller.mspId) {
       throw forbidden('only the grantee bank or the regulator may revoke this grant');
     }
     return this.#revoke(ctx, grant, caller, f.oneOf('reason', REVOCATION_REASONS), false);
@@ -158,10 +170,10 @@ export class ConsentContract extends Contract {
   @Transaction()
   @Returns('string')
   async RevokeGrantBySubject(ctx: Context, grantId: string, signature: string): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR');
     const f = new Fields({ grantId, signature }, 'revocation');
     const grant = await this.#existing(ctx, f.id('grantId'));
-    if (caller.role === 'BANK' && grant.grantee !== caller.mspId) {
+    if (caller.role !== 'REGULATOR' && grant.grantee !== caller.mspId) {
       throw forbidden("only the grantee bank or the regulator may submit the subject's revocation");
     }
     const signer = await this.#subjectSigner(ctx, grant.subject);
@@ -187,7 +199,7 @@ export class ConsentContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async GetGrant(ctx: Context, grantId: string): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const id = new Fields({ grantId }, 'query').id('grantId');
     const grant = await readGrant(ctx, id);
     if (!grant || (!seesAll(caller) && grant.grantee !== caller.mspId)) {
@@ -200,7 +212,7 @@ export class ConsentContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async ListGrants(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const page = seesAll(caller)
       ? await readIndexPage(ctx, {
           type: KeyType.grant,
@@ -227,7 +239,7 @@ export class ConsentContract extends Contract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const caller = await requireCaller(ctx, ...GRANTEE_ROLES, 'REGULATOR', 'AUDITOR');
     const pseudonym = new Fields({ subject }, 'query').pseudonym('subject');
     const page = seesAll(caller)
       ? await readIndexPage(ctx, {

@@ -25,7 +25,7 @@ import {
   writeRecord,
 } from '../lib/state';
 import { Grant } from '../model/grant';
-import { Member } from '../model/member';
+import { MAX_REASON_LENGTH, Member } from '../model/member';
 import {
   KycAttestation,
   REPLACEMENT_REASONS,
@@ -79,9 +79,10 @@ export class MembershipContract extends Contract {
   }
 
   /**
-   * Admits an organisation with a role (regulator only).
+   * Admits an organisation with a role (regulator only). The member hears of
+   * it through the `MemberAdmitted` event, which names it.
    *
-   * @param memberJson `{ mspId, role, name }`
+   * @param memberJson `{ mspId, role, name, reason? }`
    * @throws CONFLICT when the MSP is already a member.
    */
   @Transaction()
@@ -92,12 +93,18 @@ export class MembershipContract extends Contract {
     const k = key(ctx, KeyType.member, [member.mspId]);
     if (await exists(ctx, k)) throw conflict(`${member.mspId} is already a member`);
     await writeRecord(ctx, k, member);
-    emit(ctx, 'MemberAdmitted', { mspId: member.mspId, role: member.role });
+    emit(ctx, 'MemberAdmitted', {
+      mspId: member.mspId,
+      role: member.role,
+      reason: member.admissionReason ?? '',
+    });
     return marshal(member);
   }
 
   /**
-   * Suspends a member (regulator only); a suspended member can do nothing.
+   * Suspends a member (regulator only); a suspended member can do nothing
+   * (every call is refused MEMBER_SUSPENDED) until reinstated. The member hears
+   * of it through the `MemberSuspended` event, which names it and the reason.
    *
    * @throws NOT_FOUND for an unknown member; CONFLICT when already suspended.
    */
@@ -110,29 +117,36 @@ export class MembershipContract extends Contract {
     if (member.mspId === regulator.mspId) throw invalid('the regulator cannot suspend itself');
     if (member.status === 'SUSPENDED') throw conflict(`${mspId} is already suspended`);
     member.status = 'SUSPENDED';
-    member.suspendedReason = f.text('reason', 200);
+    member.suspendedReason = f.text('reason', MAX_REASON_LENGTH);
     member.updatedAt = txTime(ctx);
+    member.statusSince = member.updatedAt;
     await writeRecord(ctx, key(ctx, KeyType.member, [mspId]), member);
-    emit(ctx, 'MemberSuspended', { mspId });
+    emit(ctx, 'MemberSuspended', { mspId, reason: member.suspendedReason });
     return marshal(member);
   }
 
   /**
-   * Reinstates a suspended member (regulator only).
+   * Reinstates a suspended member (regulator only), with a reason. The member
+   * hears of it through the `MemberReinstated` event.
    *
-   * @throws NOT_FOUND for an unknown member; CONFLICT when not suspended.
+   * @throws NOT_FOUND for an unknown member; CONFLICT when not suspended;
+   * INVALID on a missing or over-long reason.
    */
   @Transaction()
   @Returns('string')
-  async ReinstateMember(ctx: Context, mspId: string): Promise<string> {
+  async ReinstateMember(ctx: Context, mspId: string, reason: string): Promise<string> {
     await requireCaller(ctx, 'REGULATOR');
-    const member = await this.#existing(ctx, new Fields({ mspId }, 'reinstatement').mspId('mspId'));
+    const f = new Fields({ mspId, reason }, 'reinstatement');
+    const member = await this.#existing(ctx, f.mspId('mspId'));
+    const why = f.text('reason', MAX_REASON_LENGTH);
     if (member.status !== 'SUSPENDED') throw conflict(`${mspId} is not suspended`);
     member.status = 'ACTIVE';
     delete member.suspendedReason;
+    member.reinstatedReason = why;
     member.updatedAt = txTime(ctx);
+    member.statusSince = member.updatedAt;
     await writeRecord(ctx, key(ctx, KeyType.member, [mspId]), member);
-    emit(ctx, 'MemberReinstated', { mspId });
+    emit(ctx, 'MemberReinstated', { mspId, reason: why });
     return marshal(member);
   }
 

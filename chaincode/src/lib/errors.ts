@@ -4,7 +4,7 @@
  */
 
 /** Stable error codes of the chaincode. */
-export type LedgerErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'INVALID';
+export type LedgerErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'INVALID' | 'MEMBER_SUSPENDED';
 
 /** An error whose message is `CODE: detail`. */
 export class LedgerError extends Error {
@@ -23,5 +23,7 @@ export const notFound = (detail: string): LedgerError => new LedgerError('NOT_FO
 export const forbidden = (detail: string): LedgerError => new LedgerError('FORBIDDEN', detail);
 /** The request contradicts the ledger's state (duplicate ID, wrong status, race lost). */
 export const conflict = (detail: string): LedgerError => new LedgerError('CONFLICT', detail);
+/** The caller's organisation is suspended from the consortium: it may do nothing until reinstated. */
+export const suspended = (detail: string): LedgerError => new LedgerError('MEMBER_SUSPENDED', detail);
 /** The request is malformed. */
 export const invalid = (detail: string): LedgerError => new LedgerError('INVALID', detail);

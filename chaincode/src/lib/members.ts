@@ -4,7 +4,7 @@
  */
 import type { Context } from 'fabric-contract-api';
 import type { Role } from '@ruralcredit/protocol';
-import { forbidden } from './errors';
+import { forbidden, suspended } from './errors';
 import { KeyType, key } from './keys';
 import { readRecord } from './state';
 import type { Member } from '../model/member';
@@ -54,13 +54,14 @@ export function readMember(ctx: Context, mspId: string): Promise<Member | undefi
  * Returns the caller's member record when it is an active member holding one
  * of `roles` (any role when none given).
  *
- * @throws FORBIDDEN when the caller is not a member, is suspended, or lacks the role.
+ * @throws MEMBER_SUSPENDED when the caller is suspended; FORBIDDEN when it is
+ * not a member or lacks the role.
  */
 export async function requireCaller(ctx: Context, ...roles: Role[]): Promise<Member> {
   const mspId = callerMspId(ctx);
   const member = await readMember(ctx, mspId);
   if (!member) throw forbidden(`${mspId} is not a member of the consortium`);
-  if (member.status !== 'ACTIVE') throw forbidden(`${mspId} is suspended`);
+  if (member.status !== 'ACTIVE') throw suspended(`${mspId} is suspended: ${member.suspendedReason ?? ''}`);
   if (roles.length > 0 && !roles.includes(member.role)) {
     throw forbidden(`${mspId} (${member.role}) may not do this; requires ${roles.join(' or ')}`);
   }

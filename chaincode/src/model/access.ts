@@ -12,6 +12,7 @@ export const DENIAL_REASONS = [
   'NOT_YET_VALID',
   'EXPIRED',
   'WRONG_PURPOSE',
+  'PURPOSE_NOT_ALLOWED',
   'OUT_OF_SCOPE',
   'BUDGET_EXHAUSTED',
 ] as const;

@@ -3,6 +3,9 @@ import { ROLES, type Role } from '@ruralcredit/protocol';
 import { Fields } from '../lib/fields';
 import { invalid } from '../lib/errors';
 
+/** Longest reason the regulator may give for an admission, suspension or reinstatement. */
+export const MAX_REASON_LENGTH = 200;
+
 /** Membership status. */
 export type MemberStatus = 'ACTIVE' | 'SUSPENDED';
 
@@ -18,6 +21,12 @@ export class Member {
   @Property('admittedAt', 'string') admittedAt = '';
   @Property('updatedAt', 'string') updatedAt = '';
   @Property('suspendedReason', 'string') suspendedReason?: string;
+  /** The regulator's reason for admitting the member, when it gave one (bootstrap admissions carry none). */
+  @Property('admissionReason', 'string') admissionReason?: string;
+  /** The regulator's reason for the last reinstatement. */
+  @Property('reinstatedReason', 'string') reinstatedReason?: string;
+  /** When the current status began (admission, suspension or reinstatement). */
+  @Property('statusSince', 'string') statusSince?: string;
 
   /**
    * Validates an admission request.
@@ -25,13 +34,15 @@ export class Member {
    * @throws INVALID on a malformed field or an attempt to admit a second regulator.
    */
   static newInstance(raw: Record<string, unknown>, at: string): Member {
-    const f = new Fields(raw, 'member', ['mspId', 'role', 'name']);
+    const f = new Fields(raw, 'member', ['mspId', 'role', 'name', 'reason']);
     const m = new Member();
     m.mspId = f.mspId('mspId');
     m.role = f.oneOf('role', ROLES);
     if (m.role === 'REGULATOR') throw invalid('member.role REGULATOR is fixed by Bootstrap');
     m.name = f.text('name', 128);
+    if (f.has('reason')) m.admissionReason = f.text('reason', MAX_REASON_LENGTH);
     m.admittedAt = at;
+    m.statusSince = at;
     m.updatedAt = at;
     return m;
   }

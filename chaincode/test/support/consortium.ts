@@ -34,6 +34,10 @@ export const MSP = {
   agri: 'AgricultureMSP',
   auditor: 'AuditorMSP',
   outsider: 'OutsiderMSP',
+  /** Identities only: tests admit these with the roles of issue 16. */
+  guarantor: 'GuarantorMSP',
+  insurer: 'InsurerMSP',
+  microlender: 'MicrolenderMSP',
 } as const;
 /** A short organisation name. */
 export type Org = keyof typeof MSP;

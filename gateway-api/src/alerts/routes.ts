@@ -52,7 +52,9 @@ export function registerAlertRoutes(router: ApiRouter, hub: AlertHub | undefined
       'Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the ' +
       'signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, ' +
       '`SubjectSignerRotated`); revocations of ' +
-      `consents granted to it; disputes on datasets it provides. The stream starts with \`retry: ${RETRY_MS}\`; each message ` +
+      'consents granted to it; disputes on datasets it provides; its own admission, suspension and reinstatement ' +
+      '(`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, with the regulator’s reason). ' +
+      `The stream starts with \`retry: ${RETRY_MS}\`; each message ` +
       'has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` ' +
       'comment keeps it alive.\n\n' +
       'Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed ' +

@@ -24,10 +24,14 @@ export const SUBJECT_KEY_EVENTS: readonly string[] = [
   'SubjectSignerRotated',
 ];
 
+/** Decisions of the regulator about one member, which name it (`mspId`): an alert for that member. */
+export const MEMBER_EVENTS: readonly string[] = ['MemberAdmitted', 'MemberSuspended', 'MemberReinstated'];
+
 /** Every event name that can be an alert. */
 export const ALERT_EVENTS: readonly string[] = [
   ...LIENHOLDER_EVENTS,
   ...SUBJECT_KEY_EVENTS,
+  ...MEMBER_EVENTS,
   'ConsentRevoked',
   'DisputeFiled',
 ];
@@ -35,7 +39,7 @@ export const ALERT_EVENTS: readonly string[] = [
 /**
  * The organisations `event` is an alert for: the lienholders of an asset
  * event, the banks holding ACTIVE grants from a subject whose key changed, the grantee of a revoked consent, the provider of a disputed
- * dataset; none for any other event. Each MSP ID appears once, in payload
+ * dataset, the member the regulator admitted, suspended or reinstated; none for any other event. Each MSP ID appears once, in payload
  * order; values that are not strings are ignored.
  */
 export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): string[] {
@@ -45,6 +49,7 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
   else if (SUBJECT_KEY_EVENTS.includes(event.name)) named = Array.isArray(p.grantees) ? p.grantees : [];
   else if (event.name === 'ConsentRevoked') named = [p.grantee];
   else if (event.name === 'DisputeFiled') named = [p.provider];
+  else if (MEMBER_EVENTS.includes(event.name)) named = [p.mspId];
   return [...new Set(named.filter((m): m is string => typeof m === 'string' && m !== ''))];
 }
 
@@ -52,7 +57,8 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
  * Whether `event` is an alert for organisation `mspId`: a lien, seizure,
  * enforcement or transfer on an asset where it holds a lien; a change of the
  * key of a subject it holds an ACTIVE grant from; a revocation of
- * a consent granted to it; a dispute on a dataset it provides.
+ * a consent granted to it; a dispute on a dataset it provides; its own
+ * admission, suspension or reinstatement.
  */
 export function isAlertFor(mspId: string, event: Pick<IndexedEvent, 'name' | 'payload'>): boolean {
   return alertRecipients(event).includes(mspId);

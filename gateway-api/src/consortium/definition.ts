@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Deployment } from '@ruralcredit/protocol';
+import { ROLES, type Deployment } from '@ruralcredit/protocol';
 import { z } from 'zod';
 
 const OrganisationSchema = z.object({
   mspId: z.string(),
-  role: z.enum(['REGULATOR', 'BANK', 'DATA_PROVIDER', 'AUDITOR']),
+  role: z.enum(ROLES),
   name: z.string(),
   peer: z.boolean(),
 });

@@ -1,7 +1,7 @@
 /**
  * The one place where ledger failures become HTTP errors, for both backends.
  * Chaincode errors carry a stable code prefix (NOT_FOUND:, FORBIDDEN:,
- * CONFLICT:, INVALID:); commit failures carry a validation code.
+ * CONFLICT:, INVALID:, MEMBER_SUSPENDED:); commit failures carry a validation code.
  */
 import { AppError } from '../http/errors';
 
@@ -10,6 +10,7 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
   FORBIDDEN: 403,
   CONFLICT: 409,
   INVALID: 400,
+  MEMBER_SUSPENDED: 403,
 };
 
 /** Validation codes that mean "someone else changed what this transaction read". */

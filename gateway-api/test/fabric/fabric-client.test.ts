@@ -158,7 +158,15 @@ describe('FabricLedgerClientImpl through a gRPC double of the peer Gateway servi
     // [why it fails, call kind, caller, function, arguments, HTTP status, error code]
     const refusals: [string, 'evaluate' | 'submit', string, string, string[], number, string][] = [
       ['unknown record', 'evaluate', BANK_A, 'Catalogue:GetDatasetType', ['NOPE'], 404, 'NOT_FOUND'],
-      ['unknown record', 'submit', REGULATOR, 'Membership:ReinstateMember', ['NoMSP'], 404, 'NOT_FOUND'],
+      [
+        'unknown record',
+        'submit',
+        REGULATOR,
+        'Membership:ReinstateMember',
+        ['NoMSP', 'reason'],
+        404,
+        'NOT_FOUND',
+      ],
       [
         'non-permitted org',
         'submit',

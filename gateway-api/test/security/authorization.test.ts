@@ -412,7 +412,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         'Membership:Bootstrap': ['Auditors'],
         'Membership:AdmitMember': [JSON.stringify({ mspId: 'EvilMSP', name: 'Evil', role: 'BANK' })],
         'Membership:SuspendMember': [ORG.bankA, 'audit finding'],
-        'Membership:ReinstateMember': [ORG.bankA],
+        'Membership:ReinstateMember': [ORG.bankA, 'audit closed'],
         'Membership:RegisterSubjectSigner': [
           owner,
           `0x${'1'.repeat(40)}`,
