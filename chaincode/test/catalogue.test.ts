@@ -130,7 +130,66 @@ describe('Catalogue', () => {
     const datasets = await readAllPages<{ code: string }>(c, 'bankA', 'Catalogue:ListDatasetTypes', [], 1);
     expect(datasets.map((d) => d.code)).to.deep.equal(['AGRI_SUBSIDY', 'HOMESTEAD', 'LAND_CONTRACT']);
     const assets = await readAllPages<{ code: string }>(c, 'auditor', 'Catalogue:ListAssetTypes', [], 2);
-    expect(assets.map((d) => d.code)).to.deep.equal(['HOMESTEAD_RIGHT', 'LAND_CONTRACT_RIGHT', 'TEA_GARDEN']);
+    expect(assets.map((d) => d.code)).to.deep.equal([
+      'AQUACULTURE_RIGHT',
+      'COLLECTIVE_EQUITY',
+      'FISHING_RAFT',
+      'HOMESTAY_RIGHT',
+      'HOMESTEAD_RIGHT',
+      'LAND_CONTRACT_RIGHT',
+      'MUSHROOM_SHED',
+      'TEA_GARDEN',
+    ]);
+  });
+
+  it('when an asset type gets a new version, then the version must increase and the issuer stay', async () => {
+    const mushroom = CONSORTIUM.assetTypes.find((a) => a.code === 'MUSHROOM_SHED');
+    expect(await c.evaluate('bankA', 'Catalogue:GetAssetType', 'MUSHROOM_SHED')).to.include({ version: 1 });
+    const height = c.ledger.getBlockHeight();
+    await c.refused(
+      'FORBIDDEN',
+      'agri',
+      'Catalogue:UpdateAssetType',
+      JSON.stringify({ ...mushroom, version: 2 }),
+    );
+    await c.refused(
+      'CONFLICT',
+      'regulator',
+      'Catalogue:UpdateAssetType',
+      JSON.stringify({ ...mushroom, version: 1 }),
+    );
+    await c.refused(
+      'INVALID',
+      'regulator',
+      'Catalogue:UpdateAssetType',
+      JSON.stringify({ ...mushroom, version: 2, issuer: 'NaturalResourcesMSP' }),
+    );
+    await c.refused(
+      'NOT_FOUND',
+      'regulator',
+      'Catalogue:UpdateAssetType',
+      JSON.stringify({ ...mushroom, code: 'NO_SUCH_TYPE', version: 2 }),
+    );
+    expect(c.ledger.getBlockHeight()).to.equal(height);
+    const updated = await c.submit(
+      'regulator',
+      'Catalogue:UpdateAssetType',
+      JSON.stringify({ ...mushroom, version: 3, maxLtvBps: 4000 }),
+    );
+    expect(updated).to.include({
+      code: 'MUSHROOM_SHED',
+      version: 3,
+      maxLtvBps: 4000,
+      lienPolicy: 'EXCLUSIVE',
+    });
+    expect(updated.definedAt).to.not.equal(updated.updatedAt);
+    await c.refused(
+      'CONFLICT',
+      'regulator',
+      'Catalogue:UpdateAssetType',
+      JSON.stringify({ ...mushroom, version: 3 }),
+    );
+    expect(await c.evaluate('auditor', 'Catalogue:GetAssetType', 'MUSHROOM_SHED')).to.deep.equal(updated);
   });
 
   it('when a page size is out of bounds, then INVALID', async () => {

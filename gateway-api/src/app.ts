@@ -10,6 +10,7 @@ import { createCollateralModule } from './collateral/module';
 import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
 import { membershipModule } from './membership/routes';
+import { catalogueModule } from './catalogue/routes';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
@@ -41,6 +42,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   auditModule,
   supervisionModule,
   membershipModule,
+  catalogueModule,
   createAlertsModule({
     bus: (ctx, deps) => createIndexer(ctx, deps).bus,
     log: (ctx, deps) => createIndexer(ctx, deps).alertLog,

@@ -90,8 +90,41 @@ export class CatalogueContract extends Contract {
     const k = key(ctx, KeyType.assetType, [a.code]);
     if (await exists(ctx, k)) throw conflict(`asset type ${a.code} is already defined`);
     await writeRecord(ctx, k, a);
-    emit(ctx, 'AssetTypeDefined', { code: a.code, issuer: a.issuer, lienPolicy: a.lienPolicy });
+    emit(ctx, 'AssetTypeDefined', {
+      code: a.code,
+      issuer: a.issuer,
+      lienPolicy: a.lienPolicy,
+      version: a.version,
+    });
     return marshal(a);
+  }
+
+  /**
+   * Publishes a new version of an asset type (regulator only): its name, lien
+   * policy or LTV cap change; the version must increase and the issuer may not
+   * change. Liens already registered keep the terms they were registered under.
+   *
+   * @throws NOT_FOUND for an unknown code; CONFLICT when the version does not
+   * increase; INVALID when the issuer changes.
+   */
+  @Transaction()
+  @Returns('string')
+  async UpdateAssetType(ctx: Context, assetTypeJson: string): Promise<string> {
+    await requireCaller(ctx, 'REGULATOR');
+    const next = AssetType.newInstance(parseArgument(assetTypeJson, 'assetType'), txTime(ctx));
+    const current = await readAssetType(ctx, next.code);
+    const currentVersion = current.version ?? 1;
+    if (next.version <= currentVersion) throw conflict(`version must exceed the current ${currentVersion}`);
+    if (next.issuer !== current.issuer) throw invalid('the issuer of an asset type cannot change');
+    next.definedAt = current.definedAt;
+    await writeRecord(ctx, key(ctx, KeyType.assetType, [next.code]), next);
+    emit(ctx, 'AssetTypeUpdated', {
+      code: next.code,
+      issuer: next.issuer,
+      lienPolicy: next.lienPolicy,
+      version: next.version,
+    });
+    return marshal(next);
   }
 
   /** Reads a dataset type (any active member). */

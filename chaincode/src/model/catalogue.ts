@@ -104,7 +104,10 @@ export class AssetType {
   @Property('lienPolicy', 'string') lienPolicy: LienPolicy = 'EXCLUSIVE';
   /** Cap on the total secured amount, as basis points of the appraised value. */
   @Property('maxLtvBps', 'number') maxLtvBps = 10_000;
+  /** Version of the definition; each update must raise it (absent on definitions older than versioning: 1). */
+  @Property('version', 'number') version = 1;
   @Property('definedAt', 'string') definedAt = '';
+  @Property('updatedAt', 'string') updatedAt = '';
 
   /**
    * Validates a definition.
@@ -112,14 +115,16 @@ export class AssetType {
    * @throws INVALID on a malformed field.
    */
   static newInstance(raw: Record<string, unknown>, at: string): AssetType {
-    const f = new Fields(raw, 'assetType', ['code', 'name', 'issuer', 'lienPolicy', 'maxLtvBps']);
+    const f = new Fields(raw, 'assetType', ['code', 'name', 'issuer', 'lienPolicy', 'maxLtvBps', 'version']);
     const a = new AssetType();
     a.code = f.code('code');
     a.name = f.text('name', 128);
     a.issuer = f.mspId('issuer');
     a.lienPolicy = f.oneOf('lienPolicy', LIEN_POLICIES);
     a.maxLtvBps = f.integer('maxLtvBps', 1, 10_000);
+    a.version = f.has('version') ? f.integer('version', 1, 1_000_000) : 1;
     a.definedAt = at;
+    a.updatedAt = at;
     return a;
   }
 }

@@ -447,6 +447,9 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         'Catalogue:UpdateDatasetType': [
           JSON.stringify({ ...g.context.consortium.datasetTypes[0], schemaVersion: 2 }),
         ],
+        'Catalogue:UpdateAssetType': [
+          JSON.stringify({ ...g.context.consortium.assetTypes[0], version: 2 }),
+        ],
         'Catalogue:DefineAssetType': [
           JSON.stringify({ ...g.context.consortium.assetTypes[0], code: 'AUDIT_Y' }),
         ],
