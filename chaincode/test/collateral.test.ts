@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MSP, TestConsortium, days, plus, subject } from './support/consortium';
+import { MSP, TestConsortium, days, plus, readAllPages, subject } from './support/consortium';
 
 const OWNER = subject(1);
 
@@ -234,6 +234,28 @@ describe('Collateral', () => {
       'LIEN_RELEASED',
       'LIEN_REGISTERED',
       'REGISTERED',
+    ]);
+  });
+
+  it('lists liens: a bank its own, the regulator and auditors all; a provider FORBIDDEN', async () => {
+    await c.submit('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-a1', grantId: 'col-bankA' }));
+    await c.submit('bankB', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-b1', grantId: 'col-bankB' }));
+    await c.submit('bankA', 'Collateral:RegisterLien', lienBody(c, { lienId: 'l-a2', grantId: 'col-bankA' }));
+    const ids = async (org: 'bankA' | 'bankB' | 'regulator' | 'auditor') =>
+      (await readAllPages<{ lienId: string }>(c, org, 'Collateral:ListLiens', [], 1)).map((l) => l.lienId);
+    expect(await ids('bankA')).to.deep.equal(['l-a1', 'l-a2']);
+    expect(await ids('bankB')).to.deep.equal(['l-b1']);
+    expect(await ids('regulator')).to.deep.equal(['l-a1', 'l-a2', 'l-b1']);
+    expect(await ids('auditor')).to.deep.equal(['l-a1', 'l-a2', 'l-b1']);
+    await c.queryRefused('FORBIDDEN', 'agri', 'Collateral:ListLiens', '10', '');
+    const read = await c.evaluate('bankB', 'Collateral:GetLien', 'l-a1');
+    expect(Object.keys(read).sort()).to.deep.equal([
+      'assetId',
+      'lienId',
+      'rank',
+      'registeredAt',
+      'status',
+      'updatedAt',
     ]);
   });
 

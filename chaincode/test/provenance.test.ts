@@ -171,6 +171,50 @@ describe('Provenance', () => {
     );
   });
 
+  it('lists a dataset type’s batches anchored in [from, to), each once across pages; a reversed range INVALID', async () => {
+    const times: string[] = [];
+    for (const n of [1, 2, 3, 4]) {
+      times.push(c.now);
+      await c.anchor('land', { batchId: `hs-p${n}`, datasetType: 'HOMESTEAD' });
+      c.advance(days(1));
+    }
+    await c.anchor('agri', { batchId: 'lc-p1', datasetType: 'LAND_CONTRACT' });
+    const ids = async (from: string, to: string) =>
+      (
+        await readAllPages<{ batchId: string }>(
+          c,
+          'bankA',
+          'Provenance:ListBatchesAnchored',
+          ['HOMESTEAD', from, to],
+          1,
+        )
+      ).map((b) => b.batchId);
+    expect(await ids('', '')).to.deep.equal(['hs-p1', 'hs-p2', 'hs-p3', 'hs-p4']);
+    expect(await ids(times[1]!, times[3]!)).to.deep.equal(['hs-p2', 'hs-p3']);
+    expect(await ids(times[2]!, '')).to.deep.equal(['hs-p3', 'hs-p4']);
+    expect(await ids('', times[1]!)).to.deep.equal(['hs-p1']);
+    await c.queryRefused(
+      'INVALID',
+      'bankA',
+      'Provenance:ListBatchesAnchored',
+      'HOMESTEAD',
+      times[2]!,
+      times[1]!,
+      '10',
+      '',
+    );
+    await c.queryRefused(
+      'INVALID',
+      'bankA',
+      'Provenance:ListBatchesAnchored',
+      'HOMESTEAD',
+      'yesterday',
+      '',
+      '10',
+      '',
+    );
+  });
+
   it('when a provider has no registered key, then FORBIDDEN', async () => {
     await c.submit(
       'regulator',

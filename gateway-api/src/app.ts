@@ -11,6 +11,7 @@ import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
 import { membershipModule } from './membership/routes';
 import { catalogueModule } from './catalogue/routes';
+import { deliveriesModule } from './deliveries/routes';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
@@ -43,6 +44,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   supervisionModule,
   membershipModule,
   catalogueModule,
+  deliveriesModule,
   createAlertsModule({
     bus: (ctx, deps) => createIndexer(ctx, deps).bus,
     log: (ctx, deps) => createIndexer(ctx, deps).alertLog,

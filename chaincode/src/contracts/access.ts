@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { GRANTEE_ROLES, isGranteeRole, mayUsePurpose } from '@ruralcredit/protocol';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
-import { Fields } from '../lib/fields';
+import { Fields, timeRange } from '../lib/fields';
 import { KeyType, type KeyTypeName, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { callerMspId, readMember, requireCaller, seesAll } from '../lib/members';
@@ -72,11 +72,6 @@ async function accessorsOf(ctx: Context, accessId: string): Promise<string[]> {
   const legacy = await readRecord<AccessRecord>(ctx, key(ctx, KeyType.access, [accessId]));
   if (legacy && !accessors.includes(legacy.accessor)) accessors.push(legacy.accessor);
   return accessors;
-}
-
-/** Validates an optional time-range bound ('' = open). */
-function bound(value: string, name: string): string {
-  return value === '' ? '' : new Fields({ [name]: value }, 'range').time(name);
 }
 
 /**
@@ -266,9 +261,7 @@ export class AccessContract extends Contract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const start = bound(from, 'from');
-    const end = bound(to, 'to');
-    if (start !== '' && end !== '' && end <= start) throw invalid('range.to must be after range.from');
+    const { start, end } = timeRange(from, to);
     const page = await readIndexPage(ctx, {
       type,
       prefix,

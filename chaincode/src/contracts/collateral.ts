@@ -396,6 +396,23 @@ export class CollateralContract extends Contract {
     );
   }
 
+  /**
+   * Lists liens, paginated: a bank its own (by lien ID), the regulator and
+   * auditors every institution's; anyone else is FORBIDDEN.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ListLiens(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'BANK', 'REGULATOR', 'AUDITOR');
+    const page =
+      caller.role === 'BANK'
+        ? { type: KeyType.lienByMortgagee, prefix: [caller.mspId] }
+        : { type: KeyType.lien, prefix: [] };
+    return marshal(
+      await readRecordPage(ctx, KeyType.lien, { ...page, pageSize: pageSizeOf(pageSize), bookmark }),
+    );
+  }
+
   /** How much of `asset` the caller sees (see {@link AssetVisibility}). */
   async #visibility(ctx: Context, caller: Member, asset: Asset): Promise<AssetVisibility> {
     if (caller.role === 'REGULATOR' || caller.mspId === asset.issuer) return 'FULL';

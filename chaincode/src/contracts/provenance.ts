@@ -2,7 +2,7 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import { isSignedBy } from '@ruralcredit/protocol';
 import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
-import { Fields } from '../lib/fields';
+import { Fields, timeRange } from '../lib/fields';
 import { KeyType, key } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
 import { requireCaller } from '../lib/members';
@@ -136,6 +136,37 @@ export class ProvenanceContract extends Contract {
         prefix: [code],
         pageSize: pageSizeOf(pageSize),
         bookmark,
+      }),
+    );
+  }
+
+  /**
+   * Lists the batches of a dataset type anchored in [from, to) ('' = open),
+   * oldest first (any active member), paginated.
+   *
+   * @throws INVALID on a malformed code or bound, or `to` not after `from`.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ListBatchesAnchored(
+    ctx: Context,
+    datasetType: string,
+    from: string,
+    to: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    await requireCaller(ctx);
+    const code = new Fields({ datasetType }, 'query').code('datasetType');
+    const { start, end } = timeRange(from, to);
+    return marshal(
+      await readRecordPage(ctx, KeyType.batch, {
+        type: KeyType.batchByType,
+        prefix: [code],
+        pageSize: pageSizeOf(pageSize),
+        bookmark,
+        startAfterPrefix: start === '' ? undefined : [start],
+        stopAt: end === '' ? undefined : { index: 1, value: end },
       }),
     );
   }

@@ -191,3 +191,17 @@ export class Fields {
     });
   }
 }
+
+/**
+ * Validates an optional time range [from, to) of ledger times ('' = open end).
+ *
+ * @throws INVALID on a malformed bound or when `to` is not after `from`.
+ */
+export function timeRange(from: string, to: string): { start: string; end: string } {
+  const bound = (value: string, name: string): string =>
+    value === '' ? '' : new Fields({ [name]: value }, 'range').time(name);
+  const start = bound(from, 'from');
+  const end = bound(to, 'to');
+  if (start !== '' && end !== '' && end <= start) throw invalid('range.to must be after range.from');
+  return { start, end };
+}

@@ -24,7 +24,7 @@ export function createCollateralModule(options: Readonly<CollateralModuleOptions
       subjects: ctx.subjects,
       ...(locator === undefined ? {} : { locator }),
     });
-    return { name: 'collateral', register: (router) => registerCollateralRoutes(router, service) };
+    return { name: 'collateral', register: (router) => registerCollateralRoutes(router, deps, service) };
   };
 }
 

@@ -3,12 +3,17 @@
  * Asset IDs contain ':' (`LAND_CONTRACT_RIGHT:LC-001`); they are accepted in
  * paths as they are or URL-encoded (`%3A`).
  */
+import { z } from 'zod';
 import type { Role } from '../auth/roles';
+import type { GatewayDeps } from '../feature';
+import { pageSchema } from '../http/pagination';
 import type { ApiRouter } from '../http/router';
 import {
   AssetChangeSchema,
   AssetDetailSchema,
   LienChangeSchema,
+  LienRecordSchema,
+  LienSchema,
   ObjectIdParamsSchema,
   RegisterAssetSchema,
   RegisterLienSchema,
@@ -28,7 +33,11 @@ const COMMON = {
 };
 
 /** Declares the collateral routes on `router`. */
-export function registerCollateralRoutes(router: ApiRouter, service: CollateralService): void {
+export function registerCollateralRoutes(
+  router: ApiRouter,
+  deps: GatewayDeps,
+  service: CollateralService,
+): void {
   const assetLocation = (assetId: string): string =>
     `${router.basePath}/assets/${encodeURIComponent(assetId)}`;
 
@@ -94,6 +103,43 @@ export function registerCollateralRoutes(router: ApiRouter, service: CollateralS
         body: change,
         headers: { Location: `${router.basePath}/liens/${encodeURIComponent(change.lien.lienId)}` },
       };
+    },
+  });
+
+  router.route({
+    method: 'get',
+    path: '/liens/{id}',
+    summary:
+      'Read a lien: whole for its mortgagee, the asset’s issuer and the regulator; its public part (公示: asset, ' +
+      'rank, status) for any other member',
+    tags: TAGS,
+    auth: 'authenticated',
+    params: ObjectIdParamsSchema,
+    responses: {
+      200: { description: 'The lien', schema: LienRecordSchema },
+      400: { description: 'INVALID_REQUEST: malformed lien ID' },
+      403: { description: 'MEMBER_SUSPENDED' },
+      404: { description: 'NOT_FOUND: unknown lien' },
+    },
+    async handler({ params, principal }) {
+      return { body: await service.getLien(principal, params.id) };
+    },
+  });
+
+  router.route({
+    method: 'get',
+    path: '/liens',
+    summary: 'List liens: a bank its own, the regulator and auditors every institution’s, by lien ID',
+    tags: TAGS,
+    auth: 'authenticated',
+    query: z.object(deps.pageQuery).strict(),
+    responses: {
+      200: { description: 'A page of liens', schema: pageSchema(LienSchema) },
+      400: { description: 'INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR' },
+      403: { description: 'FORBIDDEN (a data provider: no lien list), or MEMBER_SUSPENDED' },
+    },
+    async handler({ query, principal }) {
+      return { body: await service.listLiens(principal, { limit: query.limit, cursor: query.cursor }) };
     },
   });
 

@@ -176,6 +176,25 @@ export const LienSchema = z
   })
   .meta({ id: 'Lien' });
 
+/** `GET /liens/{id}`: the whole lien for its mortgagee, the asset's issuer and the regulator; the public part otherwise. */
+export const LienRecordSchema = LienSchema.partial({
+  mortgagee: true,
+  mortgagor: true,
+  consentId: true,
+  securedAmountFen: true,
+  loanEnd: true,
+  txId: true,
+})
+  .extend({
+    visibility: z
+      .enum(['FULL', 'PUBLIC'])
+      .describe(
+        'FULL: the mortgagee, the asset’s issuer and the regulator; PUBLIC (公示): any other member sees that ' +
+          'the lien exists, its asset, rank and status',
+      ),
+  })
+  .meta({ id: 'LienRecord' });
+
 /** A committed change that returns the asset. */
 export const AssetChangeSchema = z
   .object({ asset: AssetSchema, txId: z.string(), blockNumber: z.number().int() })
@@ -196,6 +215,8 @@ export type AssetView = z.output<typeof AssetSchema>;
 export type AssetDetail = z.output<typeof AssetDetailSchema>;
 /** A lien as the API returns it. */
 export type LienView = z.output<typeof LienSchema>;
+/** A lien as `GET /liens/{id}` returns it. */
+export type LienRecord = z.output<typeof LienRecordSchema>;
 /** A committed change returning an asset. */
 export type AssetChange = z.output<typeof AssetChangeSchema>;
 /** A committed change returning a lien. */

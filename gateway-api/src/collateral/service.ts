@@ -7,10 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import type { SubjectPseudonymiser } from '../consortium/subjects';
+import type { Page, PageRequest } from '../http/pagination';
 import type { TxLocator } from '../indexer/types';
+import { ledgerPage } from '../ledger/pages';
 import type { Committed, LedgerClient } from '../ledger/types';
 import { RecentCommits } from './recent-commits';
 import type {
+  LienRecord,
   AssetChange,
   AssetDetail,
   AssetView,
@@ -83,6 +86,13 @@ interface LedgerLien {
   txId: string;
 }
 
+/** `Collateral:GetLien` for a member that is neither mortgagee, issuer nor regulator: the public part only. */
+type PublicLedgerLien = Pick<
+  LedgerLien,
+  'lienId' | 'assetId' | 'rank' | 'status' | 'registeredAt' | 'updatedAt'
+> &
+  Partial<LedgerLien>;
+
 /** Rural-asset collateral operations, each as the calling organisation. */
 export interface CollateralService {
   /**
@@ -125,6 +135,16 @@ export interface CollateralService {
    * @throws AppError 400 INVALID_SUBJECT_ID; chaincode FORBIDDEN/CONFLICT/INVALID/NOT_FOUND as mapped.
    */
   transfer(principal: Principal, assetId: string, newOwnerSubjectId: string): Promise<AssetChange>;
+  /**
+   * Reads a lien: whole for its mortgagee, the asset's issuer and the regulator; its public part otherwise.
+   * @throws AppError 404 NOT_FOUND.
+   */
+  getLien(principal: Principal, lienId: string): Promise<LienRecord>;
+  /**
+   * Lists liens: a bank its own, the regulator and auditors every institution's.
+   * @throws AppError 403 FORBIDDEN for any other organisation; 400 INVALID_CURSOR.
+   */
+  listLiens(principal: Principal, page: PageRequest): Promise<Page<LienView>>;
 }
 
 /** What {@link CollateralServiceImpl} needs. */
@@ -232,6 +252,28 @@ export class CollateralServiceImpl implements CollateralService {
   async #blockOf(txId: string): Promise<number | null> {
     const located = await this.#locator?.locate(txId);
     return located?.blockNumber ?? this.#recent.blockOf(txId) ?? null;
+  }
+
+  async getLien(principal: Principal, lienId: string): Promise<LienRecord> {
+    const l = await this.#ledger.evaluate<PublicLedgerLien>(principal.orgMspId, 'Collateral:GetLien', [
+      lienId,
+    ]);
+    if (l.mortgagee === undefined) {
+      const { lienId: id, assetId, rank, status, registeredAt, updatedAt } = l;
+      return { lienId: id, assetId, rank, status, registeredAt, updatedAt, visibility: 'PUBLIC' };
+    }
+    return { ...lienView(l as LedgerLien), visibility: 'FULL' };
+  }
+
+  async listLiens(principal: Principal, page: PageRequest): Promise<Page<LienView>> {
+    const result = await ledgerPage<LedgerLien>(
+      this.#ledger,
+      principal.orgMspId,
+      'Collateral:ListLiens',
+      [],
+      page,
+    );
+    return { items: result.items.map(lienView), nextCursor: result.nextCursor };
   }
 
   #assetChange(committed: Committed<LedgerAsset>): AssetChange {

@@ -8,6 +8,7 @@
  */
 import { expect } from 'chai';
 import { leafHash, signTypedMessage } from '@ruralcredit/protocol';
+import { loadConsortium } from '../../src/app';
 import type { LedgerClient } from '../../src/ledger/types';
 import type { ApiResponse } from '../helpers';
 import {
@@ -333,6 +334,34 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         kyc: { evidenceDigest: '0'.repeat(64) },
       },
     },
+    'POST /api/v1/members': {
+      path: '/members',
+      json: { mspId: 'AuditedMSP', role: 'INSURER', name: 'Audited insurer', reason: 'licensed' },
+    },
+    'POST /api/v1/members/{mspId}/suspension': {
+      path: '/members/BankBMSP/suspension',
+      json: { reason: 'x' },
+    },
+    'POST /api/v1/members/{mspId}/reinstatement': {
+      path: '/members/BankBMSP/reinstatement',
+      json: { reason: 'x' },
+    },
+    'POST /api/v1/catalogue/dataset-types': {
+      path: '/catalogue/dataset-types',
+      json: { ...loadConsortium().datasetTypes[0], code: 'AUDIT_DS' },
+    },
+    'PUT /api/v1/catalogue/dataset-types/{type}': {
+      path: '/catalogue/dataset-types/HOMESTEAD',
+      json: { ...loadConsortium().datasetTypes[0], code: undefined, schemaVersion: 9 },
+    },
+    'POST /api/v1/catalogue/asset-types': {
+      path: '/catalogue/asset-types',
+      json: { ...loadConsortium().assetTypes[0], code: 'AUDIT_AT' },
+    },
+    'PUT /api/v1/catalogue/asset-types/{type}': {
+      path: '/catalogue/asset-types/TEA_GARDEN',
+      json: { ...loadConsortium().assetTypes[0], code: undefined, version: 9 },
+    },
   };
   /** POST endpoints that do not write to the ledger, and why they are not "writes" here. */
   const NOT_WRITES: Record<string, string> = {
@@ -447,9 +476,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
         'Catalogue:UpdateDatasetType': [
           JSON.stringify({ ...g.context.consortium.datasetTypes[0], schemaVersion: 2 }),
         ],
-        'Catalogue:UpdateAssetType': [
-          JSON.stringify({ ...g.context.consortium.assetTypes[0], version: 2 }),
-        ],
+        'Catalogue:UpdateAssetType': [JSON.stringify({ ...g.context.consortium.assetTypes[0], version: 2 })],
         'Catalogue:DefineAssetType': [
           JSON.stringify({ ...g.context.consortium.assetTypes[0], code: 'AUDIT_Y' }),
         ],
