@@ -95,7 +95,7 @@ describe('reads: liens, batches by period, provider freshness', () => {
     }
     const other = await g.api(`/liens/${id}`, { as: ['bankB', 'LOAN_OFFICER'] });
     const { assetId, rank, status, registeredAt, updatedAt } = lien.lien;
-    expect(other.body as LienRecord).to.deep.equal({
+    expect(other.body).to.deep.equal({
       lienId: id,
       assetId,
       rank,
