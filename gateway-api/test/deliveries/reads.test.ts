@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { createCollateralModule } from '../../src/collateral/module';
-import type { AssetChange, LienChange, LienRecord, LienView } from '../../src/collateral/schemas';
+import type { AssetChange, LienChange, LienView } from '../../src/collateral/schemas';
 import { deliveriesModule } from '../../src/deliveries/routes';
 import type { ListedBatch, ProviderFreshness } from '../../src/deliveries/schemas';
 import type { Page } from '../../src/http/pagination';
