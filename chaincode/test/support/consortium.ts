@@ -34,6 +34,9 @@ export const MSP = {
   agri: 'AgricultureMSP',
   auditor: 'AuditorMSP',
   outsider: 'OutsiderMSP',
+  /** Extra banks, not admitted at bootstrap: tests that need more than two banks admit them. */
+  bankC: 'BankCMSP',
+  bankD: 'BankDMSP',
 } as const;
 /** A short organisation name. */
 export type Org = keyof typeof MSP;
