@@ -150,7 +150,7 @@ describe('Financing: demands and claims', () => {
   it('when the subject signs a demand, then it is filed with the signer; a wrong signature or an asset not the subject’s is INVALID', async () => {
     const wallet = await c.registerSubjectSigner(FARMER);
     const body = demandBody(c, 'd-signed');
-    const message = { ...body } as Rec;
+    const message: Rec = { ...body };
     delete message.evidence;
     const signature = await signTypedMessage(wallet, 'FinancingDemand', message as never, DEPLOYMENT);
     const filed = await c.submit(

@@ -340,7 +340,7 @@ export class LendingContract extends Contract {
     if (loan.status === 'REPAID' || loan.status === 'WRITTEN_OFF')
       throw conflict(`loan ${loan.loanId} is ${loan.status}`);
     if (next === 'OVERDUE') {
-      loan.dpdBucket = f.oneOf('dpdBucket', DPD_BUCKETS) as DpdBucket;
+      loan.dpdBucket = f.oneOf<DpdBucket>('dpdBucket', DPD_BUCKETS);
     } else {
       if (dpdBucket !== '') throw invalid('loan.dpdBucket is given for OVERDUE only');
       delete loan.dpdBucket;
