@@ -292,6 +292,39 @@ describe('Financing: demands and claims', () => {
     await c.refused('CONFLICT', 'bankD', 'Financing:ClaimDemand', 'c-bankD', 'd-1');
   });
 
+  it('when demands are filed, claimed and closed, then each event names the banks to alert: those serving the county, the parties, the cancelled', async () => {
+    await c.submit(
+      'bankD',
+      'Financing:PublishProduct',
+      product('p-bankD', { version: 2, counties: [OTHER_COUNTY] }),
+    );
+    const events = async (from: number): Promise<[string, unknown][]> => {
+      const out: [string, unknown][] = [];
+      for (let n = from; n < c.ledger.getBlockHeight(); n++) {
+        for (const tx of (await c.ledger.getBlock(n))!.transactions) {
+          const payload = JSON.parse(Buffer.from(tx.event!.payload, 'base64').toString('utf8')) as Rec;
+          out.push([tx.event!.eventName, payload.notify]);
+        }
+      }
+      return out;
+    };
+    const start = c.ledger.getBlockHeight();
+    await c.submit('regulator', 'Financing:FileDemand', JSON.stringify(demandBody(c, 'd-ev')));
+    await c.submit('bankB', 'Financing:ClaimDemand', 'c-B', 'd-ev');
+    await c.submit('bankC', 'Financing:ClaimDemand', 'c-C', 'd-ev');
+    await c.submit('bankB', 'Financing:ContactClaim', 'c-B');
+    await c.submit('bankB', 'Financing:ApproveClaim', 'c-B');
+    await c.submit('bankB', 'Financing:DisburseClaim', 'c-B', loanTerms('loan-ev'));
+    expect(await events(start)).to.deep.equal([
+      ['DemandFiled', [MSP.bankA, MSP.bankB, MSP.bankC]],
+      ['DemandClaimed', [MSP.bankB, MSP.regulator]],
+      ['DemandClaimed', [MSP.bankB, MSP.bankC, MSP.regulator]],
+      ['ClaimContacted', undefined],
+      ['ClaimApproved', undefined],
+      ['DemandClosed', [MSP.bankB, MSP.bankC, MSP.regulator]],
+    ]);
+  });
+
   it('when a claim is declined or released, then its slot frees for another bank', async () => {
     for (const bank of ['bankA', 'bankB', 'bankC'] as const)
       await c.submit(bank, 'Financing:ClaimDemand', `c-${bank}`, 'd-1');

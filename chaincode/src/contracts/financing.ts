@@ -41,6 +41,7 @@ import {
   readDemand,
   readPolicy,
   scanIds,
+  scanIndex,
 } from './financing-records';
 import { recordLending } from '../lib/lending';
 import { createLoan } from './lending';
@@ -296,6 +297,7 @@ export class FinancingContract extends Contract {
       termMonths: demand.termMonths,
       purpose: demand.purpose,
       expiresAt: demand.expiresAt,
+      notify: await this.#banksServing(ctx, demand.countyCode),
     });
     return marshal(demandView(ctx, demand));
   }
@@ -341,6 +343,7 @@ export class FinancingContract extends Contract {
       subject: demand.subject,
       countyCode: demand.countyCode,
       cancelledClaims: cancelled,
+      notify: cancelled.map((x) => x.bank),
     });
     return marshal(demandView(ctx, demand));
   }
@@ -408,6 +411,7 @@ export class FinancingContract extends Contract {
       countyCode: demand.countyCode,
       activeClaims: demand.activeClaims.length,
       contactBy: claim.contactBy,
+      notify: [...new Set([demand.filedBy, ...active.map((a) => a.bank), bank.mspId])].sort(),
     });
     return marshal(claimView(ctx, claim));
   }
@@ -502,6 +506,7 @@ export class FinancingContract extends Contract {
       bank: claim.bank,
       loanId: loan.loanId,
       cancelledClaims: cancelled,
+      notify: [...new Set([demand.filedBy, claim.bank, ...cancelled.map((x) => x.bank)])].sort(),
     });
     return marshal({ claim: claimView(ctx, claim), loan, demand: demandView(ctx, demand) });
   }
@@ -546,7 +551,7 @@ export class FinancingContract extends Contract {
         countyCode: claim.countyCode,
       });
     }
-    emit(ctx, 'ClaimsOverdue', { claims: flagged });
+    emit(ctx, 'ClaimsOverdue', { claims: flagged, notify: [...new Set(flagged.map((x) => x.bank))].sort() });
     return marshal({ flagged });
   }
 
@@ -752,6 +757,20 @@ export class FinancingContract extends Contract {
       product,
     );
     await putIndex(ctx, KeyType.productByBank, [product.bank, product.productId]);
+    for (const county of product.counties) {
+      await putIndex(ctx, KeyType.productByCounty, [county, product.bank, product.productId]);
+    }
+  }
+
+  /** The banks with an ACTIVE product serving `county` now, sorted (index entries of older versions are checked). */
+  async #banksServing(ctx: Context, county: string): Promise<string[]> {
+    const banks = new Set<string>();
+    for (const [, bank, productId] of await scanIndex(ctx, KeyType.productByCounty, [county])) {
+      if (bank === undefined || productId === undefined || banks.has(bank)) continue;
+      const p = await readRecord<Product>(ctx, financingKey.product(ctx, productId));
+      if (p?.status === 'ACTIVE' && p.counties.includes(county)) banks.add(bank);
+    }
+    return [...banks].sort();
   }
 }
 

@@ -42,6 +42,7 @@ export const KeyType = {
   product: 'product',
   productVersion: 'product~version',
   productByBank: 'product~bank',
+  productByCounty: 'product~county',
   demand: 'demand',
   demandByTime: 'demand~time',
   demandBySubject: 'demand~subject',
