@@ -46,16 +46,9 @@ function demandBody(c: TestConsortium, id: string, override: Rec = {}): Rec {
 const loanTerms = (loanId: string, override: Rec = {}): string =>
   JSON.stringify({ loanId, amountFen: 20_000_000, termMonths: 12, rateBps: 420, ...override });
 
-/** Admits banks C and D and has every bank publish a product serving the county. */
+/** A consortium where each of the four banks publishes a product serving the county. */
 async function financingConsortium(): Promise<TestConsortium> {
   const c = await TestConsortium.start();
-  for (const org of ['bankC', 'bankD'] as const) {
-    await c.submit(
-      'regulator',
-      'Membership:AdmitMember',
-      JSON.stringify({ mspId: MSP[org], role: 'BANK', name: org }),
-    );
-  }
   for (const bank of BANKS) await c.submit(bank, 'Financing:PublishProduct', product(`p-${bank}`));
   return c;
 }

@@ -9,6 +9,7 @@ import { auditModule } from './audit/routes';
 import { createCollateralModule } from './collateral/module';
 import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
+import { financingModule } from './financing/module';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
@@ -37,6 +38,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   reportsModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
+  financingModule,
   auditModule,
   supervisionModule,
   createAlertsModule({

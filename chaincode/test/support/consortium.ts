@@ -34,7 +34,7 @@ export const MSP = {
   agri: 'AgricultureMSP',
   auditor: 'AuditorMSP',
   outsider: 'OutsiderMSP',
-  /** Extra banks, not admitted at bootstrap: tests that need more than two banks admit them. */
+  /** Banks without a peer of their own (client organisations). */
   bankC: 'BankCMSP',
   bankD: 'BankDMSP',
 } as const;
