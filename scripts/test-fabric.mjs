@@ -31,6 +31,7 @@ const DEFAULT_FILES = [
   'gateway-api/dist/test/audit/audit.test.js',
   'gateway-api/dist/test/provenance/provenance.test.js',
   'gateway-api/dist/test/alerts/alerts.test.js',
+  'gateway-api/dist/test/financing/*.test.js',
   'gateway-api/dist/test/fabric-network/*.test.js',
 ];
 

@@ -6,6 +6,8 @@ import { CatalogueContract } from './contracts/catalogue';
 import { CollateralContract } from './contracts/collateral';
 import { ConsentContract } from './contracts/consent';
 import { DisputeContract } from './contracts/dispute';
+import { FinancingContract } from './contracts/financing';
+import { LendingContract } from './contracts/lending';
 import { MembershipContract } from './contracts/membership';
 import { ProvenanceContract } from './contracts/provenance';
 
@@ -15,6 +17,8 @@ export {
   CollateralContract,
   ConsentContract,
   DisputeContract,
+  FinancingContract,
+  LendingContract,
   MembershipContract,
   ProvenanceContract,
 };
@@ -23,6 +27,7 @@ export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './lib/state';
 export { DENIAL_REASONS } from './model/access';
 export { FREQUENCY_MAX_AGE_SECONDS } from './model/catalogue';
 export { DISPUTE_DAYS } from './model/dispute';
+export { DEFAULT_CONTACT_DAYS, MAX_ACTIVE_CLAIMS } from './model/financing';
 
 /** Every contract, as fabric-chaincode-node's `server` and the embedded ledger load them. */
 export const contracts = [
@@ -33,4 +38,6 @@ export const contracts = [
   AccessContract,
   CollateralContract,
   DisputeContract,
+  FinancingContract,
+  LendingContract,
 ];

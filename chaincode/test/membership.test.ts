@@ -130,7 +130,7 @@ describe('Membership', () => {
     it('lists every member exactly once across pages', async () => {
       const all = await readAllPages<{ mspId: string }>(c, 'auditor', 'Membership:ListMembers', [], 2);
       expect(all.map((m) => m.mspId).sort()).to.deep.equal(
-        [MSP.regulator, MSP.bankA, MSP.bankB, MSP.land, MSP.agri, MSP.auditor].sort(),
+        [MSP.regulator, MSP.bankA, MSP.bankB, MSP.bankC, MSP.bankD, MSP.land, MSP.agri, MSP.auditor].sort(),
       );
     });
   });

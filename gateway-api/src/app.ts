@@ -12,6 +12,7 @@ import { disputesModule } from './disputes/module';
 import { membershipModule } from './membership/routes';
 import { catalogueModule } from './catalogue/routes';
 import { deliveriesModule } from './deliveries/routes';
+import { financingModule } from './financing/module';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
@@ -40,6 +41,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   reportsModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
+  financingModule,
   auditModule,
   supervisionModule,
   membershipModule,

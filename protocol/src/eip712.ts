@@ -74,6 +74,21 @@ export const EIP712_TYPES = {
     { name: 'grantId', type: 'string' },
     { name: 'subject', type: 'bytes32' },
   ],
+  FinancingDemand: [
+    { name: 'demandId', type: 'string' },
+    { name: 'subject', type: 'bytes32' },
+    { name: 'amountFen', type: 'uint64' },
+    { name: 'termMonths', type: 'uint32' },
+    { name: 'purpose', type: 'string' },
+    { name: 'countyCode', type: 'string' },
+    { name: 'offeredAssets', type: 'string[]' },
+    { name: 'datasets', type: 'string[]' },
+    { name: 'expiresAt', type: 'string' },
+  ],
+  DemandWithdrawal: [
+    { name: 'demandId', type: 'string' },
+    { name: 'subject', type: 'bytes32' },
+  ],
   MemberKeyBinding: [
     { name: 'mspId', type: 'string' },
     { name: 'signer', type: 'address' },
@@ -134,6 +149,27 @@ export interface ConsentRevocationMessage {
   subject: string;
 }
 
+/** A subject's financing demand, as the subject signs it (any bank in the county may claim it). */
+export interface FinancingDemandMessage {
+  demandId: string;
+  /** Subject pseudonym, 64 hex digits, no 0x. */
+  subject: string;
+  amountFen: number;
+  termMonths: number;
+  purpose: string;
+  /** 6-digit administrative division code. */
+  countyCode: string;
+  offeredAssets: string[];
+  datasets: string[];
+  expiresAt: string;
+}
+
+/** A subject's withdrawal of its financing demand. */
+export interface DemandWithdrawalMessage {
+  demandId: string;
+  subject: string;
+}
+
 /** A member's binding of its signing address to its MSP ID. */
 export interface MemberKeyBindingMessage {
   mspId: string;
@@ -181,6 +217,8 @@ export interface TypedMessages {
   BatchManifest: BatchManifestMessage;
   ConsentGrant: ConsentGrantMessage;
   ConsentRevocation: ConsentRevocationMessage;
+  FinancingDemand: FinancingDemandMessage;
+  DemandWithdrawal: DemandWithdrawalMessage;
   MemberKeyBinding: MemberKeyBindingMessage;
   SubjectKeyBinding: SubjectKeyBindingMessage;
   SubjectKeyRotation: SubjectKeyRotationMessage;

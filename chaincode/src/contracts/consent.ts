@@ -7,6 +7,7 @@ import {
   mayUsePurpose,
 } from '@ruralcredit/protocol';
 import { deploymentOf } from '../lib/deployment';
+import { recordLending } from '../lib/lending';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, checkKeyPart, key, lastKeyPart } from '../lib/keys';
@@ -130,6 +131,7 @@ export class ConsentContract extends Contract {
     await putIndex(ctx, KeyType.grantByGrantee, [grant.grantee, grant.grantId]);
     await putIndex(ctx, KeyType.grantBySubject, [grant.subject, grant.grantId]);
     await putIndex(ctx, KeyType.grantByGranteeSubject, [grant.grantee, grant.subject, grant.grantId]);
+    if (grant.purpose === 'LOAN_APPLICATION') await recordLending(ctx, grant.subject, grant.grantee);
     emit(ctx, 'ConsentRecorded', {
       grantId: grant.grantId,
       subject: grant.subject,

@@ -39,6 +39,24 @@ export const KeyType = {
   disputeOpen: 'dispute~open~time',
   disputeOpenByParty: 'dispute~party~open~time',
   disputeByRecord: 'dispute~record',
+  product: 'product',
+  productVersion: 'product~version',
+  productByBank: 'product~bank',
+  productByCounty: 'product~county',
+  demand: 'demand',
+  demandByTime: 'demand~time',
+  demandBySubject: 'demand~subject',
+  claim: 'claim',
+  claimByBank: 'claim~bank',
+  claimBySubject: 'claim~subject',
+  /** Claims still CLAIMED (not yet contacted), by claim time: the overdue sweep reads it. */
+  claimUncontacted: 'claim~uncontacted~time',
+  loan: 'loan',
+  loanByBank: 'loan~bank',
+  loanBySubject: 'loan~subject',
+  /** A lender's move towards a subject (claim, loan-application grant, loan), by time: supervision reads it. */
+  lendingByTime: 'lending~time',
+  multiLenderSignal: 'signal',
 } as const;
 
 /** An object type from {@link KeyType}. */

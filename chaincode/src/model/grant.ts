@@ -19,6 +19,8 @@ export const REVOCATION_REASONS = [
   'BANK_REQUEST',
   'REGULATOR_ORDER',
   'LOAN_CLOSED',
+  /** The financing claim that created the grant ended (declined, cancelled, released, disbursed). */
+  'CLAIM_ENDED',
   'OTHER',
 ] as const;
 /** A revocation reason. */

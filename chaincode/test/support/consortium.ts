@@ -38,6 +38,9 @@ export const MSP = {
   guarantor: 'GuarantorMSP',
   insurer: 'InsurerMSP',
   microlender: 'MicrolenderMSP',
+  /** Banks without a peer of their own (client organisations). */
+  bankC: 'BankCMSP',
+  bankD: 'BankDMSP',
 } as const;
 /** A short organisation name. */
 export type Org = keyof typeof MSP;

@@ -26,12 +26,25 @@ export const SUBJECT_KEY_EVENTS: readonly string[] = [
 
 /** Decisions of the regulator about one member, which name it (`mspId`): an alert for that member. */
 export const MEMBER_EVENTS: readonly string[] = ['MemberAdmitted', 'MemberSuspended', 'MemberReinstated'];
+/**
+ * Financing events, which carry the MSP IDs the chaincode decided to alert
+ * (`notify`): a new demand to the banks serving its county; a claim, a
+ * withdrawal or a closing to the parties; overdue claims to their banks.
+ */
+export const FINANCING_EVENTS: readonly string[] = [
+  'DemandFiled',
+  'DemandClaimed',
+  'DemandWithdrawn',
+  'DemandClosed',
+  'ClaimsOverdue',
+];
 
 /** Every event name that can be an alert. */
 export const ALERT_EVENTS: readonly string[] = [
   ...LIENHOLDER_EVENTS,
   ...SUBJECT_KEY_EVENTS,
   ...MEMBER_EVENTS,
+  ...FINANCING_EVENTS,
   'ConsentRevoked',
   'DisputeFiled',
 ];
@@ -47,6 +60,7 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
   let named: unknown[] = [];
   if (LIENHOLDER_EVENTS.includes(event.name)) named = Array.isArray(p.lienholders) ? p.lienholders : [];
   else if (SUBJECT_KEY_EVENTS.includes(event.name)) named = Array.isArray(p.grantees) ? p.grantees : [];
+  else if (FINANCING_EVENTS.includes(event.name)) named = Array.isArray(p.notify) ? p.notify : [];
   else if (event.name === 'ConsentRevoked') named = [p.grantee];
   else if (event.name === 'DisputeFiled') named = [p.provider];
   else if (MEMBER_EVENTS.includes(event.name)) named = [p.mspId];
