@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { createAlertsModule } from './alerts/module';
 import { auditModule } from './audit/routes';
+import { bulkModule } from './bulk/module';
 import { createCollateralModule } from './collateral/module';
 import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
@@ -35,6 +36,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   subjectsModule,
   consentModule,
   reportsModule,
+  bulkModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
   auditModule,
