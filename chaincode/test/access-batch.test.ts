@@ -87,7 +87,12 @@ describe('Access:RecordAccessBatch', () => {
     await c.refused('INVALID', 'bankA', 'Access:RecordAccessBatch', JSON.stringify({ accesses: [] }));
     const many = Array.from({ length: 501 }, (_, i) => entry(10 + i));
     await c.refused('INVALID', 'bankA', 'Access:RecordAccessBatch', JSON.stringify({ accesses: many }));
-    await c.refused('FORBIDDEN', 'land', 'Access:RecordAccessBatch', JSON.stringify({ accesses: [entry(3)] }));
+    await c.refused(
+      'FORBIDDEN',
+      'land',
+      'Access:RecordAccessBatch',
+      JSON.stringify({ accesses: [entry(3)] }),
+    );
     expect(await c.evaluate('bankA', 'Consent:GetGrant', 'g-1')).to.include({ accessesUsed: 1 });
   });
 });

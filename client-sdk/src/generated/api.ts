@@ -476,6 +476,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/bulk/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit a bulk download of up to 10,000 (subject, consent) pairs
+     * @description Stores the job; nothing is recorded or released until `GET /bulk/jobs/{jobId}/lines` reads it.
+     *
+     *     Roles: LOAN_OFFICER.
+     */
+    post: operations['postBulkJobs'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/bulk/jobs/{jobId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A bulk job's progress, running digest and denied subjects with reasons
+     * @description Roles: LOAN_OFFICER.
+     */
+    get: operations['getBulkJobsByJobId'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/bulk/jobs/{jobId}/lines': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a bulk job as NDJSON; each subject is recorded on the ledger before its lines are sent
+     * @description Lines: `{"type":"job"}` first; per subject a `subject` line (access ID, outcome GRANTED or DENIED with reason, transaction), its `record` lines when GRANTED, and a `cursor` line with the running digest; finally `end` (or `pause` when `limit` stopped it). Subjects are recorded in chunks, one ledger transaction each, as the reader consumes the stream. After a dropped connection, call again with `cursor` = the last cursor received: recorded subjects are replayed from the gateway, nothing is recorded twice. The running digest is SHA-256 over (previous digest hex + line + newline) for every `subject` and `record` line, starting from 64 zeros.
+     *
+     *     Roles: LOAN_OFFICER.
+     */
+    get: operations['getBulkJobsByJobIdLines'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets': {
     parameters: {
       query?: never;
@@ -1282,6 +1346,45 @@ export interface components {
         batchId: string;
         index: number;
         valid: boolean;
+      }[];
+    };
+    BulkJobRequest: {
+      /** @description The (subject, consent) pairs, released in this order */
+      items: {
+        /**
+         * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+         * @example 11010519491231002X
+         */
+        subjectId: string;
+        /** @example LAND_CONTRACT_RIGHT:LC-001 */
+        consentId: string;
+      }[];
+      datasets: string[];
+      /** @enum {string} */
+      purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
+      /**
+       * @description Release every record of a subject anchored at or after this time; without it, each dataset's latest batch
+       * @example 2030-12-31T00:00:00Z
+       */
+      since?: string;
+    };
+    BulkJobStatus: {
+      jobId: string;
+      total: number;
+      /** @description Subjects whose access is on the ledger (the largest valid cursor) */
+      recorded: number;
+      granted: number;
+      denied: number;
+      recordsReleased: number;
+      /** @description Running digest after the last recorded subject */
+      digest: string;
+      /** @enum {string} */
+      state: 'OPEN' | 'DONE';
+      deniedSubjects: {
+        seq: number;
+        consentId: string;
+        accessId: string;
+        reason: string;
       }[];
     };
     RegisterAssetRequest: {
@@ -2732,6 +2835,136 @@ export interface operations {
       401: components['responses']['Error'];
       403: components['responses']['Error'];
       413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postBulkJobs: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BulkJobRequest'];
+      };
+    };
+    responses: {
+      /** @description The job, nothing recorded yet */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkJobStatus'];
+        };
+      };
+      /** @description INVALID_REQUEST, INVALID_SUBJECT_ID or DUPLICATE_ITEM (details.index), INVALID (unknown dataset type) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBulkJobsByJobId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Progress */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkJobStatus'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description JOB_NOT_FOUND (also for another user’s job) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBulkJobsByJobIdLines: {
+    parameters: {
+      query?: {
+        /** @description Resume here: the `cursor` of the last `cursor` line received (0 = from the start) */
+        cursor?: number;
+        /** @description Release at most this many subjects, then end with a `pause` line */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description NDJSON lines */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INVALID_CURSOR: beyond the subjects recorded so far */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description JOB_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description JOB_BUSY: another stream reads this job */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };

@@ -15,14 +15,7 @@ import { AppError } from '../http/errors';
 import type { RecordStore, StoredRecord } from '../provenance/record-store';
 import type { GatewayDb } from '../store/db';
 import type { BulkJobRequest, BulkJobStatus } from './schemas';
-import {
-  entryKey,
-  jobKey,
-  type BulkStores,
-  type JobEntry,
-  type JobProgress,
-  type StoredJob,
-} from './store';
+import { entryKey, jobKey, type BulkStores, type JobEntry, type JobProgress, type StoredJob } from './store';
 
 /** Subjects recorded per ledger transaction unless configured. */
 export const DEFAULT_CHUNK_SIZE = 250;
@@ -286,7 +279,8 @@ export class BulkService {
         recordLines: granted ? prepared.recordLines : [],
       };
       let digest = next.digest;
-      for (const line of [subjectLine(job, seq, entry), ...entry.recordLines]) digest = nextDigest(digest, line);
+      for (const line of [subjectLine(job, seq, entry), ...entry.recordLines])
+        digest = nextDigest(digest, line);
       entry.digestAfter = digest;
       next.digest = digest;
       next.recorded = seq + 1;

@@ -4,7 +4,12 @@ import { createBulkModule } from '../../src/bulk/module';
 import { INITIAL_DIGEST, nextDigest } from '../../src/bulk/service';
 import { consentModule } from '../../src/consent/routes';
 import { provenanceModule } from '../../src/provenance/routes';
-import { ORG, residentId, startConsortiumGateway, type ConsortiumGateway } from '../acceptance/consortium-gateway';
+import {
+  ORG,
+  residentId,
+  startConsortiumGateway,
+  type ConsortiumGateway,
+} from '../acceptance/consortium-gateway';
 
 const now = Math.floor(Date.now() / 1000);
 const SUBJECTS = [1, 2, 3, 4, 5, 6];
@@ -114,11 +119,9 @@ async function ledgerAccesses(
   g: ConsortiumGateway,
   prefix: string,
 ): Promise<{ accessId: string; outcome: string; reason?: string }[]> {
-  const page = await g.context.ledger.evaluate<{ records: { accessId: string; outcome: string; reason?: string }[] }>(
-    ORG.bankA,
-    'Access:ListAccessesByAccessor',
-    [ORG.bankA, '', '', '200', ''],
-  );
+  const page = await g.context.ledger.evaluate<{
+    records: { accessId: string; outcome: string; reason?: string }[];
+  }>(ORG.bankA, 'Access:ListAccessesByAccessor', [ORG.bankA, '', '', '200', '']);
   return page.records.filter((r) => r.accessId.startsWith(prefix));
 }
 
@@ -168,7 +171,13 @@ describe('bulk download under authorisation', () => {
     const releasedFor4 = rest.lines.filter((l) => l.type === 'record' && l.seq === 3);
     expect(releasedFor4).to.deep.equal([]);
     expect(rest.raw.join('\n')).to.not.include('HS-4');
-    expect(rest.lines.at(-1)).to.include({ type: 'end', total: 6, granted: 5, denied: 1, recordsReleased: 5 });
+    expect(rest.lines.at(-1)).to.include({
+      type: 'end',
+      total: 6,
+      granted: 5,
+      denied: 1,
+      recordsReleased: 5,
+    });
     const status = await g.api(`/bulk/jobs/${jobId}`, { as: ['bankA', 'LOAN_OFFICER'] });
     expect(status.body).to.deep.include({
       state: 'DONE',
@@ -229,7 +238,11 @@ describe('bulk download under authorisation', () => {
     const bad = await g.api('/bulk/jobs', {
       method: 'POST',
       as: ['bankA', 'LOAN_OFFICER'],
-      json: { items: [{ subjectId: '123', consentId: 'x' }], datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION' },
+      json: {
+        items: [{ subjectId: '123', consentId: 'x' }],
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+      },
     });
     expect(bad.status).to.equal(400);
     expect(bad.body).to.nested.include({ 'error.code': 'INVALID_SUBJECT_ID', 'error.details.index': 0 });
