@@ -13,6 +13,7 @@ import { disputesModule } from './disputes/module';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
+import { createWatchesModule } from './watches/module';
 import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
 import { OrgSignerStoreImpl } from './consortium/signers';
@@ -45,6 +46,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
     bus: (ctx, deps) => createIndexer(ctx, deps).bus,
     log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
   }),
+  createWatchesModule({ bus: (ctx, deps) => createIndexer(ctx, deps).bus }),
 ];
 
 /** Where `network:up` writes the connection profile the Fabric backend reads. */

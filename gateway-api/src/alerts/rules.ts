@@ -30,7 +30,11 @@ export const ALERT_EVENTS: readonly string[] = [
   ...SUBJECT_KEY_EVENTS,
   'ConsentRevoked',
   'DisputeFiled',
+  'AccessRecorded',
 ];
+
+/** Access IDs of the accesses recorded for watch alerts (see watches/service.ts). */
+const WATCH_ALERT_ACCESS = /^wal-/;
 
 /**
  * The organisations `event` is an alert for: the lienholders of an asset
@@ -45,6 +49,14 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
   else if (SUBJECT_KEY_EVENTS.includes(event.name)) named = Array.isArray(p.grantees) ? p.grantees : [];
   else if (event.name === 'ConsentRevoked') named = [p.grantee];
   else if (event.name === 'DisputeFiled') named = [p.provider];
+  // A watch alert's access: the bank fetches the alert from GET /watches/{id}/alerts.
+  else if (
+    event.name === 'AccessRecorded' &&
+    typeof p.accessId === 'string' &&
+    WATCH_ALERT_ACCESS.test(p.accessId)
+  ) {
+    named = p.outcome === 'GRANTED' ? [p.accessor] : [];
+  }
   return [...new Set(named.filter((m): m is string => typeof m === 'string' && m !== ''))];
 }
 

@@ -153,6 +153,13 @@ export interface RecordStore {
     window: Readonly<{ from?: string | undefined; to?: string | undefined }>,
     limit: number,
   ): Promise<StoredRecord[]>;
+  /**
+   * Every record of a complete batch stored here, in batch order, without proofs
+   * (for rule evaluation); nothing when the batch is not stored here or not complete.
+   *
+   * @throws SealedDataError when a stored record does not decrypt.
+   */
+  recordsOf(batchId: string): AsyncGenerator<{ index: number; record: Record<string, unknown> }>;
   /** The record at `index` of a batch stored here, or undefined. */
   recordAt(batchId: string, index: number): Promise<StoredRecord | undefined>;
   /** Off-chain facts about a batch, or undefined when it was not stored here. */
@@ -585,6 +592,15 @@ export class RecordStoreImpl implements RecordStore {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  async *recordsOf(batchId: string): AsyncGenerator<{ index: number; record: Record<string, unknown> }> {
+    const meta = await this.#complete(batchId);
+    if (meta === undefined) return;
+    const prefix = `${meta.uploadId}${SEP}`;
+    for await (const [key, record] of this.#levels.records.iterate({ prefix })) {
+      yield { index: Number(key.slice(prefix.length)), record };
+    }
   }
 
   async recordAt(batchId: string, index: number): Promise<StoredRecord | undefined> {
