@@ -5,6 +5,7 @@
  */
 import { GatewayError } from './errors';
 import { followAlerts } from './alerts';
+import { bulkApi, type BulkApi } from './bulk';
 import { HttpTransportImpl, type HttpTransport, type TokenSource } from './http';
 import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './session';
 import {
@@ -393,6 +394,8 @@ export interface RuralCreditClient {
    */
   signingDomain(): Promise<SigningDomain>;
   readonly alerts: AlertsApi;
+  /** Bulk download under authorisation. */
+  readonly bulk: BulkApi;
   /** The gateway's OpenAPI document. */
   openapi(): Promise<Record<string, unknown>>;
   /**
@@ -442,6 +445,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly supervision: SupervisionApi;
   readonly #http: HttpTransport;
   readonly alerts: AlertsApi;
+  readonly bulk: BulkApi;
   readonly #session: PasswordSession | undefined;
 
   constructor(options: Readonly<RuralCreditClientOptions>) {
@@ -603,6 +607,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
     };
     this.supervision = { stats: () => http.json({ method: 'GET', path: '/stats' }) };
 
+    this.bulk = bulkApi(http);
     this.alerts = {
       events: (options = {}) => followAlerts(http, options),
     };

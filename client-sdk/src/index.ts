@@ -8,6 +8,7 @@
  * const { report } = await client.reports.issue({ subjectId, consentId, datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION' });
  * console.log(verifyReportOffline(report).valid);
  */
+export * from './bulk';
 export * from './client';
 export * from './errors';
 export * from './http';

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { createAlertsModule } from './alerts/module';
 import { auditModule } from './audit/routes';
+import { bulkModule } from './bulk/module';
 import { createCollateralModule } from './collateral/module';
 import { consentModule } from './consent/routes';
 import { disputesModule } from './disputes/module';
@@ -16,6 +17,7 @@ import { financingModule } from './financing/module';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
+import { createWatchesModule } from './watches/module';
 import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
 import { OrgSignerStoreImpl } from './consortium/signers';
@@ -39,6 +41,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   subjectsModule,
   consentModule,
   reportsModule,
+  bulkModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
   financingModule,
@@ -51,6 +54,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
     bus: (ctx, deps) => createIndexer(ctx, deps).bus,
     log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
   }),
+  createWatchesModule({ bus: (ctx, deps) => createIndexer(ctx, deps).bus }),
 ];
 
 /** Where `network:up` writes the connection profile the Fabric backend reads. */

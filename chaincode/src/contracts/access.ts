@@ -18,6 +18,7 @@ import {
 } from '../lib/state';
 import { AccessRecord, type DenialReason } from '../model/access';
 import { Grant } from '../model/grant';
+import type { Member } from '../model/member';
 import { readGrant } from './consent';
 
 /**
@@ -74,6 +75,68 @@ async function accessorsOf(ctx: Context, accessId: string): Promise<string[]> {
   return accessors;
 }
 
+/** Most accesses one {@link AccessContract.RecordAccessBatch} transaction records. */
+export const MAX_BATCH_ACCESSES = 500;
+
+/**
+ * The calling member, which must be an institution that receives consent (a bank, guarantor,
+ * insurer or microlender), ACTIVE or not: a suspended member's attempt is recorded DENIED.
+ */
+async function requireGrantee(ctx: Context): Promise<Member> {
+  const mspId = callerMspId(ctx);
+  const caller = await readMember(ctx, mspId);
+  if (!caller || !isGranteeRole(caller.role)) {
+    // Refuses as every other transaction does: not a member, suspended, or not a grantee role.
+    await requireCaller(ctx, ...GRANTEE_ROLES);
+    throw forbidden(`${mspId} is not a member institution that receives consent`);
+  }
+  return caller;
+}
+
+/** Checks every dataset code is in the catalogue; `known` caches codes already checked in this transaction. */
+async function requireDatasetTypes(ctx: Context, datasets: string[], known: Set<string>): Promise<void> {
+  for (const code of datasets) {
+    if (known.has(code)) continue;
+    if (!(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
+      throw invalid(`access.datasets names undefined dataset type ${code}`);
+    }
+    known.add(code);
+  }
+}
+
+/** Whether a recorded access answers the same request as `access` (a retry of it). */
+function sameRequest(recorded: AccessRecord, access: AccessRecord): boolean {
+  return (
+    recorded.grantId === access.grantId &&
+    recorded.subject === access.subject &&
+    recorded.purpose === access.purpose &&
+    recorded.operator === access.operator &&
+    recorded.releaseDigest === access.releaseDigest &&
+    [...recorded.datasets].sort().join() === [...access.datasets].sort().join()
+  );
+}
+
+/** The event payload of one access: IDs, MSP IDs, pseudonyms and the digest only. */
+function accessEvent(access: AccessRecord): Record<string, unknown> {
+  return {
+    accessId: access.accessId,
+    grantId: access.grantId,
+    subject: access.subject,
+    accessor: access.accessor,
+    operator: access.operator,
+    datasets: access.datasets,
+    purpose: access.purpose,
+    outcome: access.outcome,
+    reason: access.reason,
+    releaseDigest: access.releaseDigest,
+  };
+}
+
+/** Validates an optional time-range bound ('' = open). */
+function bound(value: string, name: string): string {
+  return value === '' ? '' : new Fields({ [name]: value }, 'range').time(name);
+}
+
 /**
  * The query audit trail. A bank records every access before releasing any
  * data; the chaincode decides GRANTED or DENIED against the grant, read in
@@ -98,29 +161,98 @@ export class AccessContract extends Contract {
   @Transaction()
   @Returns('string')
   async RecordAccess(ctx: Context, accessJson: string): Promise<string> {
-    const mspId = callerMspId(ctx);
-    const caller = await readMember(ctx, mspId);
-    if (!caller || !isGranteeRole(caller.role)) {
-      // Refuses as every other transaction does: not a member, suspended, or not a grantee role.
-      await requireCaller(ctx, ...GRANTEE_ROLES);
-      throw forbidden(`${mspId} is not a member institution that receives consent`);
-    }
+    const caller = await requireGrantee(ctx);
     const access = AccessRecord.newInstance(parseArgument(accessJson, 'access'));
-    for (const code of access.datasets) {
-      if (!(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
-        throw invalid(`access.datasets names undefined dataset type ${code}`);
-      }
-    }
+    await requireDatasetTypes(ctx, access.datasets, new Set());
     // Access IDs are the client's idempotency keys, one namespace per institution: another
     // bank's use of the same ID neither blocks this attempt nor keeps it off the ledger.
-    const accessKey = key(ctx, KeyType.access, [mspId, access.accessId]);
-    if (await readAccess(ctx, mspId, access.accessId)) {
+    if (await readAccess(ctx, caller.mspId, access.accessId)) {
       throw conflict(`access ${access.accessId} already exists`);
     }
-    access.accessor = mspId;
+    const grant = await readGrant(ctx, access.grantId);
+    await this.#decideAndWrite(ctx, caller, access, grant);
+    emit(ctx, 'AccessRecorded', accessEvent(access));
+    return marshal(access);
+  }
+
+  /**
+   * Records up to {@link MAX_BATCH_ACCESSES} access attempts of the calling bank in one
+   * transaction (bulk download). Each access is decided against its own grant as read in
+   * this transaction, in list order: the first use of a grant reads it from the ledger and
+   * later uses in the same batch see the budget the earlier ones consumed (Fabric does not
+   * show a transaction its own writes). Every GRANTED access writes its grant, so a
+   * revocation committed concurrently invalidates the whole batch (MVCC) and a new
+   * attempt decides against the revoked grant.
+   *
+   * An access ID already recorded by this bank for the very same request (grant, subject,
+   * datasets, purpose, operator, digest) is returned as recorded, not written again: a
+   * retry after a lost answer records nothing twice. One event `AccessesRecorded` lists
+   * the new accesses.
+   *
+   * @param batchJson `{ accesses: [{ accessId, grantId, subject, datasets, purpose, operator, releaseDigest }] }`
+   * @returns `{ records, replayed }`: every access in list order; the IDs that were already recorded.
+   * @throws FORBIDDEN when the caller is not a bank; INVALID on malformed input, an undefined
+   * dataset type, more than {@link MAX_BATCH_ACCESSES} accesses or an ID listed twice; CONFLICT when
+   * an access ID was recorded for another request.
+   */
+  @Transaction()
+  @Returns('string')
+  async RecordAccessBatch(ctx: Context, batchJson: string): Promise<string> {
+    const caller = await requireGrantee(ctx);
+    const raw = parseArgument(batchJson, 'batch');
+    const list = raw.accesses;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_ACCESSES) {
+      throw invalid(`batch.accesses must list 1 to ${MAX_BATCH_ACCESSES} accesses`);
+    }
+    if (Object.keys(raw).some((k) => k !== 'accesses')) throw invalid('batch takes accesses only');
+    const accesses = list.map((item, i) => {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        throw invalid(`batch.accesses[${i}] must be an object`);
+      }
+      return AccessRecord.newInstance(item as Record<string, unknown>);
+    });
+    if (new Set(accesses.map((a) => a.accessId)).size !== accesses.length) {
+      throw invalid('batch.accesses lists an access ID twice');
+    }
+    const knownTypes = new Set<string>();
+    const grants = new Map<string, Grant | undefined>();
+    const records: AccessRecord[] = [];
+    const replayed: string[] = [];
+    const written: AccessRecord[] = [];
+    for (const access of accesses) {
+      await requireDatasetTypes(ctx, access.datasets, knownTypes);
+      const earlier = await readAccess(ctx, caller.mspId, access.accessId);
+      if (earlier) {
+        if (!sameRequest(earlier, access)) {
+          throw conflict(`access ${access.accessId} already exists for another request`);
+        }
+        records.push(earlier);
+        replayed.push(access.accessId);
+        continue;
+      }
+      if (!grants.has(access.grantId)) grants.set(access.grantId, await readGrant(ctx, access.grantId));
+      await this.#decideAndWrite(ctx, caller, access, grants.get(access.grantId));
+      records.push(access);
+      written.push(access);
+    }
+    if (written.length > 0) emit(ctx, 'AccessesRecorded', { accesses: written.map(accessEvent) });
+    return marshal({ records, replayed });
+  }
+
+  /**
+   * Decides `access` against `grant` at the transaction time, charges the grant's budget when
+   * GRANTED (writing the grant; the caller's in-memory copy carries the new count), and writes
+   * the access with its indexes.
+   */
+  async #decideAndWrite(
+    ctx: Context,
+    caller: Member,
+    access: AccessRecord,
+    grant: Grant | undefined,
+  ): Promise<void> {
+    access.accessor = caller.mspId;
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
-    const grant = await readGrant(ctx, access.grantId);
     const reason =
       caller.status !== 'ACTIVE'
         ? 'SUSPENDED'
@@ -133,7 +265,7 @@ export class AccessContract extends Contract {
       access.outcome = 'DENIED';
       access.reason = reason;
     }
-    await writeRecord(ctx, accessKey, access);
+    await writeRecord(ctx, key(ctx, KeyType.access, [caller.mspId, access.accessId]), access);
     const at = access.accessedAt;
     await putIndex(ctx, KeyType.accessById, [access.accessId, access.accessor]);
     await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessor, access.accessId]);
@@ -144,19 +276,6 @@ export class AccessContract extends Contract {
       at,
       access.accessId,
     ]);
-    emit(ctx, 'AccessRecorded', {
-      accessId: access.accessId,
-      grantId: access.grantId,
-      subject: access.subject,
-      accessor: access.accessor,
-      operator: access.operator,
-      datasets: access.datasets,
-      purpose: access.purpose,
-      outcome: access.outcome,
-      reason: access.reason,
-      releaseDigest: access.releaseDigest,
-    });
-    return marshal(access);
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   verifyReportOffline,
   type AnchoredRoot,
 } from '../verify';
+import { BULK_COMMANDS } from './bulk-commands';
 import { configPath, readConfig, writeConfig } from './config';
 import { fields, ProgressBar, table } from './output';
 
@@ -56,7 +57,7 @@ export interface CommandContext {
   readonly signal: AbortSignal;
 }
 
-type OptionSpec = {
+export type OptionSpec = {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
   readonly description: string;
@@ -64,10 +65,10 @@ type OptionSpec = {
   readonly placeholder?: string;
 };
 
-type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | undefined>;
 
 /** What a command gets once its arguments are parsed. */
-interface Invocation {
+export interface Invocation {
   readonly ctx: CommandContext;
   readonly values: Values;
   readonly args: readonly string[];
@@ -103,25 +104,25 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'Show help for this command' },
 };
 
-const str = (values: Values, name: string): string | undefined => {
+export const str = (values: Values, name: string): string | undefined => {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
 };
 
-function required(values: Values, name: string): string {
+export function required(values: Values, name: string): string {
   const v = str(values, name);
   if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
   return v;
 }
 
-function integer(values: Values, name: string): number | undefined {
+export function integer(values: Values, name: string): number | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, not "${v}"`);
   return Number(v);
 }
 
-function list(value: string): string[] {
+export function list(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())
@@ -1315,6 +1316,7 @@ export const COMMANDS: readonly Command[] = [
       }
     },
   },
+  ...BULK_COMMANDS,
 ];
 
 /** The command a list of words selects, and the remaining arguments. */

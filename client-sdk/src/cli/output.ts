@@ -62,3 +62,43 @@ export class ProgressBar {
     this.#write(this.#tty ? `\r${this.render(progress)}\n` : `${this.render(progress)}\n`);
   }
 }
+
+/**
+ * A progress bar over a count of items (bulk download subjects) on stderr:
+ * redrawn in place on a terminal, one line every few seconds otherwise.
+ */
+export class CountProgressBar {
+  readonly #write: (text: string) => void;
+  readonly #tty: boolean;
+  readonly #start = Date.now();
+  #last = 0;
+
+  constructor(write: (text: string) => void, tty: boolean) {
+    this.#write = write;
+    this.#tty = tty;
+  }
+
+  /** The line for `done` of `total` items and `records` records released. */
+  render(done: number, total: number, records: number, now = Date.now()): string {
+    const seconds = Math.max((now - this.#start) / 1000, 0.001);
+    const fraction = total > 0 ? Math.min(done / total, 1) : 0;
+    const filled = Math.round(fraction * 30);
+    return (
+      `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ` +
+      `${done}/${total} subjects  ${records} records  ${Math.round(records / seconds)} records/s`
+    );
+  }
+
+  update(done: number, total: number, records: number): void {
+    const now = Date.now();
+    if (now - this.#last < (this.#tty ? 100 : 2000)) return;
+    this.#last = now;
+    const line = this.render(done, total, records, now);
+    this.#write(this.#tty ? `\r${line}` : `${line}\n`);
+  }
+
+  done(done: number, total: number, records: number): void {
+    const line = this.render(done, total, records);
+    this.#write(this.#tty ? `\r${line}\n` : `${line}\n`);
+  }
+}

@@ -476,6 +476,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/bulk/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit a bulk download of up to 10,000 (subject, consent) pairs
+     * @description Stores the job; nothing is recorded or released until `GET /bulk/jobs/{jobId}/lines` reads it.
+     *
+     *     Roles: LOAN_OFFICER.
+     */
+    post: operations['postBulkJobs'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/bulk/jobs/{jobId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A bulk job's progress, running digest and denied subjects with reasons
+     * @description Roles: LOAN_OFFICER.
+     */
+    get: operations['getBulkJobsByJobId'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/bulk/jobs/{jobId}/lines': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a bulk job as NDJSON; each subject is recorded on the ledger before its lines are sent
+     * @description Lines: `{"type":"job"}` first; per subject a `subject` line (access ID, outcome GRANTED or DENIED with reason, transaction), its `record` lines when GRANTED, and a `cursor` line with the running digest; finally `end` (or `pause` when `limit` stopped it). Subjects are recorded in chunks, one ledger transaction each, as the reader consumes the stream. After a dropped connection, call again with `cursor` = the last cursor received: recorded subjects are replayed from the gateway, nothing is recorded twice. The running digest is SHA-256 over (previous digest hex + line + newline) for every `subject` and `record` line, starting from 64 zeros.
+     *
+     *     Roles: LOAN_OFFICER.
+     */
+    get: operations['getBulkJobsByJobIdLines'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets': {
     parameters: {
       query?: never;
@@ -834,6 +898,138 @@ export interface paths {
     get: operations['getEvents'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/watches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your bank's watches
+     * @description Roles: LOAN_OFFICER, ORG_ADMIN.
+     */
+    get: operations['getWatches'];
+    put?: never;
+    /**
+     * Set a post-loan watch on a subject under an ACTIVE POST_LOAN_MANAGEMENT consent
+     * @description Rules are evaluated when a batch is anchored and when blocks are indexed. An alert disclosing the subject's data is recorded on the ledger as a GRANTED POST_LOAN_MANAGEMENT access (its releaseDigest is the alert digest) before it is kept and delivered; a denial, a revocation or the consent ending stops the watch with a WATCH_STOPPED notice giving the reason.
+     *
+     *     Roles: LOAN_OFFICER.
+     */
+    post: operations['postWatches'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/watches/{watchId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A watch, with why it stopped
+     * @description Roles: LOAN_OFFICER, ORG_ADMIN.
+     */
+    get: operations['getWatchesByWatchId'];
+    put?: never;
+    post?: never;
+    /**
+     * Stop a watch (reason CANCELLED)
+     * @description Roles: LOAN_OFFICER.
+     */
+    delete: operations['deleteWatchesByWatchId'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/watches/{watchId}/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A watch's alerts, oldest first, each data alert with its access and digest
+     * @description Roles: LOAN_OFFICER, ORG_ADMIN.
+     */
+    get: operations['getWatchesByWatchIdAlerts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/endpoint': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Register your bank's webhook URL (HTTPS)
+     * @description Deliveries are JSON POSTs signed with the gateway key (`GET /auth/jwks`): header `X-RuralCredit-Signature: keyid=<kid>,sig=<base64url P1363 ECDSA P-256 SHA-256 of "<X-RuralCredit-Timestamp>.<body>">`; retried with exponential backoff until a 2xx or the last attempt.
+     *
+     *     Roles: ORG_ADMIN.
+     */
+    put: operations['putWebhooksEndpoint'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your bank's webhook deliveries, newest first, with status
+     * @description Roles: LOAN_OFFICER, ORG_ADMIN.
+     */
+    get: operations['getWebhooksDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery again
+     * @description Roles: ORG_ADMIN.
+     */
+    post: operations['postWebhooksDeliveriesByDeliveryIdRedeliver'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1284,6 +1480,45 @@ export interface components {
         valid: boolean;
       }[];
     };
+    BulkJobRequest: {
+      /** @description The (subject, consent) pairs, released in this order */
+      items: {
+        /**
+         * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+         * @example 11010519491231002X
+         */
+        subjectId: string;
+        /** @example LAND_CONTRACT_RIGHT:LC-001 */
+        consentId: string;
+      }[];
+      datasets: string[];
+      /** @enum {string} */
+      purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
+      /**
+       * @description Release every record of a subject anchored at or after this time; without it, each dataset's latest batch
+       * @example 2030-12-31T00:00:00Z
+       */
+      since?: string;
+    };
+    BulkJobStatus: {
+      jobId: string;
+      total: number;
+      /** @description Subjects whose access is on the ledger (the largest valid cursor) */
+      recorded: number;
+      granted: number;
+      denied: number;
+      recordsReleased: number;
+      /** @description Running digest after the last recorded subject */
+      digest: string;
+      /** @enum {string} */
+      state: 'OPEN' | 'DONE';
+      deniedSubjects: {
+        seq: number;
+        consentId: string;
+        accessId: string;
+        reason: string;
+      }[];
+    };
     RegisterAssetRequest: {
       /** @description Asset type code from the catalogue, e.g. LAND_CONTRACT_RIGHT */
       assetType: string;
@@ -1727,7 +1962,8 @@ export interface components {
         | 'SubjectSignerReplaced'
         | 'SubjectSignerRotated'
         | 'ConsentRevoked'
-        | 'DisputeFiled';
+        | 'DisputeFiled'
+        | 'AccessRecorded';
       txId: string;
       blockNumber: number;
       txIndex: number;
@@ -1736,6 +1972,133 @@ export interface components {
       payload: {
         [key: string]: unknown;
       };
+    };
+    WatchRequest: {
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+      /**
+       * @description An ACTIVE POST_LOAN_MANAGEMENT consent of the subject to your bank
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      consentId: string;
+      rules: components['schemas']['WatchRule'][];
+      /**
+       * @description End of the watch (the loan's end); the consent's end by default. GRANT_EXPIRES and RIGHT_EXPIRES fire when the consent or a right ends before it
+       * @example 2030-12-31T00:00:00Z
+       */
+      until?: string;
+    };
+    WatchRule:
+      | {
+          /** @constant */
+          kind: 'THRESHOLD';
+          /**
+           * @description Dataset type code
+           * @example HOMESTEAD
+           */
+          datasetType: string;
+          field: string;
+          above?: number;
+          below?: number;
+        }
+      | {
+          /** @constant */
+          kind: 'CHANGE_PERCENT';
+          /**
+           * @description Dataset type code
+           * @example HOMESTEAD
+           */
+          datasetType: string;
+          field: string;
+          percent: number;
+        }
+      | {
+          /** @constant */
+          kind: 'RECORD_REMOVED';
+          /**
+           * @description Dataset type code
+           * @example HOMESTEAD
+           */
+          datasetType: string;
+        }
+      | {
+          /** @constant */
+          kind: 'RECORD_CORRECTED';
+          /**
+           * @description Dataset type code
+           * @example HOMESTEAD
+           */
+          datasetType: string;
+        }
+      | {
+          /** @constant */
+          kind: 'ASSET_SEIZED';
+        }
+      | {
+          /** @constant */
+          kind: 'OTHER_BANK_LIEN';
+        }
+      | {
+          /** @constant */
+          kind: 'RIGHT_EXPIRES';
+        }
+      | {
+          /** @constant */
+          kind: 'GRANT_EXPIRES';
+        }
+      | {
+          /** @constant */
+          kind: 'DISPUTE_OPENED';
+        };
+    Watch: {
+      watchId: string;
+      /** @description Pseudonym */
+      subject: string;
+      maskedSubjectId: string;
+      consentId: string;
+      rules: components['schemas']['WatchRule'][];
+      until: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'STOPPED';
+      stoppedReason?: string;
+      stoppedAt?: string;
+      createdAt: string;
+    };
+    WatchAlert: {
+      alertId: string;
+      watchId: string;
+      /** @enum {string} */
+      type: 'WATCH_ALERT' | 'WATCH_EVENT' | 'WATCH_STOPPED';
+      createdAt: string;
+      body: {
+        [key: string]: unknown;
+      };
+      /** @description SHA-256 of the canonical body: the access releaseDigest */
+      digest?: string;
+      /** @description The GRANTED access recorded before the alert was delivered */
+      accessId?: string;
+      txId?: string;
+    };
+    WebhookRequest: {
+      url: string;
+    };
+    WebhookDelivery: {
+      deliveryId: string;
+      orgMspId: string;
+      eventType: string;
+      alertId: string;
+      url: string;
+      /** @enum {string} */
+      status: 'PENDING' | 'DELIVERED' | 'FAILED';
+      attempts: number;
+      createdAt: string;
+      lastAttemptAt?: string;
+      lastStatusCode?: number;
+      lastError?: string;
+      deliveredAt?: string;
     };
   };
   responses: {
@@ -2732,6 +3095,136 @@ export interface operations {
       401: components['responses']['Error'];
       403: components['responses']['Error'];
       413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postBulkJobs: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BulkJobRequest'];
+      };
+    };
+    responses: {
+      /** @description The job, nothing recorded yet */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkJobStatus'];
+        };
+      };
+      /** @description INVALID_REQUEST, INVALID_SUBJECT_ID or DUPLICATE_ITEM (details.index), INVALID (unknown dataset type) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBulkJobsByJobId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Progress */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkJobStatus'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description JOB_NOT_FOUND (also for another user’s job) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBulkJobsByJobIdLines: {
+    parameters: {
+      query?: {
+        /** @description Resume here: the `cursor` of the last `cursor` line received (0 = from the start) */
+        cursor?: number;
+        /** @description Release at most this many subjects, then end with a `pause` line */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description NDJSON lines */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INVALID_CURSOR: beyond the subjects recorded so far */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description JOB_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description JOB_BUSY: another stream reads this job */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
@@ -3826,6 +4319,302 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      default: components['responses']['Error'];
+    };
+  };
+  getWatches: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Watches */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            watches: components['schemas']['Watch'][];
+          };
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postWatches: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WatchRequest'];
+      };
+    };
+    responses: {
+      /** @description The watch */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Watch'];
+        };
+      };
+      /** @description INVALID_REQUEST, INVALID_SUBJECT_ID, OUT_OF_SCOPE */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description CONSENT_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONSENT_NOT_USABLE (details.reason: OTHER_BANK, WRONG_SUBJECT, WRONG_PURPOSE, NOT_ACTIVE) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getWatchesByWatchId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        watchId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The watch */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Watch'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description WATCH_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  deleteWatchesByWatchId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        watchId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stopped watch */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Watch'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description WATCH_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getWatchesByWatchIdAlerts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        watchId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Alerts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            alerts: components['schemas']['WatchAlert'][];
+          };
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description WATCH_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  putWebhooksEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookRequest'];
+      };
+    };
+    responses: {
+      /** @description Registered */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            url: string;
+            registeredAt: string;
+            registeredBy: string;
+          };
+        };
+      };
+      /** @description INVALID_WEBHOOK_URL (http://127.0.0.1 only on demo and test gateways) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getWebhooksDeliveries: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deliveries */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            deliveries: components['schemas']['WebhookDelivery'][];
+          };
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postWebhooksDeliveriesByDeliveryIdRedeliver: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description DELIVERY_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
   };

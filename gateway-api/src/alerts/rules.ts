@@ -47,7 +47,11 @@ export const ALERT_EVENTS: readonly string[] = [
   ...FINANCING_EVENTS,
   'ConsentRevoked',
   'DisputeFiled',
+  'AccessRecorded',
 ];
+
+/** Access IDs of the accesses recorded for watch alerts (see watches/service.ts). */
+const WATCH_ALERT_ACCESS = /^wal-/;
 
 /**
  * The organisations `event` is an alert for: the lienholders of an asset
@@ -64,6 +68,14 @@ export function alertRecipients(event: Pick<IndexedEvent, 'name' | 'payload'>): 
   else if (event.name === 'ConsentRevoked') named = [p.grantee];
   else if (event.name === 'DisputeFiled') named = [p.provider];
   else if (MEMBER_EVENTS.includes(event.name)) named = [p.mspId];
+  // A watch alert's access: the bank fetches the alert from GET /watches/{id}/alerts.
+  else if (
+    event.name === 'AccessRecorded' &&
+    typeof p.accessId === 'string' &&
+    WATCH_ALERT_ACCESS.test(p.accessId)
+  ) {
+    named = p.outcome === 'GRANTED' ? [p.accessor] : [];
+  }
   return [...new Set(named.filter((m): m is string => typeof m === 'string' && m !== ''))];
 }
 

@@ -139,6 +139,27 @@ export interface RecordStore {
    * @throws SealedDataError when a stored record does not decrypt.
    */
   latestForSubject(pseudonym: string, datasetType: string): Promise<StoredRecord[]>;
+  /**
+   * The records of a subject in every complete batch of `datasetType` anchored in
+   * [`window.from`, `window.to`) (either bound may be omitted), oldest first (by
+   * anchoring time, then batch ID, then batch order), at most `limit`.
+   *
+   * @throws RangeError when the pseudonym or dataset code is malformed.
+   * @throws SealedDataError when a stored record does not decrypt.
+   */
+  historyForSubject(
+    pseudonym: string,
+    datasetType: string,
+    window: Readonly<{ from?: string | undefined; to?: string | undefined }>,
+    limit: number,
+  ): Promise<StoredRecord[]>;
+  /**
+   * Every record of a complete batch stored here, in batch order, without proofs
+   * (for rule evaluation); nothing when the batch is not stored here or not complete.
+   *
+   * @throws SealedDataError when a stored record does not decrypt.
+   */
+  recordsOf(batchId: string): AsyncGenerator<{ index: number; record: Record<string, unknown> }>;
   /** The record at `index` of a batch stored here, or undefined. */
   recordAt(batchId: string, index: number): Promise<StoredRecord | undefined>;
   /** Off-chain facts about a batch, or undefined when it was not stored here. */
@@ -541,6 +562,45 @@ export class RecordStoreImpl implements RecordStore {
       if (stored !== undefined) out.push(stored);
     }
     return out;
+  }
+
+  async historyForSubject(
+    pseudonym: string,
+    datasetType: string,
+    window: Readonly<{ from?: string | undefined; to?: string | undefined }>,
+    limit: number,
+  ): Promise<StoredRecord[]> {
+    if (!PSEUDONYM_PATTERN.test(pseudonym)) throw new RangeError('not a subject pseudonym');
+    if (!CATALOGUE_CODE_PATTERN.test(datasetType)) throw new RangeError('not a dataset type code');
+    const prefix = `${pseudonym}${SEP}${datasetType}`;
+    const range = {
+      ...under(prefix),
+      ...(window.from === undefined ? {} : { gte: `${prefix}${SEP}${window.from}` }),
+      ...(window.to === undefined ? {} : { lt: `${prefix}${SEP}${window.to}` }),
+    };
+    const metas = new Map<string, BatchMeta | undefined>();
+    const proofs = new ProofReader(this.#levels.tree);
+    const out: StoredRecord[] = [];
+    for await (const key of this.#levels.bySubject.keys(range)) {
+      const [, batchId, index] = key.slice(prefix.length + 1).split(SEP);
+      if (batchId === undefined || index === undefined) continue;
+      if (!metas.has(batchId)) metas.set(batchId, await this.#complete(batchId));
+      const meta = metas.get(batchId);
+      if (meta === undefined) continue;
+      const stored = await this.#read(meta, Number(index), proofs);
+      if (stored !== undefined) out.push(stored);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async *recordsOf(batchId: string): AsyncGenerator<{ index: number; record: Record<string, unknown> }> {
+    const meta = await this.#complete(batchId);
+    if (meta === undefined) return;
+    const prefix = `${meta.uploadId}${SEP}`;
+    for await (const [key, record] of this.#levels.records.iterate({ prefix })) {
+      yield { index: Number(key.slice(prefix.length)), record };
+    }
   }
 
   async recordAt(batchId: string, index: number): Promise<StoredRecord | undefined> {
