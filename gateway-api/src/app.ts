@@ -26,6 +26,7 @@ import { FabricLedgerClientImpl } from './ledger/fabric';
 import type { LedgerClient } from './ledger/types';
 import { provenanceModule } from './provenance/routes';
 import { reportsModule } from './reports/routes';
+import { reportPdfModule } from './reports/pdf/module';
 import { createGateway, type Gateway, type GatewayOptions } from './server';
 import { SealedStore } from './store/sealed';
 
@@ -35,6 +36,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   subjectsModule,
   consentModule,
   reportsModule,
+  reportPdfModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
   auditModule,

@@ -476,6 +476,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/reports/{accessId}.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The printable verification report (PDF) of a GRANTED access
+     * @description For the requesting bank: masked subject ID, institution and operator, purpose, consent, each dataset's records with batch, anchor time and dispute marks, collateral and liens, access and transaction IDs, the digest and a QR code with the digest and the verify URL; the canonical JSON report is embedded as the attachment `verification-report.json` (`ruralcredit report verify --offline report.pdf`). Auditors and the regulator (`?institution=`) get an audit copy with the same metadata and no record values, collateral details or JSON.
+     *
+     *     Roles: LOAN_OFFICER, ORG_ADMIN, AUDITOR, REGULATOR_ADMIN.
+     */
+    get: operations['getReportsByAccessIdPd'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets': {
     parameters: {
       query?: never;
@@ -2733,6 +2755,77 @@ export interface operations {
       403: components['responses']['Error'];
       413: components['responses']['Error'];
       429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getReportsByAccessIdPd: {
+    parameters: {
+      query?: {
+        /** @description The bank that requested the report (auditors and the regulator; a bank prints its own) */
+        institution?: string;
+      };
+      header?: never;
+      path: {
+        accessId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The PDF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INSTITUTION_REQUIRED: an auditor or the regulator named no institution */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN: a bank named another bank's report */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPORT_NOT_FOUND: no GRANTED access with a kept report under that ID */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPORT_MISMATCH: the kept report's digest is not the ledger's */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      /** @description PDF_FONT_MISSING: no CJK font installed */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       default: components['responses']['Error'];
     };
   };
