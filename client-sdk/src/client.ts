@@ -233,6 +233,13 @@ export interface ReportsApi {
   issue(request: ReportRequest): Promise<IssuedReport>;
   /** Checks a filed report's digest, its anchoring on the ledger and every record proof. */
   verify(report: VerificationReport): Promise<ReportVerification>;
+  /**
+   * The printable report (PDF) of a GRANTED access: a bank's own (with the JSON report
+   * embedded), or for auditors and the regulator the audit copy of `institution`'s.
+   *
+   * @throws GatewayError 404 `REPORT_NOT_FOUND`, 403 `FORBIDDEN`, 400 `INSTITUTION_REQUIRED`.
+   */
+  pdf(accessId: string, institution?: string): Promise<Uint8Array>;
 }
 
 /** Rural assets used as collateral. */
@@ -539,6 +546,14 @@ export class RuralCreditClientImpl implements RuralCreditClient {
     this.reports = {
       issue: (request) => http.json({ method: 'POST', path: '/reports', json: request }),
       verify: (report) => http.json({ method: 'POST', path: '/reports/verify', json: { report } }),
+      async pdf(accessId, institution) {
+        const res = await http.send({
+          method: 'GET',
+          path: `/reports/${id(accessId)}.pdf`,
+          ...(institution === undefined ? {} : { query: { institution } }),
+        });
+        return new Uint8Array(await res.arrayBuffer());
+      },
     };
 
     this.assets = {

@@ -12,6 +12,7 @@ export * from './bulk';
 export * from './client';
 export * from './errors';
 export * from './http';
+export * from './pdf-report';
 export * from './session';
 export * from './streams';
 export * from './subject';

@@ -32,6 +32,7 @@ import { FabricLedgerClientImpl } from './ledger/fabric';
 import type { LedgerClient } from './ledger/types';
 import { provenanceModule } from './provenance/routes';
 import { reportsModule } from './reports/routes';
+import { reportPdfModule } from './reports/pdf/module';
 import { createGateway, type Gateway, type GatewayOptions } from './server';
 import { SealedStore } from './store/sealed';
 
@@ -42,6 +43,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   consentModule,
   reportsModule,
   bulkModule,
+  reportPdfModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
   financingModule,

@@ -109,6 +109,14 @@ export const EIP712_TYPES = {
     { name: 'nonce', type: 'string' },
     { name: 'cursor', type: 'string' },
   ],
+  SubjectSelfServiceRequest: [
+    { name: 'subject', type: 'bytes32' },
+    { name: 'action', type: 'string' },
+    { name: 'target', type: 'string' },
+    { name: 'detail', type: 'string' },
+    { name: 'requestedAt', type: 'string' },
+    { name: 'nonce', type: 'string' },
+  ],
 } as const satisfies Record<string, readonly TypedDataField[]>;
 
 /** A message kind defined in {@link EIP712_TYPES}. */
@@ -212,6 +220,42 @@ export interface SubjectAccessLogRequestMessage {
   cursor: string;
 }
 
+/** What a data subject asks of its own data with a {@link SubjectSelfServiceRequestMessage}. */
+export const SELF_SERVICE_ACTIONS = [
+  'LIST_CONSENTS',
+  'READ_RECORDS',
+  'REPORT_PDF',
+  'FILE_DISPUTE',
+  'LIST_DISPUTES',
+] as const;
+/** A self-service action. */
+export type SelfServiceAction = (typeof SELF_SERVICE_ACTIONS)[number];
+
+/** Self-service actions that release the subject's records: recorded on the ledger as a SELF access. */
+export const SELF_ACCESS_ACTIONS = ['READ_RECORDS', 'REPORT_PDF'] as const;
+
+/** The purpose of an access a subject makes to its own data. */
+export const SELF_PURPOSE = 'SELF';
+
+/**
+ * A data subject's request about its own data, signed with the key bound to
+ * its pseudonym, fresh (minutes) and answered once (its nonce). `target` is
+ * what the action is about: comma-separated dataset types (READ_RECORDS,
+ * REPORT_PDF), `<batchId>#<index>` (FILE_DISPUTE), or the empty string;
+ * `detail` is the dispute's reason code, or the empty string.
+ */
+export interface SubjectSelfServiceRequestMessage {
+  /** Subject pseudonym, 64 hex digits, no 0x. */
+  subject: string;
+  action: SelfServiceAction;
+  target: string;
+  detail: string;
+  /** When the request was signed, ledger time (`YYYY-MM-DDTHH:MM:SSZ`). */
+  requestedAt: string;
+  /** 32 lowercase hex digits, fresh for each request. */
+  nonce: string;
+}
+
 /** Message shapes by kind. */
 export interface TypedMessages {
   BatchManifest: BatchManifestMessage;
@@ -223,6 +267,7 @@ export interface TypedMessages {
   SubjectKeyBinding: SubjectKeyBindingMessage;
   SubjectKeyRotation: SubjectKeyRotationMessage;
   SubjectAccessLogRequest: SubjectAccessLogRequestMessage;
+  SubjectSelfServiceRequest: SubjectSelfServiceRequestMessage;
 }
 
 /** Anything that can sign EIP-712 data the way an ethers `Wallet` does. */

@@ -1,5 +1,16 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { GRANTEE_ROLES, isGranteeRole, mayUsePurpose } from '@ruralcredit/protocol';
+import {
+  CATALOGUE_CODE_PATTERN,
+  GRANTEE_ROLES,
+  isGranteeRole,
+  isSignedBy,
+  mayUsePurpose,
+  parseLedgerTime,
+  SELF_ACCESS_ACTIONS,
+  SELF_PURPOSE,
+  type SubjectSelfServiceRequestMessage,
+} from '@ruralcredit/protocol';
+import { deploymentOf } from '../lib/deployment';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields, timeRange } from '../lib/fields';
 import { KeyType, type KeyTypeName, key, lastKeyPart } from '../lib/keys';
@@ -131,6 +142,9 @@ function accessEvent(access: AccessRecord): Record<string, unknown> {
     releaseDigest: access.releaseDigest,
   };
 }
+
+/** How far a subject's signed request may be from the transaction time, in seconds, either way. */
+export const SELF_REQUEST_WINDOW_SECONDS = 300;
 
 /** Validates an optional time-range bound ('' = open). */
 function bound(value: string, name: string): string {
@@ -265,7 +279,12 @@ export class AccessContract extends Contract {
       access.outcome = 'DENIED';
       access.reason = reason;
     }
-    await writeRecord(ctx, key(ctx, KeyType.access, [caller.mspId, access.accessId]), access);
+    await this.#write(ctx, access);
+  }
+
+  /** Writes an access (keyed by its accessor and ID) with its indexes. */
+  async #write(ctx: Context, access: AccessRecord): Promise<void> {
+    await writeRecord(ctx, key(ctx, KeyType.access, [access.accessor, access.accessId]), access);
     const at = access.accessedAt;
     await putIndex(ctx, KeyType.accessById, [access.accessId, access.accessor]);
     await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessor, access.accessId]);
@@ -276,6 +295,93 @@ export class AccessContract extends Contract {
       at,
       access.accessId,
     ]);
+  }
+
+  /**
+   * Records a data subject's access to its own records (purpose SELF, no
+   * grant), on the subject's EIP-712 `SubjectSelfServiceRequest` signed by
+   * the key bound to its pseudonym, relayed by the regulator's gateway. The
+   * request must be at most {@link SELF_REQUEST_WINDOW_SECONDS} from the
+   * transaction time, and its nonce makes the access ID (`self-<nonce>`), so
+   * a signed request is recorded once.
+   *
+   * @param requestJson the signed message `{ subject, action, target, detail, requestedAt, nonce }`
+   * @param releaseDigest SHA-256 of what the gateway releases
+   * @throws FORBIDDEN when the caller is not the regulator; INVALID on a bad signature, a stale
+   *   request, an action that releases nothing or an undefined dataset; CONFLICT on a replay.
+   */
+  @Transaction()
+  @Returns('string')
+  async RecordSelfAccess(
+    ctx: Context,
+    requestJson: string,
+    signature: string,
+    releaseDigest: string,
+  ): Promise<string> {
+    const caller = await requireCaller(ctx, 'REGULATOR');
+    const f = new Fields(parseArgument(requestJson, 'request'), 'request', [
+      'subject',
+      'action',
+      'target',
+      'detail',
+      'requestedAt',
+      'nonce',
+    ]);
+    const message: SubjectSelfServiceRequestMessage = {
+      subject: f.pseudonym('subject'),
+      action: f.oneOf('action', SELF_ACCESS_ACTIONS),
+      target: f.string(
+        'target',
+        /^[A-Z][A-Z0-9_]{1,31}(,[A-Z][A-Z0-9_]{1,31}){0,31}$/,
+        'must list dataset types',
+      ),
+      detail: f.string('detail', /^$/, 'must be empty for a read'),
+      requestedAt: f.time('requestedAt'),
+      nonce: f.string('nonce', /^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits'),
+    };
+    const g = new Fields({ signature, releaseDigest }, 'access');
+    const sig = g.signature('signature');
+    const digest = g.digest('releaseDigest');
+    const skew = Math.abs(txEpochSeconds(ctx) - (parseLedgerTime(message.requestedAt) ?? 0));
+    if (skew > SELF_REQUEST_WINDOW_SECONDS) {
+      throw invalid(
+        `request.requestedAt must be within ${SELF_REQUEST_WINDOW_SECONDS} s of the transaction time`,
+      );
+    }
+    const binding = await readRecord<{ signer: string }>(
+      ctx,
+      key(ctx, KeyType.subjectSigner, [message.subject]),
+    );
+    if (
+      !binding ||
+      !isSignedBy('SubjectSelfServiceRequest', message, sig, binding.signer, deploymentOf(ctx))
+    ) {
+      throw invalid("signature is not by the subject's bound key");
+    }
+    const datasets = [...new Set(message.target.split(','))].sort();
+    for (const code of datasets) {
+      if (!CATALOGUE_CODE_PATTERN.test(code) || !(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
+        throw invalid(`request.target names undefined dataset type ${code}`);
+      }
+    }
+    const access = new AccessRecord();
+    access.accessId = `self-${message.nonce}`;
+    access.accessor = caller.mspId;
+    if (await readAccess(ctx, access.accessor, access.accessId)) {
+      throw conflict(`access ${access.accessId} already exists: the signed request was answered`);
+    }
+    access.grantId = SELF_PURPOSE;
+    access.subject = message.subject;
+    access.operator = message.subject;
+    access.datasets = datasets;
+    access.purpose = SELF_PURPOSE;
+    access.releaseDigest = digest;
+    access.outcome = 'GRANTED';
+    access.accessedAt = txTime(ctx);
+    access.txId = ctx.stub.getTxID();
+    await this.#write(ctx, access);
+    emit(ctx, 'AccessRecorded', accessEvent(access));
+    return marshal(access);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Object as DataType, Property } from 'fabric-contract-api';
-import { CATALOGUE_CODE_PATTERN, PURPOSES, type Purpose } from '@ruralcredit/protocol';
+import { CATALOGUE_CODE_PATTERN, PURPOSES, SELF_PURPOSE, type Purpose } from '@ruralcredit/protocol';
 import { Fields } from '../lib/fields';
 
 /** Why an access was denied. */
@@ -29,7 +29,8 @@ export class AccessRecord {
   /** Pseudonym of the bank's operator (the person). */
   @Property('operator', 'string') operator = '';
   @Property('datasets', 'string[]') datasets: string[] = [];
-  @Property('purpose', 'string') purpose: Purpose = 'LOAN_APPLICATION';
+  /** A consent's purpose, or SELF for a subject reading its own data (no grant: `grantId` is SELF). */
+  @Property('purpose', 'string') purpose: Purpose | typeof SELF_PURPOSE = 'LOAN_APPLICATION';
   /** SHA-256 of what is released when granted (the report digest). */
   @Property('releaseDigest', 'string') releaseDigest = '';
   @Property('outcome', 'string') outcome: 'GRANTED' | 'DENIED' = 'DENIED';

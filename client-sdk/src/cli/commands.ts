@@ -13,6 +13,7 @@ import { Wallet } from 'ethers';
 import { JsonTooDeepError, parseJsonBounded } from '@ruralcredit/protocol';
 import { createClient, type RuralCreditClient } from '../client';
 import type { GatewayError } from '../errors';
+import { embeddedJson, EmbeddedReportError, isPdf } from '../pdf-report';
 import { textLines, type UploadProgress } from '../streams';
 import { SubjectClient } from '../subject';
 import type { ConsentRequest, ReportRequest, RevokeRequest, VerificationReport } from '../types';
@@ -188,6 +189,24 @@ async function readJsonFile(file: string): Promise<unknown> {
     if (err instanceof JsonTooDeepError)
       throw new UsageError(`${file} nests deeper than ${err.maxDepth} levels`);
     throw new UsageError(`${file} is not JSON`);
+  }
+}
+
+/** A saved report: a JSON file, or a printed PDF whose embedded JSON report is read. */
+async function readReportFile(file: string): Promise<unknown> {
+  const bytes = await readInput(file);
+  if (!isPdf(bytes)) return readJsonFile(file);
+  let text: string;
+  try {
+    text = embeddedJson(bytes).toString('utf8');
+  } catch (err) {
+    if (err instanceof EmbeddedReportError) throw new VerificationFailed(`${file}: ${err.message}`);
+    throw err;
+  }
+  try {
+    return parseJsonBounded(text);
+  } catch {
+    throw new VerificationFailed(`${file}: the embedded report is not JSON`);
   }
 }
 
@@ -664,6 +683,33 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: 'report pdf',
+    summary: 'Download the printable report (PDF) of a granted access; auditors get an audit copy',
+    args: '<accessId>',
+    options: {
+      out: {
+        type: 'string',
+        short: 'o',
+        description: 'File to save the PDF in',
+        required: true,
+        placeholder: 'FILE',
+      },
+      institution: {
+        type: 'string',
+        description: 'Auditors and the regulator: the bank that requested the report',
+        placeholder: 'MSP',
+      },
+    },
+    details: 'A bank copy embeds the JSON report: `ruralcredit report verify --offline <file>` checks it.',
+    async run(inv) {
+      const accessId = oneArg(inv, 'access ID');
+      const out = required(inv.values, 'out');
+      const pdf = await (await inv.client()).reports.pdf(accessId, str(inv.values, 'institution'));
+      await writeFile(out, pdf);
+      inv.print({ file: out, bytes: pdf.byteLength }, `saved ${pdf.byteLength} bytes to ${out}`);
+    },
+  },
+  {
     name: 'report verify',
     summary:
       'Verify a saved report: offline (digest and every record proof) or online (also anchored on the ledger)',
@@ -677,10 +723,12 @@ export const COMMANDS: readonly Command[] = [
         placeholder: 'FILE',
       },
     },
-    details: 'Exit code 3 when the report does not verify.',
+    details:
+      'The file is a report saved as JSON or a printed report (PDF), whose embedded JSON report is ' +
+      'checked. Exit code 3 when the report does not verify.',
     async run(inv) {
       const file = oneArg(inv, 'report file');
-      const report = await readJsonFile(file);
+      const report = await readReportFile(file);
       if (inv.values.offline === true) {
         const rootsFile = str(inv.values, 'roots');
         const anchoredRoots =

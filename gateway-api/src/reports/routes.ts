@@ -9,14 +9,17 @@ import {
 } from './schemas';
 import { createIndexer } from '../indexer/indexer';
 import { KeptReportSchema, ReportService } from './service';
+import { openIssuedReports } from './pdf/module';
 
 /** `/reports`: issue a consented verification report; verify a filed one. */
 export const reportsModule: DomainModuleFactory = (ctx, deps) => {
   const indexer = createIndexer(ctx, deps);
+  const issued = openIssuedReports(deps);
   const service = new ReportService(ctx, {
     records: createRecordStore(deps),
     kept: deps.sealedStore('kept-reports', KeptReportSchema),
     logger: deps.logger,
+    onGranted: (institution, record) => issued.keep(institution, record),
     locate: async (txId) => {
       await indexer.catchUp(10_000);
       return (await indexer.locator.locate(txId))?.blockNumber;

@@ -125,6 +125,11 @@ export interface ReportServiceOptions {
   readonly now?: () => number;
   /** Where background failures (pruning) are logged. */
   readonly logger?: Logger;
+  /** Called once an access committed as GRANTED, before the report is returned (keeps it for printing). */
+  readonly onGranted?: (
+    institution: string,
+    issued: { report: Report; txId: string; blockNumber: number },
+  ) => Promise<void>;
 }
 
 /** Report use cases. */
@@ -136,6 +141,7 @@ export class ReportService {
   readonly #now: () => number;
   readonly #inFlight = new Set<string>();
   readonly #logger: Logger | undefined;
+  readonly #onGranted: ReportServiceOptions['onGranted'];
   #lastPrune = 0;
 
   constructor(ctx: DomainContext, options: Readonly<ReportServiceOptions>) {
@@ -145,6 +151,7 @@ export class ReportService {
     this.#locate = options.locate;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    this.#onGranted = options.onGranted;
   }
 
   /**
@@ -228,6 +235,11 @@ export class ReportService {
       await this.#kept.del(key);
       throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
     }
+    await this.#onGranted?.(principal.orgMspId, {
+      report,
+      txId: committed.txId,
+      blockNumber: committed.blockNumber,
+    });
     return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
   }
 

@@ -21,6 +21,7 @@ import {
 } from '@ruralcredit/protocol';
 import type { LedgerClient } from '../../src/ledger/types';
 import { buildGateway, loadConsortium, openLedger } from '../../src/app';
+import type { Consortium } from '../../src/consortium/definition';
 import type { Role } from '../../src/auth/roles';
 import { loadConfig, type GatewayConfig } from '../../src/config';
 import type { DomainContext, DomainModuleFactory } from '../../src/domain';
@@ -114,6 +115,8 @@ export interface ConsortiumGatewayOptions {
    * the Fabric client over a gRPC double of the peer Gateway service.
    */
   readonly ledger?: 'configured' | 'fabric-double';
+  /** Changes the consortium definition before the gateway bootstraps it (display names, for instance). */
+  readonly consortium?: (definition: Consortium) => Consortium;
 }
 
 /** Starts the gateway with the given business modules. */
@@ -124,7 +127,7 @@ export async function startConsortiumGateway(
 ): Promise<ConsortiumGateway> {
   const { dir, cleanup } = await tempDir();
   const config = loadConfig(testEnv(dir, { GATEWAY_LEDGER: process.env.TEST_LEDGER ?? 'embedded', ...env }));
-  const consortium = loadConsortium();
+  const consortium = (options.consortium ?? ((c: Consortium) => c))(loadConsortium());
   const { logger, lines } = memoryLogger();
   const db = new Level<string, unknown>(path.join(dir, 'leveldb'), { valueEncoding: 'json' });
   await db.open();
