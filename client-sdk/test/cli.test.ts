@@ -90,7 +90,9 @@ describe('ruralcredit command line (as a process)', function () {
   });
 
   describe('help and usage', () => {
-    it('when any command is asked for --help, then exit 0 with its usage and every option', async () => {
+    it('when any command is asked for --help, then exit 0 with its usage and every option', async function () {
+      // One process per command, all at once: slow on a loaded machine.
+      this.timeout(300_000);
       const results = await Promise.all(COMMANDS.map((c) => run([...c.name.split(' '), '--help'], {})));
       results.forEach((r, i) => {
         const command = COMMANDS[i]!;
@@ -696,8 +698,8 @@ describe('ruralcredit command line (as a process)', function () {
       expect(json(own)).to.include({ lienId: 'cli-lien-1', mortgagee: ORG.bankA, visibility: 'FULL' });
       const other = await as('bankBOfficer', ['lien', 'get', 'cli-lien-1']);
       expect(other.code, other.stderr).to.equal(0);
-      expect(other.stdout).to.match(/mortgagee\s+\(not shown to this organisation\)/);
-      expect(other.stdout).to.match(/visibility\s+PUBLIC/);
+      expect(other.stdout).to.match(/mortgagee:\s+\(not shown to this organisation\)/);
+      expect(other.stdout).to.match(/visibility:\s+PUBLIC/);
     });
 
     it('when the regulator admits, suspends and reinstates a member, then member commands print it; a bank may not admit', async () => {
@@ -738,7 +740,7 @@ describe('ruralcredit command line (as a process)', function () {
       expect(refused.stderr).to.match(/^ruralcredit: FORBIDDEN_ROLE \(HTTP 403\): /);
       const suspended = await as('regulator', ['member', 'suspend', 'CliInsurerMSP', '--reason', 'audit']);
       expect(suspended.code, suspended.stderr).to.equal(0);
-      expect(suspended.stdout).to.match(/status\s+SUSPENDED since /);
+      expect(suspended.stdout).to.match(/status:\s+SUSPENDED since /);
       const shown = await as('bankAOfficer', ['member', 'show', 'CliInsurerMSP', '--json']);
       expect(json(shown)).to.include({ status: 'SUSPENDED', reason: 'audit' });
       const back = await as('regulator', [
@@ -758,6 +760,9 @@ describe('ruralcredit command line (as a process)', function () {
     });
 
     it('when the catalogue is listed, defined and versioned from files, then versions only increase', async () => {
+      await login('regulator');
+      await login('auditor');
+      await login('bankAOfficer');
       const assets = await as('bankAOfficer', ['catalogue', 'asset-types']);
       expect(assets.code, assets.stderr).to.equal(0);
       expect(assets.stdout).to.match(/\nFISHING_RAFT\s+AgricultureMSP\s+EXCLUSIVE\s+50%\s+1\s/);
@@ -776,7 +781,7 @@ describe('ruralcredit command line (as a process)', function () {
       await writeFile(file, JSON.stringify({ ...definition, version: 2, maxLtvBps: 4500 }));
       const updated = await as('regulator', ['catalogue', 'update', 'asset-type', 'SEA_CUCUMBER_POND', file]);
       expect(updated.code, updated.stderr).to.equal(0);
-      expect(updated.stdout).to.match(/version\s+2\n/);
+      expect(updated.stdout).to.match(/version:\s+2\n/);
       const again = await as('regulator', ['catalogue', 'update', 'asset-type', 'SEA_CUCUMBER_POND', file]);
       expect(again.code).to.equal(1);
       expect(again.stderr).to.match(/^ruralcredit: CONFLICT \(HTTP 409\): /);
@@ -785,6 +790,12 @@ describe('ruralcredit command line (as a process)', function () {
     });
 
     it('when the regulator lists every organisation’s users, then logins and requests are counted', async () => {
+      await login('regulator');
+      await login('bankAAdmin');
+      await login('bankAOfficer');
+      await as('bankAOfficer', ['member', 'list']);
+      await as('bankAOfficer', ['lien', 'list']);
+      await as('bankAOfficer', ['catalogue', 'asset-types']);
       const all = await as('regulator', ['user', 'list-all', '--org', ORG.bankA, '--json']);
       expect(all.code, all.stderr).to.equal(0);
       const officer = json<{ items: { username: string; loginCount: number; requestCount: number }[] }>(
