@@ -16,6 +16,24 @@ import {
   type UploadBody,
 } from './streams';
 import type {
+  AdmitMemberRequest,
+  AnchoredBatch,
+  AssetType,
+  AssetTypeChange,
+  AssetTypeVersion,
+  DatasetType,
+  DatasetTypeChange,
+  DatasetTypeVersion,
+  DefineAssetTypeRequest,
+  DefineDatasetTypeRequest,
+  Lien,
+  LienRecord,
+  ListAllUsersQuery,
+  ListBatchesQuery,
+  Member,
+  MemberChange,
+  ProviderFreshness,
+  UserOverview,
   AccessEntry,
   AccessQuery,
   Alert,
@@ -158,6 +176,11 @@ export interface UsersApi {
   list(query?: ListUsersQuery, options?: CallOptions): AsyncIterableIterator<User>;
   /** @throws GatewayError 404 `NOT_FOUND`. */
   disable(userId: string): Promise<ResponseBody<'postUsersByIdDisable'>>;
+  /**
+   * Every organisation's users with last login and activity counts (the regulator, read only), page after page.
+   * @throws GatewayError 403 `FORBIDDEN_ROLE`, `FORBIDDEN_ORG`.
+   */
+  listAll(query?: ListAllUsersQuery, options?: CallOptions): AsyncIterableIterator<UserOverview>;
 }
 
 /** Batches and their provenance. */
@@ -192,6 +215,13 @@ export interface ProvenanceApi {
    * @throws GatewayError 403 `NOT_RELEASED`, 404 `RECORD_NOT_FOUND`.
    */
   recordProof(batchId: string, index: number, options?: { readonly accessId?: string }): Promise<RecordProof>;
+  /**
+   * Batches of a dataset type anchored in [from, to), oldest first, page after page.
+   * @throws GatewayError 400 `INVALID` (to not after from).
+   */
+  listBatches(query: ListBatchesQuery, options?: CallOptions): AsyncIterableIterator<AnchoredBatch>;
+  /** A provider's freshness per dataset type (last batch, frequency, overdue). @throws GatewayError 404 `NOT_FOUND`. */
+  providerFreshness(mspId: string): Promise<ProviderFreshness>;
 }
 
 /** Consents (authorisations) of data subjects to banks. */
@@ -273,6 +303,50 @@ export interface LiensApi {
   release(lienId: string): Promise<LienChange>;
   /** Starts enforcement: the asset is marked ENFORCEMENT. */
   enforce(lienId: string): Promise<AssetChange>;
+  /** A lien: FULL for its mortgagee, the asset's issuer and the regulator, PUBLIC otherwise. @throws GatewayError 404 `NOT_FOUND`. */
+  get(lienId: string): Promise<LienRecord>;
+  /** A bank's own liens (the regulator and auditors: all), page after page. @throws GatewayError 403 `FORBIDDEN`. */
+  list(options?: CallOptions): AsyncIterableIterator<Lien>;
+}
+
+/** The consortium's member registry. */
+export interface MembersApi {
+  /** Every member with role, status and since when, page after page. @throws GatewayError 403 `MEMBER_SUSPENDED`. */
+  list(options?: CallOptions): AsyncIterableIterator<Member>;
+  /** One member. @throws GatewayError 404 `NOT_FOUND`. */
+  get(mspId: string): Promise<Member>;
+  /**
+   * Admits an organisation (the regulator); the member is alerted.
+   * @throws GatewayError 403 `FORBIDDEN_ROLE`/`FORBIDDEN`, 409 `CONFLICT` (already a member).
+   */
+  admit(request: AdmitMemberRequest): Promise<MemberChange>;
+  /**
+   * Suspends a member (the regulator): its every call is then refused 403 `MEMBER_SUSPENDED`.
+   * @throws GatewayError 404 `NOT_FOUND`, 409 `CONFLICT` (already suspended), 400 `INVALID` (the regulator itself).
+   */
+  suspend(mspId: string, reason: string): Promise<MemberChange>;
+  /** Reinstates a suspended member (the regulator). @throws GatewayError 409 `CONFLICT` (not suspended). */
+  reinstate(mspId: string, reason: string): Promise<MemberChange>;
+}
+
+/** The catalogue of dataset types and asset types. */
+export interface CatalogueApi {
+  /** Dataset types, page after page. */
+  datasetTypes(options?: CallOptions): AsyncIterableIterator<DatasetType>;
+  /** One dataset type. @throws GatewayError 404 `NOT_FOUND`. */
+  datasetType(code: string): Promise<DatasetType>;
+  /** Defines a dataset type (the regulator). @throws GatewayError 409 `CONFLICT`, 400 `INVALID`. */
+  defineDatasetType(request: DefineDatasetTypeRequest): Promise<DatasetTypeChange>;
+  /** Publishes a new schema version (the regulator). @throws GatewayError 409 `CONFLICT` (version not higher). */
+  updateDatasetType(code: string, request: DatasetTypeVersion): Promise<DatasetTypeChange>;
+  /** Asset types (rural collateral classes), page after page. */
+  assetTypes(options?: CallOptions): AsyncIterableIterator<AssetType>;
+  /** One asset type. @throws GatewayError 404 `NOT_FOUND`. */
+  assetType(code: string): Promise<AssetType>;
+  /** Defines an asset type (the regulator). @throws GatewayError 409 `CONFLICT`, 400 `INVALID`. */
+  defineAssetType(request: DefineAssetTypeRequest): Promise<AssetTypeChange>;
+  /** Publishes a new version of an asset type (the regulator). @throws GatewayError 409 `CONFLICT` (version not higher). */
+  updateAssetType(code: string, request: AssetTypeVersion): Promise<AssetTypeChange>;
 }
 
 /** Disputes (异议) on anchored records. */
@@ -395,6 +469,8 @@ export interface RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
+  readonly members: MembersApi;
+  readonly catalogue: CatalogueApi;
   /**
    * The deployment (channel, chaincode) and EIP-712 domain every signature for this gateway's
    * ledger uses; pass it to `signTypedMessage` and the verifiers.
@@ -450,6 +526,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
+  readonly members: MembersApi;
+  readonly catalogue: CatalogueApi;
   readonly #http: HttpTransport;
   readonly alerts: AlertsApi;
   readonly bulk: BulkApi;
@@ -492,6 +570,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       create: (request) => http.json({ method: 'POST', path: '/users', json: request }),
       list: (query = {}, options = {}) => paginate(http, '/users', query, options.signal),
       disable: (userId) => http.json({ method: 'POST', path: `/users/${id(userId)}/disable` }),
+      listAll: (query = {}, options = {}) => paginate(http, '/admin/users', query, options.signal),
     };
 
     this.provenance = {
@@ -519,6 +598,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
           path: `/batches/${id(batchId)}/records/${index}/proof`,
           ...(options.accessId === undefined ? {} : { query: { accessId: options.accessId } }),
         }),
+      listBatches: (query, options = {}) => paginate(http, '/batches', query, options.signal),
+      providerFreshness: (mspId) => http.json({ method: 'GET', path: `/providers/${id(mspId)}/freshness` }),
     };
 
     this.consents = {
@@ -570,6 +651,35 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       register: (request) => http.json({ method: 'POST', path: '/liens', json: request }),
       release: (lienId) => http.json({ method: 'POST', path: `/liens/${id(lienId)}/release` }),
       enforce: (lienId) => http.json({ method: 'POST', path: `/liens/${id(lienId)}/enforce` }),
+      get: (lienId) => http.json({ method: 'GET', path: `/liens/${id(lienId)}` }),
+      list: (options = {}) => paginate(http, '/liens', {}, options.signal),
+    };
+
+    this.members = {
+      list: (options = {}) => paginate(http, '/members', {}, options.signal),
+      get: (mspId) => http.json({ method: 'GET', path: `/members/${id(mspId)}` }),
+      admit: (request) => http.json({ method: 'POST', path: '/members', json: request }),
+      suspend: (mspId, reason) =>
+        http.json({ method: 'POST', path: `/members/${id(mspId)}/suspension`, json: { reason } }),
+      reinstate: (mspId, reason) =>
+        http.json({ method: 'POST', path: `/members/${id(mspId)}/reinstatement`, json: { reason } }),
+    };
+
+    const catalogueEntry = (kind: 'dataset-types' | 'asset-types', code: string): string =>
+      `/catalogue/${kind}/${id(code)}`;
+    this.catalogue = {
+      datasetTypes: (options = {}) => paginate(http, '/catalogue/dataset-types', {}, options.signal),
+      datasetType: (code) => http.json({ method: 'GET', path: catalogueEntry('dataset-types', code) }),
+      defineDatasetType: (request) =>
+        http.json({ method: 'POST', path: '/catalogue/dataset-types', json: request }),
+      updateDatasetType: (code, request) =>
+        http.json({ method: 'PUT', path: catalogueEntry('dataset-types', code), json: request }),
+      assetTypes: (options = {}) => paginate(http, '/catalogue/asset-types', {}, options.signal),
+      assetType: (code) => http.json({ method: 'GET', path: catalogueEntry('asset-types', code) }),
+      defineAssetType: (request) =>
+        http.json({ method: 'POST', path: '/catalogue/asset-types', json: request }),
+      updateAssetType: (code, request) =>
+        http.json({ method: 'PUT', path: catalogueEntry('asset-types', code), json: request }),
     };
 
     this.disputes = {

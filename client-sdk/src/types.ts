@@ -120,6 +120,42 @@ export type SubjectSignerReplacement = Schemas['SubjectSignerReplacement'];
 export type SubjectSigner = Schemas['SubjectSigner'];
 /** One alert of `GET /events`. */
 export type Alert = Schemas['Alert'];
+/** A consortium member as `GET /members` lists it. */
+export type Member = Schemas['Member'];
+/** `POST /members` body. */
+export type AdmitMemberRequest = Schemas['AdmitMemberRequest'];
+/** A committed decision about a member. */
+export type MemberChange = Schemas['MemberChange'];
+/** A dataset type of the catalogue. */
+export type DatasetType = Schemas['DatasetType'];
+/** `POST /catalogue/dataset-types` body. */
+export type DefineDatasetTypeRequest = Schemas['DefineDatasetTypeRequest'];
+/** `PUT /catalogue/dataset-types/{type}` body. */
+export type DatasetTypeVersion = Schemas['DatasetTypeVersion'];
+/** A committed dataset type change. */
+export type DatasetTypeChange = Schemas['DatasetTypeChange'];
+/** An asset type of the catalogue. */
+export type AssetType = Schemas['AssetType'];
+/** `POST /catalogue/asset-types` body. */
+export type DefineAssetTypeRequest = Schemas['DefineAssetTypeRequest'];
+/** `PUT /catalogue/asset-types/{type}` body. */
+export type AssetTypeVersion = Schemas['AssetTypeVersion'];
+/** A committed asset type change. */
+export type AssetTypeChange = Schemas['AssetTypeChange'];
+/** A lien as `GET /liens` lists it. */
+export type Lien = Schemas['Lien'];
+/** A lien as `GET /liens/{id}` returns it (FULL or PUBLIC). */
+export type LienRecord = Schemas['LienRecord'];
+/** An anchored batch as `GET /batches` lists it. */
+export type AnchoredBatch = Schemas['AnchoredBatch'];
+/** `GET /batches` query (without the cursor). */
+export type ListBatchesQuery = Omit<QueryParams<'getBatches'>, 'cursor'>;
+/** A provider's freshness per dataset type. */
+export type ProviderFreshness = Schemas['ProviderFreshness'];
+/** A user as the regulator's `GET /admin/users` shows it. */
+export type UserOverview = Schemas['UserOverview'];
+/** `GET /admin/users` query (without the cursor). */
+export type ListAllUsersQuery = Omit<QueryParams<'getAdminUsers'>, 'cursor'>;
 /** A page of a list endpoint. */
 export interface Page<T> {
   readonly items: T[];

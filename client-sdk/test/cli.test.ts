@@ -90,7 +90,9 @@ describe('ruralcredit command line (as a process)', function () {
   });
 
   describe('help and usage', () => {
-    it('when any command is asked for --help, then exit 0 with its usage and every option', async () => {
+    it('when any command is asked for --help, then exit 0 with its usage and every option', async function () {
+      // One process per command, all at once: slow on a loaded machine.
+      this.timeout(300_000);
       const results = await Promise.all(COMMANDS.map((c) => run([...c.name.split(' '), '--help'], {})));
       results.forEach((r, i) => {
         const command = COMMANDS[i]!;
@@ -680,6 +682,135 @@ describe('ruralcredit command line (as a process)', function () {
       const missing = await as('bankAOfficer', ['asset', 'show', 'LAND_CONTRACT_RIGHT:NOPE']);
       expect(missing.code).to.equal(1);
       expect(missing.stderr).to.match(/^ruralcredit: NOT_FOUND \(HTTP 404\): /);
+    });
+
+    it('when the bank lists and gets its lien, then lien list and lien get print it; another bank sees the public part', async () => {
+      await login('bankBOfficer');
+      const listed = await as('bankAOfficer', ['lien', 'list', '--json']);
+      expect(listed.code, listed.stderr).to.equal(0);
+      const items = json<{ items: { lienId: string; mortgagee: string; status: string }[] }>(listed).items;
+      expect(items.find((l) => l.lienId === 'cli-lien-1')).to.include({
+        mortgagee: ORG.bankA,
+        status: 'RELEASED',
+      });
+      expect(items.every((l) => l.mortgagee === ORG.bankA)).to.equal(true);
+      const own = await as('bankAOfficer', ['lien', 'get', 'cli-lien-1', '--json']);
+      expect(json(own)).to.include({ lienId: 'cli-lien-1', mortgagee: ORG.bankA, visibility: 'FULL' });
+      const other = await as('bankBOfficer', ['lien', 'get', 'cli-lien-1']);
+      expect(other.code, other.stderr).to.equal(0);
+      expect(other.stdout).to.match(/mortgagee:\s+\(not shown to this organisation\)/);
+      expect(other.stdout).to.match(/visibility:\s+PUBLIC/);
+    });
+
+    it('when the regulator admits, suspends and reinstates a member, then member commands print it; a bank may not admit', async () => {
+      await login('regulator');
+      const admitted = await as('regulator', [
+        'member',
+        'admit',
+        '--msp',
+        'CliInsurerMSP',
+        '--role',
+        'INSURER',
+        '--name',
+        'Ningde Agricultural Insurance',
+        '--reason',
+        'licence AI-7',
+        '--json',
+      ]);
+      expect(admitted.code, admitted.stderr).to.equal(0);
+      expect(json<{ member: Record<string, unknown> }>(admitted).member).to.include({
+        mspId: 'CliInsurerMSP',
+        role: 'INSURER',
+        status: 'ACTIVE',
+        reason: 'licence AI-7',
+      });
+      const refused = await as('bankAOfficer', [
+        'member',
+        'admit',
+        '--msp',
+        'X1MSP',
+        '--role',
+        'BANK',
+        '--name',
+        'x',
+        '--reason',
+        'y',
+      ]);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/^ruralcredit: FORBIDDEN_ROLE \(HTTP 403\): /);
+      const suspended = await as('regulator', ['member', 'suspend', 'CliInsurerMSP', '--reason', 'audit']);
+      expect(suspended.code, suspended.stderr).to.equal(0);
+      expect(suspended.stdout).to.match(/status:\s+SUSPENDED since /);
+      const shown = await as('bankAOfficer', ['member', 'show', 'CliInsurerMSP', '--json']);
+      expect(json(shown)).to.include({ status: 'SUSPENDED', reason: 'audit' });
+      const back = await as('regulator', [
+        'member',
+        'reinstate',
+        'CliInsurerMSP',
+        '--reason',
+        'fixed',
+        '--json',
+      ]);
+      expect(json<{ member: Record<string, unknown> }>(back).member).to.include({
+        status: 'ACTIVE',
+        reason: 'fixed',
+      });
+      const list = await as('bankAOfficer', ['member', 'list']);
+      expect(list.stdout).to.match(/\nCliInsurerMSP\s+INSURER\s+ACTIVE\s/);
+    });
+
+    it('when the catalogue is listed, defined and versioned from files, then versions only increase', async () => {
+      await login('regulator');
+      await login('auditor');
+      await login('bankAOfficer');
+      const assets = await as('bankAOfficer', ['catalogue', 'asset-types']);
+      expect(assets.code, assets.stderr).to.equal(0);
+      expect(assets.stdout).to.match(/\nFISHING_RAFT\s+AgricultureMSP\s+EXCLUSIVE\s+50%\s+1\s/);
+      const file = path.join(dir, 'sea-cucumber.json');
+      const definition = {
+        name: 'Sea cucumber pond right',
+        issuer: ORG.agri,
+        lienPolicy: 'RANKED',
+        maxLtvBps: 5000,
+        version: 1,
+      };
+      await writeFile(file, JSON.stringify({ code: 'SEA_CUCUMBER_POND', ...definition }));
+      const defined = await as('regulator', ['catalogue', 'define', 'asset-type', file, '--json']);
+      expect(defined.code, defined.stderr).to.equal(0);
+      expect(json<{ assetType: Record<string, unknown> }>(defined).assetType).to.include({ version: 1 });
+      await writeFile(file, JSON.stringify({ ...definition, version: 2, maxLtvBps: 4500 }));
+      const updated = await as('regulator', ['catalogue', 'update', 'asset-type', 'SEA_CUCUMBER_POND', file]);
+      expect(updated.code, updated.stderr).to.equal(0);
+      expect(updated.stdout).to.match(/version:\s+2\n/);
+      const again = await as('regulator', ['catalogue', 'update', 'asset-type', 'SEA_CUCUMBER_POND', file]);
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.match(/^ruralcredit: CONFLICT \(HTTP 409\): /);
+      const datasets = await as('auditor', ['catalogue', 'dataset-types', '--json']);
+      expect(json<{ items: { code: string }[] }>(datasets).items.map((d) => d.code)).to.include('HOMESTEAD');
+    });
+
+    it('when the regulator lists every organisation’s users, then logins and requests are counted', async () => {
+      await login('regulator');
+      await login('bankAAdmin');
+      await login('bankAOfficer');
+      await as('bankAOfficer', ['member', 'list']);
+      await as('bankAOfficer', ['lien', 'list']);
+      await as('bankAOfficer', ['catalogue', 'asset-types']);
+      const all = await as('regulator', ['user', 'list-all', '--org', ORG.bankA, '--json']);
+      expect(all.code, all.stderr).to.equal(0);
+      const officer = json<{ items: { username: string; loginCount: number; requestCount: number }[] }>(
+        all,
+      ).items.find((u) => u.username === s.credentials('bankAOfficer').username);
+      expect(officer?.loginCount).to.be.at.least(1);
+      expect(officer?.requestCount).to.be.at.least(3);
+      const refused = await as('bankAAdmin', ['user', 'list-all']);
+      expect(refused.stderr).to.match(/^ruralcredit: FORBIDDEN_ROLE \(HTTP 403\): /);
+      const fresh = await as('regulator', ['provider', 'freshness', ORG.land, '--json']);
+      expect(
+        json<{ datasets: { datasetType: string }[] }>(fresh).datasets.map((d) => d.datasetType),
+      ).to.include('HOMESTEAD');
+      const batches = await as('auditor', ['batch', 'list', '--dataset-type', 'HOMESTEAD', '--json']);
+      expect(batches.code, batches.stderr).to.equal(0);
     });
 
     it('when following alerts and the consent is revoked, then the alert is printed as JSON and the follower exits 0', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
+import type { UserActivityStore } from './auth/activity';
 import type { SigningKeys } from './auth/keys';
 import type { TokenService } from './auth/tokens';
 import type { UserStore } from './auth/users';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   readonly logger: Logger;
   /** Gateway users. */
   readonly users: UserStore;
+  /** Per-user last login and activity counts. */
+  readonly activity: UserActivityStore;
   /** Access-token service. */
   readonly tokens: TokenService;
   /** Token signing keys. */

@@ -12,6 +12,7 @@ import { createAuthenticate, requireRole } from './auth/middleware';
 import { authModule, usersModule } from './auth/routes';
 import { PasswordHasher } from './auth/password';
 import { TokenServiceImpl, type TokenService } from './auth/tokens';
+import { UserActivityStoreImpl } from './auth/activity';
 import { UserStoreImpl, type UserStore } from './auth/users';
 import type { GatewayConfig } from './config';
 import type { FeatureModule, GatewayDeps } from './feature';
@@ -128,13 +129,16 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
     ttlSeconds: config.tokenTtlSeconds,
     pseudonymSecret: config.pseudonymSecret,
   });
-  const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const activity = new UserActivityStoreImpl(db);
+  // First registered, so it runs last: requests still count while modules stop.
+  const shutdownHooks: (() => Promise<void> | void)[] = [() => activity.close()];
   const drainHooks: (() => Promise<void> | void)[] = [];
   const deps: GatewayDeps = {
     config,
     db,
     logger,
     users,
+    activity,
     tokens,
     signingKeys,
     metrics: metrics.registry,
@@ -148,7 +152,7 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   const registry = new RouteRegistry();
   const routerOptions = {
     registry,
-    authenticate: createAuthenticate({ tokens, users }),
+    authenticate: createAuthenticate({ tokens, users, activity }),
     requireRole,
     rateLimit: rateLimit(new TokenBucketLimiter({ perMinute: config.rateLimitPerMinute })),
     jsonBodyLimitBytes: config.jsonBodyLimitBytes,

@@ -16,7 +16,18 @@ import type { GatewayError } from '../errors';
 import { embeddedJson, EmbeddedReportError, isPdf } from '../pdf-report';
 import { textLines, type UploadProgress } from '../streams';
 import { SubjectClient } from '../subject';
-import type { ConsentRequest, ReportRequest, RevokeRequest, VerificationReport } from '../types';
+import type {
+  AdmitMemberRequest,
+  AssetTypeVersion,
+  ConsentRequest,
+  DatasetTypeVersion,
+  DefineAssetTypeRequest,
+  DefineDatasetTypeRequest,
+  Member,
+  ReportRequest,
+  RevokeRequest,
+  VerificationReport,
+} from '../types';
 import {
   verifyAuditExportFile,
   verifyBatchManifest,
@@ -169,6 +180,27 @@ function disputeFields(
     ['record', `${d.datasetType} in ${d.batchId}`],
     ['status', d.status],
     ['due by', `${d.dueBy}${d.overdue ? ' (OVERDUE)' : ''}`],
+    ['transaction', transaction],
+  ]);
+}
+
+function memberFields(m: Member): string {
+  return fields([
+    ['member', `${m.mspId} (${m.name})`],
+    ['role', m.role],
+    ['status', `${m.status} since ${m.since}`],
+    ['reason', m.reason ?? '-'],
+  ]);
+}
+
+function committed(result: { txId: string; blockNumber: number }): string {
+  return `${result.txId} (block ${result.blockNumber})`;
+}
+
+function catalogueFields(code: string, version: number, transaction: string): string {
+  return fields([
+    ['code', code],
+    ['version', String(version)],
     ['transaction', transaction],
   ]);
 }
@@ -1365,6 +1397,305 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   ...BULK_COMMANDS,
+  {
+    name: 'member list',
+    summary: 'List the consortium’s members with role, status and since when',
+    options: {},
+    async run(inv) {
+      const items = [];
+      for await (const m of (await inv.client()).members.list()) items.push(m);
+      inv.print(
+        { items },
+        table(
+          ['member', 'role', 'status', 'since', 'name'],
+          items.map((m) => [m.mspId, m.role, m.status, m.since, m.name]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'member show',
+    summary: 'Show one member',
+    args: '<mspId>',
+    options: {},
+    async run(inv) {
+      const m = await (await inv.client()).members.get(oneArg(inv, 'MSP ID'));
+      inv.print(m, memberFields(m));
+    },
+  },
+  {
+    name: 'member admit',
+    summary: 'Admit an organisation with a role (the regulator); the member is alerted',
+    options: {
+      msp: { type: 'string', description: 'The organisation’s MSP ID', required: true, placeholder: 'MSPID' },
+      role: {
+        type: 'string',
+        description: 'BANK, DATA_PROVIDER, AUDITOR, GUARANTOR, INSURER or MICROLENDER',
+        required: true,
+        placeholder: 'ROLE',
+      },
+      name: { type: 'string', description: 'Organisation name', required: true, placeholder: 'TEXT' },
+      reason: {
+        type: 'string',
+        description: 'Why (kept on the ledger)',
+        required: true,
+        placeholder: 'TEXT',
+      },
+    },
+    async run(inv) {
+      const result = await (
+        await inv.client()
+      ).members.admit({
+        mspId: required(inv.values, 'msp'),
+        role: required(inv.values, 'role') as AdmitMemberRequest['role'],
+        name: required(inv.values, 'name'),
+        reason: required(inv.values, 'reason'),
+      });
+      inv.print(result, `${memberFields(result.member)}\n${fields([['transaction', committed(result)]])}`);
+    },
+  },
+  ...(['suspend', 'reinstate'] as const).map((action): Command => ({
+    name: `member ${action}`,
+    summary:
+      action === 'suspend'
+        ? 'Suspend a member (the regulator): its every call is then refused MEMBER_SUSPENDED'
+        : 'Reinstate a suspended member (the regulator)',
+    args: '<mspId>',
+    options: {
+      reason: {
+        type: 'string',
+        description: 'Why (kept on the ledger)',
+        required: true,
+        placeholder: 'TEXT',
+      },
+    },
+    async run(inv) {
+      const members = (await inv.client()).members;
+      const mspId = oneArg(inv, 'MSP ID');
+      const reason = required(inv.values, 'reason');
+      const result = await (action === 'suspend'
+        ? members.suspend(mspId, reason)
+        : members.reinstate(mspId, reason));
+      inv.print(result, `${memberFields(result.member)}\n${fields([['transaction', committed(result)]])}`);
+    },
+  })),
+  {
+    name: 'catalogue dataset-types',
+    summary: 'List the dataset types with provider, frequency and schema version',
+    options: {},
+    async run(inv) {
+      const items = [];
+      for await (const d of (await inv.client()).catalogue.datasetTypes()) items.push(d);
+      inv.print(
+        { items },
+        table(
+          ['code', 'provider', 'frequency', 'version', 'name'],
+          items.map((d) => [d.code, d.provider, d.frequency, String(d.schemaVersion), d.name]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'catalogue asset-types',
+    summary: 'List the asset types (rural collateral classes) with issuer, lien policy, LTV cap and version',
+    options: {},
+    async run(inv) {
+      const items = [];
+      for await (const a of (await inv.client()).catalogue.assetTypes()) items.push(a);
+      inv.print(
+        { items },
+        table(
+          ['code', 'issuer', 'lien policy', 'max LTV', 'version', 'name'],
+          items.map((a) => [
+            a.code,
+            a.issuer,
+            a.lienPolicy,
+            `${a.maxLtvBps / 100}%`,
+            String(a.version),
+            a.name,
+          ]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'catalogue define',
+    summary: 'Define a dataset type or an asset type from a JSON file (the regulator)',
+    args: '<dataset-type|asset-type> <file.json>',
+    details:
+      'The file holds the body of POST /catalogue/dataset-types or /catalogue/asset-types (see the OpenAPI document).',
+    options: {},
+    async run(inv) {
+      const [kind, file] = twoArgs(inv, 'dataset-type or asset-type', 'a JSON file');
+      const body = await readJsonFile(file);
+      const catalogue = (await inv.client()).catalogue;
+      if (kind === 'dataset-type') {
+        const r = await catalogue.defineDatasetType(body as DefineDatasetTypeRequest);
+        inv.print(r, catalogueFields(r.datasetType.code, r.datasetType.schemaVersion, committed(r)));
+      } else if (kind === 'asset-type') {
+        const r = await catalogue.defineAssetType(body as DefineAssetTypeRequest);
+        inv.print(r, catalogueFields(r.assetType.code, r.assetType.version, committed(r)));
+      } else throw new UsageError(`expected dataset-type or asset-type, not "${kind}"`);
+    },
+  },
+  {
+    name: 'catalogue update',
+    summary:
+      'Publish a new version of a dataset type or an asset type from a JSON file (versions only increase)',
+    args: '<dataset-type|asset-type> <code> <file.json>',
+    details:
+      'The file holds the definition without its code, with a higher schemaVersion (dataset) or version (asset).',
+    options: {},
+    async run(inv) {
+      if (inv.args.length !== 3)
+        throw new UsageError('expected dataset-type or asset-type, a code and a JSON file');
+      const [kind, code, file] = inv.args as [string, string, string];
+      const body = await readJsonFile(file);
+      const catalogue = (await inv.client()).catalogue;
+      if (kind === 'dataset-type') {
+        const r = await catalogue.updateDatasetType(code, body as DatasetTypeVersion);
+        inv.print(r, catalogueFields(r.datasetType.code, r.datasetType.schemaVersion, committed(r)));
+      } else if (kind === 'asset-type') {
+        const r = await catalogue.updateAssetType(code, body as AssetTypeVersion);
+        inv.print(r, catalogueFields(r.assetType.code, r.assetType.version, committed(r)));
+      } else throw new UsageError(`expected dataset-type or asset-type, not "${kind}"`);
+    },
+  },
+  {
+    name: 'lien get',
+    summary:
+      'Show a lien (all of it for its mortgagee, the issuer and the regulator; its public part otherwise)',
+    args: '<lienId>',
+    options: {},
+    async run(inv) {
+      const l = await (await inv.client()).liens.get(oneArg(inv, 'lien ID'));
+      inv.print(
+        l,
+        fields([
+          ['lien', l.lienId],
+          ['asset', l.assetId],
+          ['rank', String(l.rank)],
+          ['status', l.status],
+          ['mortgagee', l.mortgagee ?? '(not shown to this organisation)'],
+          ['secured', l.securedAmountFen === undefined ? '(not shown)' : `${l.securedAmountFen} fen`],
+          ['loan end', l.loanEnd ?? '(not shown)'],
+          ['visibility', l.visibility],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'lien list',
+    summary: 'List your bank’s liens (the regulator and auditors: every institution’s)',
+    options: {},
+    async run(inv) {
+      const items = [];
+      for await (const l of (await inv.client()).liens.list()) items.push(l);
+      inv.print(
+        { items },
+        table(
+          ['lien', 'asset', 'mortgagee', 'rank', 'secured (fen)', 'status'],
+          items.map((l) => [
+            l.lienId,
+            l.assetId,
+            l.mortgagee,
+            String(l.rank),
+            String(l.securedAmountFen),
+            l.status,
+          ]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'batch list',
+    summary: 'List the batches of a dataset type anchored in a period [from, to)',
+    options: {
+      'dataset-type': {
+        type: 'string',
+        description: 'Dataset type code',
+        required: true,
+        placeholder: 'CODE',
+      },
+      from: {
+        type: 'string',
+        description: 'Anchored at or after (YYYY-MM-DDTHH:MM:SSZ)',
+        placeholder: 'TIME',
+      },
+      to: { type: 'string', description: 'Anchored before (YYYY-MM-DDTHH:MM:SSZ)', placeholder: 'TIME' },
+    },
+    async run(inv) {
+      const from = str(inv.values, 'from');
+      const to = str(inv.values, 'to');
+      const items = [];
+      for await (const b of (await inv.client()).provenance.listBatches({
+        datasetType: required(inv.values, 'dataset-type'),
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+      }))
+        items.push(b);
+      inv.print(
+        { items },
+        table(
+          ['batch', 'anchored at', 'records', 'period', 'corrects'],
+          items.map((b) => [
+            b.batchId,
+            b.anchoredAt,
+            String(b.recordCount),
+            `${b.periodStart} .. ${b.periodEnd}`,
+            b.corrects,
+          ]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'provider freshness',
+    summary: 'A provider’s freshness per dataset type: last batch, declared frequency, overdue',
+    args: '<mspId>',
+    options: {},
+    async run(inv) {
+      const f = await (await inv.client()).provenance.providerFreshness(oneArg(inv, 'MSP ID'));
+      inv.print(
+        f,
+        table(
+          ['dataset', 'frequency', 'last batch', 'overdue'],
+          f.datasets.map((d) => [
+            d.datasetType,
+            d.frequency,
+            d.lastBatchAt ?? '(none yet)',
+            d.overdue ? 'OVERDUE' : 'no',
+          ]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'user list-all',
+    summary: 'Every organisation’s users with last login and activity counts (the regulator, read only)',
+    options: { org: { type: 'string', description: 'Only this organisation', placeholder: 'MSPID' } },
+    async run(inv) {
+      const org = str(inv.values, 'org');
+      const items = [];
+      for await (const u of (await inv.client()).users.listAll(org === undefined ? {} : { org }))
+        items.push(u);
+      inv.print(
+        { items },
+        table(
+          ['org', 'username', 'roles', 'status', 'last login', 'logins', 'requests'],
+          items.map((u) => [
+            u.org,
+            u.username,
+            u.roles.join(','),
+            u.status,
+            u.lastLoginAt ?? 'never',
+            String(u.loginCount),
+            String(u.requestCount),
+          ]),
+        ),
+      );
+    },
+  },
 ];
 
 /** The command a list of words selects, and the remaining arguments. */

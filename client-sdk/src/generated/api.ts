@@ -108,6 +108,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every organisation’s users with role, status, last login and activity counts (the regulator, read only)
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    get: operations['getAdminUsers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/users/{id}/disable': {
     parameters: {
       query?: never;
@@ -587,13 +607,37 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * List liens: a bank its own, the regulator and auditors every institution’s, by lien ID
+     * @description Any authenticated user.
+     */
+    get: operations['getLiens'];
     put?: never;
     /**
      * Register a lien for the caller’s bank under the owner’s collateral consent
      * @description Roles: LOAN_OFFICER.
      */
     post: operations['postLiens'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/liens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a lien: whole for its mortgagee, the asset’s issuer and the regulator; its public part (公示: asset, rank, status) for any other member
+     * @description Any authenticated user.
+     */
+    get: operations['getLiensById'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -876,6 +920,226 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the consortium’s members with role, status and since when (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getMembers'];
+    put?: never;
+    /**
+     * Admit an organisation with a role, with a reason (the regulator); the member is alerted
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postMembers'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/members/{mspId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read one member (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getMembersByMspId'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/members/{mspId}/suspension': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Suspend a member, with a reason (the regulator): its every call is then refused MEMBER_SUSPENDED; the member is alerted
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postMembersByMspIdSuspension'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/members/{mspId}/reinstatement': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reinstate a suspended member, with a reason (the regulator); the member is alerted
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postMembersByMspIdReinstatement'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/catalogue/dataset-types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List dataset types with provider, frequency and current schema version (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getCatalogueDatasetTypes'];
+    put?: never;
+    /**
+     * Define a dataset type (the regulator)
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postCatalogueDatasetTypes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/catalogue/dataset-types/{type}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a dataset type (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getCatalogueDatasetTypesByType'];
+    /**
+     * Publish a new schema version of a dataset type (the regulator); versions only increase
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    put: operations['putCatalogueDatasetTypesByType'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/catalogue/asset-types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List asset types (rural collateral classes) with issuer, lien policy, LTV cap and version (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getCatalogueAssetTypes'];
+    put?: never;
+    /**
+     * Define an asset type (the regulator)
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postCatalogueAssetTypes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/catalogue/asset-types/{type}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read an asset type (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getCatalogueAssetTypesByType'];
+    /**
+     * Publish a new version of an asset type (the regulator); versions only increase, the issuer stays
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    put: operations['putCatalogueAssetTypesByType'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/batches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Batches of a dataset type anchored in a period [from, to), oldest first (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getBatches'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/providers/{mspId}/freshness': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A provider’s freshness per dataset type: last batch time, declared frequency and whether it is overdue (any member)
+     * @description Any authenticated user.
+     */
+    get: operations['getProvidersByMspIdFreshness'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/events': {
     parameters: {
       query?: never;
@@ -885,7 +1149,7 @@ export interface paths {
     };
     /**
      * Alerts for the caller’s organisation, as server-sent events
-     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, `SubjectSignerRotated`); revocations of consents granted to it; disputes on datasets it provides. The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
+     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, `SubjectSignerRotated`); revocations of consents granted to it; disputes on datasets it provides; its own admission, suspension and reinstatement (`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, with the regulator’s reason). The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
      *
      *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks. Such a stream first sends an `id:` frame alone (no event) naming that start, so a client that drops before its first alert resumes from there.
      *
@@ -1092,6 +1356,22 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     };
+    UserOverview: {
+      userId: string;
+      username: string;
+      /** @description MSP ID of the user’s organisation */
+      org: string;
+      roles: components['schemas']['Role'][];
+      /** @enum {string} */
+      status: 'ACTIVE' | 'DISABLED';
+      createdAt: string;
+      /** @description Last successful login at this gateway; null when never */
+      lastLoginAt: string | null;
+      loginCount: number;
+      /** @description Authenticated API requests */
+      requestCount: number;
+      lastRequestAt: string | null;
+    };
     BatchUploadResult: {
       batchId: string;
       datasetType: string;
@@ -1287,7 +1567,12 @@ export interface components {
       subjectId: string;
       scope: string[];
       /** @enum {string} */
-      purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
+      purpose:
+        | 'LOAN_APPLICATION'
+        | 'POST_LOAN_MANAGEMENT'
+        | 'COLLATERAL_REGISTRATION'
+        | 'GUARANTEE_ASSESSMENT'
+        | 'INSURANCE_UNDERWRITING';
       /**
        * @description UTC time, second precision
        * @example 2030-12-31T00:00:00Z
@@ -1348,7 +1633,12 @@ export interface components {
       consentId: string;
       datasets: string[];
       /** @enum {string} */
-      purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
+      purpose:
+        | 'LOAN_APPLICATION'
+        | 'POST_LOAN_MANAGEMENT'
+        | 'COLLATERAL_REGISTRATION'
+        | 'GUARANTEE_ASSESSMENT'
+        | 'INSURANCE_UNDERWRITING';
       /**
        * @description Idempotency key, chosen by the client and unique within its bank (each bank has its own namespace): the ID of the access to record. When an earlier request with this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is recorded. Generated when absent.
        * @example LAND_CONTRACT_RIGHT:LC-001
@@ -1703,6 +1993,28 @@ export interface components {
       /** @description Transaction that registered the lien */
       txId: string;
     };
+    LienRecord: {
+      lienId: string;
+      assetId: string;
+      mortgagee?: string;
+      /** @description Owner pseudonym at registration */
+      mortgagor?: string;
+      consentId?: string;
+      securedAmountFen?: number;
+      loanEnd?: string;
+      rank: number;
+      /** @description ACTIVE, RELEASED, ENFORCING, ENFORCED or DISCHARGED */
+      status: string;
+      registeredAt: string;
+      updatedAt: string;
+      /** @description Transaction that registered the lien */
+      txId?: string;
+      /**
+       * @description FULL: the mortgagee, the asset’s issuer and the regulator; PUBLIC (公示): any other member sees that the lien exists, its asset, rank and status
+       * @enum {string}
+       */
+      visibility: 'FULL' | 'PUBLIC';
+    };
     SeizureRequest: {
       /**
        * @description Reference of the seizure order
@@ -1950,6 +2262,198 @@ export interface components {
       /** @description Highest block the counters include */
       indexedThroughBlock: number;
     };
+    Member: {
+      mspId: string;
+      role: components['schemas']['MemberRole'];
+      name: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'SUSPENDED';
+      /** @description When the current status began (admission, suspension or reinstatement) */
+      since: string;
+      admittedAt: string;
+      updatedAt: string;
+      /** @description The reason of the decision behind the current status (null for bootstrap admissions) */
+      reason: string | null;
+      /** @description Registered EIP-712 signing address (lower case), if any */
+      signer: string | null;
+    };
+    /**
+     * @description Consortium role: REGULATOR, BANK, DATA_PROVIDER, AUDITOR, or GUARANTOR, INSURER, MICROLENDER (each grantee role limited to its purposes, see the README)
+     * @enum {string}
+     */
+    MemberRole: 'REGULATOR' | 'BANK' | 'DATA_PROVIDER' | 'AUDITOR' | 'GUARANTOR' | 'INSURER' | 'MICROLENDER';
+    AdmitMemberRequest: {
+      /**
+       * @description Organisation MSP ID
+       * @example Bank1MSP
+       */
+      mspId: string;
+      /**
+       * @description Any role but REGULATOR (fixed at bootstrap)
+       * @enum {string}
+       */
+      role: 'BANK' | 'DATA_PROVIDER' | 'AUDITOR' | 'GUARANTOR' | 'INSURER' | 'MICROLENDER';
+      /** @description Organisation name */
+      name: string;
+      /** @description Why (kept on the ledger; no personal identifier) */
+      reason: string;
+    };
+    MemberChange: {
+      member: components['schemas']['Member'];
+      txId: string;
+      blockNumber: number;
+    };
+    MemberDecisionRequest: {
+      /** @description Why (kept on the ledger; no personal identifier) */
+      reason: string;
+    };
+    DatasetType: {
+      code: string;
+      name: string;
+      provider: string;
+      frequency: string;
+      schemaVersion: number;
+      fields: {
+        name: string;
+        type: string;
+        required: boolean;
+        personal: boolean;
+      }[];
+      subjectField: string;
+      definedAt: string;
+      updatedAt: string;
+    };
+    DefineDatasetTypeRequest: {
+      name: string;
+      /**
+       * @description The data provider delivering it (cannot change after definition)
+       * @example Bank1MSP
+       */
+      provider: string;
+      /** @enum {string} */
+      frequency: 'REALTIME' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'QUARTERLY' | 'YEARLY';
+      /** @description Must exceed the current version on update */
+      schemaVersion: number;
+      fields: components['schemas']['DatasetField'][];
+      /** @description The required, personal STRING field holding the subject ID */
+      subjectField: string;
+      code: string;
+    };
+    DatasetField: {
+      name: string;
+      /** @enum {string} */
+      type: 'STRING' | 'INTEGER' | 'NUMBER' | 'BOOLEAN' | 'DATE';
+      /** @description Default true */
+      required?: boolean;
+      /** @description Holds personal data: kept sealed in the gateway, never on the ledger (default false) */
+      personal?: boolean;
+    };
+    DatasetTypeChange: {
+      datasetType: components['schemas']['DatasetType'];
+      txId: string;
+      blockNumber: number;
+    };
+    DatasetTypeVersion: {
+      name: string;
+      /**
+       * @description The data provider delivering it (cannot change after definition)
+       * @example Bank1MSP
+       */
+      provider: string;
+      /** @enum {string} */
+      frequency: 'REALTIME' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'QUARTERLY' | 'YEARLY';
+      /** @description Must exceed the current version on update */
+      schemaVersion: number;
+      fields: components['schemas']['DatasetField'][];
+      /** @description The required, personal STRING field holding the subject ID */
+      subjectField: string;
+    };
+    AssetType: {
+      code: string;
+      name: string;
+      issuer: string;
+      /** @enum {string} */
+      lienPolicy: 'EXCLUSIVE' | 'RANKED';
+      maxLtvBps: number;
+      version: number;
+      definedAt: string;
+      updatedAt: string;
+    };
+    DefineAssetTypeRequest: {
+      name: string;
+      /**
+       * @description The authority issuing the rights (cannot change after definition)
+       * @example Bank1MSP
+       */
+      issuer: string;
+      /** @enum {string} */
+      lienPolicy: 'EXCLUSIVE' | 'RANKED';
+      /** @description Cap on secured amounts, basis points of appraisal */
+      maxLtvBps: number;
+      /** @description 1 at definition; must exceed the current on update */
+      version?: number;
+      code: string;
+    };
+    AssetTypeChange: {
+      assetType: components['schemas']['AssetType'];
+      txId: string;
+      blockNumber: number;
+    };
+    AssetTypeVersion: {
+      name: string;
+      /**
+       * @description The authority issuing the rights (cannot change after definition)
+       * @example Bank1MSP
+       */
+      issuer: string;
+      /** @enum {string} */
+      lienPolicy: 'EXCLUSIVE' | 'RANKED';
+      /** @description Cap on secured amounts, basis points of appraisal */
+      maxLtvBps: number;
+      /** @description 1 at definition; must exceed the current on update */
+      version: number;
+    };
+    AnchoredBatch: {
+      batchId: string;
+      datasetType: string;
+      provider: string;
+      merkleRoot: string;
+      recordCount: number;
+      periodStart: string;
+      periodEnd: string;
+      schemaVersion: number;
+      /** @description The batch this one corrects, or empty */
+      corrects: string;
+      /** @description Batches that correct this one */
+      correctedBy: string[];
+      /** @description Provider signing address */
+      signer: string;
+      /** @description EIP-712 BatchManifest signature */
+      signature: string;
+      anchoredAt: string;
+      txId: string;
+    };
+    ProviderFreshness: {
+      provider: string;
+      /** @description Every dataset type the provider delivers, by code */
+      datasets: components['schemas']['DatasetFreshness'][];
+      overdueCount: number;
+      /** @description Ledger time of the judgement (the newest of the per-dataset reads) */
+      judgedAt: string;
+    };
+    DatasetFreshness: {
+      datasetType: string;
+      /** @description Declared reporting frequency */
+      frequency: string;
+      /** @description How old the latest batch may get before the dataset is overdue */
+      maxAgeSeconds: number;
+      latestBatchId: string | null;
+      /** @description When the latest batch was anchored; null when none yet */
+      lastBatchAt: string | null;
+      /** @description Since the latest batch (or, before any, the definition) */
+      ageSeconds: number;
+      overdue: boolean;
+    };
     Alert: {
       /** @enum {string} */
       name:
@@ -1961,6 +2465,9 @@ export interface components {
         | 'SubjectSignerRegistered'
         | 'SubjectSignerReplaced'
         | 'SubjectSignerRotated'
+        | 'MemberAdmitted'
+        | 'MemberSuspended'
+        | 'MemberReinstated'
         | 'ConsentRevoked'
         | 'DisputeFiled'
         | 'AccessRecorded';
@@ -2332,6 +2839,57 @@ export interface operations {
         };
       };
       413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getAdminUsers: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        /** @description Only this organisation’s users */
+        org?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of users, by organisation and username */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['UserOverview'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE (not a REGULATOR_ADMIN), or FORBIDDEN_ORG */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
@@ -3336,6 +3894,55 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
+  getLiens: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of liens */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Lien'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN (a data provider: no lien list), or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
   postLiens: {
     parameters: {
       query?: never;
@@ -3396,6 +4003,58 @@ export interface operations {
         };
       };
       413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getLiensById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lien */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LienRecord'];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed lien ID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: unknown lien */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
@@ -4267,6 +4926,849 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      default: components['responses']['Error'];
+    };
+  };
+  getMembers: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of members, by MSP ID */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Member'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED: the caller’s organisation is suspended */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postMembers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AdmitMemberRequest'];
+      };
+    };
+    responses: {
+      /** @description Admitted */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MemberChange'];
+        };
+      };
+      /** @description INVALID_REQUEST, PERSONAL_IDENTIFIER_IN_FIELD, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE (not a REGULATOR_ADMIN), FORBIDDEN (the ledger refused: not the regulator’s organisation), or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: already a member */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getMembersByMspId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Organisation MSP ID */
+        mspId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The member */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Member'];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed MSP ID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED: the caller’s organisation is suspended */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not a member */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postMembersByMspIdSuspension: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Organisation MSP ID */
+        mspId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MemberDecisionRequest'];
+      };
+    };
+    responses: {
+      /** @description Suspended */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MemberChange'];
+        };
+      };
+      /** @description INVALID_REQUEST, or INVALID (the regulator cannot suspend itself) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE (not a REGULATOR_ADMIN), FORBIDDEN (the ledger refused: not the regulator’s organisation), or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not a member */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: already suspended */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postMembersByMspIdReinstatement: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Organisation MSP ID */
+        mspId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MemberDecisionRequest'];
+      };
+    };
+    responses: {
+      /** @description Reinstated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MemberChange'];
+        };
+      };
+      /** @description INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE (not a REGULATOR_ADMIN), FORBIDDEN (the ledger refused: not the regulator’s organisation), or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not a member */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: not suspended */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getCatalogueDatasetTypes: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of dataset types, by code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['DatasetType'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postCatalogueDatasetTypes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DefineDatasetTypeRequest'];
+      };
+    };
+    responses: {
+      /** @description Defined */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DatasetTypeChange'];
+        };
+      };
+      /** @description INVALID_REQUEST, or INVALID (provider not a data provider, subject field, reserved code) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, FORBIDDEN (the ledger admits the regulator’s organisation only) or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: defined already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getCatalogueDatasetTypesByType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        type: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The dataset type */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DatasetType'];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed code */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not defined */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  putCatalogueDatasetTypesByType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        type: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DatasetTypeVersion'];
+      };
+    };
+    responses: {
+      /** @description The new version */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DatasetTypeChange'];
+        };
+      };
+      /** @description INVALID_REQUEST, or INVALID (the provider changed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, FORBIDDEN (the ledger admits the regulator’s organisation only) or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not defined */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: schemaVersion does not exceed the current one */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getCatalogueAssetTypes: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of asset types, by code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['AssetType'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postCatalogueAssetTypes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DefineAssetTypeRequest'];
+      };
+    };
+    responses: {
+      /** @description Defined */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AssetTypeChange'];
+        };
+      };
+      /** @description INVALID_REQUEST, or INVALID (issuer not a data provider) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, FORBIDDEN (the ledger admits the regulator’s organisation only) or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: defined already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getCatalogueAssetTypesByType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        type: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The asset type */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AssetType'];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed code */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not defined */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  putCatalogueAssetTypesByType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        type: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssetTypeVersion'];
+      };
+    };
+    responses: {
+      /** @description The new version */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AssetTypeChange'];
+        };
+      };
+      /** @description INVALID_REQUEST, or INVALID (the issuer changed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, FORBIDDEN (the ledger admits the regulator’s organisation only) or MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not defined */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: version does not exceed the current one */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getBatches: {
+    parameters: {
+      query: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        /** @description The dataset type */
+        datasetType: string;
+        /** @description Anchored at or after (inclusive) */
+        from?: string;
+        /** @description Anchored before (exclusive) */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of anchored batches */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['AnchoredBatch'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST, PAGE_SIZE_TOO_LARGE, INVALID_CURSOR, or INVALID (to not after from) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getProvidersByMspIdFreshness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Organisation MSP ID */
+        mspId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Freshness, by dataset type */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProviderFreshness'];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed MSP ID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description MEMBER_SUSPENDED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: not a member */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
   };

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { principalOf, setPrincipal } from '../http/context';
 import { AppError } from '../http/errors';
 import { hasAnyRole } from './principal';
+import type { UserActivityStore } from './activity';
 import type { Role } from './roles';
 import type { TokenService } from './tokens';
 import type { UserStore } from './users';
@@ -13,6 +14,8 @@ export interface AuthenticateOptions {
   readonly tokens: TokenService;
   /** Looks the user up so disabled users are refused even with an unexpired token. */
   readonly users: UserStore;
+  /** Counts each authenticated request per user, when given. */
+  readonly activity?: Pick<UserActivityStore, 'recordRequest'>;
 }
 
 /**
@@ -42,6 +45,7 @@ export function createAuthenticate(options: Readonly<AuthenticateOptions>): Requ
       operator: claims.opr,
       expiresAt: claims.exp,
     });
+    options.activity?.recordRequest(user.id);
     next();
   };
 }

@@ -6,6 +6,7 @@ import { pageSchema } from '../http/pagination';
 import { TokenBucketLimiter } from '../http/rate-limit';
 import { PasswordSchema } from './password';
 import { ADMIN_ROLES, MspIdSchema, RoleSchema } from './roles';
+import { UserOverviewSchema, UserOverviewService } from './user-overview';
 import { UserAdmin } from './user-admin';
 import { UsernameSchema, UserViewSchema } from './users';
 
@@ -93,6 +94,7 @@ export const authModule: FeatureModule = {
         if (!account.allowed) throw AppError.tooManyRequests(account.retryAfterSeconds);
         const user = await deps.users.authenticate(body.username, body.password, body.org);
         if (user === undefined) throw AppError.unauthorized('invalid username or password');
+        deps.activity.recordLogin(user.id);
         return { body: deps.tokens.issue(user), headers: { 'Cache-Control': 'no-store' } };
       },
     });
@@ -144,6 +146,35 @@ export const usersModule: FeatureModule = {
       responses: { 200: { description: 'A page of users', schema: pageSchema(UserViewSchema) } },
       async handler({ query, principal }) {
         return { body: await admin.list(principal, query) };
+      },
+    });
+    const overview = new UserOverviewService({
+      users: deps.users,
+      activity: deps.activity,
+      regulatorMspId: deps.config.regulatorMspId,
+    });
+    router.route({
+      method: 'get',
+      path: '/admin/users',
+      summary:
+        'Every organisation’s users with role, status, last login and activity counts (the regulator, read only)',
+      tags: ['users'],
+      auth: ['REGULATOR_ADMIN'],
+      query: z
+        .object({ ...deps.pageQuery, org: MspIdSchema.optional().describe('Only this organisation’s users') })
+        .strict(),
+      responses: {
+        200: {
+          description: 'A page of users, by organisation and username',
+          schema: pageSchema(UserOverviewSchema),
+        },
+        400: { description: 'INVALID_REQUEST, PAGE_SIZE_TOO_LARGE or INVALID_CURSOR' },
+        403: { description: 'FORBIDDEN_ROLE (not a REGULATOR_ADMIN), or FORBIDDEN_ORG' },
+      },
+      async handler({ query, principal }) {
+        return {
+          body: await overview.list(principal, { limit: query.limit, cursor: query.cursor }, query.org),
+        };
       },
     });
     router.route({

@@ -110,6 +110,12 @@ export interface UserStore {
    * @throws AppError 400 INVALID_CURSOR.
    */
   listByOrg(orgMspId: string, page: PageRequest): Promise<Page<UserView>>;
+  /**
+   * One page of every organisation's users, ordered by organisation then
+   * username, or of one organisation's when `orgMspId` is given.
+   * @throws AppError 400 INVALID_CURSOR.
+   */
+  listAll(page: PageRequest, orgMspId?: string): Promise<Page<UserView>>;
   /** Whether the organisation has at least one enabled user holding `role`. */
   hasEnabledUserWithRole(orgMspId: string, role: Role): Promise<boolean>;
   /**
@@ -272,8 +278,13 @@ export class UserStoreImpl implements UserStore {
     return users;
   }
 
-  async listByOrg(orgMspId: string, page: PageRequest): Promise<Page<UserView>> {
-    const ids = await pageFromKeys<string, string>(this.#byOrg, `${orgMspId}${SEP}`, page, (_key, id) => id);
+  listByOrg(orgMspId: string, page: PageRequest): Promise<Page<UserView>> {
+    return this.listAll(page, orgMspId);
+  }
+
+  async listAll(page: PageRequest, orgMspId?: string): Promise<Page<UserView>> {
+    const prefix = orgMspId === undefined ? '' : `${orgMspId}${SEP}`;
+    const ids = await pageFromKeys<string, string>(this.#byOrg, prefix, page, (_key, id) => id);
     const users = await this.#users.getMany([...ids.items]);
     return {
       items: users.flatMap((u) => (u === undefined ? [] : [toUserView(UserRecordSchema.parse(u))])),

@@ -243,6 +243,8 @@ describe('alerts API (GET /events)', () => {
         'GET /api/v1/disputes',
         'GET /api/v1/disputes/{id}',
         'GET /api/v1/events',
+        'GET /api/v1/liens',
+        'GET /api/v1/liens/{id}',
         'POST /api/v1/assets',
         'POST /api/v1/assets/{id}/seizure',
         'POST /api/v1/assets/{id}/transfer',
@@ -285,5 +287,15 @@ describe('alert rules', () => {
     expect([isAlertFor(ORG.land, dispute), isAlertFor(ORG.bankA, dispute)]).to.deep.equal([true, false]);
     expect(isAlertFor(ORG.bankA, event('LienReleased', { mortgagee: ORG.bankA }))).to.equal(false);
     expect(isAlertFor(ORG.bankA, event('AssetSeized', { lienholders: 'BankAMSP' }))).to.equal(false);
+  });
+
+  it('when the regulator admits, suspends or reinstates a member, then it is an alert for that member only', () => {
+    for (const name of ['MemberAdmitted', 'MemberSuspended', 'MemberReinstated']) {
+      const e = event(name, { mspId: ORG.bankB, reason: 'inspection' });
+      expect(
+        [isAlertFor(ORG.bankB, e), isAlertFor(ORG.bankA, e), isAlertFor(ORG.regulator, e)],
+        name,
+      ).to.deep.equal([true, false, false]);
+    }
   });
 });

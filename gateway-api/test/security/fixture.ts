@@ -57,7 +57,10 @@ export async function storeDigest(g: ConsortiumGateway): Promise<string> {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
   });
+  // Per-user request counts (issue 16, GET /admin/users) change with every authenticated call, refused or not.
+  const activity = Buffer.from('!user-activity!');
   for await (const [k, v] of iterator) {
+    if (k.subarray(0, activity.length).equals(activity)) continue;
     hash.update(k).update('\u0000').update(v).update('\u0000');
     n += 1;
   }
