@@ -5,6 +5,7 @@
  */
 import { GatewayError } from './errors';
 import { followAlerts } from './alerts';
+import { createFinancingApi, type FinancingApi } from './financing';
 import { HttpTransportImpl, type HttpTransport, type TokenSource } from './http';
 import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './session';
 import {
@@ -387,6 +388,8 @@ export interface RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
+  /** Financing matching: products, demands, claims, loans, the multi-lender signal. */
+  readonly financing: FinancingApi;
   /**
    * The deployment (channel, chaincode) and EIP-712 domain every signature for this gateway's
    * ledger uses; pass it to `signTypedMessage` and the verifiers.
@@ -440,6 +443,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly audit: AuditApi;
   readonly subjects: SubjectsApi;
   readonly supervision: SupervisionApi;
+  readonly financing: FinancingApi;
   readonly #http: HttpTransport;
   readonly alerts: AlertsApi;
   readonly #session: PasswordSession | undefined;
@@ -546,6 +550,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       transfer: (assetId, request) =>
         http.json({ method: 'POST', path: `/assets/${id(assetId)}/transfer`, json: request }),
     };
+
+    this.financing = createFinancingApi(http);
 
     this.liens = {
       register: (request) => http.json({ method: 'POST', path: '/liens', json: request }),

@@ -10,6 +10,7 @@
  */
 export * from './client';
 export * from './errors';
+export * from './financing';
 export * from './http';
 export * from './session';
 export * from './streams';

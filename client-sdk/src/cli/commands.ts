@@ -23,6 +23,7 @@ import {
   type AnchoredRoot,
 } from '../verify';
 import { configPath, readConfig, writeConfig } from './config';
+import { FINANCING_COMMANDS } from './financing-commands';
 import { fields, ProgressBar, table } from './output';
 
 /** Exit codes. */
@@ -64,10 +65,10 @@ type OptionSpec = {
   readonly placeholder?: string;
 };
 
-type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | undefined>;
 
 /** What a command gets once its arguments are parsed. */
-interface Invocation {
+export interface Invocation {
   readonly ctx: CommandContext;
   readonly values: Values;
   readonly args: readonly string[];
@@ -103,18 +104,18 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'Show help for this command' },
 };
 
-const str = (values: Values, name: string): string | undefined => {
+export const str = (values: Values, name: string): string | undefined => {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
 };
 
-function required(values: Values, name: string): string {
+export function required(values: Values, name: string): string {
   const v = str(values, name);
   if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
   return v;
 }
 
-function integer(values: Values, name: string): number | undefined {
+export function integer(values: Values, name: string): number | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, not "${v}"`);
@@ -128,7 +129,7 @@ function list(value: string): string[] {
     .filter((s) => s !== '');
 }
 
-function oneArg(inv: Invocation, what: string): string {
+export function oneArg(inv: Invocation, what: string): string {
   if (inv.args.length !== 1) throw new UsageError(`expected exactly one ${what}`);
   return inv.args[0]!;
 }
@@ -179,7 +180,7 @@ async function readInput(file: string): Promise<Buffer> {
   }
 }
 
-async function readJsonFile(file: string): Promise<unknown> {
+export async function readJsonFile(file: string): Promise<unknown> {
   const text = (await readInput(file)).toString('utf8');
   try {
     return parseJsonBounded(text);
@@ -1315,6 +1316,7 @@ export const COMMANDS: readonly Command[] = [
       }
     },
   },
+  ...FINANCING_COMMANDS,
 ];
 
 /** The command a list of words selects, and the remaining arguments. */
