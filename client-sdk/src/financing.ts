@@ -116,7 +116,7 @@ export function createFinancingApi(http: HttpTransport): FinancingApi {
     getClaim: (claimId) => get(`/claims/${id(claimId)}`),
     moveClaim: (claimId, action) => post(`/claims/${id(claimId)}/${action}`),
     disburse: (claimId, terms) => post(`/claims/${id(claimId)}/disburse`, terms),
-    sweepOverdue: () => post('/claims/overdue-sweep'),
+    sweepOverdue: () => post('/claims/overdue-sweep', {}),
     recordLoan: (request) => post('/loans', request),
     loans: (query = {}) => pages(http, '/loans', query),
     loan: (loanId) => get(`/loans/${id(loanId)}`),

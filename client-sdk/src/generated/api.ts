@@ -982,7 +982,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Flag claims not contacted within the deadline (once each) and alert their banks
+     * Flag claims not contacted within the deadline (once each) and alert their banks (body `{}`)
      * @description Roles: REGULATOR_ADMIN.
      */
     post: operations['postClaimsOverdueSweep'];
@@ -2246,6 +2246,7 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
+    OverdueSweepRequest: Record<string, never>;
     RecordLoanRequest: {
       /**
        * @description Generated (`loan-<uuid>`) when omitted
@@ -5099,7 +5100,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OverdueSweepRequest'];
+      };
+    };
     responses: {
       /** @description The claims flagged now */
       200: {
@@ -5120,6 +5125,15 @@ export interface operations {
           };
         };
       };
+      /** @description INVALID_REQUEST: a body other than `{}` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       401: components['responses']['Error'];
       /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
       403: {
@@ -5130,6 +5144,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      413: components['responses']['Error'];
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
