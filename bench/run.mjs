@@ -33,6 +33,7 @@ const SIZES = {
     gatewayWarmupSeconds: 2,
     gatewayConcurrency: 16,
     syncCommits: 1000,
+    financingDemands: 1000,
   },
   quick: {
     auditRecords: 100_000,
@@ -43,6 +44,7 @@ const SIZES = {
     gatewayWarmupSeconds: 2,
     gatewayConcurrency: 16,
     syncCommits: 300,
+    financingDemands: 100,
   },
 };
 /** What item 2 runs against, in its row names: not Fabric. */
@@ -166,6 +168,30 @@ const residentCell = (m, peakBytes) =>
   m.anonBytes === undefined
     ? `${mib(m.rssBytes)}; peak ${mib(peakBytes)}`
     : `${mib(m.rssBytes)} = ${mib(m.anonBytes)} anon + ${mib(m.fileBytes)} file-backed; peak ${mib(peakBytes)}`;
+
+/** Issue 14's rows: claims racing on the embedded ledger, and the multi-lender signal's latency. */
+function financingRows(claimRace, signal) {
+  return [
+    {
+      item: `14 Claims, ${claimRace.banks} banks racing for ${claimRace.demands.toLocaleString('en-US')} demands`,
+      measured: `${rate(claimRace.claimsPerSecond)} claims/s committed; ${claimRace.conflictsRetried.toLocaleString('en-US')} MVCC conflicts retried, ${claimRace.refusedFull.toLocaleString('en-US')} refused full, ${claimRace.rounds} rounds`,
+      baseline: '-',
+      ratio: '-',
+      target: 'exactly 3 winners per demand',
+      met: yes(claimRace.exactlyThreeWinnersEach),
+      values: claimRace,
+    },
+    {
+      item: `14 Multi-lender signal, ${signal.accesses} accesses and ${signal.liens} liens, p50 / p95`,
+      measured: `${ms(signal.p50Ms)} / ${ms(signal.p95Ms)} ms`,
+      baseline: '-',
+      ratio: '-',
+      target: 'reported',
+      met: 'yes',
+      values: signal,
+    },
+  ];
+}
 
 function rows(results, size) {
   const { audit, prov, catchup, gatewayCost, sync } = results;
@@ -370,7 +396,18 @@ const gatewayCost = await child('gateway-cost.mjs', [
   String(size.gatewayConcurrency),
 ]);
 const sync = await ledgerSync(size);
-const tableRows = rows({ audit, prov, catchup, gatewayCost, sync }, size);
+console.error('issue 14: financing claims under contention, multi-lender signal');
+const claimRace = await child('financing.mjs', [
+  '--mode',
+  'claims',
+  '--demands',
+  String(size.financingDemands),
+]);
+const signal = await child('financing.mjs', ['--mode', 'signal', '--accesses', '1000', '--liens', '50']);
+const tableRows = [
+  ...rows({ audit, prov, catchup, gatewayCost, sync }, size),
+  ...financingRows(claimRace, signal),
+];
 const finished = new Date();
 console.log(
   `\nRural Credit Consortium Ledger benchmarks, ${finished.toISOString()}${quick ? ' (QUICK: smaller sizes)' : ''}`,
@@ -394,6 +431,13 @@ await writeResults({
       'measured over the test-only gRPC double of a peer (gateway-api/test/fabric/peer-double.ts, embedded ledger), not a Fabric network; its REST/direct ratio is a lower bound on the ratio over a real network (bench/README.md)',
   },
   rows: tableRows,
-  raw: { auditTrace: audit, provenance: prov, indexerCatchUp: catchup, gatewayCost, ledgerSync: sync },
+  raw: {
+    auditTrace: audit,
+    provenance: prov,
+    indexerCatchUp: catchup,
+    gatewayCost,
+    ledgerSync: sync,
+    financing: { claimRace, signal },
+  },
 });
 console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS_FILE)}`);

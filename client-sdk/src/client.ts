@@ -6,6 +6,7 @@
 import { GatewayError } from './errors';
 import { followAlerts } from './alerts';
 import { bulkApi, type BulkApi } from './bulk';
+import { createFinancingApi, type FinancingApi } from './financing';
 import { HttpTransportImpl, type HttpTransport, type TokenSource } from './http';
 import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './session';
 import {
@@ -471,6 +472,8 @@ export interface RuralCreditClient {
   readonly supervision: SupervisionApi;
   readonly members: MembersApi;
   readonly catalogue: CatalogueApi;
+  /** Financing matching: products, demands, claims, loans, the multi-lender signal. */
+  readonly financing: FinancingApi;
   /**
    * The deployment (channel, chaincode) and EIP-712 domain every signature for this gateway's
    * ledger uses; pass it to `signTypedMessage` and the verifiers.
@@ -528,6 +531,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly supervision: SupervisionApi;
   readonly members: MembersApi;
   readonly catalogue: CatalogueApi;
+  readonly financing: FinancingApi;
   readonly #http: HttpTransport;
   readonly alerts: AlertsApi;
   readonly bulk: BulkApi;
@@ -646,6 +650,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       transfer: (assetId, request) =>
         http.json({ method: 'POST', path: `/assets/${id(assetId)}/transfer`, json: request }),
     };
+
+    this.financing = createFinancingApi(http);
 
     this.liens = {
       register: (request) => http.json({ method: 'POST', path: '/liens', json: request }),

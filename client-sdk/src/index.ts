@@ -11,6 +11,7 @@
 export * from './bulk';
 export * from './client';
 export * from './errors';
+export * from './financing';
 export * from './http';
 export * from './pdf-report';
 export * from './session';

@@ -36,6 +36,7 @@ import {
 } from '../verify';
 import { BULK_COMMANDS } from './bulk-commands';
 import { configPath, readConfig, writeConfig } from './config';
+import { FINANCING_COMMANDS } from './financing-commands';
 import { fields, ProgressBar, table } from './output';
 
 /** Exit codes. */
@@ -141,7 +142,7 @@ export function list(value: string): string[] {
     .filter((s) => s !== '');
 }
 
-function oneArg(inv: Invocation, what: string): string {
+export function oneArg(inv: Invocation, what: string): string {
   if (inv.args.length !== 1) throw new UsageError(`expected exactly one ${what}`);
   return inv.args[0]!;
 }
@@ -213,7 +214,7 @@ async function readInput(file: string): Promise<Buffer> {
   }
 }
 
-async function readJsonFile(file: string): Promise<unknown> {
+export async function readJsonFile(file: string): Promise<unknown> {
   const text = (await readInput(file)).toString('utf8');
   try {
     return parseJsonBounded(text);
@@ -1696,6 +1697,7 @@ export const COMMANDS: readonly Command[] = [
       );
     },
   },
+  ...FINANCING_COMMANDS,
 ];
 
 /** The command a list of words selects, and the remaining arguments. */

@@ -13,6 +13,7 @@ import type { GatewayDeps } from '../feature';
 import { AppError } from '../http/errors';
 import { provenanceSublevels } from '../provenance/record-store';
 import { ProvenanceServiceImpl } from '../provenance/service';
+import { seedFinancing } from './financing-seed';
 
 const MARKER = 'demo!seeded';
 const DAY = 86_400;
@@ -69,7 +70,8 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
     if (!o) throw new Error(`the consortium has no ${role}`);
     return o.mspId;
   };
-  const banks = ctx.consortium.organisations.filter((o) => o.role === 'BANK').map((o) => o.mspId);
+  // Consents and liens rotate over the banks running a peer (the README's quick start names bank A).
+  const banks = ctx.consortium.organisations.filter((o) => o.role === 'BANK' && o.peer).map((o) => o.mspId);
   const provenance = new ProvenanceServiceImpl({
     context: ctx,
     db: deps.db,
@@ -198,7 +200,11 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
     ),
     SEED_CONCURRENCY,
   );
-  const summary = `${farmers} farmers, ${ctx.consortium.datasetTypes.length} batches, ${assets} assets, ${consents} consents, ${Math.min(10, consents)} liens`;
+  const financing = await seedFinancing(ctx, demoFarmerId, Math.min(100, farmers) + 1);
+  const summary =
+    `${farmers} farmers, ${ctx.consortium.datasetTypes.length} batches, ${assets} assets, ${consents} consents, ` +
+    `${Math.min(10, consents)} liens, ${financing.products} loan products, ${financing.demands} financing demands, ` +
+    `${financing.claims} claims, ${financing.loans} loans`;
   await deps.db.put(MARKER, summary);
   // The README's quick start uses the same subject, consent and bank.
   const tryBank = banks[DEMO_TRY_FARMER % banks.length] ?? org('BANK');

@@ -289,10 +289,12 @@ export function registerFinancingRoutes(
   router.route({
     method: 'post',
     path: '/claims/overdue-sweep',
-    summary: 'Flag claims not contacted within the deadline (once each) and alert their banks',
+    summary: 'Flag claims not contacted within the deadline (once each) and alert their banks (body `{}`)',
     tags: TAGS,
     auth: REGULATOR,
+    body: z.object({}).strict().meta({ id: 'OverdueSweepRequest' }),
     responses: {
+      400: { description: 'INVALID_REQUEST: a body other than `{}`' },
       200: {
         description: 'The claims flagged now',
         schema: changeSchema(

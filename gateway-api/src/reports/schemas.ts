@@ -68,6 +68,13 @@ function reportSchema(mode: ObjectMode) {
     generatedAt: z.string(),
     datasets: z.array(object(mode, { datasetType: z.string(), records: z.array(reportRecordSchema(mode)) })),
     collateral: z.array(z.record(z.string(), z.unknown())),
+    multiLenderSignal: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        'The multi-lender signal the chaincode computed and recorded for this report (counts of other ' +
+          'institutions only; its own digest is on the ledger); absent when the consent is not active',
+      ),
     digest: z.string().describe('SHA-256 of the canonical JSON of the report without this field'),
   });
 }

@@ -276,6 +276,7 @@ export class ReportService {
       'Collateral:ListAssetsByOwner',
       [pseudonym, String(MAX_ASSETS), ''],
     );
+    const signal = await this.#multiLenderSignal(principal, accessId, pseudonym, request.consentId);
     const body: Omit<Report, 'digest'> = {
       reportId: `rpt-${randomUUID()}`,
       version: 1,
@@ -287,8 +288,36 @@ export class ReportService {
       generatedAt: new Date().toISOString(),
       datasets: sections,
       collateral: assets.records.map(collateralView),
+      ...(signal === undefined ? {} : { multiLenderSignal: signal }),
     };
     return { ...body, digest: reportDigest(body) };
+  }
+
+  /**
+   * The multi-lender signal for this report: `Lending:RecordMultiLenderSignal`
+   * evaluated by the chaincode at this proposal's time (counts of other
+   * institutions only, with their own digest). The report's digest covers it,
+   * and that digest goes on the ledger with the access, so it is audited like
+   * the rest without a second transaction. Undefined when the consent is not
+   * active: the access is then recorded DENIED and no report is released anyway.
+   */
+  async #multiLenderSignal(
+    principal: Principal,
+    accessId: string,
+    pseudonym: string,
+    consentId: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { txId: _proposal, ...signal } = await this.#ctx.ledger.evaluate<Record<string, unknown>>(
+        principal.orgMspId,
+        'Lending:RecordMultiLenderSignal',
+        [`sig-${accessId}`, pseudonym, consentId],
+      );
+      return signal;
+    } catch (err) {
+      if (err instanceof AppError && (err.status === 403 || err.status === 404)) return undefined;
+      throw err;
+    }
   }
 
   /**

@@ -95,6 +95,16 @@ describe('supervision: GET /stats', () => {
         liensRegistered: 0,
         liensReleased: 0,
       },
+      // The consortium's banks without a peer, with nothing done yet.
+      ...[ORG.bankC, ORG.bankD].map((mspId) => ({
+        mspId,
+        accessesGranted: 0,
+        accessesDenied: 0,
+        consentsRecorded: 0,
+        consentsRevoked: 0,
+        liensRegistered: 0,
+        liensReleased: 0,
+      })),
     ]);
     expect(stats.overdueDatasets).to.deep.equal({ count: 0, datasets: [] });
     expect(stats.overdueDisputes).to.deep.equal({ count: 0, disputeIds: [] });

@@ -254,6 +254,18 @@ describe('financing: demand -> 3 claims -> fourth refused -> contact -> approve 
       otherLoans: { count: 1, totalFen: 30_000_000, worstDelinquency: 'DPD_1_30' },
     });
     for (const bank of ['bankA', 'bankB', 'bankC'] as const) expect(signal.text).to.not.contain(ORG[bank]);
+    const issued = await g.api('/reports', {
+      method: 'POST',
+      as: officer('bankD'),
+      json: { subjectId: FARMER, consentId, datasets: ['LAND_CONTRACT'], purpose: 'LOAN_APPLICATION' },
+    });
+    expect(issued.status, issued.text).to.equal(201);
+    const report = (issued.body as { report: { multiLenderSignal: Rec } }).report;
+    expect(report.multiLenderSignal).to.deep.include({
+      requestedBy: ORG.bankD,
+      applyingInstitutions: s.applyingInstitutions,
+      otherLoans: s.otherLoans,
+    });
     const list = await g.api('/supervision/multi-lender-subjects?k=3', {
       as: ['regulator', 'REGULATOR_ADMIN'],
     });

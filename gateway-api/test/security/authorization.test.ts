@@ -362,6 +362,37 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       path: '/catalogue/asset-types/TEA_GARDEN',
       json: { ...loadConsortium().assetTypes[0], code: undefined, version: 9 },
     },
+    // Financing (issue 14): the role check comes before the ledger, so minimal bodies suffice.
+    ...Object.fromEntries(
+      (
+        [
+          ['POST /api/v1/products', '/products', { productId: 'p-aud' }],
+          ['POST /api/v1/products/{id}/withdraw', '/products/p-aud/withdraw'],
+          ['POST /api/v1/demands', '/demands', { subjectId: residentId(903) }],
+          [
+            'POST /api/v1/demands/{id}/withdraw',
+            '/demands/d-aud/withdraw',
+            { evidence: { type: 'FORM_HASH' } },
+          ],
+          ['POST /api/v1/demands/{id}/claims', '/demands/d-aud/claims', {}],
+          ['POST /api/v1/claims/{id}/contact', '/claims/c-aud/contact'],
+          ['POST /api/v1/claims/{id}/approve', '/claims/c-aud/approve'],
+          ['POST /api/v1/claims/{id}/decline', '/claims/c-aud/decline'],
+          ['POST /api/v1/claims/{id}/release', '/claims/c-aud/release'],
+          ['POST /api/v1/claims/{id}/disburse', '/claims/c-aud/disburse', { amountFen: 1 }],
+          ['POST /api/v1/claims/overdue-sweep', '/claims/overdue-sweep'],
+          ['POST /api/v1/loans', '/loans', { loanId: 'l-aud' }],
+          ['POST /api/v1/loans/{id}/status', '/loans/l-aud/status', { status: 'REPAID' }],
+          [
+            'POST /api/v1/loans/{id}/post-loan-consent',
+            '/loans/l-aud/post-loan-consent',
+            { consentId: 'c-a' },
+          ],
+          ['POST /api/v1/multi-lender-signals', '/multi-lender-signals', { consentId: 'c-a' }],
+          ['PUT /api/v1/financing/policy', '/financing/policy', { contactDays: 5 }],
+        ] as [string, string, unknown?][]
+      ).map(([endpoint, path, json]) => [endpoint, json === undefined ? { path } : { path, json }]),
+    ),
   };
   /** POST endpoints that do not write to the ledger, and why they are not "writes" here. */
   const NOT_WRITES: Record<string, string> = {
@@ -489,6 +520,26 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
           'd-authz',
           JSON.stringify({ outcome: 'UPHELD', noteDigest: '0'.repeat(64) }),
         ],
+        // Financing (issue 14): every one checks the caller's role first.
+        'Financing:SetPolicy': ['5'],
+        'Financing:PublishProduct': [JSON.stringify({ productId: 'p-authz', version: 1 })],
+        'Financing:WithdrawProduct': ['p-authz'],
+        'Financing:FileDemand': [JSON.stringify({ demandId: 'd-authz', subject: owner })],
+        'Financing:WithdrawDemand': [
+          'd-authz',
+          JSON.stringify({ type: 'FORM_HASH', formHash: '0'.repeat(64) }),
+        ],
+        'Financing:ClaimDemand': ['c-authz', 'd-authz'],
+        'Financing:ContactClaim': ['c-authz'],
+        'Financing:ApproveClaim': ['c-authz'],
+        'Financing:DeclineClaim': ['c-authz'],
+        'Financing:ReleaseClaim': ['c-authz'],
+        'Financing:DisburseClaim': ['c-authz', JSON.stringify({ loanId: 'l-authz' })],
+        'Financing:FlagOverdueClaims': [],
+        'Lending:RecordLoan': [JSON.stringify({ loanId: 'l-authz', subject: owner, grantId: 'c-a' })],
+        'Lending:AttachPostLoanGrant': ['l-authz', 'c-a'],
+        'Lending:UpdateLoanStatus': ['l-authz', 'REPAID', ''],
+        'Lending:RecordMultiLenderSignal': ['s-authz', owner, 'c-a'],
       };
       const start = await height(g);
       const problems: string[] = [];
