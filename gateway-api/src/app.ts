@@ -12,6 +12,7 @@ import { disputesModule } from './disputes/module';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
+import { consoleSettings } from './console/mount';
 import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
 import { OrgSignerStoreImpl } from './consortium/signers';
@@ -170,6 +171,7 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     ...(options.extraModules ?? []),
   ];
   const gateway = createGateway({
+    console: { settings: consoleSettings(options.consortium) },
     ...options,
     modules,
     readiness: {

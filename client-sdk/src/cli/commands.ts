@@ -11,17 +11,13 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
 import { JsonTooDeepError, parseJsonBounded } from '@ruralcredit/protocol';
-import { createClient, type RuralCreditClient } from '../client';
+import type { RuralCreditClient } from '../client';
+import { createClient, verifyAuditExportFile } from '../files';
 import type { GatewayError } from '../errors';
 import { textLines, type UploadProgress } from '../streams';
 import { SubjectClient } from '../subject';
 import type { ConsentRequest, ReportRequest, RevokeRequest, VerificationReport } from '../types';
-import {
-  verifyAuditExportFile,
-  verifyBatchManifest,
-  verifyReportOffline,
-  type AnchoredRoot,
-} from '../verify';
+import { verifyBatchManifest, verifyReportOffline, type AnchoredRoot } from '../verify';
 import { configPath, readConfig, writeConfig } from './config';
 import { fields, ProgressBar, table } from './output';
 
