@@ -22,9 +22,7 @@ interface PageDef {
 const PAGES: readonly PageDef[] = [
   { path: 'consent', title: 'navConsent', roles: ['LOAN_OFFICER'], render: () => <ConsentPage /> },
   { path: 'report', title: 'navReport', roles: ['LOAN_OFFICER'], render: () => <ReportPage /> },
-  { path: 'verify-report', title: 'navVerifyReport', roles: ['LOAN_OFFICER', 'AUDITOR'], render: () => <VerifyReportPage /> },
   { path: 'collateral', title: 'navCollateral', roles: ['LOAN_OFFICER'], render: () => <CollateralPage /> },
-  { path: 'alerts', title: 'navAlerts', roles: ['LOAN_OFFICER', 'DATA_OFFICER', 'REGULATOR_ADMIN'], render: () => <AlertsPage /> },
   { path: 'upload', title: 'navUpload', roles: ['DATA_OFFICER'], render: () => <UploadDatasetPage /> },
   { path: 'register-asset', title: 'navRegisterAsset', roles: ['DATA_OFFICER'], render: () => <RegisterAssetPage /> },
   { path: 'disputes', title: 'navDisputes', roles: ['DATA_OFFICER'], render: () => <DisputeInboxPage /> },
@@ -35,6 +33,8 @@ const PAGES: readonly PageDef[] = [
   { path: 'users', title: 'navUsers', roles: ['REGULATOR_ADMIN', 'ORG_ADMIN'], render: () => <UsersPage /> },
   { path: 'trace', title: 'navTrace', roles: ['AUDITOR'], render: () => <AuditTracePage /> },
   { path: 'export', title: 'navExport', roles: ['AUDITOR'], render: () => <AuditExportPage /> },
+  { path: 'verify-report', title: 'navVerifyReport', roles: ['LOAN_OFFICER', 'AUDITOR'], render: () => <VerifyReportPage /> },
+  { path: 'alerts', title: 'navAlerts', roles: ['LOAN_OFFICER', 'DATA_OFFICER', 'REGULATOR_ADMIN'], render: () => <AlertsPage /> },
 ];
 
 const LANGUAGE_KEY = 'ruralcredit.console.language';
