@@ -142,23 +142,38 @@ function NotYet({ error }: { readonly error: unknown }): ReactNode {
   return <ErrorBox error={error} />;
 }
 
+/** Users: every organisation's (read only, with last login) for the regulator through the administration API; the caller's own organisation's otherwise. */
 export function UsersPage(): ReactNode {
   const { t } = useT();
   const { session } = useSessionContext();
-  const users = useAsync(async () => {
-    const all = [];
-    for await (const u of session.client.users.list({ limit: 100 }, { signal: session.signal })) all.push(u);
-    return all;
+  const regulator = session.claims.roles.includes('REGULATOR_ADMIN');
+  const all = useAsync(() => (regulator ? session.admin.allUsers() : Promise.resolve(undefined)), [session]);
+  const own = useAsync(async () => {
+    const list = [];
+    for await (const u of session.client.users.list({ limit: 100 }, { signal: session.signal })) list.push(u);
+    return list;
   }, [session]);
+  if (all.value !== undefined) {
+    return (
+      <section>
+        <Table
+          caption={t('navUsers')}
+          head={[t('username'), t('mspId'), t('roles'), t('disabled'), t('lastLogin')]}
+          rows={all.value.items.map((u) => [u.username, u.orgMspId, u.roles.join(', '), u.disabled ? '✓' : '', u.lastLoginAt ?? t('never')])}
+        />
+      </section>
+    );
+  }
   return (
     <section>
-      {users.loading && <Loading />}
-      <ErrorBox error={users.error} />
-      {users.value !== undefined && (
+      {(all.loading || own.loading) && <Loading />}
+      {all.error !== undefined && <NotYet error={all.error} />}
+      <ErrorBox error={own.error} />
+      {own.value !== undefined && (
         <Table
           caption={t('navUsers')}
           head={[t('username'), t('mspId'), t('roles'), t('disabled'), t('createdAt')]}
-          rows={users.value.map((u) => [u.username, u.orgMspId, u.roles.join(', '), u.disabled ? '✓' : '', u.createdAt])}
+          rows={own.value.map((u) => [u.username, u.orgMspId, u.roles.join(', '), u.disabled ? '✓' : '', u.createdAt])}
         />
       )}
     </section>
