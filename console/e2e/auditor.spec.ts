@@ -19,7 +19,9 @@ test('auditor: trace with paging, export, verify an export file', async ({ journ
   // By subject, institution and time range (from an hour ago): 25 granted + 1 denied at least.
   await page.getByLabel('Subject ID (resident ID or credit code)').fill(demo.subjectId);
   await page.getByLabel('Institution').selectOption('BankAMSP');
-  const hourAgo = new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  const hourAgo = new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000)
+    .toISOString()
+    .slice(0, 16);
   await page.getByLabel('From').fill(hourAgo);
   await page.getByRole('button', { name: 'Search' }).click();
   const rows = page.getByRole('table').locator('tbody tr');

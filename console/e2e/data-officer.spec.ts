@@ -6,7 +6,9 @@
 import { demoTry, expect, test } from './fixture';
 import { disputeOnDemoHomestead } from './setup';
 
-test('data officer: upload with progress, batch and proof, register asset, resolve dispute', async ({ journey }) => {
+test('data officer: upload with progress, batch and proof, register asset, resolve dispute', async ({
+  journey,
+}) => {
   const { page } = journey;
   const demo = demoTry();
   const disputeId = await disputeOnDemoHomestead();
@@ -51,7 +53,9 @@ test('data officer: upload with progress, batch and proof, register asset, resol
   await page.getByLabel('Appraised value (fen)').fill('30000000');
   await page.getByRole('button', { name: 'Register asset' }).click();
   await expect(page.getByTestId('asset-id')).toHaveText(/^HOMESTEAD_RIGHT:HS-DO-\d+$/);
-  await expect(page.getByTestId('subject-id')).toHaveText(`${demo.subjectId.slice(0, 3)}***********${demo.subjectId.slice(-4)}`);
+  await expect(page.getByTestId('subject-id')).toHaveText(
+    `${demo.subjectId.slice(0, 3)}***********${demo.subjectId.slice(-4)}`,
+  );
   await journey.axe('asset registered');
 
   // The dispute inbox: due in 20 days, not overdue; resolve it.

@@ -12,11 +12,17 @@ import { test as base, expect, type Page } from '@playwright/test';
 export { expect };
 
 /** Where journeys save their screenshots. */
-export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'screenshots');
+export const SCREENSHOTS = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'test-results',
+  'screenshots',
+);
 
 export function gatewayUrl(): string {
   const url = process.env.CONSOLE_E2E_URL;
-  if (url === undefined) throw new Error('CONSOLE_E2E_URL unset: run through playwright.config.ts (global setup)');
+  if (url === undefined)
+    throw new Error('CONSOLE_E2E_URL unset: run through playwright.config.ts (global setup)');
   return url;
 }
 
@@ -29,7 +35,11 @@ export function passwordOf(username: string): string {
 
 /** The demo's report hint: a subject, its consent and the bank holding it. */
 export function demoTry(): { bank: string; subjectId: string; consentId: string } {
-  return JSON.parse(process.env.CONSOLE_E2E_TRY ?? '{}') as { bank: string; subjectId: string; consentId: string };
+  return JSON.parse(process.env.CONSOLE_E2E_TRY ?? '{}') as {
+    bank: string;
+    subjectId: string;
+    consentId: string;
+  };
 }
 
 export interface Journey {
@@ -58,7 +68,11 @@ export const test = base.extend<{ journey: Journey }>({
       if (m.type() === 'error' && !EXPECTED_REFUSAL.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    const journeyName = testInfo.title.split(':')[0]!.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const journeyName = testInfo.title
+      .split(':')[0]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-');
     mkdirSync(SCREENSHOTS, { recursive: true });
     let shots = 0;
     const journey: Journey = {
@@ -78,7 +92,9 @@ export const test = base.extend<{ journey: Journey }>({
         const result = await new AxeBuilder({ page }).analyze();
         const bad = result.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+          .map(
+            (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          );
         expect(bad, `axe on ${label}`).toEqual([]);
       },
       async shot(name) {

@@ -41,8 +41,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       output += chunk.toString('utf8');
       if (/Try a report as|Demo data already present/.test(output)) resolve(output);
     });
-    child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before it was ready:\n${output}`)));
-    setTimeout(() => reject(new Error(`the gateway was not ready within 120 s:\n${output}`)), 120_000).unref();
+    child.once('exit', (code) =>
+      reject(new Error(`the gateway exited (${code}) before it was ready:\n${output}`)),
+    );
+    setTimeout(
+      () => reject(new Error(`the gateway was not ready within 120 s:\n${output}`)),
+      120_000,
+    ).unref();
   });
   const printed = await ready;
   const url = /Gateway listening on (http:\/\/\S+)/.exec(printed)?.[1];
@@ -51,7 +56,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   for (const m of printed.matchAll(/^\s+(\w+MSP)\s+(\S+)\s+(\S+)\s+\[/gm)) logins[m[2]!] = m[3]!;
   const tryLine = /Try a report as (\w+)'s loan officer: subjectId (\S+), consentId ([^,\s]+)/.exec(printed);
   if (tryLine === null) throw new Error(`no demo report hint in the gateway's output:\n${printed}`);
-  process.env.CONSOLE_E2E_TRY = JSON.stringify({ bank: tryLine[1], subjectId: tryLine[2], consentId: tryLine[3] });
+  process.env.CONSOLE_E2E_TRY = JSON.stringify({
+    bank: tryLine[1],
+    subjectId: tryLine[2],
+    consentId: tryLine[3],
+  });
   process.env.CONSOLE_E2E_URL = url;
   process.env.CONSOLE_E2E_LOGINS = JSON.stringify(logins);
   return async () => {

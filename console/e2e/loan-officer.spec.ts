@@ -19,7 +19,10 @@ test('loan officer: consent, report, denial, verify, liens, alerts, language', a
   const certificateNo = `HS-E2E-${Date.now()}`;
   const issuer = sdk.createClient({
     url: gatewayUrl(),
-    credentials: { username: 'naturalresources.data-officer', password: passwordOf('naturalresources.data-officer') },
+    credentials: {
+      username: 'naturalresources.data-officer',
+      password: passwordOf('naturalresources.data-officer'),
+    },
   });
   const { asset } = await issuer.assets.register({
     assetType: 'HOMESTEAD_RIGHT',

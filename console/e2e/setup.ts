@@ -22,7 +22,11 @@ async function freshConsent(officer: Client, name: string): Promise<string> {
       validFrom: iso(now - 60),
       validUntil: iso(now + 30 * 86_400),
     },
-    { content: new TextEncoder().encode(`%PDF-1.4 signed consent form (${name})\n`), filename: 'form.pdf', type: 'application/pdf' },
+    {
+      content: new TextEncoder().encode(`%PDF-1.4 signed consent form (${name})\n`),
+      filename: 'form.pdf',
+      type: 'application/pdf',
+    },
   );
   return consent.consentId;
 }
@@ -33,7 +37,12 @@ export async function reportsForDemoSubject(count: number): Promise<void> {
   const officer = clientOf('banka.loan-officer');
   const consentId = await freshConsent(officer, 'audit');
   for (let i = 0; i < count; i++) {
-    await officer.reports.issue({ subjectId: demo.subjectId, consentId, datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION' });
+    await officer.reports.issue({
+      subjectId: demo.subjectId,
+      consentId,
+      datasets: ['HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+    });
   }
   await officer.reports
     .issue({ subjectId: demo.subjectId, consentId, datasets: ['HOMESTEAD'], purpose: 'POST_LOAN_MANAGEMENT' })

@@ -24,7 +24,12 @@ const PAGES: readonly PageDef[] = [
   { path: 'report', title: 'navReport', roles: ['LOAN_OFFICER'], render: () => <ReportPage /> },
   { path: 'collateral', title: 'navCollateral', roles: ['LOAN_OFFICER'], render: () => <CollateralPage /> },
   { path: 'upload', title: 'navUpload', roles: ['DATA_OFFICER'], render: () => <UploadDatasetPage /> },
-  { path: 'register-asset', title: 'navRegisterAsset', roles: ['DATA_OFFICER'], render: () => <RegisterAssetPage /> },
+  {
+    path: 'register-asset',
+    title: 'navRegisterAsset',
+    roles: ['DATA_OFFICER'],
+    render: () => <RegisterAssetPage />,
+  },
   { path: 'disputes', title: 'navDisputes', roles: ['DATA_OFFICER'], render: () => <DisputeInboxPage /> },
   { path: 'stats', title: 'navStats', roles: ['REGULATOR_ADMIN'], render: () => <StatsPage /> },
   { path: 'overdue', title: 'navOverdue', roles: ['REGULATOR_ADMIN'], render: () => <OverduePage /> },
@@ -33,8 +38,18 @@ const PAGES: readonly PageDef[] = [
   { path: 'users', title: 'navUsers', roles: ['REGULATOR_ADMIN', 'ORG_ADMIN'], render: () => <UsersPage /> },
   { path: 'trace', title: 'navTrace', roles: ['AUDITOR'], render: () => <AuditTracePage /> },
   { path: 'export', title: 'navExport', roles: ['AUDITOR'], render: () => <AuditExportPage /> },
-  { path: 'verify-report', title: 'navVerifyReport', roles: ['LOAN_OFFICER', 'AUDITOR'], render: () => <VerifyReportPage /> },
-  { path: 'alerts', title: 'navAlerts', roles: ['LOAN_OFFICER', 'DATA_OFFICER', 'REGULATOR_ADMIN'], render: () => <AlertsPage /> },
+  {
+    path: 'verify-report',
+    title: 'navVerifyReport',
+    roles: ['LOAN_OFFICER', 'AUDITOR'],
+    render: () => <VerifyReportPage />,
+  },
+  {
+    path: 'alerts',
+    title: 'navAlerts',
+    roles: ['LOAN_OFFICER', 'DATA_OFFICER', 'REGULATOR_ADMIN'],
+    render: () => <AlertsPage />,
+  },
 ];
 
 const LANGUAGE_KEY = 'ruralcredit.console.language';
@@ -62,7 +77,10 @@ export function App({ settings }: { readonly settings: ConsoleSettings }): React
   useEffect(() => {
     document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
   }, [language]);
-  const languageValue = useMemo(() => ({ language, t: translator(language), setLanguage }), [language, setLanguage]);
+  const languageValue = useMemo(
+    () => ({ language, t: translator(language), setLanguage }),
+    [language, setLanguage],
+  );
   const [session, setSession] = useState<Session | undefined>(undefined);
   const [notice, setNotice] = useState<MessageKey | undefined>(undefined);
   const end = useCallback(
@@ -101,11 +119,21 @@ export function App({ settings }: { readonly settings: ConsoleSettings }): React
   );
 }
 
-function Frame({ children, onSignOut }: { readonly children: ReactNode; readonly onSignOut?: () => void }): ReactNode {
+function Frame({
+  children,
+  onSignOut,
+}: {
+  readonly children: ReactNode;
+  readonly onSignOut?: () => void;
+}): ReactNode {
   const { t, language, setLanguage } = useT();
   return (
     <>
-      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      <a
+        className="skip"
+        href="#main"
+        onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}
+      >
         {t('skipToContent')}
       </a>
       <header className="top">
@@ -180,4 +208,3 @@ function Pages(): ReactNode {
     </div>
   );
 }
-

@@ -60,7 +60,11 @@ export interface AdminApi {
   updateEntry(kind: CatalogueKind, code: string, entry: CatalogueEntry): Promise<CatalogueEntry>;
   lien(lienId: string): Promise<Lien>;
   liens(): Promise<Page<Lien>>;
-  batches(query: { datasetType?: string; from?: string; to?: string }): Promise<Page<Record<string, unknown>>>;
+  batches(query: {
+    datasetType?: string;
+    from?: string;
+    to?: string;
+  }): Promise<Page<Record<string, unknown>>>;
   freshness(mspId: string): Promise<Record<string, unknown>>;
   allUsers(): Promise<Page<OrganisationUser>>;
 }

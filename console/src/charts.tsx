@@ -12,7 +12,13 @@ export interface Bar {
   readonly display?: string;
 }
 
-export function BarChart({ title, bars }: { readonly title: string; readonly bars: readonly Bar[] }): ReactNode {
+export function BarChart({
+  title,
+  bars,
+}: {
+  readonly title: string;
+  readonly bars: readonly Bar[];
+}): ReactNode {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const rowHeight = 22;
   const labelWidth = 170;
@@ -34,7 +40,13 @@ export function BarChart({ title, bars }: { readonly title: string; readonly bar
               <text x={0} y={y + 15} className="chart-label">
                 {b.label}
               </text>
-              <rect x={labelWidth} y={y + 3} width={Math.max(0, w)} height={rowHeight - 8} className="chart-bar" />
+              <rect
+                x={labelWidth}
+                y={y + 3}
+                width={Math.max(0, w)}
+                height={rowHeight - 8}
+                className="chart-bar"
+              />
               <text x={labelWidth + w + 6} y={y + 15} className="chart-value">
                 {b.display ?? String(b.value)}
               </text>
@@ -48,14 +60,26 @@ export function BarChart({ title, bars }: { readonly title: string; readonly bar
 }
 
 /** A grid of cells shaded by value in five steps (classes heat-0..heat-4). */
-export function HeatMap({ title, cells }: { readonly title: string; readonly cells: readonly Bar[] }): ReactNode {
+export function HeatMap({
+  title,
+  cells,
+}: {
+  readonly title: string;
+  readonly cells: readonly Bar[];
+}): ReactNode {
   const max = Math.max(1, ...cells.map((c) => c.value));
   const columns = 6;
   const size = 86;
   const rows = Math.max(1, Math.ceil(cells.length / columns));
   return (
     <figure className="chart">
-      <svg role="img" aria-label={title} viewBox={`0 0 ${columns * size} ${rows * size}`} width="100%" preserveAspectRatio="xMinYMin meet">
+      <svg
+        role="img"
+        aria-label={title}
+        viewBox={`0 0 ${columns * size} ${rows * size}`}
+        width="100%"
+        preserveAspectRatio="xMinYMin meet"
+      >
         {cells.map((c, i) => {
           const x = (i % columns) * size;
           const y = Math.floor(i / columns) * size;

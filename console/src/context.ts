@@ -7,7 +7,11 @@ import type { Session } from './session';
 export interface ConsoleSettings {
   readonly language: Language;
   readonly organisations: readonly { readonly mspId: string; readonly name: string; readonly role: string }[];
-  readonly datasetTypes: readonly { readonly code: string; readonly name: string; readonly provider: string }[];
+  readonly datasetTypes: readonly {
+    readonly code: string;
+    readonly name: string;
+    readonly provider: string;
+  }[];
   readonly assetTypes: readonly { readonly code: string; readonly name: string; readonly issuer: string }[];
 }
 

@@ -10,7 +10,10 @@ export interface AsyncState<T> {
 }
 
 /** Runs `load` when `deps` change; `reload` runs it again. */
-export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): AsyncState<T> & { reload: () => void } {
+export function useAsync<T>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+): AsyncState<T> & { reload: () => void } {
   const [state, setState] = useState<AsyncState<T>>({ loading: true, error: undefined, value: undefined });
   const [round, setRound] = useState(0);
   useEffect(() => {
@@ -23,7 +26,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure each render: `deps` say when to run it again.
   }, [...deps, round]);
   return { ...state, reload: useCallback(() => setRound((r) => r + 1), []) };
 }
@@ -31,7 +34,13 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
 /** Runs an action from a form: busy flag, its error, its result. */
 export function useAction<A extends unknown[], T>(
   action: (...args: A) => Promise<T>,
-): { busy: boolean; error: unknown; result: T | undefined; run: (...args: A) => Promise<void>; reset: () => void } {
+): {
+  busy: boolean;
+  error: unknown;
+  result: T | undefined;
+  run: (...args: A) => Promise<void>;
+  reset: () => void;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [result, setResult] = useState<T | undefined>(undefined);
@@ -70,7 +79,7 @@ export function ErrorBox({ error }: { readonly error: unknown }): ReactNode {
   if (error === undefined || error === null) return null;
   const gateway = error instanceof GatewayError ? error : undefined;
   const code = gateway?.code ?? t('error');
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : JSON.stringify(error);
   const details = gateway?.details as { reason?: string; accessId?: string } | undefined;
   return (
     <div className="error" role="alert">

@@ -25,8 +25,14 @@ function RangeFields({
   const { t } = useT();
   return (
     <>
-      <Field label={t('from')}>{(id) => <input id={id} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />}</Field>
-      <Field label={t('to')}>{(id) => <input id={id} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
+      <Field label={t('from')}>
+        {(id) => (
+          <input id={id} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+        )}
+      </Field>
+      <Field label={t('to')}>
+        {(id) => <input id={id} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />}
+      </Field>
     </>
   );
 }
@@ -62,7 +68,8 @@ export function AuditTracePage(): ReactNode {
       ...(from === '' ? {} : { from: isoFromLocalInput(from) }),
       ...(to === '' ? {} : { to: isoFromLocalInput(to) }),
     };
-    iterator.current = session.client.audit.accesses(query, { signal: session.signal })[Symbol.asyncIterator]();
+    const accesses = session.client.audit.accesses(query, { signal: session.signal });
+    iterator.current = accesses[Symbol.asyncIterator]();
     const first = await pull();
     setPages([first]);
     setPage(0);
@@ -92,7 +99,17 @@ export function AuditTracePage(): ReactNode {
           void search.run();
         }}
       >
-        <Field label={t('subjectId')}>{(id) => <input id={id} name="subjectId" autoComplete="off" value={subjectId} onChange={(e) => setSubjectId(e.target.value)} />}</Field>
+        <Field label={t('subjectId')}>
+          {(id) => (
+            <input
+              id={id}
+              name="subjectId"
+              autoComplete="off"
+              value={subjectId}
+              onChange={(e) => setSubjectId(e.target.value)}
+            />
+          )}
+        </Field>
         <Field label={t('accessor')}>
           {(id) => (
             <select id={id} name="accessor" value={accessor} onChange={(e) => setAccessor(e.target.value)}>
@@ -118,7 +135,15 @@ export function AuditTracePage(): ReactNode {
         <>
           <Table
             caption={`${t('page')} ${page + 1}`}
-            head={[t('accessedAt'), t('accessor'), t('maskedSubject'), t('datasets'), t('purpose'), t('outcome'), t('grantId')]}
+            head={[
+              t('accessedAt'),
+              t('accessor'),
+              t('maskedSubject'),
+              t('datasets'),
+              t('purpose'),
+              t('outcome'),
+              t('grantId'),
+            ]}
             rows={current.map((a) => [
               a.accessedAt,
               a.accessor,
@@ -161,8 +186,13 @@ export function AuditExportPage(): ReactNode {
       ...(to === '' ? {} : { to: isoFromLocalInput(to) }),
     };
     const lines: string[] = [];
-    for await (const line of session.client.audit.exportLines(query, { signal: session.signal })) lines.push(line);
-    download(`audit-export-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.ndjson`, `${lines.join('\n')}\n`, 'application/x-ndjson');
+    for await (const line of session.client.audit.exportLines(query, { signal: session.signal }))
+      lines.push(line);
+    download(
+      `audit-export-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.ndjson`,
+      `${lines.join('\n')}\n`,
+      'application/x-ndjson',
+    );
     return lines.length;
   });
   const verifying = useAction(async () => {
@@ -198,7 +228,18 @@ export function AuditExportPage(): ReactNode {
           void verifying.run();
         }}
       >
-        <Field label={t('exportFile')}>{(id) => <input id={id} name="export" type="file" accept=".ndjson,.jsonl,.txt" required onChange={(e) => setFile(e.target.files?.[0])} />}</Field>
+        <Field label={t('exportFile')}>
+          {(id) => (
+            <input
+              id={id}
+              name="export"
+              type="file"
+              accept=".ndjson,.jsonl,.txt"
+              required
+              onChange={(e) => setFile(e.target.files?.[0])}
+            />
+          )}
+        </Field>
         <button type="submit" disabled={verifying.busy}>
           {t('verify')}
         </button>
@@ -207,7 +248,9 @@ export function AuditExportPage(): ReactNode {
       <ErrorBox error={verifying.error} />
       {verdict !== undefined && (
         <p role="status" data-testid="export-verdict" className={verdict.ok ? 'success' : 'error'}>
-          {verdict.ok ? t('exportVerified', { n: verdict.count }) : t('exportBroken', { line: verdict.line, reason: verdict.reason })}
+          {verdict.ok
+            ? t('exportVerified', { n: verdict.count })
+            : t('exportBroken', { line: verdict.line, reason: verdict.reason })}
         </p>
       )}
     </section>

@@ -4,11 +4,28 @@
  * file's own record); register an asset; the dispute inbox with due dates and
  * overdue marks, and resolving a dispute.
  */
-import { verifyRecordProof, type Batch, type BatchUploadResult, type Dispute, type RecordProof } from '@ruralcredit/client-sdk';
+import {
+  verifyRecordProof,
+  type Batch,
+  type BatchUploadResult,
+  type Dispute,
+  type RecordProof,
+} from '@ruralcredit/client-sdk';
 import { useState, type ReactNode } from 'react';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
-import { ErrorBox, Facts, Field, Loading, MaskedId, Table, isoFromLocalInput, localInputFromDate, useAction, useAsync } from '../ui';
+import {
+  ErrorBox,
+  Facts,
+  Field,
+  Loading,
+  MaskedId,
+  Table,
+  isoFromLocalInput,
+  localInputFromDate,
+  useAction,
+  useAsync,
+} from '../ui';
 
 /** The first record of a JSON-array or NDJSON file. */
 async function firstRecord(file: File): Promise<unknown> {
@@ -24,12 +41,19 @@ export function UploadDatasetPage(): ReactNode {
   const mine = settings.datasetTypes.filter((d) => d.provider === session.claims.org);
   const [datasetType, setDatasetType] = useState(mine[0]?.code ?? '');
   const now = new Date();
-  const [periodStart, setPeriodStart] = useState(localInputFromDate(new Date(now.getTime() - 30 * 86_400_000)));
+  const [periodStart, setPeriodStart] = useState(
+    localInputFromDate(new Date(now.getTime() - 30 * 86_400_000)),
+  );
   const [periodEnd, setPeriodEnd] = useState(localInputFromDate(new Date(now.getTime() - 60_000)));
   const [file, setFile] = useState<File | undefined>(undefined);
   const [sent, setSent] = useState({ records: 0, bytes: 0 });
   const action = useAction(
-    async (): Promise<{ result: BatchUploadResult; batch: Batch; proof: RecordProof; proofValid: boolean }> => {
+    async (): Promise<{
+      result: BatchUploadResult;
+      batch: Batch;
+      proof: RecordProof;
+      proofValid: boolean;
+    }> => {
       if (file === undefined) throw new Error(t('datasetFile'));
       setSent({ records: 0, bytes: 0 });
       const result = await session.client.provenance.uploadBatch(
@@ -41,7 +65,12 @@ export function UploadDatasetPage(): ReactNode {
       setSent({ records: result.recordCount, bytes: file.size });
       const batch = await session.client.provenance.getBatch(result.batchId);
       const proof = await session.client.provenance.recordProof(result.batchId, 0);
-      const proofValid = verifyRecordProof(await firstRecord(file), proof.proof, batch.merkleRoot, batch.recordCount).valid;
+      const proofValid = verifyRecordProof(
+        await firstRecord(file),
+        proof.proof,
+        batch.merkleRoot,
+        batch.recordCount,
+      ).valid;
       return { result, batch, proof, proofValid };
     },
   );
@@ -66,13 +95,38 @@ export function UploadDatasetPage(): ReactNode {
           )}
         </Field>
         <Field label={t('periodStart')}>
-          {(id) => <input id={id} type="datetime-local" required value={periodStart} onChange={(e) => setPeriodStart(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={periodStart}
+              onChange={(e) => setPeriodStart(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('periodEnd')}>
-          {(id) => <input id={id} type="datetime-local" required value={periodEnd} onChange={(e) => setPeriodEnd(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={periodEnd}
+              onChange={(e) => setPeriodEnd(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('datasetFile')}>
-          {(id) => <input id={id} name="dataset" type="file" accept=".json,.ndjson,.jsonl,application/json" required onChange={(e) => setFile(e.target.files?.[0])} />}
+          {(id) => (
+            <input
+              id={id}
+              name="dataset"
+              type="file"
+              accept=".json,.ndjson,.jsonl,application/json"
+              required
+              onChange={(e) => setFile(e.target.files?.[0])}
+            />
+          )}
         </Field>
         <button type="submit" disabled={action.busy || datasetType === ''}>
           {t('upload')}
@@ -96,7 +150,12 @@ export function UploadDatasetPage(): ReactNode {
           <Facts
             items={[
               [t('datasetType'), action.result.batch.datasetType],
-              [t('recordCount'), <span key="n" data-testid="record-count">{action.result.batch.recordCount}</span>],
+              [
+                t('recordCount'),
+                <span key="n" data-testid="record-count">
+                  {action.result.batch.recordCount}
+                </span>,
+              ],
               [t('merkleRoot'), <code key="m">{action.result.batch.merkleRoot}</code>],
               [t('txId'), <code key="t">{action.result.result.txId}</code>],
               [t('block'), String(action.result.result.blockNumber)],
@@ -107,7 +166,12 @@ export function UploadDatasetPage(): ReactNode {
             items={[
               ['leafHash', <code key="l">{action.result.proof.leafHash}</code>],
               ['path', <code key="p">{action.result.proof.proof.path.length}</code>],
-              [t('proofChecked'), <strong key="v" data-testid="proof-valid" className={action.result.proofValid ? 'ok' : 'bad'}>{action.result.proofValid ? t('valid') : t('invalid')}</strong>],
+              [
+                t('proofChecked'),
+                <strong key="v" data-testid="proof-valid" className={action.result.proofValid ? 'ok' : 'bad'}>
+                  {action.result.proofValid ? t('valid') : t('invalid')}
+                </strong>,
+              ],
             ]}
           />
         </div>
@@ -133,7 +197,8 @@ export function RegisterAssetPage(): ReactNode {
     appraisalDate: localInputFromDate(new Date()),
     rightExpiry: localInputFromDate(new Date(Date.now() + 20 * 365 * 86_400_000)),
   });
-  const set = (k: keyof typeof values) => (e: { target: { value: string } }) => setValues({ ...values, [k]: e.target.value });
+  const set = (k: keyof typeof values) => (e: { target: { value: string } }) =>
+    setValues({ ...values, [k]: e.target.value });
   const action = useAction(() =>
     session.client.assets.register({
       assetType: values.assetType,
@@ -166,10 +231,48 @@ export function RegisterAssetPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('certificateNo')}>{(id) => <input id={id} name="certificateNo" required value={values.certificateNo} onChange={set('certificateNo')} />}</Field>
-        <Field label={t('ownerSubjectId')}>{(id) => <input id={id} name="ownerSubjectId" required autoComplete="off" value={values.ownerSubjectId} onChange={set('ownerSubjectId')} />}</Field>
-        <Field label={t('location')}>{(id) => <input id={id} name="location" required value={values.location} onChange={set('location')} />}</Field>
-        <Field label={t('areaValue')}>{(id) => <input id={id} name="areaValue" type="number" step="any" min="0" required value={values.areaValue} onChange={set('areaValue')} />}</Field>
+        <Field label={t('certificateNo')}>
+          {(id) => (
+            <input
+              id={id}
+              name="certificateNo"
+              required
+              value={values.certificateNo}
+              onChange={set('certificateNo')}
+            />
+          )}
+        </Field>
+        <Field label={t('ownerSubjectId')}>
+          {(id) => (
+            <input
+              id={id}
+              name="ownerSubjectId"
+              required
+              autoComplete="off"
+              value={values.ownerSubjectId}
+              onChange={set('ownerSubjectId')}
+            />
+          )}
+        </Field>
+        <Field label={t('location')}>
+          {(id) => (
+            <input id={id} name="location" required value={values.location} onChange={set('location')} />
+          )}
+        </Field>
+        <Field label={t('areaValue')}>
+          {(id) => (
+            <input
+              id={id}
+              name="areaValue"
+              type="number"
+              step="any"
+              min="0"
+              required
+              value={values.areaValue}
+              onChange={set('areaValue')}
+            />
+          )}
+        </Field>
         <Field label={t('areaUnit')}>
           {(id) => (
             <select id={id} value={values.areaUnit} onChange={set('areaUnit')}>
@@ -179,9 +282,41 @@ export function RegisterAssetPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('appraisedValueFen')}>{(id) => <input id={id} name="appraisedValueFen" type="number" min="1" required value={values.appraisedValueFen} onChange={set('appraisedValueFen')} />}</Field>
-        <Field label={t('appraisalDate')}>{(id) => <input id={id} type="datetime-local" required value={values.appraisalDate} onChange={set('appraisalDate')} />}</Field>
-        <Field label={t('rightExpiry')}>{(id) => <input id={id} type="datetime-local" required value={values.rightExpiry} onChange={set('rightExpiry')} />}</Field>
+        <Field label={t('appraisedValueFen')}>
+          {(id) => (
+            <input
+              id={id}
+              name="appraisedValueFen"
+              type="number"
+              min="1"
+              required
+              value={values.appraisedValueFen}
+              onChange={set('appraisedValueFen')}
+            />
+          )}
+        </Field>
+        <Field label={t('appraisalDate')}>
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={values.appraisalDate}
+              onChange={set('appraisalDate')}
+            />
+          )}
+        </Field>
+        <Field label={t('rightExpiry')}>
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={values.rightExpiry}
+              onChange={set('rightExpiry')}
+            />
+          )}
+        </Field>
         <button type="submit" disabled={action.busy || values.assetType === ''}>
           {t('registerAsset')}
         </button>
@@ -193,7 +328,12 @@ export function RegisterAssetPage(): ReactNode {
           <p>{t('assetRegistered')}</p>
           <Facts
             items={[
-              [t('assetId'), <code key="a" data-testid="asset-id">{action.result.asset.assetId}</code>],
+              [
+                t('assetId'),
+                <code key="a" data-testid="asset-id">
+                  {action.result.asset.assetId}
+                </code>,
+              ],
               [t('ownerSubjectId'), <MaskedId key="o" value={values.ownerSubjectId.trim()} />],
               [t('txId'), <code key="t">{action.result.txId}</code>],
             ]}
@@ -216,7 +356,10 @@ async function collect<T>(items: AsyncIterable<T>, max: number): Promise<T[]> {
 export function DisputeInboxPage(): ReactNode {
   const { t } = useT();
   const { session } = useSessionContext();
-  const list = useAsync(() => collect(session.client.disputes.list({}, { signal: session.signal }), 200), [session]);
+  const list = useAsync(
+    () => collect(session.client.disputes.list({}, { signal: session.signal }), 200),
+    [session],
+  );
   const [selected, setSelected] = useState<Dispute | undefined>(undefined);
   const [outcome, setOutcome] = useState('UPHELD');
   const [note, setNote] = useState('');
@@ -238,7 +381,15 @@ export function DisputeInboxPage(): ReactNode {
       {list.value !== undefined && (
         <Table
           caption={t('navDisputes')}
-          head={[t('disputeId'), t('datasetType'), t('maskedSubject'), t('filedAt'), t('dueBy'), t('status'), '']}
+          head={[
+            t('disputeId'),
+            t('datasetType'),
+            t('maskedSubject'),
+            t('filedAt'),
+            t('dueBy'),
+            t('status'),
+            '',
+          ]}
           rows={list.value.map((d) => [
             <code key="i">{d.disputeId}</code>,
             d.datasetType,
@@ -249,7 +400,12 @@ export function DisputeInboxPage(): ReactNode {
             </span>,
             d.status,
             d.status === 'OPEN' ? (
-              <button key="r" type="button" onClick={() => setSelected(d)} aria-label={`${t('resolve')} ${d.disputeId}`}>
+              <button
+                key="r"
+                type="button"
+                onClick={() => setSelected(d)}
+                aria-label={`${t('resolve')} ${d.disputeId}`}
+              >
                 {t('resolve')}
               </button>
             ) : (
@@ -282,9 +438,17 @@ export function DisputeInboxPage(): ReactNode {
             )}
           </Field>
           {outcome === 'CORRECTED' && (
-            <Field label={t('correctingBatchId')}>{(id) => <input id={id} required value={correcting} onChange={(e) => setCorrecting(e.target.value)} />}</Field>
+            <Field label={t('correctingBatchId')}>
+              {(id) => (
+                <input id={id} required value={correcting} onChange={(e) => setCorrecting(e.target.value)} />
+              )}
+            </Field>
           )}
-          <Field label={t('note')}>{(id) => <textarea id={id} name="note" required value={note} onChange={(e) => setNote(e.target.value)} />}</Field>
+          <Field label={t('note')}>
+            {(id) => (
+              <textarea id={id} name="note" required value={note} onChange={(e) => setNote(e.target.value)} />
+            )}
+          </Field>
           <button type="submit" disabled={resolve.busy}>
             {t('resolve')}
           </button>

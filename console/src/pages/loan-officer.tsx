@@ -32,7 +32,13 @@ import {
 const PURPOSES = ['LOAN_APPLICATION', 'POST_LOAN_MANAGEMENT', 'COLLATERAL_REGISTRATION'] as const;
 type Purpose = (typeof PURPOSES)[number];
 
-function PurposeSelect({ value, onChange }: { readonly value: Purpose; readonly onChange: (p: Purpose) => void }): ReactNode {
+function PurposeSelect({
+  value,
+  onChange,
+}: {
+  readonly value: Purpose;
+  readonly onChange: (p: Purpose) => void;
+}): ReactNode {
   const { t } = useT();
   return (
     <Field label={t('purpose')}>
@@ -88,7 +94,9 @@ export function ConsentPage(): ReactNode {
   const [scope, setScope] = useState<string[]>([]);
   const [purpose, setPurpose] = useState<Purpose>('LOAN_APPLICATION');
   const [validFrom, setValidFrom] = useState(localInputFromDate(now));
-  const [validUntil, setValidUntil] = useState(localInputFromDate(new Date(now.getTime() + 365 * 86_400_000)));
+  const [validUntil, setValidUntil] = useState(
+    localInputFromDate(new Date(now.getTime() + 365 * 86_400_000)),
+  );
   const [form, setForm] = useState<File | undefined>(undefined);
   const action = useAction(async () => {
     if (form === undefined) throw new Error(t('consentForm'));
@@ -113,21 +121,55 @@ export function ConsentPage(): ReactNode {
         }}
       >
         <Field label={t('subjectId')}>
-          {(id) => <input id={id} name="subjectId" required autoComplete="off" value={subjectId} onChange={(e) => setSubjectId(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="subjectId"
+              required
+              autoComplete="off"
+              value={subjectId}
+              onChange={(e) => setSubjectId(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('consentId')}>
-          {(id) => <input id={id} name="consentId" value={consentId} onChange={(e) => setConsentId(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="consentId"
+              value={consentId}
+              onChange={(e) => setConsentId(e.target.value)}
+            />
+          )}
         </Field>
         <DatasetChoice options={datasetCodes} value={scope} onChange={setScope} />
         <PurposeSelect value={purpose} onChange={setPurpose} />
         <Field label={t('validFrom')}>
-          {(id) => <input id={id} type="datetime-local" required value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={validFrom}
+              onChange={(e) => setValidFrom(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('validUntil')}>
-          {(id) => <input id={id} type="datetime-local" required value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={validUntil}
+              onChange={(e) => setValidUntil(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('consentForm')}>
-          {(id) => <input id={id} name="form" type="file" required onChange={(e) => setForm(e.target.files?.[0])} />}
+          {(id) => (
+            <input id={id} name="form" type="file" required onChange={(e) => setForm(e.target.files?.[0])} />
+          )}
         </Field>
         <button type="submit" disabled={action.busy}>
           {t('submit')}
@@ -163,7 +205,12 @@ function ReportView({ issued }: { readonly issued: IssuedReport }): ReactNode {
         items={[
           [t('reportId'), <code key="r">{report.reportId}</code>],
           [t('accessId'), <code key="a">{issued.accessId}</code>],
-          [t('maskedSubject'), <code key="s" data-testid="report-subject">{report.subject.maskedId}</code>],
+          [
+            t('maskedSubject'),
+            <code key="s" data-testid="report-subject">
+              {report.subject.maskedId}
+            </code>,
+          ],
           [t('institution'), report.requestedBy.institution],
           [t('consentId'), report.consentId],
           [t('purpose'), report.purpose],
@@ -189,7 +236,10 @@ function ReportView({ issued }: { readonly issued: IssuedReport }): ReactNode {
         <button type="button" onClick={() => window.print()}>
           {t('print')}
         </button>{' '}
-        <button type="button" onClick={() => download(`report-${report.reportId}.json`, JSON.stringify(report, null, 2))}>
+        <button
+          type="button"
+          onClick={() => download(`report-${report.reportId}.json`, JSON.stringify(report, null, 2))}
+        >
           {t('download')}
         </button>
       </p>
@@ -215,7 +265,12 @@ export function ReportPage(): ReactNode {
   const [datasets, setDatasets] = useState<string[]>([]);
   const [purpose, setPurpose] = useState<Purpose>('LOAN_APPLICATION');
   const action = useAction(() =>
-    session.client.reports.issue({ subjectId: subjectId.trim(), consentId: consentId.trim(), datasets, purpose }),
+    session.client.reports.issue({
+      subjectId: subjectId.trim(),
+      consentId: consentId.trim(),
+      datasets,
+      purpose,
+    }),
   );
   return (
     <section>
@@ -227,12 +282,33 @@ export function ReportPage(): ReactNode {
         }}
       >
         <Field label={t('subjectId')}>
-          {(id) => <input id={id} name="subjectId" required autoComplete="off" value={subjectId} onChange={(e) => setSubjectId(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="subjectId"
+              required
+              autoComplete="off"
+              value={subjectId}
+              onChange={(e) => setSubjectId(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('consentId')}>
-          {(id) => <input id={id} name="consentId" required value={consentId} onChange={(e) => setConsentId(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="consentId"
+              required
+              value={consentId}
+              onChange={(e) => setConsentId(e.target.value)}
+            />
+          )}
         </Field>
-        <DatasetChoice options={settings.datasetTypes.map((d) => d.code)} value={datasets} onChange={setDatasets} />
+        <DatasetChoice
+          options={settings.datasetTypes.map((d) => d.code)}
+          value={datasets}
+          onChange={setDatasets}
+        />
         <PurposeSelect value={purpose} onChange={setPurpose} />
         <button type="submit" disabled={action.busy}>
           {t('requestReport')}
@@ -249,14 +325,18 @@ export function VerifyReportPage(): ReactNode {
   const { t } = useT();
   const { session } = useSessionContext();
   const [file, setFile] = useState<File | undefined>(undefined);
-  const action = useAction(async (): Promise<{ offline: boolean; ledger: ReportVerification; report: VerificationReport }> => {
-    if (file === undefined) throw new Error(t('reportFile'));
-    const report = JSON.parse(await file.text()) as VerificationReport;
-    const offline = verifyReportOffline(report).valid;
-    const ledger = await session.client.reports.verify(report);
-    return { offline, ledger, report };
-  });
-  const ok = (v: boolean): ReactNode => <strong className={v ? 'ok' : 'bad'}>{v ? t('valid') : t('invalid')}</strong>;
+  const action = useAction(
+    async (): Promise<{ offline: boolean; ledger: ReportVerification; report: VerificationReport }> => {
+      if (file === undefined) throw new Error(t('reportFile'));
+      const report = JSON.parse(await file.text()) as VerificationReport;
+      const offline = verifyReportOffline(report).valid;
+      const ledger = await session.client.reports.verify(report);
+      return { offline, ledger, report };
+    },
+  );
+  const ok = (v: boolean): ReactNode => (
+    <strong className={v ? 'ok' : 'bad'}>{v ? t('valid') : t('invalid')}</strong>
+  );
   return (
     <section>
       <form
@@ -266,7 +346,16 @@ export function VerifyReportPage(): ReactNode {
         }}
       >
         <Field label={t('reportFile')}>
-          {(id) => <input id={id} name="report" type="file" accept="application/json,.json" required onChange={(e) => setFile(e.target.files?.[0])} />}
+          {(id) => (
+            <input
+              id={id}
+              name="report"
+              type="file"
+              accept="application/json,.json"
+              required
+              onChange={(e) => setFile(e.target.files?.[0])}
+            />
+          )}
         </Field>
         <button type="submit" disabled={action.busy}>
           {t('verify')}
@@ -317,7 +406,13 @@ export function CollateralPage(): ReactNode {
     await lookUp.run(assetId.trim());
     return change;
   });
-  const liens = (asset?.liens ?? []) as readonly { lienId: string; mortgagee: string; securedAmountFen: number; rank?: number; status: string }[];
+  const liens = (asset?.liens ?? []) as readonly {
+    lienId: string;
+    mortgagee: string;
+    securedAmountFen: number;
+    rank?: number;
+    status: string;
+  }[];
   return (
     <section>
       <form
@@ -327,7 +422,15 @@ export function CollateralPage(): ReactNode {
         }}
       >
         <Field label={t('assetId')}>
-          {(id) => <input id={id} name="assetId" required value={assetId} onChange={(e) => setAssetId(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="assetId"
+              required
+              value={assetId}
+              onChange={(e) => setAssetId(e.target.value)}
+            />
+          )}
         </Field>
         <button type="submit">{t('lookUp')}</button>
       </form>
@@ -340,7 +443,12 @@ export function CollateralPage(): ReactNode {
             items={[
               [t('assetType'), asset.assetType],
               [t('issuer'), asset.issuer],
-              [t('status'), <span key="s" data-testid="asset-status">{asset.status}</span>],
+              [
+                t('status'),
+                <span key="s" data-testid="asset-status">
+                  {asset.status}
+                </span>,
+              ],
               [t('areaValue'), `${asset.areaValue} ${asset.areaUnit}`],
             ]}
           />
@@ -353,7 +461,12 @@ export function CollateralPage(): ReactNode {
               String(l.securedAmountFen),
               l.status,
               l.mortgagee === session.claims.org && l.status === 'ACTIVE' ? (
-                <button key="r" type="button" onClick={() => void release.run(l.lienId)} aria-label={`${t('releaseLien')} ${l.lienId}`}>
+                <button
+                  key="r"
+                  type="button"
+                  onClick={() => void release.run(l.lienId)}
+                  aria-label={`${t('releaseLien')} ${l.lienId}`}
+                >
                   {t('releaseLien')}
                 </button>
               ) : (
@@ -377,13 +490,39 @@ export function CollateralPage(): ReactNode {
         }}
       >
         <Field label={t('consentId')}>
-          {(id) => <input id={id} name="lienConsent" required value={lienConsent} onChange={(e) => setLienConsent(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="lienConsent"
+              required
+              value={lienConsent}
+              onChange={(e) => setLienConsent(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('securedAmountFen')}>
-          {(id) => <input id={id} name="amount" type="number" min={1} required value={amount} onChange={(e) => setAmount(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              name="amount"
+              type="number"
+              min={1}
+              required
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+            />
+          )}
         </Field>
         <Field label={t('loanEnd')}>
-          {(id) => <input id={id} type="datetime-local" required value={loanEnd} onChange={(e) => setLoanEnd(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              required
+              value={loanEnd}
+              onChange={(e) => setLoanEnd(e.target.value)}
+            />
+          )}
         </Field>
         <button type="submit" disabled={register.busy || assetId.trim() === ''}>
           {t('registerLien')}
@@ -411,11 +550,16 @@ export function AlertsPage(): ReactNode {
     const signal = AbortSignal.any([stop.signal, session.signal]);
     void (async () => {
       try {
-        for await (const alert of session.client.alerts.events({ signal, reconnect: true, onOpen: () => setOpen(true) })) {
+        for await (const alert of session.client.alerts.events({
+          signal,
+          reconnect: true,
+          onOpen: () => setOpen(true),
+        })) {
           setAlerts((list) => [alert, ...list].slice(0, 200));
         }
       } catch (err) {
-        if (!signal.aborted && !(err instanceof DOMException)) setError(err instanceof GatewayError ? err : err);
+        if (!signal.aborted && !(err instanceof DOMException))
+          setError(err instanceof GatewayError ? err : err);
       }
     })();
     return () => stop.abort();
@@ -430,7 +574,11 @@ export function AlertsPage(): ReactNode {
         {alerts.map((a) => (
           <li key={`${a.blockNumber}-${a.txIndex}`}>
             <strong>{a.name}</strong> <time dateTime={a.timestamp}>{a.timestamp}</time>{' '}
-            <code>{Object.entries(a.payload).map(([k, v]) => `${k}=${String(v)}`).join(' ')}</code>
+            <code>
+              {Object.entries(a.payload)
+                .map(([k, v]) => `${k}=${String(v)}`)
+                .join(' ')}
+            </code>
           </li>
         ))}
       </ul>

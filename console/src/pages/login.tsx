@@ -37,7 +37,14 @@ export function LoginPage({
       >
         <Field label={t('username')}>
           {(id) => (
-            <input id={id} name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input
+              id={id}
+              name="username"
+              autoComplete="username"
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
           )}
         </Field>
         <Field label={t('password')}>

@@ -35,7 +35,9 @@ function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): 
     const k = key(item);
     if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value }));
+  return [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, value]) => ({ label, value }));
 }
 
 /** Optional by-county figures, when the gateway's statistics carry them. */
@@ -50,11 +52,18 @@ export function StatsPage(): ReactNode {
   const stats = useAsync(() => session.client.supervision.stats(), [session]);
   const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
   const accesses = useAsync(
-    () => recentAccesses(session.client.audit.accesses({ from: since, limit: 100 }, { signal: session.signal }), 5000),
+    () =>
+      recentAccesses(
+        session.client.audit.accesses({ from: since, limit: 100 }, { signal: session.signal }),
+        5000,
+      ),
     [session],
   );
   const counties = (stats.value as { byCounty?: readonly CountyFigure[] } | undefined)?.byCounty;
-  const countyBars = counties === undefined ? undefined : suppress(counties.map((c) => ({ label: c.county, value: c.accesses })));
+  const countyBars =
+    counties === undefined
+      ? undefined
+      : suppress(counties.map((c) => ({ label: c.county, value: c.accesses })));
   return (
     <section>
       {stats.loading && <Loading />}
@@ -82,7 +91,9 @@ export function StatsPage(): ReactNode {
       <h2>{t('byDay')}</h2>
       {accesses.loading && <Loading />}
       <ErrorBox error={accesses.error} />
-      {accesses.value !== undefined && <BarChart title={t('byDay')} bars={countBy(accesses.value, (a) => a.accessedAt.slice(0, 10))} />}
+      {accesses.value !== undefined && (
+        <BarChart title={t('byDay')} bars={countBy(accesses.value, (a) => a.accessedAt.slice(0, 10))} />
+      )}
       <h2>{t('byCounty')}</h2>
       <p>{t('smallCellsSuppressed', { n: SMALL_CELL })}</p>
       {stats.value !== undefined && countyBars === undefined && <p className="empty">{t('notAvailable')}</p>}
@@ -112,10 +123,16 @@ export function OverduePage(): ReactNode {
           <Table
             caption={t('overdueDatasets')}
             head={[t('datasetType'), t('provider'), t('frequency'), t('lastAnchoredAt')]}
-            rows={stats.value.overdueDatasets.datasets.map((d) => [d.datasetType, d.provider, d.frequency, d.lastAnchoredAt || t('never')])}
+            rows={stats.value.overdueDatasets.datasets.map((d) => [
+              d.datasetType,
+              d.provider,
+              d.frequency,
+              d.lastAnchoredAt || t('never'),
+            ])}
           />
           <h2>
-            {t('overdueDisputes')} (<span data-testid="overdue-disputes">{stats.value.overdueDisputes.count}</span>)
+            {t('overdueDisputes')} (
+            <span data-testid="overdue-disputes">{stats.value.overdueDisputes.count}</span>)
           </h2>
           <Table
             caption={t('overdueDisputes')}
@@ -159,7 +176,13 @@ export function UsersPage(): ReactNode {
         <Table
           caption={t('navUsers')}
           head={[t('username'), t('mspId'), t('roles'), t('disabled'), t('lastLogin')]}
-          rows={all.value.items.map((u) => [u.username, u.orgMspId, u.roles.join(', '), u.disabled ? '✓' : '', u.lastLoginAt ?? t('never')])}
+          rows={all.value.items.map((u) => [
+            u.username,
+            u.orgMspId,
+            u.roles.join(', '),
+            u.disabled ? '✓' : '',
+            u.lastLoginAt ?? t('never'),
+          ])}
         />
       </section>
     );
@@ -173,7 +196,13 @@ export function UsersPage(): ReactNode {
         <Table
           caption={t('navUsers')}
           head={[t('username'), t('mspId'), t('roles'), t('disabled'), t('createdAt')]}
-          rows={own.value.map((u) => [u.username, u.orgMspId, u.roles.join(', '), u.disabled ? '✓' : '', u.createdAt])}
+          rows={own.value.map((u) => [
+            u.username,
+            u.orgMspId,
+            u.roles.join(', '),
+            u.disabled ? '✓' : '',
+            u.createdAt,
+          ])}
         />
       )}
     </section>
@@ -191,8 +220,11 @@ export function MembersPage(): ReactNode {
     return m;
   });
   const change = useAction(async (mspId: string, suspend: boolean) => {
-    const reason = form.reason.trim() || (suspend ? 'suspended by the regulator' : 'reinstated by the regulator');
-    const m = suspend ? await session.admin.suspendMember(mspId, reason) : await session.admin.reinstateMember(mspId, reason);
+    const reason =
+      form.reason.trim() || (suspend ? 'suspended by the regulator' : 'reinstated by the regulator');
+    const m = suspend
+      ? await session.admin.suspendMember(mspId, reason)
+      : await session.admin.reinstateMember(mspId, reason);
     members.reload();
     return m;
   });
@@ -232,8 +264,26 @@ export function MembersPage(): ReactNode {
           void admit.run();
         }}
       >
-        <Field label={t('mspId')}>{(id) => <input id={id} required value={form.mspId} onChange={(e) => setForm({ ...form, mspId: e.target.value })} />}</Field>
-        <Field label={t('name')}>{(id) => <input id={id} required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}</Field>
+        <Field label={t('mspId')}>
+          {(id) => (
+            <input
+              id={id}
+              required
+              value={form.mspId}
+              onChange={(e) => setForm({ ...form, mspId: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field label={t('name')}>
+          {(id) => (
+            <input
+              id={id}
+              required
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+            />
+          )}
+        </Field>
         <Field label={t('role')}>
           {(id) => (
             <select id={id} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>
@@ -243,7 +293,16 @@ export function MembersPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('reason')}>{(id) => <input id={id} required value={form.reason} onChange={(e) => setForm({ ...form, reason: e.target.value })} />}</Field>
+        <Field label={t('reason')}>
+          {(id) => (
+            <input
+              id={id}
+              required
+              value={form.reason}
+              onChange={(e) => setForm({ ...form, reason: e.target.value })}
+            />
+          )}
+        </Field>
         <button type="submit" disabled={admit.busy}>
           {t('admit')}
         </button>
@@ -266,7 +325,11 @@ function CatalogueList({ kind }: { readonly kind: CatalogueKind }): ReactNode {
       <Table
         caption={kind}
         head={[t('code'), t('name'), t('version')]}
-        rows={(entries.value?.items ?? starter).map((e) => [e.code, String(e.name ?? ''), String((e as { version?: number }).version ?? 1)])}
+        rows={(entries.value?.items ?? starter).map((e) => [
+          e.code,
+          String(e.name ?? ''),
+          String((e as { version?: number }).version ?? 1),
+        ])}
       />
     </>
   );

@@ -47,7 +47,7 @@ class HashShim {
 
 export function createHash(algorithm: string): HashShim {
   requireSha256(algorithm);
-  return new HashShim(sha256.create() as unknown as Hasher);
+  return new HashShim(sha256.create());
 }
 
 export function hash(algorithm: string, data: Input, encoding: Encoding = 'hex'): string | Buffer {
@@ -57,5 +57,5 @@ export function hash(algorithm: string, data: Input, encoding: Encoding = 'hex')
 
 export function createHmac(algorithm: string, key: Input): HashShim {
   requireSha256(algorithm);
-  return new HashShim(hmac.create(sha256, bytes(key)) as unknown as Hasher);
+  return new HashShim(hmac.create(sha256, bytes(key)));
 }

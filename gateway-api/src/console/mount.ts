@@ -30,7 +30,11 @@ export interface ConsoleSettings {
   readonly language: 'zh' | 'en';
   readonly organisations: readonly { readonly mspId: string; readonly name: string; readonly role: string }[];
   /** The catalogue the consortium started with (the catalogue API, when present, has the current one). */
-  readonly datasetTypes: readonly { readonly code: string; readonly name: string; readonly provider: string }[];
+  readonly datasetTypes: readonly {
+    readonly code: string;
+    readonly name: string;
+    readonly provider: string;
+  }[];
   readonly assetTypes: readonly { readonly code: string; readonly name: string; readonly issuer: string }[];
 }
 
@@ -42,7 +46,11 @@ export const DEFAULT_CONSOLE_DIR = path.resolve(__dirname, '..', '..', '..', '..
 /** The console's settings for a consortium: Chinese by default when most organisation names contain Han characters. */
 export function consoleSettings(consortium: {
   readonly organisations: readonly Named[];
-  readonly datasetTypes: readonly { readonly code: string; readonly name: string; readonly provider: string }[];
+  readonly datasetTypes: readonly {
+    readonly code: string;
+    readonly name: string;
+    readonly provider: string;
+  }[];
   readonly assetTypes: readonly { readonly code: string; readonly name: string; readonly issuer: string }[];
 }): ConsoleSettings {
   const { organisations } = consortium;
