@@ -9,7 +9,8 @@ import { DisputeInboxPage, RegisterAssetPage, UploadDatasetPage } from './pages/
 import { AlertsPage, CollateralPage, ConsentPage, ReportPage, VerifyReportPage } from './pages/loan-officer';
 import { LoginPage } from './pages/login';
 import { CataloguePage, MembersPage, OverduePage, StatsPage, UsersPage } from './pages/regulator';
-import { isSessionLost, type Role, type Session } from './session';
+import type { Role, Session } from './session';
+import { SESSION_LOST_EVENT } from './ui';
 import { SessionContext, useSessionContext, type ConsoleSettings } from './context';
 
 interface PageDef {
@@ -171,11 +172,8 @@ function Pages(): ReactNode {
   }, [current?.path]);
   // A 401 after the session's own re-login means the account can no longer sign in: end cleanly.
   useEffect(() => {
-    const onRejection = (e: PromiseRejectionEvent): void => {
-      if (isSessionLost(e.reason)) lost();
-    };
-    window.addEventListener('unhandledrejection', onRejection);
-    return () => window.removeEventListener('unhandledrejection', onRejection);
+    window.addEventListener(SESSION_LOST_EVENT, lost);
+    return () => window.removeEventListener(SESSION_LOST_EVENT, lost);
   }, [lost]);
   return (
     <div className="layout">

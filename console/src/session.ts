@@ -63,8 +63,3 @@ export async function signIn(username: string, password: string, org: string | u
     },
   };
 }
-
-/** Whether an error means the session cannot go on (credentials no longer accepted). */
-export function isSessionLost(err: unknown): boolean {
-  return err instanceof GatewayError && err.status === 401;
-}

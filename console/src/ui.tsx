@@ -3,6 +3,13 @@ import { GatewayError } from '@ruralcredit/client-sdk';
 import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
 import { useT } from './i18n';
 
+/** Dispatched on window when the gateway refuses the session (401 after the SDK's own re-login). */
+export const SESSION_LOST_EVENT = 'ruralcredit:session-lost';
+
+function noticeSessionLoss(err: unknown): void {
+  if (err instanceof GatewayError && err.status === 401) window.dispatchEvent(new Event(SESSION_LOST_EVENT));
+}
+
 export interface AsyncState<T> {
   readonly loading: boolean;
   readonly error: unknown;
@@ -21,7 +28,10 @@ export function useAsync<T>(
     setState((s) => ({ ...s, loading: true, error: undefined }));
     load().then(
       (value) => live && setState({ loading: false, error: undefined, value }),
-      (error: unknown) => live && setState({ loading: false, error, value: undefined }),
+      (error: unknown) => {
+        noticeSessionLoss(error);
+        if (live) setState({ loading: false, error, value: undefined });
+      },
     );
     return () => {
       live = false;
@@ -51,6 +61,7 @@ export function useAction<A extends unknown[], T>(
     try {
       setResult(await action(...args));
     } catch (err) {
+      noticeSessionLoss(err);
       setError(err);
     } finally {
       setBusy(false);
