@@ -5,12 +5,7 @@
  * current token. The password lives only in this object, in memory; ending
  * the session drops it and aborts every open stream.
  */
-import {
-  createClient,
-  GatewayError,
-  PasswordSessionImpl,
-  type RuralCreditClient,
-} from '@ruralcredit/client-sdk';
+import { createClient, PasswordSessionImpl, type RuralCreditClient } from '@ruralcredit/client-sdk';
 import { createAdminApi, type AdminApi } from './admin-api';
 
 export type Role = 'REGULATOR_ADMIN' | 'ORG_ADMIN' | 'LOAN_OFFICER' | 'DATA_OFFICER' | 'AUDITOR';

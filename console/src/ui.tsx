@@ -1,6 +1,6 @@
 /** Shared pieces of every page: async state, errors with the API's code, masked IDs, form fields, tables. */
 import { GatewayError } from '@ruralcredit/client-sdk';
-import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { useT } from './i18n';
 
 /** Dispatched on window when the gateway refuses the session (401 after the SDK's own re-login). */
@@ -129,6 +129,29 @@ export function MaskedId({ value }: { readonly value: string }): ReactNode {
   );
 }
 
+/** A form whose submission runs `onSubmit` instead of navigating. */
+export function Form({
+  onSubmit,
+  children,
+  className,
+}: {
+  readonly onSubmit: () => void;
+  readonly children: ReactNode;
+  readonly className?: string;
+}): ReactNode {
+  return (
+    <form
+      className={className}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
 /** A labelled form control: the label is tied to the control by ID. */
 export function Field({
   label,
@@ -144,6 +167,14 @@ export function Field({
       {children(id)}
     </div>
   );
+}
+
+/** A labelled `<input>`: every other attribute goes to the input. */
+export function TextField({
+  label,
+  ...input
+}: { readonly label: string } & InputHTMLAttributes<HTMLInputElement>): ReactNode {
+  return <Field label={label}>{(id) => <input id={id} {...input} />}</Field>;
 }
 
 /** A table with a caption and header row; `rows` are arrays of cells. */

@@ -7,7 +7,17 @@ import { verifyAuditExportLines, type AccessEntry, type AccessQuery } from '@rur
 import { useRef, useState, type ReactNode } from 'react';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
-import { ErrorBox, Field, Loading, Table, download, isoFromLocalInput, useAction } from '../ui';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  Table,
+  download,
+  isoFromLocalInput,
+  useAction,
+  Form,
+  TextField,
+} from '../ui';
 
 const PAGE_SIZE = 20;
 
@@ -25,14 +35,13 @@ function RangeFields({
   const { t } = useT();
   return (
     <>
-      <Field label={t('from')}>
-        {(id) => (
-          <input id={id} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-        )}
-      </Field>
-      <Field label={t('to')}>
-        {(id) => <input id={id} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />}
-      </Field>
+      <TextField
+        label={t('from')}
+        type="datetime-local"
+        value={from}
+        onChange={(e) => setFrom(e.target.value)}
+      />
+      <TextField label={t('to')} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
     </>
   );
 }
@@ -93,23 +102,14 @@ export function AuditTracePage(): ReactNode {
   const isLast = page + 1 >= pages.length && !more;
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void search.run();
-        }}
-      >
-        <Field label={t('subjectId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="subjectId"
-              autoComplete="off"
-              value={subjectId}
-              onChange={(e) => setSubjectId(e.target.value)}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void search.run()}>
+        <TextField
+          label={t('subjectId')}
+          name="subjectId"
+          autoComplete="off"
+          value={subjectId}
+          onChange={(e) => setSubjectId(e.target.value)}
+        />
         <Field label={t('accessor')}>
           {(id) => (
             <select id={id} name="accessor" value={accessor} onChange={(e) => setAccessor(e.target.value)}>
@@ -128,7 +128,7 @@ export function AuditTracePage(): ReactNode {
         <button type="submit" disabled={search.busy}>
           {t('search')}
         </button>
-      </form>
+      </Form>
       {(search.busy || next.busy) && <Loading />}
       <ErrorBox error={search.error ?? next.error} />
       {current !== undefined && (
@@ -203,17 +203,12 @@ export function AuditExportPage(): ReactNode {
   const verdict = verifying.result;
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void exporting.run();
-        }}
-      >
+      <Form onSubmit={() => void exporting.run()}>
         <RangeFields from={from} to={to} setFrom={setFrom} setTo={setTo} />
         <button type="submit" disabled={exporting.busy}>
           {t('exportTrail')}
         </button>
-      </form>
+      </Form>
       {exporting.busy && <Loading />}
       <ErrorBox error={exporting.error} />
       {exporting.result !== undefined && (
@@ -222,28 +217,19 @@ export function AuditExportPage(): ReactNode {
         </p>
       )}
       <h2>{t('verifyExport')}</h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void verifying.run();
-        }}
-      >
-        <Field label={t('exportFile')}>
-          {(id) => (
-            <input
-              id={id}
-              name="export"
-              type="file"
-              accept=".ndjson,.jsonl,.txt"
-              required
-              onChange={(e) => setFile(e.target.files?.[0])}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void verifying.run()}>
+        <TextField
+          label={t('exportFile')}
+          name="export"
+          type="file"
+          accept=".ndjson,.jsonl,.txt"
+          required
+          onChange={(e) => setFile(e.target.files?.[0])}
+        />
         <button type="submit" disabled={verifying.busy}>
           {t('verify')}
         </button>
-      </form>
+      </Form>
       {verifying.busy && <Loading />}
       <ErrorBox error={verifying.error} />
       {verdict !== undefined && (

@@ -25,6 +25,8 @@ import {
   localInputFromDate,
   useAction,
   useAsync,
+  Form,
+  TextField,
 } from '../ui';
 
 /** The first record of a JSON-array or NDJSON file. */
@@ -77,12 +79,7 @@ export function UploadDatasetPage(): ReactNode {
   const size = file?.size ?? 0;
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run();
-        }}
-      >
+      <Form onSubmit={() => void action.run()}>
         <Field label={t('datasetType')}>
           {(id) => (
             <select id={id} value={datasetType} onChange={(e) => setDatasetType(e.target.value)}>
@@ -94,44 +91,32 @@ export function UploadDatasetPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('periodStart')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={periodStart}
-              onChange={(e) => setPeriodStart(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('periodEnd')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={periodEnd}
-              onChange={(e) => setPeriodEnd(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('datasetFile')}>
-          {(id) => (
-            <input
-              id={id}
-              name="dataset"
-              type="file"
-              accept=".json,.ndjson,.jsonl,application/json"
-              required
-              onChange={(e) => setFile(e.target.files?.[0])}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('periodStart')}
+          type="datetime-local"
+          required
+          value={periodStart}
+          onChange={(e) => setPeriodStart(e.target.value)}
+        />
+        <TextField
+          label={t('periodEnd')}
+          type="datetime-local"
+          required
+          value={periodEnd}
+          onChange={(e) => setPeriodEnd(e.target.value)}
+        />
+        <TextField
+          label={t('datasetFile')}
+          name="dataset"
+          type="file"
+          accept=".json,.ndjson,.jsonl,application/json"
+          required
+          onChange={(e) => setFile(e.target.files?.[0])}
+        />
         <button type="submit" disabled={action.busy || datasetType === ''}>
           {t('upload')}
         </button>
-      </form>
+      </Form>
       {(action.busy || action.result !== undefined) && (
         <div className="progress">
           <label htmlFor="upload-progress">{t('progress')}</label>{' '}
@@ -214,12 +199,7 @@ export function RegisterAssetPage(): ReactNode {
   );
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run();
-        }}
-      >
+      <Form onSubmit={() => void action.run()}>
         <Field label={t('assetType')}>
           {(id) => (
             <select id={id} value={values.assetType} onChange={set('assetType')}>
@@ -231,48 +211,38 @@ export function RegisterAssetPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('certificateNo')}>
-          {(id) => (
-            <input
-              id={id}
-              name="certificateNo"
-              required
-              value={values.certificateNo}
-              onChange={set('certificateNo')}
-            />
-          )}
-        </Field>
-        <Field label={t('ownerSubjectId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="ownerSubjectId"
-              required
-              autoComplete="off"
-              value={values.ownerSubjectId}
-              onChange={set('ownerSubjectId')}
-            />
-          )}
-        </Field>
-        <Field label={t('location')}>
-          {(id) => (
-            <input id={id} name="location" required value={values.location} onChange={set('location')} />
-          )}
-        </Field>
-        <Field label={t('areaValue')}>
-          {(id) => (
-            <input
-              id={id}
-              name="areaValue"
-              type="number"
-              step="any"
-              min="0"
-              required
-              value={values.areaValue}
-              onChange={set('areaValue')}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('certificateNo')}
+          name="certificateNo"
+          required
+          value={values.certificateNo}
+          onChange={set('certificateNo')}
+        />
+        <TextField
+          label={t('ownerSubjectId')}
+          name="ownerSubjectId"
+          required
+          autoComplete="off"
+          value={values.ownerSubjectId}
+          onChange={set('ownerSubjectId')}
+        />
+        <TextField
+          label={t('location')}
+          name="location"
+          required
+          value={values.location}
+          onChange={set('location')}
+        />
+        <TextField
+          label={t('areaValue')}
+          name="areaValue"
+          type="number"
+          step="any"
+          min="0"
+          required
+          value={values.areaValue}
+          onChange={set('areaValue')}
+        />
         <Field label={t('areaUnit')}>
           {(id) => (
             <select id={id} value={values.areaUnit} onChange={set('areaUnit')}>
@@ -282,45 +252,33 @@ export function RegisterAssetPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('appraisedValueFen')}>
-          {(id) => (
-            <input
-              id={id}
-              name="appraisedValueFen"
-              type="number"
-              min="1"
-              required
-              value={values.appraisedValueFen}
-              onChange={set('appraisedValueFen')}
-            />
-          )}
-        </Field>
-        <Field label={t('appraisalDate')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={values.appraisalDate}
-              onChange={set('appraisalDate')}
-            />
-          )}
-        </Field>
-        <Field label={t('rightExpiry')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={values.rightExpiry}
-              onChange={set('rightExpiry')}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('appraisedValueFen')}
+          name="appraisedValueFen"
+          type="number"
+          min="1"
+          required
+          value={values.appraisedValueFen}
+          onChange={set('appraisedValueFen')}
+        />
+        <TextField
+          label={t('appraisalDate')}
+          type="datetime-local"
+          required
+          value={values.appraisalDate}
+          onChange={set('appraisalDate')}
+        />
+        <TextField
+          label={t('rightExpiry')}
+          type="datetime-local"
+          required
+          value={values.rightExpiry}
+          onChange={set('rightExpiry')}
+        />
         <button type="submit" disabled={action.busy || values.assetType === ''}>
           {t('registerAsset')}
         </button>
-      </form>
+      </Form>
       {action.busy && <Loading />}
       <ErrorBox error={action.error} />
       {action.result !== undefined && (
@@ -438,11 +396,12 @@ export function DisputeInboxPage(): ReactNode {
             )}
           </Field>
           {outcome === 'CORRECTED' && (
-            <Field label={t('correctingBatchId')}>
-              {(id) => (
-                <input id={id} required value={correcting} onChange={(e) => setCorrecting(e.target.value)} />
-              )}
-            </Field>
+            <TextField
+              label={t('correctingBatchId')}
+              required
+              value={correcting}
+              onChange={(e) => setCorrecting(e.target.value)}
+            />
           )}
           <Field label={t('note')}>
             {(id) => (

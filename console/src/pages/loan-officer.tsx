@@ -27,6 +27,8 @@ import {
   localInputFromDate,
   maskId,
   useAction,
+  Form,
+  TextField,
 } from '../ui';
 
 const PURPOSES = ['LOAN_APPLICATION', 'POST_LOAN_MANAGEMENT', 'COLLATERAL_REGISTRATION'] as const;
@@ -114,67 +116,48 @@ export function ConsentPage(): ReactNode {
   });
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run();
-        }}
-      >
-        <Field label={t('subjectId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="subjectId"
-              required
-              autoComplete="off"
-              value={subjectId}
-              onChange={(e) => setSubjectId(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('consentId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="consentId"
-              value={consentId}
-              onChange={(e) => setConsentId(e.target.value)}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void action.run()}>
+        <TextField
+          label={t('subjectId')}
+          name="subjectId"
+          required
+          autoComplete="off"
+          value={subjectId}
+          onChange={(e) => setSubjectId(e.target.value)}
+        />
+        <TextField
+          label={t('consentId')}
+          name="consentId"
+          value={consentId}
+          onChange={(e) => setConsentId(e.target.value)}
+        />
         <DatasetChoice options={datasetCodes} value={scope} onChange={setScope} />
         <PurposeSelect value={purpose} onChange={setPurpose} />
-        <Field label={t('validFrom')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={validFrom}
-              onChange={(e) => setValidFrom(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('validUntil')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={validUntil}
-              onChange={(e) => setValidUntil(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('consentForm')}>
-          {(id) => (
-            <input id={id} name="form" type="file" required onChange={(e) => setForm(e.target.files?.[0])} />
-          )}
-        </Field>
+        <TextField
+          label={t('validFrom')}
+          type="datetime-local"
+          required
+          value={validFrom}
+          onChange={(e) => setValidFrom(e.target.value)}
+        />
+        <TextField
+          label={t('validUntil')}
+          type="datetime-local"
+          required
+          value={validUntil}
+          onChange={(e) => setValidUntil(e.target.value)}
+        />
+        <TextField
+          label={t('consentForm')}
+          name="form"
+          type="file"
+          required
+          onChange={(e) => setForm(e.target.files?.[0])}
+        />
         <button type="submit" disabled={action.busy}>
           {t('submit')}
         </button>
-      </form>
+      </Form>
       {action.busy && <Loading />}
       <ErrorBox error={action.error} />
       {action.result !== undefined && (
@@ -274,36 +257,22 @@ export function ReportPage(): ReactNode {
   );
   return (
     <section>
-      <form
-        className="no-print"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run();
-        }}
-      >
-        <Field label={t('subjectId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="subjectId"
-              required
-              autoComplete="off"
-              value={subjectId}
-              onChange={(e) => setSubjectId(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('consentId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="consentId"
-              required
-              value={consentId}
-              onChange={(e) => setConsentId(e.target.value)}
-            />
-          )}
-        </Field>
+      <Form className="no-print" onSubmit={() => void action.run()}>
+        <TextField
+          label={t('subjectId')}
+          name="subjectId"
+          required
+          autoComplete="off"
+          value={subjectId}
+          onChange={(e) => setSubjectId(e.target.value)}
+        />
+        <TextField
+          label={t('consentId')}
+          name="consentId"
+          required
+          value={consentId}
+          onChange={(e) => setConsentId(e.target.value)}
+        />
         <DatasetChoice
           options={settings.datasetTypes.map((d) => d.code)}
           value={datasets}
@@ -313,7 +282,7 @@ export function ReportPage(): ReactNode {
         <button type="submit" disabled={action.busy}>
           {t('requestReport')}
         </button>
-      </form>
+      </Form>
       {action.busy && <Loading />}
       <ErrorBox error={action.error} />
       {action.result !== undefined && <ReportView issued={action.result} />}
@@ -339,28 +308,19 @@ export function VerifyReportPage(): ReactNode {
   );
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run();
-        }}
-      >
-        <Field label={t('reportFile')}>
-          {(id) => (
-            <input
-              id={id}
-              name="report"
-              type="file"
-              accept="application/json,.json"
-              required
-              onChange={(e) => setFile(e.target.files?.[0])}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void action.run()}>
+        <TextField
+          label={t('reportFile')}
+          name="report"
+          type="file"
+          accept="application/json,.json"
+          required
+          onChange={(e) => setFile(e.target.files?.[0])}
+        />
         <button type="submit" disabled={action.busy}>
           {t('verify')}
         </button>
-      </form>
+      </Form>
       {action.busy && <Loading />}
       <ErrorBox error={action.error} />
       {action.result !== undefined && (
@@ -415,25 +375,16 @@ export function CollateralPage(): ReactNode {
   }[];
   return (
     <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void lookUp.run(assetId.trim());
-        }}
-      >
-        <Field label={t('assetId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="assetId"
-              required
-              value={assetId}
-              onChange={(e) => setAssetId(e.target.value)}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void lookUp.run(assetId.trim())}>
+        <TextField
+          label={t('assetId')}
+          name="assetId"
+          required
+          value={assetId}
+          onChange={(e) => setAssetId(e.target.value)}
+        />
         <button type="submit">{t('lookUp')}</button>
-      </form>
+      </Form>
       {lookUp.busy && <Loading />}
       <ErrorBox error={lookUp.error} />
       {asset !== undefined && (
@@ -483,51 +434,34 @@ export function CollateralPage(): ReactNode {
         </>
       )}
       <h2>{t('registerLien')}</h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void register.run();
-        }}
-      >
-        <Field label={t('consentId')}>
-          {(id) => (
-            <input
-              id={id}
-              name="lienConsent"
-              required
-              value={lienConsent}
-              onChange={(e) => setLienConsent(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('securedAmountFen')}>
-          {(id) => (
-            <input
-              id={id}
-              name="amount"
-              type="number"
-              min={1}
-              required
-              value={amount}
-              onChange={(e) => setAmount(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('loanEnd')}>
-          {(id) => (
-            <input
-              id={id}
-              type="datetime-local"
-              required
-              value={loanEnd}
-              onChange={(e) => setLoanEnd(e.target.value)}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void register.run()}>
+        <TextField
+          label={t('consentId')}
+          name="lienConsent"
+          required
+          value={lienConsent}
+          onChange={(e) => setLienConsent(e.target.value)}
+        />
+        <TextField
+          label={t('securedAmountFen')}
+          name="amount"
+          type="number"
+          min={1}
+          required
+          value={amount}
+          onChange={(e) => setAmount(e.target.value)}
+        />
+        <TextField
+          label={t('loanEnd')}
+          type="datetime-local"
+          required
+          value={loanEnd}
+          onChange={(e) => setLoanEnd(e.target.value)}
+        />
         <button type="submit" disabled={register.busy || assetId.trim() === ''}>
           {t('registerLien')}
         </button>
-      </form>
+      </Form>
       {register.busy && <Loading />}
       <ErrorBox error={register.error} />
       {register.result !== undefined && (

@@ -2,7 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import { useT, type MessageKey } from '../i18n';
 import { signIn, type Session } from '../session';
-import { ErrorBox, Field, useAction } from '../ui';
+import { ErrorBox, Form, TextField, useAction } from '../ui';
 
 export function LoginPage({
   notice,
@@ -29,44 +29,34 @@ export function LoginPage({
           {t(notice)}
         </p>
       )}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void login.run();
-        }}
-      >
-        <Field label={t('username')}>
-          {(id) => (
-            <input
-              id={id}
-              name="username"
-              autoComplete="username"
-              required
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('password')}>
-          {(id) => (
-            <input
-              id={id}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('organisation')}>
-          {(id) => <input id={id} name="org" value={org} onChange={(e) => setOrg(e.target.value)} />}
-        </Field>
+      <Form onSubmit={() => void login.run()}>
+        <TextField
+          label={t('username')}
+          name="username"
+          autoComplete="username"
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+        <TextField
+          label={t('password')}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <TextField
+          label={t('organisation')}
+          name="org"
+          value={org}
+          onChange={(e) => setOrg(e.target.value)}
+        />
         <button type="submit" disabled={login.busy}>
           {t('signIn')}
         </button>
-      </form>
+      </Form>
       {login.busy && <p role="status">{t('loading')}</p>}
       <ErrorBox error={login.error} />
     </main>

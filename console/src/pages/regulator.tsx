@@ -11,7 +11,7 @@ import type { CatalogueKind } from '../admin-api';
 import { BarChart, HeatMap, type Bar } from '../charts';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
-import { ErrorBox, Field, Loading, Table, useAction, useAsync } from '../ui';
+import { ErrorBox, Field, Loading, Table, useAction, useAsync, Form, TextField } from '../ui';
 
 /** Cells under this many accesses are not shown (re-identification risk of small counts). */
 export const SMALL_CELL = 5;
@@ -258,32 +258,19 @@ export function MembersPage(): ReactNode {
       )}
       <ErrorBox error={change.error} />
       <h2>{t('admit')}</h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void admit.run();
-        }}
-      >
-        <Field label={t('mspId')}>
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={form.mspId}
-              onChange={(e) => setForm({ ...form, mspId: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label={t('name')}>
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={form.name}
-              onChange={(e) => setForm({ ...form, name: e.target.value })}
-            />
-          )}
-        </Field>
+      <Form onSubmit={() => void admit.run()}>
+        <TextField
+          label={t('mspId')}
+          required
+          value={form.mspId}
+          onChange={(e) => setForm({ ...form, mspId: e.target.value })}
+        />
+        <TextField
+          label={t('name')}
+          required
+          value={form.name}
+          onChange={(e) => setForm({ ...form, name: e.target.value })}
+        />
         <Field label={t('role')}>
           {(id) => (
             <select id={id} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>
@@ -293,20 +280,16 @@ export function MembersPage(): ReactNode {
             </select>
           )}
         </Field>
-        <Field label={t('reason')}>
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={form.reason}
-              onChange={(e) => setForm({ ...form, reason: e.target.value })}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('reason')}
+          required
+          value={form.reason}
+          onChange={(e) => setForm({ ...form, reason: e.target.value })}
+        />
         <button type="submit" disabled={admit.busy}>
           {t('admit')}
         </button>
-      </form>
+      </Form>
       <NotYet error={admit.error} />
     </section>
   );
