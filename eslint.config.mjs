@@ -13,12 +13,13 @@ export default tseslint.config(
       globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
     },
   },
-  ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts'] })),
+  ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts', 'console/**/*.tsx'] })),
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'console/**/*.tsx'],
     languageOptions: {
       parserOptions: {
-        projectService: true,
+        // The console's build configurations belong to no tsconfig project (they run in Node, not the browser).
+        projectService: { allowDefaultProject: ['console/vite.config.ts', 'console/playwright.config.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -3,12 +3,30 @@
  * with `reconnect`, a chain of them resumed with `lastEventId` so that no
  * alert is missed or repeated across drops.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventsOptions } from './client';
 import { GatewayError } from './errors';
 import type { HttpTransport } from './http';
 import { serverSentEvents } from './streams';
 import type { Alert } from './types';
+
+/** Waits `ms`, rejecting when `signal` aborts (browser-safe: no `node:timers`). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** Whether a failed connection is worth another try (unreachable, overloaded, 5xx). */
 function retryable(err: unknown): err is GatewayError {
@@ -65,9 +83,7 @@ export async function* followAlerts(
     attempt += 1;
     options.onReconnect?.(attempt, failure);
     try {
-      await sleep(Math.min(maxRetryMs, retryMs * 2 ** (attempt - 1)), undefined, {
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
+      await sleep(Math.min(maxRetryMs, retryMs * 2 ** (attempt - 1)), options.signal);
     } catch {
       return; // aborted while waiting
     }

@@ -10,8 +10,9 @@ import { createFinancingApi, type FinancingApi } from './financing';
 import { HttpTransportImpl, type HttpTransport, type TokenSource } from './http';
 import { FixedTokenSource, PasswordSessionImpl, type PasswordSession } from './session';
 import {
-  fileUploadBody,
+  blobUploadBody,
   recordsUploadBody,
+  type FileOpener,
   textLines,
   type ProgressCallback,
   type UploadBody,
@@ -93,10 +94,14 @@ export interface RuralCreditClientOptions {
   readonly credentials?: { readonly username: string; readonly password: string; readonly org?: string };
   /** A fixed access token (e.g. one saved by `ruralcredit login`); not renewed. */
   readonly token?: string;
+  /** A token source of the caller's (e.g. a {@link PasswordSessionImpl} shared with other transports). */
+  readonly tokens?: TokenSource;
   /** Per-request timeout in ms (default 30 000; streams have none). */
   readonly timeoutMs?: number;
   /** A fetch implementation (default: the global one). */
   readonly fetch?: typeof fetch;
+  /** Opens `{ file }` batch sources; the Node entry point's `createClient` sets it (none in a browser). */
+  readonly openFile?: FileOpener;
 }
 
 /** Options of calls that can be cancelled. */
@@ -143,8 +148,10 @@ export interface EventsOptions extends CallOptions {
 
 /** Where a batch's records come from. */
 export type BatchSource =
-  /** A file on disk: a JSON array or NDJSON (detected from its first byte), streamed. */
+  /** A file on disk: a JSON array or NDJSON (detected from its first byte), streamed (Node only). */
   | { readonly file: string }
+  /** A Blob or browser `File`: a JSON array or NDJSON (detected from its first byte), streamed. */
+  | { readonly blob: Blob }
   /** Records produced one by one, sent as NDJSON as they are produced. */
   | { readonly records: AsyncIterable<unknown> | Iterable<unknown> };
 
@@ -538,9 +545,8 @@ export class RuralCreditClientImpl implements RuralCreditClient {
   readonly #session: PasswordSession | undefined;
 
   constructor(options: Readonly<RuralCreditClientOptions>) {
-    if (options.credentials !== undefined && options.token !== undefined) {
-      throw new TypeError('give credentials or a token, not both');
-    }
+    const sources = [options.credentials, options.token, options.tokens].filter((s) => s !== undefined);
+    if (sources.length > 1) throw new TypeError('give one of credentials, token or tokens');
     this.#session =
       options.credentials === undefined
         ? undefined
@@ -549,7 +555,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
             ...options.credentials,
             ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           });
-    const tokens: TokenSource = this.#session ?? new FixedTokenSource(options.token);
+    const tokens: TokenSource = this.#session ?? options.tokens ?? new FixedTokenSource(options.token);
     const http: HttpTransport = new HttpTransportImpl({
       baseUrl: options.url,
       tokens,
@@ -557,6 +563,17 @@ export class RuralCreditClientImpl implements RuralCreditClient {
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
     this.#http = http;
+    const openFile = options.openFile;
+    const uploadBody = (
+      source: BatchSource,
+      onProgress: ProgressCallback | undefined,
+    ): Promise<UploadBody> => {
+      if ('records' in source) return Promise.resolve(recordsUploadBody(source.records, onProgress));
+      if ('file' in source && openFile !== undefined) return openFile(source.file, onProgress);
+      return Promise.reject(
+        new TypeError('file sources need Node (createClient from @ruralcredit/client-sdk)'),
+      );
+    };
     this.apiUrl = http.apiUrl;
 
     this.auth = {
@@ -579,20 +596,27 @@ export class RuralCreditClientImpl implements RuralCreditClient {
 
     this.provenance = {
       async uploadBatch(datasetType, source, query, options = {}) {
-        const body: UploadBody =
-          'file' in source
-            ? await fileUploadBody(source.file, options.onProgress)
-            : recordsUploadBody(source.records, options.onProgress);
-        return http.json({
+        const common = {
           method: 'POST',
           path: `/datasets/${id(datasetType)}/batches`,
           query: { ...query },
-          body: body.stream,
-          contentType: body.contentType,
-          replayable: false,
           timeoutMs: 0,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
+        } as const;
+        if ('blob' in source) {
+          // A Blob is sent whole (browsers stream a request body only over HTTP/2); progress in bytes.
+          const blob = await blobUploadBody(source.blob);
+          const size = blob.blob.size;
+          return http.json({
+            ...common,
+            body: blob.blob,
+            contentType: blob.contentType,
+            onUploadProgress: (bytes) =>
+              options.onProgress?.({ records: bytes >= size ? blob.records : 0, bytes }),
+          });
+        }
+        const body: UploadBody = await uploadBody(source, options.onProgress);
+        return http.json({ ...common, body: body.stream, contentType: body.contentType, replayable: false });
       },
       getBatch: (batchId) => http.json({ method: 'GET', path: `/batches/${id(batchId)}` }),
       verifyRecord: (request) => http.json({ method: 'POST', path: '/provenance/verify', json: request }),
@@ -760,7 +784,7 @@ export class RuralCreditClientImpl implements RuralCreditClient {
 }
 
 /**
- * Creates a client.
+ * Creates a client without access to files on disk (browsers: upload `{ blob }` sources).
  *
  * @example
  * const client = createClient({ url: 'http://127.0.0.1:8080', credentials: { username, password } });

@@ -30,6 +30,12 @@ export interface HttpRequest {
   readonly signal?: AbortSignal;
   /** Overrides the client's timeout; 0 for none (streams). */
   readonly timeoutMs?: number;
+  /**
+   * Bytes of a Blob body sent so far. In a browser the request then goes through
+   * XMLHttpRequest, the one browser API that reports upload progress (fetch cannot,
+   * and streams a body only over HTTP/2).
+   */
+  readonly onUploadProgress?: (sentBytes: number) => void;
 }
 
 /** Options of {@link HttpTransportImpl}. */
@@ -76,7 +82,8 @@ export class HttpTransportImpl implements HttpTransport {
     this.apiUrl = apiRoot(options.baseUrl);
     this.#tokens = options.tokens;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#fetch = options.fetch ?? fetch;
+    // Bound: a browser refuses fetch called as a method of another object ("Illegal invocation").
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   async json<T>(request: HttpRequest): Promise<T> {
@@ -126,6 +133,9 @@ export class HttpTransportImpl implements HttpTransport {
       ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
     };
     try {
+      if (request.onUploadProgress !== undefined && body instanceof Blob && browserXhr() !== undefined) {
+        return await xhrSend(url, init, headers, body, request.onUploadProgress);
+      }
       return await this.#fetch(url, init);
     } catch (err) {
       if (request.signal?.aborted) throw err;
@@ -138,6 +148,68 @@ export class HttpTransportImpl implements HttpTransport {
       });
     }
   }
+}
+
+/** The part of a browser's XMLHttpRequest used here (the SDK compiles without the DOM library). */
+interface Xhr {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  responseType: string;
+  readonly upload: { onprogress: ((e: { readonly loaded: number }) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  readonly status: number;
+  readonly response: unknown;
+  getAllResponseHeaders(): string;
+  abort(): void;
+  send(body: Blob): void;
+}
+
+/** The browser's XMLHttpRequest, absent in Node. */
+function browserXhr(): (new () => Xhr) | undefined {
+  return (globalThis as { XMLHttpRequest?: new () => Xhr }).XMLHttpRequest;
+}
+
+/** Sends a Blob with XMLHttpRequest, reporting upload progress; the answer as a fetch Response. */
+function xhrSend(
+  url: URL,
+  init: RequestInit,
+  headers: Readonly<Record<string, string>>,
+  body: Blob,
+  onProgress: (sentBytes: number) => void,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const XhrImpl = browserXhr();
+    if (XhrImpl === undefined) throw new TypeError('XMLHttpRequest is not available');
+    const xhr = new XhrImpl();
+    xhr.open(init.method ?? 'POST', url.href);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.responseType = 'arraybuffer';
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.onload = () => {
+      const responseHeaders = new Headers();
+      for (const line of xhr.getAllResponseHeaders().trim().split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        if (colon > 0) responseHeaders.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+      }
+      resolve(
+        new Response(xhr.status === 204 ? null : (xhr.response as ArrayBuffer), {
+          status: xhr.status,
+          headers: responseHeaders,
+        }),
+      );
+    };
+    xhr.onerror = () => reject(new TypeError('network error'));
+    const signal = init.signal;
+    if (signal) {
+      if (signal.aborted) reject(signal.reason as Error);
+      signal.addEventListener('abort', () => {
+        xhr.abort();
+        reject(signal.reason as Error);
+      });
+    }
+    xhr.send(body);
+  });
 }
 
 function describe(err: unknown): string {

@@ -8,41 +8,8 @@
  * const { report } = await client.reports.issue({ subjectId, consentId, datasets: ['HOMESTEAD'], purpose: 'LOAN_APPLICATION' });
  * console.log(verifyReportOffline(report).valid);
  */
-export * from './bulk';
-export * from './client';
-export * from './errors';
-export * from './financing';
-export * from './http';
+export * from './browser';
+export * from './files';
 export * from './pdf-report';
-export * from './session';
-export * from './streams';
-export * from './subject';
-export * from './types';
-export * from './verify';
-export type { components, operations, paths } from './generated/api';
-export {
-  AuditChain,
-  EIP712_DOMAIN_NAME,
-  EIP712_DOMAIN_VERSION,
-  EIP712_TYPES,
-  GENESIS_DIGEST,
-  MerkleTree,
-  canonicalJson,
-  chainDigest,
-  deploymentSalt,
-  isSignedBy,
-  leafHash,
-  recoverTypedSigner,
-  reportDigest,
-  signTypedMessage,
-  signingDomain,
-  verifyAuditExport,
-  verifyInclusion,
-  type AuditExportVerification,
-  type AuditLine,
-  type Deployment,
-  type InclusionProof,
-  type TypedMessageKind,
-  type TypedMessages,
-  type VerifyAuditExportOptions,
-} from '@ruralcredit/protocol';
+// The Node client (reads `{ file }` sources) in place of the browser one of `./client`.
+export { createClient } from './files';

@@ -3,8 +3,6 @@
  * held in memory whole), NDJSON and text-line readers over response bodies,
  * and a server-sent-events parser.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 
 /** Upload progress: what has been handed to the connection so far. */
 export interface UploadProgress {
@@ -84,7 +82,7 @@ function isSpace(byte: number): boolean {
 }
 
 /** Wraps chunks into a ReadableStream that reports progress as they are pulled. */
-function progressStream(
+export function progressStream(
   chunks: AsyncIterable<Uint8Array>,
   counter: RecordCounter,
   onProgress: ProgressCallback | undefined,
@@ -110,44 +108,50 @@ function progressStream(
   });
 }
 
-/**
- * Detects whether a dataset file is a JSON array or NDJSON from its first
- * non-blank byte (`[` means a JSON array).
- */
-export async function detectFileFormat(path: string): Promise<'json' | 'ndjson'> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(4096);
-    for (let position = 0; ;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) return 'ndjson';
-      for (let i = 0; i < bytesRead; i++) {
-        const byte = buffer[i]!;
-        // UTF-8 byte order mark
-        if (position === 0 && i < 3 && (byte === 0xef || byte === 0xbb || byte === 0xbf)) continue;
-        if (!isSpace(byte)) return byte === 0x5b ? 'json' : 'ndjson';
-      }
-      position += bytesRead;
-    }
-  } finally {
-    await handle.close();
+/** Whether bytes starting a dataset file are a JSON array (`[` first, after a BOM and blanks) or NDJSON; undefined when all blank. */
+export function formatOfFirstBytes(bytes: Uint8Array, atStart: boolean): 'json' | 'ndjson' | undefined {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    // UTF-8 byte order mark
+    if (atStart && i < 3 && (byte === 0xef || byte === 0xbb || byte === 0xbf)) continue;
+    if (!isSpace(byte)) return byte === 0x5b ? 'json' : 'ndjson';
   }
+  return undefined;
 }
 
-/**
- * A request body streaming a dataset file from disk (JSON array or NDJSON,
- * detected from its first byte), 64 KiB at a time.
- *
- * @throws Error (ENOENT...) when the file cannot be opened.
- */
-export async function fileUploadBody(path: string, onProgress?: ProgressCallback): Promise<UploadBody> {
-  const format = await detectFileFormat(path);
-  const chunks = createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Uint8Array>;
+/** A dataset held in a Blob (a browser `File`), ready to send as it is. */
+export interface BlobUploadBody {
+  readonly blob: Blob;
+  readonly contentType: 'application/json' | 'application/x-ndjson';
+  /** Records in the blob (NDJSON lines, or top-level elements of a JSON array). */
+  readonly records: number;
+}
+
+/** Detects a Blob's format (JSON array or NDJSON) from its first bytes and counts its records. */
+export async function blobUploadBody(blob: Blob): Promise<BlobUploadBody> {
+  let format: 'json' | 'ndjson' = 'ndjson';
+  for (let position = 0; position < blob.size; position += 4096) {
+    const head = new Uint8Array(await blob.slice(position, position + 4096).arrayBuffer());
+    const found = formatOfFirstBytes(head, position === 0);
+    if (found !== undefined) {
+      format = found;
+      break;
+    }
+  }
+  const counter = new RecordCounter(format);
+  const chunk = 1 << 20;
+  for (let position = 0; position < blob.size; position += chunk) {
+    counter.push(new Uint8Array(await blob.slice(position, position + chunk).arrayBuffer()));
+  }
   return {
-    stream: progressStream(chunks, new RecordCounter(format), onProgress),
+    blob,
     contentType: format === 'json' ? 'application/json' : 'application/x-ndjson',
+    records: counter.count,
   };
 }
+
+/** Opens a file on disk as an upload body (Node only: see `files.ts`). */
+export type FileOpener = (path: string, onProgress?: ProgressCallback) => Promise<UploadBody>;
 
 /** A request body streaming records as NDJSON, one line per record, as the iterable yields them. */
 export function recordsUploadBody(

@@ -3,7 +3,6 @@
  * subject bound to its pseudonym at a bank's counter. Each page of the access
  * log is a fresh EIP-712 request signed with that key.
  */
-import { randomBytes } from 'node:crypto';
 import {
   isoFromEpochSeconds,
   signTypedMessage,
@@ -14,6 +13,13 @@ import {
 } from '@ruralcredit/protocol';
 import { HttpTransportImpl, type HttpTransport } from './http';
 import type { Schemas } from './types';
+
+/** `bytes` random bytes in hex, from Web Crypto (Node and browsers alike). */
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
+}
 
 /** One access to the subject's data, as the gateway shows it to the subject. */
 export type SubjectAccess = Schemas['SubjectAccess'];
@@ -155,7 +161,7 @@ export class SubjectClient {
       const message: SubjectAccessLogRequestMessage = {
         subject: this.#pseudonym,
         requestedAt: isoFromEpochSeconds(this.#now()),
-        nonce: randomBytes(16).toString('hex'),
+        nonce: randomHex(16),
         cursor,
       };
       const signature = await signTypedMessage(

@@ -4,8 +4,6 @@
  * chaincode use), so a report, proof, export or signature that verifies here
  * verifies there.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import {
   isSignedBy,
   leafHash,
@@ -192,28 +190,6 @@ export function verifyAuditExportLines(
   options: Readonly<VerifyAuditExportOptions> = {},
 ): Promise<AuditExportVerification> {
   return verifyAuditExport(lines, options);
-}
-
-/**
- * Verifies an audit export file in constant memory.
- *
- * @example
- * const result = await verifyAuditExportFile('audit.ndjson', { expectedCount: 42 });
- * if (!result.ok) console.error(`line ${result.line}: ${result.reason}`);
- * @throws Error when the file cannot be read; TypeError when the options are invalid.
- */
-export async function verifyAuditExportFile(
-  path: string,
-  options: Readonly<VerifyAuditExportOptions> = {},
-): Promise<AuditExportVerification> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  try {
-    return await verifyAuditExport(lines, options);
-  } finally {
-    lines.close();
-    input.destroy();
-  }
 }
 
 /** Outcome of a signature check. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RecordCounter, serverSentEvents, textLines } from '../src';
+import { blobUploadBody, RecordCounter, serverSentEvents, textLines } from '../src';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -55,5 +55,17 @@ describe('streaming helpers', () => {
       { id: '5-0', event: 'LienRegistered', data: '{"a":1}' },
       { id: '5-0', event: 'message', data: 'x\ny' },
     ]);
+  });
+
+  it('when a Blob holds a JSON array after a BOM and blanks, then it is sent as JSON and its records are counted', async () => {
+    const body = await blobUploadBody(new Blob(['\uFEFF  \n[{"a":"x,y"},', '{"b":[1,2]},{"c":{}}]']));
+    expect(body.contentType).to.equal('application/json');
+    expect(body.records).to.equal(3);
+  });
+
+  it('when a Blob holds NDJSON, then it is sent as NDJSON with one record per non-blank line', async () => {
+    const body = await blobUploadBody(new Blob(['{"a":1}\n\n{"a":2}\n{"a":3}']));
+    expect(body.contentType).to.equal('application/x-ndjson');
+    expect(body.records).to.equal(3);
   });
 });

@@ -18,6 +18,7 @@ import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
 import { createWatchesModule } from './watches/module';
+import { consoleSettings } from './console/mount';
 import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
 import { OrgSignerStoreImpl } from './consortium/signers';
@@ -184,6 +185,7 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     ...(options.extraModules ?? []),
   ];
   const gateway = createGateway({
+    console: { settings: consoleSettings(options.consortium) },
     ...options,
     modules,
     readiness: {

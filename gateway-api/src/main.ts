@@ -76,6 +76,7 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   });
   const lines = [`Gateway listening on ${url} (ledger: ${config.ledger}${config.demo ? ', DEMO MODE' : ''})`];
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
+  lines.push(`  Console: ${url}/console/${logins.length > 0 ? '   (sign in with a demo login below)' : ''}`);
   lines.push(`  Operations (readiness, metrics): ${operationsUrl}/readyz ${operationsUrl}/metrics`);
   if (logins.length > 0) {
     lines.push('  Demo logins (passwords valid until the next start):');

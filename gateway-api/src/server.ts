@@ -3,6 +3,7 @@
  * an Express app with `start()`/`stop()` out, so tests run the real server
  * on port 0.
  */
+import { mountConsole, type ConsoleSettings } from './console/mount';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type RequestHandler } from 'express';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   readonly users?: UserStore;
   /** Grace period for in-flight requests on `stop()`, in milliseconds; 5,000 by default. */
   readonly shutdownGraceMs?: number;
+  /** Serve the web console at `/console` with these settings (from the consortium); not served without. */
+  readonly console?: { readonly settings: ConsoleSettings; readonly dir?: string };
 }
 
 /** Where a started gateway listens. */
@@ -200,6 +203,7 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   }
   app.use(API_BASE_PATH, api.express);
   mountDocs(app, `${API_BASE_PATH}${OPENAPI_PATH}`);
+  if (options.console !== undefined) mountConsole(app, options.console.settings, options.console.dir);
 
   app.use((req, res) => {
     const allowed = registry.allowedMethods(req.path);

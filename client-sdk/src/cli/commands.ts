@@ -11,7 +11,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
 import { JsonTooDeepError, parseJsonBounded } from '@ruralcredit/protocol';
-import { createClient, type RuralCreditClient } from '../client';
+import type { RuralCreditClient } from '../client';
+import { createClient, verifyAuditExportFile } from '../files';
 import type { GatewayError } from '../errors';
 import { embeddedJson, EmbeddedReportError, isPdf } from '../pdf-report';
 import { textLines, type UploadProgress } from '../streams';
@@ -29,7 +30,6 @@ import type {
   VerificationReport,
 } from '../types';
 import {
-  verifyAuditExportFile,
   verifyBatchManifest,
   verifyReportOffline,
   type AnchoredRoot,
