@@ -24,7 +24,7 @@ import { ApiRouterImpl } from './http/router';
 import { RouteRegistry } from './openapi/registry';
 import { mountDocs, OPENAPI_PATH, registerOpenApiRoute } from './openapi/routes';
 import { createHttpMetrics } from './ops/metrics';
-import { registerHealthRoute, registerOpsRoutes, type ReadinessCheck } from './ops/routes';
+import { registerHealthRoute, registerOpsRoutes, type Deployment, type ReadinessCheck } from './ops/routes';
 import type { GatewayDb } from './store/db';
 import { SealedStore } from './store/sealed';
 
@@ -47,6 +47,8 @@ export interface GatewayOptions {
   readonly signingKeys?: SigningKeys;
   /** User store; LevelDB-backed on `db` by default. */
   readonly users?: UserStore;
+  /** What this process is, shown on `/readyz`. */
+  readonly deployment?: Deployment;
   /** Grace period for in-flight requests on `stop()`, in milliseconds; 5,000 by default. */
   readonly shutdownGraceMs?: number;
 }
@@ -120,6 +122,7 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
     options.users ??
     new UserStoreImpl(db, {
       hasher: new PasswordHasher({ log2N: config.scryptLog2N, concurrency: config.scryptConcurrency }),
+      ...(config.organisation === undefined ? {} : { organisation: config.organisation.mspId }),
     });
   const tokens: TokenService = new TokenServiceImpl({
     keys: signingKeys,
@@ -148,7 +151,11 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   const registry = new RouteRegistry();
   const routerOptions = {
     registry,
-    authenticate: createAuthenticate({ tokens, users }),
+    authenticate: createAuthenticate({
+      tokens,
+      users,
+      ...(config.organisation === undefined ? {} : { organisation: config.organisation.mspId }),
+    }),
     requireRole,
     rateLimit: rateLimit(new TokenBucketLimiter({ perMinute: config.rateLimitPerMinute })),
     jsonBodyLimitBytes: config.jsonBodyLimitBytes,
@@ -171,7 +178,12 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   operationsApp.set('case sensitive routing', true);
   operationsApp.use(requestId(), securityHeaders);
   const operations = new ApiRouterImpl({ ...routerOptions, registry: new RouteRegistry(), basePath: '' });
-  registerOpsRoutes(operations, { db, metrics: metrics.registry, readiness: options.readiness ?? {} });
+  registerOpsRoutes(operations, {
+    db,
+    metrics: metrics.registry,
+    readiness: options.readiness ?? {},
+    ...(options.deployment === undefined ? {} : { deployment: options.deployment }),
+  });
   operationsApp.use(operations.express);
   operationsApp.use((req) => {
     throw AppError.notFound(`no route for ${req.method} ${req.path}`);
