@@ -19,6 +19,7 @@ import { SubjectPseudonymiserImpl } from './consortium/subjects';
 import type { GatewayConfig, OrganisationSettings } from './config';
 import { loadOrgIdentity, OrgKeyError, type OrgIdentity } from './organisation/identity';
 import { readMspRoots, type MspRoots } from './organisation/msp';
+import { createOrganisationModule } from './organisation/routes';
 import type { Deployment } from './ops/routes';
 import type { DomainContext, DomainModuleFactory } from './domain';
 import type { FeatureModule } from './feature';
@@ -206,8 +207,13 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     consortium: options.consortium,
     subjects: new SubjectPseudonymiserImpl(options.config.pseudonymSecret),
     signers,
+    ...(own === undefined ? {} : { own: own.identity }),
   };
-  const factories = options.domainModules ?? DOMAIN_MODULES;
+  const factories = [
+    ...(options.domainModules ?? DOMAIN_MODULES),
+    // The organisation-to-organisation API exists only where one organisation runs its own gateway.
+    ...(own === undefined ? [] : [createOrganisationModule({ mspId: own.identity.mspId, roots: own.roots })]),
+  ];
   const modules: FeatureModule[] = [
     // Registered first so that it runs last: shutdown hooks run in reverse, and the
     // modules' hooks (indexer, event streams) still need the ledger while they stop.

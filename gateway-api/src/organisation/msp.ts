@@ -8,6 +8,22 @@ import { readFileSync } from 'node:fs';
 import { common, msp } from '@hyperledger/fabric-protos';
 import { z } from 'zod';
 
+/** The part of google-protobuf's map type used here (its declarations do not resolve for the linter). */
+interface ProtoMap<V> {
+  get(key: string): V | undefined;
+  forEach(callback: (value: V, key: string) => void): void;
+}
+
+function groupsOf(group: common.ConfigGroup): ProtoMap<common.ConfigGroup> {
+  const map: unknown = group.getGroupsMap();
+  return map as ProtoMap<common.ConfigGroup>;
+}
+
+function valuesOf(group: common.ConfigGroup): ProtoMap<common.ConfigValue> {
+  const map: unknown = group.getValuesMap();
+  return map as ProtoMap<common.ConfigValue>;
+}
+
 /** Root certificates per MSP ID. */
 export type MspRoots = ReadonlyMap<string, readonly X509Certificate[]>;
 
@@ -24,11 +40,12 @@ export function mspRootsFromConfigBlock(blockBytes: Uint8Array): MspRoots {
     common.Envelope.deserializeBinary(envelope).getPayload_asU8(),
   );
   const config = common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()).getConfig();
-  const application = config?.getChannelGroup()?.getGroupsMap().get('Application');
+  const channelGroup = config?.getChannelGroup();
+  const application = channelGroup === undefined ? undefined : groupsOf(channelGroup).get('Application');
   if (application === undefined) throw new Error('configuration block: no Application group');
   const roots = new Map<string, X509Certificate[]>();
-  application.getGroupsMap().forEach((group: common.ConfigGroup) => {
-    const value = group.getValuesMap().get('MSP');
+  groupsOf(application).forEach((group) => {
+    const value = valuesOf(group).get('MSP');
     if (value === undefined) return;
     const mspConfig = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
     const fabric = msp.FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());

@@ -1,5 +1,6 @@
 /** Verification-report endpoints. */
 import type { DomainModuleFactory } from '../domain';
+import { OrgGatewayClientImpl } from '../organisation/client';
 import { createRecordStore } from '../provenance/record-store';
 import {
   IssuedReportSchema,
@@ -17,6 +18,14 @@ export const reportsModule: DomainModuleFactory = (ctx, deps) => {
     records: createRecordStore(deps),
     kept: deps.sealedStore('kept-reports', KeptReportSchema),
     logger: deps.logger,
+    ...(deps.config.organisation === undefined || ctx.own === undefined
+      ? {}
+      : {
+          remote: new OrgGatewayClientImpl({
+            identity: ctx.own,
+            gateways: deps.config.organisation.gateways,
+          }),
+        }),
     locate: async (txId) => {
       await indexer.catchUp(10_000);
       return (await indexer.locator.locate(txId))?.blockNumber;
