@@ -338,6 +338,10 @@ describe('per-organisation gateways: six processes, one per organisation, on the
       if (!trace.items.some((a) => a.accessId === accessId)) await new Promise((r) => setTimeout(r, 1000));
     }
     expect(trace.items.find((a) => a.accessId === accessId)).to.include({ outcome: 'GRANTED' });
+    // Bank B's gateway indexes its own peer's blocks and shows Bank B only its own accesses.
+    const bankBView = (await api('BankBMSP', 'LOAN_OFFICER', `/audit/accesses?subjectId=${FARMER}`))
+      .body as typeof trace;
+    expect(bankBView.items.map((a) => a.accessId)).to.deep.equal([]);
     // 7. The auditor checks each provider's release log against the ledger: same access, same requester.
     for (const provider of ['AgricultureMSP', 'NaturalResourcesMSP']) {
       const logPath = '/api/v1/org/release-log?after=0&limit=1000';
@@ -415,6 +419,18 @@ describe('per-organisation gateways: six processes, one per organisation, on the
       headers: signOrgRequest(bankA, 'GET', logPath, null),
     });
     expect(bankRead.status).to.equal(403);
+  });
+
+  it('when each gateway is asked what it is, then /readyz names its one organisation', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const org of orgs.values()) {
+      const ops = /Operations \(readiness, metrics\): (\S+)\/readyz/.exec(org.output())?.[1];
+      const ready = (await (await fetch(`${ops}/readyz`)).json()) as {
+        deployment: { mode: string; organisation: string };
+      };
+      seen[org.mspId] = `${ready.deployment.mode}:${ready.deployment.organisation}`;
+    }
+    expect(seen).to.deep.equal(Object.fromEntries([...orgs.keys()].map((m) => [m, `organisation:${m}`])));
   });
 
   it("when a bank's gateway is configured with a provider's key, then it refuses to start with FOREIGN_ORG_KEY", async () => {
