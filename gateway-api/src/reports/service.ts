@@ -220,17 +220,7 @@ export class ReportService {
     this.#pruneSoon();
     let committed;
     try {
-      committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
-        JSON.stringify({
-          accessId,
-          grantId: request.consentId,
-          subject: pseudonym,
-          datasets,
-          purpose: request.purpose,
-          operator: principal.operator,
-          releaseDigest: report.digest,
-        }),
-      ]);
+      committed = await this.#recordAccess(principal, request, accessId, pseudonym, datasets, report.digest);
     } catch (err) {
       // A conflict may be this request's own earlier attempt committing meanwhile: answer as a retry.
       if (request.accessId !== undefined && err instanceof AppError && err.status === 409) {
@@ -248,6 +238,28 @@ export class ReportService {
     return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
   }
 
+  /** Records the access on the ledger with `releaseDigest`; the chaincode decides the outcome. */
+  #recordAccess(
+    principal: Principal,
+    request: ReportRequest,
+    accessId: string,
+    pseudonym: string,
+    datasets: string[],
+    releaseDigest: string,
+  ) {
+    return this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
+      JSON.stringify({
+        accessId,
+        grantId: request.consentId,
+        subject: pseudonym,
+        datasets,
+        purpose: request.purpose,
+        operator: principal.operator,
+        releaseDigest,
+      }),
+    ]);
+  }
+
   /**
    * The per-organisation flow: the access is recorded first (its digest is the request's, see
    * `releaseRequestDigest`), then each provider's gateway releases against it, then the report is
@@ -261,25 +273,22 @@ export class ReportService {
     datasets: string[],
     remote: OrgGatewayClient,
   ): Promise<IssuedReport> {
-    const committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
-      JSON.stringify({
+    const committed = await this.#recordAccess(
+      principal,
+      request,
+      accessId,
+      pseudonym,
+      datasets,
+      releaseRequestDigest({
         accessId,
-        grantId: request.consentId,
-        subject: pseudonym,
-        datasets,
-        purpose: request.purpose,
+        accessor: principal.orgMspId,
         operator: principal.operator,
-        releaseDigest: releaseRequestDigest({
-          accessId,
-          accessor: principal.orgMspId,
-          operator: principal.operator,
-          subject: pseudonym,
-          grantId: request.consentId,
-          purpose: request.purpose,
-          datasets,
-        }),
+        subject: pseudonym,
+        grantId: request.consentId,
+        purpose: request.purpose,
+        datasets,
       }),
-    ]);
+    );
     if (committed.result.outcome !== 'GRANTED') {
       throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
     }
