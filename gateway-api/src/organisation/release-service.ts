@@ -12,6 +12,7 @@ import type { Logger } from '../http/logger';
 import type { RecordStore } from '../provenance/record-store';
 import { notFoundToUndefined, type GatewayDb } from '../store/db';
 import type { Release, ReleaseLogEntry, ReleaseRequest } from './schemas';
+import { MAX_CLOCK_SKEW_MS } from './signed-request';
 
 /** Stable codes of a refused release. */
 export type RefusalCode =
@@ -150,7 +151,8 @@ export class ReleaseService {
     }
     const now = (this.#options.now ?? (() => new Date()))();
     const ageSeconds = (now.getTime() - Date.parse(access.accessedAt)) / 1000;
-    if (ageSeconds > this.#options.releaseWindowSeconds) {
+    // The access time is the bank's proposal time: one set in the future would stretch the window.
+    if (ageSeconds > this.#options.releaseWindowSeconds || ageSeconds < -MAX_CLOCK_SKEW_MS / 1000) {
       return refuse(
         'RELEASE_WINDOW_CLOSED',
         `access ${access.accessId} was committed ${Math.round(ageSeconds)} s ago; releases end ${this.#options.releaseWindowSeconds} s after it`,
