@@ -253,4 +253,31 @@ describe('Access', () => {
       accessesUsed: 0,
     });
   });
+  it('when a provider asks for a bank access before releasing, then it gets the access and the grant status, only for its own datasets (issue 13)', async () => {
+    await c.access('bankA', {
+      accessId: 'a-rel',
+      grantId: 'g-1',
+      subject: subject(1),
+      datasets: ['HOMESTEAD'],
+    });
+    const seen = await c.evaluate<{
+      access: { outcome: string; accessor: string };
+      providedDatasets: string[];
+      grantStatus: string;
+    }>('land', 'Access:GetAccessForRelease', MSP.bankA, 'a-rel');
+    expect(seen.access).to.include({ outcome: 'GRANTED', accessor: MSP.bankA });
+    expect(seen.providedDatasets).to.deep.equal(['HOMESTEAD']);
+    expect(seen.grantStatus).to.equal('ACTIVE');
+    await c.queryRefused('FORBIDDEN', 'agri', 'Access:GetAccessForRelease', MSP.bankA, 'a-rel');
+    await c.queryRefused('NOT_FOUND', 'land', 'Access:GetAccessForRelease', MSP.bankB, 'a-rel');
+    await c.queryRefused('FORBIDDEN', 'bankB', 'Access:GetAccessForRelease', MSP.bankA, 'a-rel');
+    await c.submit('bankA', 'Consent:RevokeGrant', 'g-1', 'BANK_REQUEST');
+    const after = await c.evaluate<{ grantStatus: string }>(
+      'land',
+      'Access:GetAccessForRelease',
+      MSP.bankA,
+      'a-rel',
+    );
+    expect(after.grantStatus).to.equal('REVOKED');
+  });
 });

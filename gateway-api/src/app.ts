@@ -19,11 +19,15 @@ import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
 import { createWatchesModule } from './watches/module';
 import { consoleSettings } from './console/mount';
-import { ensureConsortium, type BootstrapReport } from './consortium/bootstrap';
+import { ensureConsortium, ensureOrganisation, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
-import { OrgSignerStoreImpl } from './consortium/signers';
+import { OrgSignerStoreImpl, OwnOrgSigner, type OrgSignerStore } from './consortium/signers';
 import { SubjectPseudonymiserImpl } from './consortium/subjects';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig, OrganisationSettings } from './config';
+import { loadOrgIdentity, OrgKeyError, type OrgIdentity } from './organisation/identity';
+import { readMspRoots, type MspRoots } from './organisation/msp';
+import { createOrganisationModule } from './organisation/routes';
+import type { Deployment } from './ops/routes';
 import type { DomainContext, DomainModuleFactory } from './domain';
 import type { FeatureModule } from './feature';
 import { AppError } from './http/errors';
@@ -71,13 +75,44 @@ export const DEFAULT_CONNECTION_PROFILE = path.resolve(
   'connection.json',
 );
 
-/** Opens the configured ledger backend. */
+/** A per-organisation gateway's own keys and the channel's MSP roots. */
+export interface OwnOrganisation {
+  readonly identity: OrgIdentity;
+  readonly roots: MspRoots;
+}
+
+/**
+ * Loads the keys of the organisation named by `GATEWAY_ORG` from its key directory, checked
+ * against the channel's MSP roots.
+ *
+ * @throws OrgKeyError when a key is missing, invalid or another organisation's.
+ */
+export function loadOwnOrganisation(settings: OrganisationSettings): OwnOrganisation {
+  let roots: MspRoots;
+  try {
+    roots = readMspRoots(settings.mspRootsFile);
+  } catch (err) {
+    throw new OrgKeyError('ORG_KEY_INVALID', `${settings.mspRootsFile}: ${(err as Error).message}`);
+  }
+  return { identity: loadOrgIdentity(settings.mspId, settings.keyDir, roots), roots };
+}
+
+/** Opens the configured ledger backend (one organisation's identity only when `own` is given). */
 export async function openLedger(
   config: Readonly<GatewayConfig>,
   consortium: Consortium,
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
+  own?: OwnOrganisation,
 ): Promise<LedgerClient> {
+  const profile = env.GATEWAY_CONNECTION_PROFILE ?? DEFAULT_CONNECTION_PROFILE;
+  if (own !== undefined) {
+    return FabricLedgerClientImpl.connectOrganisation(
+      profile,
+      { mspId: own.identity.mspId, credentials: own.identity.certificatePem, key: own.identity.fabricKey },
+      logger,
+    );
+  }
   if (config.ledger === 'fabric') {
     return FabricLedgerClientImpl.connect(
       env.GATEWAY_CONNECTION_PROFILE ?? DEFAULT_CONNECTION_PROFILE,
@@ -103,6 +138,8 @@ export interface BuildOptions extends Omit<GatewayOptions, 'modules'> {
   readonly extraModules?: readonly FeatureModule[];
   /** How long start-up waits for a ledger answering 503; {@link DEFAULT_LEDGER_WAIT_MS} by default. */
   readonly ledgerWaitMs?: number;
+  /** A per-organisation gateway's own keys; absent for the all-organisations demo. */
+  readonly own?: OwnOrganisation;
 }
 
 /** How long start-up waits for a ledger that answers "not now" (503), by default. */
@@ -154,16 +191,29 @@ export interface BuiltGateway {
  * @throws AppError when the ledger refuses the bootstrap.
  */
 export async function buildGateway(options: Readonly<BuildOptions>): Promise<BuiltGateway> {
-  const signers = new OrgSignerStoreImpl(
-    new SealedStore({
-      db: options.db,
-      name: 'orgkeys',
-      key: options.config.dataKey,
-      schema: OrgSignerStoreImpl.schema,
-    }),
-  );
+  const own = options.own;
+  const signers: OrgSignerStore =
+    own === undefined
+      ? new OrgSignerStoreImpl(
+          new SealedStore({
+            db: options.db,
+            name: 'orgkeys',
+            key: options.config.dataKey,
+            schema: OrgSignerStoreImpl.schema,
+          }),
+        )
+      : new OwnOrgSigner(own.identity.mspId, own.identity.wallet);
   const bootstrap = await untilLedgerReady(
-    () => ensureConsortium(options.ledger, options.consortium, signers),
+    () =>
+      own === undefined
+        ? ensureConsortium(options.ledger, options.consortium, signers)
+        : ensureOrganisation(
+            options.ledger,
+            options.consortium,
+            own.identity.mspId,
+            own.identity.wallet,
+            options.ledgerWaitMs ?? DEFAULT_LEDGER_WAIT_MS,
+          ),
     options.logger ?? createLogger({ level: options.config.logLevel }),
     options.ledgerWaitMs ?? DEFAULT_LEDGER_WAIT_MS,
   );
@@ -172,8 +222,13 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     consortium: options.consortium,
     subjects: new SubjectPseudonymiserImpl(options.config.pseudonymSecret),
     signers,
+    ...(own === undefined ? {} : { own: own.identity }),
   };
-  const factories = options.domainModules ?? DOMAIN_MODULES;
+  const factories = [
+    ...(options.domainModules ?? DOMAIN_MODULES),
+    // The organisation-to-organisation API exists only where one organisation runs its own gateway.
+    ...(own === undefined ? [] : [createOrganisationModule({ mspId: own.identity.mspId, roots: own.roots })]),
+  ];
   const modules: FeatureModule[] = [
     // Registered first so that it runs last: shutdown hooks run in reverse, and the
     // modules' hooks (indexer, event streams) still need the ledger while they stop.
@@ -187,6 +242,7 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
   const gateway = createGateway({
     console: { settings: consoleSettings(options.consortium) },
     ...options,
+    deployment: deploymentOf(options.config),
     modules,
     readiness: {
       ...options.readiness,
@@ -197,6 +253,22 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     },
   });
   return { gateway, context, bootstrap };
+}
+
+/** What this process is, for the start-up banner and `/readyz`. */
+export function deploymentOf(config: Readonly<GatewayConfig>): Deployment {
+  return config.organisation === undefined
+    ? {
+        mode: 'all-in-one-demo',
+        note:
+          "ALL-IN-ONE DEMO: this one process holds every organisation's keys, users and data; " +
+          'a real consortium runs one gateway per organisation (GATEWAY_ORG)',
+      }
+    : {
+        mode: 'organisation',
+        organisation: config.organisation.mspId,
+        note: `the gateway of ${config.organisation.mspId}: its own keys, users and data only`,
+      };
 }
 
 export { loadConsortium };

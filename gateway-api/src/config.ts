@@ -68,6 +68,25 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   /** Express `trust proxy` setting: honour X-Forwarded-For for client IPs. `GATEWAY_TRUST_PROXY`. */
   readonly trustProxy: boolean;
+  /**
+   * The organisation this gateway runs for (per-organisation deployment), or undefined for the
+   * all-organisations embedded demo. `GATEWAY_ORG` (an MSP ID).
+   */
+  readonly organisation?: OrganisationSettings;
+}
+
+/** Settings of a per-organisation gateway (`GATEWAY_ORG`). */
+export interface OrganisationSettings {
+  /** The organisation's MSP ID. `GATEWAY_ORG`. */
+  readonly mspId: string;
+  /** The operator's key directory: Fabric certificate and key, EIP-712 key. `GATEWAY_ORG_KEY_DIR`. */
+  readonly keyDir: string;
+  /** The channel's MSP root certificates, `{mspId: [PEM]}`. `GATEWAY_MSP_ROOTS`. */
+  readonly mspRootsFile: string;
+  /** Base URLs of the other organisations' gateways, by MSP ID. `GATEWAY_ORG_GATEWAYS` (JSON). */
+  readonly gateways: Readonly<Record<string, string>>;
+  /** How long after a bank's access was committed a provider still releases under it. `GATEWAY_RELEASE_WINDOW_SECONDS`. */
+  readonly releaseWindowSeconds: number;
 }
 
 /** Hard ceiling for {@link GatewayConfig.tokenTtlSeconds}: the issue caps tokens at 15 minutes. */
@@ -148,6 +167,24 @@ const envSchema = z.object({
     .default('RegulatorMSP'),
   GATEWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   GATEWAY_TRUST_PROXY: flag,
+  GATEWAY_ORG: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9.-]{0,63}$/, 'must be an MSP ID')
+    .optional(),
+  GATEWAY_ORG_KEY_DIR: z.string().min(1).optional(),
+  GATEWAY_MSP_ROOTS: z.string().min(1).optional(),
+  GATEWAY_ORG_GATEWAYS: z
+    .string()
+    .default('{}')
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string(), z.url()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of MSP ID to gateway URL' });
+        return z.NEVER;
+      }
+    }),
+  GATEWAY_RELEASE_WINDOW_SECONDS: integer(1, 7 * 24 * 3600, 600),
 });
 
 /** Minimum secret sizes in bytes: [min, max]. */
@@ -263,6 +300,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
       }
     }
   }
+  if (parsed.success && parsed.data.GATEWAY_ORG !== undefined) {
+    if (parsed.data.GATEWAY_LEDGER !== 'fabric') {
+      problems.push(
+        'GATEWAY_ORG: a per-organisation gateway needs GATEWAY_LEDGER=fabric (the embedded ledger is the all-in-one demo)',
+      );
+    }
+    if (parsed.data.GATEWAY_ORG_KEY_DIR === undefined) {
+      problems.push(
+        "GATEWAY_ORG_KEY_DIR: required with GATEWAY_ORG (the organisation's own keys; never generated)",
+      );
+    }
+    for (const name of Object.keys(SECRET_SIZES) as SecretName[]) {
+      if (secrets[name] === undefined && !problems.some((p) => p.startsWith(`${name}:`))) {
+        problems.push(
+          `${name}: required with GATEWAY_ORG, also in demo mode (never generated for an organisation)`,
+        );
+      }
+    }
+    if (parsed.data.GATEWAY_MSP_ROOTS === undefined) {
+      problems.push("GATEWAY_MSP_ROOTS: required with GATEWAY_ORG (the channel's MSP root certificates)");
+    }
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const settings = parsed.data;
@@ -303,6 +362,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     regulatorMspId: settings.GATEWAY_REGULATOR_MSP_ID,
     logLevel: settings.GATEWAY_LOG_LEVEL,
     trustProxy: settings.GATEWAY_TRUST_PROXY,
+    ...(settings.GATEWAY_ORG === undefined
+      ? {}
+      : {
+          organisation: Object.freeze({
+            mspId: settings.GATEWAY_ORG,
+            keyDir: path.resolve(settings.GATEWAY_ORG_KEY_DIR ?? ''),
+            mspRootsFile: path.resolve(settings.GATEWAY_MSP_ROOTS ?? ''),
+            gateways: settings.GATEWAY_ORG_GATEWAYS,
+            releaseWindowSeconds: settings.GATEWAY_RELEASE_WINDOW_SECONDS,
+          }),
+        }),
   });
 }
 
@@ -314,10 +384,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
 export function settingDefaults(): Record<string, string | undefined> {
   return Object.fromEntries(
     Object.entries(envSchema.shape).map(([name, schema]) => {
-      const value = (schema as z.ZodType).parse(undefined) as string | number | boolean | undefined;
+      const value = (schema as z.ZodType).parse(undefined) as string | number | boolean | object | undefined;
       return [
         name,
-        value === undefined ? undefined : typeof value === 'boolean' ? (value ? '1' : '0') : String(value),
+        value === undefined
+          ? undefined
+          : typeof value === 'boolean'
+            ? value
+              ? '1'
+              : '0'
+            : typeof value === 'object'
+              ? JSON.stringify(value)
+              : String(value),
       ];
     }),
   );

@@ -7,6 +7,7 @@ import type { OrgSignerStore } from './consortium/signers';
 import type { SubjectPseudonymiser } from './consortium/subjects';
 import type { FeatureModule, GatewayDeps } from './feature';
 import type { LedgerClient } from './ledger/types';
+import type { OrgIdentity } from './organisation/identity';
 
 /** Services every business module receives. */
 export interface DomainContext {
@@ -18,6 +19,8 @@ export interface DomainContext {
   readonly subjects: SubjectPseudonymiser;
   /** Each organisation's EIP-712 signing key. */
   readonly signers: OrgSignerStore;
+  /** A per-organisation gateway's own identity (signs requests to other gateways); absent in the demo. */
+  readonly own?: OrgIdentity;
 }
 
 /**

@@ -5,7 +5,14 @@
  * listen, and shut down cleanly on SIGINT/SIGTERM.
  */
 import './ledger/chaincode-logging';
-import { buildGateway, DOMAIN_MODULES, loadConsortium, openLedger } from './app';
+import {
+  buildGateway,
+  deploymentOf,
+  DOMAIN_MODULES,
+  loadConsortium,
+  loadOwnOrganisation,
+  openLedger,
+} from './app';
 import { ensureDemoUsers, type DemoOrg } from './auth/demo-users';
 import type { Role } from './auth/roles';
 import { ConfigError, loadConfig } from './config';
@@ -15,6 +22,8 @@ import { createLogger } from './http/logger';
 import { ensurePortsFree, portProblem, PortUnavailableError } from './http/ports';
 import type { Gateway } from './server';
 import { openDatabase } from './store/db';
+import { ForeignKeyInProfileError } from './ledger/fabric';
+import { OrgKeyError } from './organisation/identity';
 
 /** Roles of each organisation's demo users, by the organisation's consortium role. */
 const DEMO_ROLES: Readonly<Record<Consortium['organisations'][number]['role'], Role[]>> = {
@@ -49,9 +58,11 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
     { setting: 'GATEWAY_PORT', port: config.port, host: config.host },
     { setting: 'GATEWAY_OPERATIONS_PORT', port: config.operationsPort, host: config.operationsHost },
   ];
+  // A per-organisation gateway checks its keys before anything else: another organisation's key stops it.
+  const own = config.organisation === undefined ? undefined : loadOwnOrganisation(config.organisation);
   await ensurePortsFree(ports);
   const db = await openDatabase(config.dataDir);
-  const ledger = await openLedger(config, consortium, logger, env);
+  const ledger = await openLedger(config, consortium, logger, env, own);
   const { gateway, context } = await buildGateway({
     config,
     db,
@@ -59,22 +70,28 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
     ledger,
     consortium,
     domainModules: DOMAIN_MODULES,
+    ...(own === undefined ? {} : { own }),
+  }).catch(async (err: unknown) => {
+    await ledger.close();
+    await db.close();
+    throw err;
   });
-  const demoOrgs: DemoOrg[] = consortium.organisations.map((o) => ({
-    mspId: o.mspId,
-    roles: DEMO_ROLES[o.role],
-  }));
+  const demoOrgs: DemoOrg[] = consortium.organisations
+    .filter((o) => own === undefined || o.mspId === own.identity.mspId)
+    .map((o) => ({ mspId: o.mspId, roles: DEMO_ROLES[o.role] }));
   const logins = config.demo
     ? await ensureDemoUsers(gateway.deps.users, demoOrgs, config.regulatorMspId)
     : [];
   const farmers = Number(env.GATEWAY_DEMO_FARMERS ?? '2000');
-  const notes = config.demo ? await seedDemo(context, gateway.deps, farmers) : [];
+  // Demo data spans every organisation: only the all-in-one demo seeds it.
+  const notes = config.demo && own === undefined ? await seedDemo(context, gateway.deps, farmers) : [];
   const { url, operationsUrl } = await gateway.start().catch((err: NodeJS.ErrnoException) => {
     // Taken between the check and now: still say which setting to change.
     const port = ports.find((p) => err.message.includes(`:${p.port}`)) ?? ports[0]!;
     throw err.code === undefined ? err : new PortUnavailableError(portProblem(port, err.code));
   });
   const lines = [`Gateway listening on ${url} (ledger: ${config.ledger}${config.demo ? ', DEMO MODE' : ''})`];
+  lines.push(`  Deployment: ${deploymentOf(config).note}`);
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
   lines.push(`  Console: ${url}/console/${logins.length > 0 ? '   (sign in with a demo login below)' : ''}`);
   lines.push(`  Operations (readiness, metrics): ${operationsUrl}/readyz ${operationsUrl}/metrics`);
@@ -110,10 +127,15 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   return gateway;
 }
 
+/** A refusal to start with another organisation's (or an unusable) key: a plain message, not a stack. */
+function isOrgKeyRefusal(err: unknown): err is Error {
+  return err instanceof OrgKeyError || err instanceof ForeignKeyInProfileError;
+}
+
 if (require.main === module) {
   runGateway().catch((err: unknown) => {
     process.stderr.write(
-      `${err instanceof ConfigError || err instanceof PortUnavailableError ? `ruralcredit gateway: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${err instanceof ConfigError || err instanceof PortUnavailableError || isOrgKeyRefusal(err) ? `ruralcredit gateway: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     process.exit(1);
   });

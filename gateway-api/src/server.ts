@@ -26,7 +26,7 @@ import { ApiRouterImpl } from './http/router';
 import { RouteRegistry } from './openapi/registry';
 import { mountDocs, OPENAPI_PATH, registerOpenApiRoute } from './openapi/routes';
 import { createHttpMetrics } from './ops/metrics';
-import { registerHealthRoute, registerOpsRoutes, type ReadinessCheck } from './ops/routes';
+import { registerHealthRoute, registerOpsRoutes, type Deployment, type ReadinessCheck } from './ops/routes';
 import type { GatewayDb } from './store/db';
 import { SealedStore } from './store/sealed';
 
@@ -49,6 +49,8 @@ export interface GatewayOptions {
   readonly signingKeys?: SigningKeys;
   /** User store; LevelDB-backed on `db` by default. */
   readonly users?: UserStore;
+  /** What this process is, shown on `/readyz`. */
+  readonly deployment?: Deployment;
   /** Grace period for in-flight requests on `stop()`, in milliseconds; 5,000 by default. */
   readonly shutdownGraceMs?: number;
   /** Serve the web console at `/console` with these settings (from the consortium); not served without. */
@@ -124,6 +126,7 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
     options.users ??
     new UserStoreImpl(db, {
       hasher: new PasswordHasher({ log2N: config.scryptLog2N, concurrency: config.scryptConcurrency }),
+      ...(config.organisation === undefined ? {} : { organisation: config.organisation.mspId }),
     });
   const tokens: TokenService = new TokenServiceImpl({
     keys: signingKeys,
@@ -155,7 +158,12 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   const registry = new RouteRegistry();
   const routerOptions = {
     registry,
-    authenticate: createAuthenticate({ tokens, users, activity }),
+    authenticate: createAuthenticate({
+      tokens,
+      users,
+      activity,
+      ...(config.organisation === undefined ? {} : { organisation: config.organisation.mspId }),
+    }),
     requireRole,
     rateLimit: rateLimit(new TokenBucketLimiter({ perMinute: config.rateLimitPerMinute })),
     jsonBodyLimitBytes: config.jsonBodyLimitBytes,
@@ -178,7 +186,12 @@ export function createGateway(options: Readonly<GatewayOptions>): Gateway {
   operationsApp.set('case sensitive routing', true);
   operationsApp.use(requestId(), securityHeaders);
   const operations = new ApiRouterImpl({ ...routerOptions, registry: new RouteRegistry(), basePath: '' });
-  registerOpsRoutes(operations, { db, metrics: metrics.registry, readiness: options.readiness ?? {} });
+  registerOpsRoutes(operations, {
+    db,
+    metrics: metrics.registry,
+    readiness: options.readiness ?? {},
+    ...(options.deployment === undefined ? {} : { deployment: options.deployment }),
+  });
   operationsApp.use(operations.express);
   operationsApp.use((req) => {
     throw AppError.notFound(`no route for ${req.method} ${req.path}`);

@@ -72,6 +72,39 @@ export function reportDigest(report: unknown): string {
   return sha256Hex(canonicalBytes(withoutDigest(report)));
 }
 
+/** What a bank's access names before any record reaches it (the per-organisation deployment). */
+export interface ReleaseRequestFields {
+  readonly accessId: string;
+  readonly accessor: string;
+  readonly operator: string;
+  readonly subject: string;
+  readonly grantId: string;
+  readonly purpose: string;
+  readonly datasets: readonly string[];
+}
+
+/**
+ * The digest a bank's access record holds in the per-organisation deployment, where the access
+ * is recorded before the providers release anything (so before the report exists): SHA-256 of the
+ * RFC 8785 JSON of the request (datasets sorted) under the tag `rcl:release-request:v1`. A filed
+ * report names every one of these fields, so anyone can recompute it from the report and compare
+ * it with the ledger; the records themselves are proved by their anchored Merkle roots.
+ */
+export function releaseRequestDigest(fields: ReleaseRequestFields): string {
+  return sha256Hex(
+    canonicalBytes({
+      kind: 'rcl:release-request:v1',
+      accessId: fields.accessId,
+      accessor: fields.accessor,
+      operator: fields.operator,
+      subject: fields.subject,
+      grantId: fields.grantId,
+      purpose: fields.purpose,
+      datasets: [...fields.datasets].sort(),
+    }),
+  );
+}
+
 /**
  * One step of the audit export digest chain:
  * SHA-256(prev digest as 32 raw bytes || canonicalBytes(line)).

@@ -28,6 +28,7 @@ import {
   writeRecord,
 } from '../lib/state';
 import { AccessRecord, type DenialReason } from '../model/access';
+import type { DatasetType } from '../model/catalogue';
 import { Grant } from '../model/grant';
 import type { Member } from '../model/member';
 import { readGrant } from './consent';
@@ -420,6 +421,40 @@ export class AccessContract extends Contract {
     const id = f.id('accessId');
     if (!seesAll(caller) && mspId !== caller.mspId) throw forbidden('a bank reads its own accesses only');
     return this.#own(ctx, mspId, id);
+  }
+
+  /**
+   * What a data provider needs before it releases records to a bank: the bank's access
+   * `accessId`, as committed, and the status of its grant at the transaction time (so a
+   * revocation or expiry since the access stops the release). Only a provider of at least one
+   * of the access's datasets may read it; `providedDatasets` lists the caller's.
+   *
+   * @throws FORBIDDEN when the caller is not a data provider or provides none of the access's
+   * datasets; NOT_FOUND when the bank has no such access.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async GetAccessForRelease(ctx: Context, accessor: string, accessId: string): Promise<string> {
+    const caller = await requireCaller(ctx, 'DATA_PROVIDER');
+    const f = new Fields({ accessor, accessId }, 'query');
+    const access = await readAccess(ctx, f.mspId('accessor'), f.id('accessId'));
+    if (!access) throw notFound(`access ${accessId} of ${accessor} does not exist`);
+    const providedDatasets: string[] = [];
+    for (const code of access.datasets) {
+      const type = await readRecord<DatasetType>(ctx, key(ctx, KeyType.datasetType, [code]));
+      if (type?.provider === caller.mspId) providedDatasets.push(code);
+    }
+    if (providedDatasets.length === 0) {
+      throw forbidden(`access ${accessId} names none of the datasets ${caller.mspId} provides`);
+    }
+    const grant = await readGrant(ctx, access.grantId);
+    return marshal({
+      access,
+      providedDatasets,
+      grantStatus: grant ? Grant.statusAt(grant, txEpochSeconds(ctx)) : 'NOT_FOUND',
+      grantValidUntil: grant?.validUntil ?? '',
+      checkedAt: txTime(ctx),
+    });
   }
 
   async #own(ctx: Context, accessor: string, accessId: string): Promise<string> {

@@ -16,6 +16,8 @@ export interface AuthenticateOptions {
   readonly users: UserStore;
   /** Counts each authenticated request per user, when given. */
   readonly activity?: Pick<UserActivityStore, 'recordRequest'>;
+  /** In a per-organisation gateway, the one organisation whose users it serves. */
+  readonly organisation?: string;
 }
 
 /**
@@ -34,7 +36,8 @@ export function createAuthenticate(options: Readonly<AuthenticateOptions>): Requ
       throw AppError.unauthorized('Authorization header must be "Bearer <token>"');
     const claims = options.tokens.verify(match[1]);
     const user = await options.users.get(claims.sub);
-    if (user === undefined || user.disabled || user.orgMspId !== claims.org) {
+    const foreign = options.organisation !== undefined && user?.orgMspId !== options.organisation;
+    if (user === undefined || user.disabled || user.orgMspId !== claims.org || foreign) {
       throw AppError.unauthorized('invalid access token');
     }
     setPrincipal(req, {

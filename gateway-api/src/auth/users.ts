@@ -169,7 +169,14 @@ export class UserStoreImpl implements UserStore {
    * @param db an open LevelDB database; the store uses its `users`, `users-by-name` and `users-by-org` sublevels.
    * @param options the password hasher (OWASP's minimum cost, two at once, by default).
    */
-  constructor(db: Db, options: { readonly hasher?: PasswordHasher } = {}) {
+  /**
+   * @param options.organisation the one organisation whose users a per-organisation gateway keeps;
+   *   creating a user of any other is refused (403 `NOT_THIS_ORGANISATION`).
+   */
+  readonly #organisation: string | undefined;
+
+  constructor(db: Db, options: { readonly hasher?: PasswordHasher; readonly organisation?: string } = {}) {
+    this.#organisation = options.organisation;
     this.#db = db;
     this.#hasher = options.hasher ?? new PasswordHasher();
     this.#users = db.sublevel<string, UserRecord>('users', { valueEncoding: 'json' });
@@ -185,6 +192,12 @@ export class UserStoreImpl implements UserStore {
   }
 
   async create(input: NewUser): Promise<UserView> {
+    if (this.#organisation !== undefined && input.orgMspId !== this.#organisation) {
+      throw AppError.forbidden(
+        `this gateway serves ${this.#organisation} only; ${input.orgMspId}'s users are kept by its own gateway`,
+        { code: 'NOT_THIS_ORGANISATION' },
+      );
+    }
     const username = UsernameSchema.safeParse(input.username);
     if (!username.success)
       throw AppError.invalid('invalid username', {

@@ -5,6 +5,7 @@
  */
 import { Wallet } from 'ethers';
 import { z } from 'zod';
+import { AppError } from '../http/errors';
 import type { SealedStore } from '../store/sealed';
 
 const StoredKeySchema = z.object({ privateKey: z.string().regex(/^0x[0-9a-f]{64}$/) });
@@ -35,5 +36,31 @@ export class OrgSignerStoreImpl implements OrgSignerStore {
     if (!stored) await this.#store.put(mspId, { privateKey: wallet.privateKey });
     this.#cache.set(mspId, wallet);
     return wallet;
+  }
+}
+
+/**
+ * The per-organisation gateway's signer: its own organisation's key, read from the operator's
+ * key directory; asking for another organisation's key is refused (it is not here).
+ */
+export class OwnOrgSigner implements OrgSignerStore {
+  readonly #mspId: string;
+  readonly #wallet: Wallet;
+
+  constructor(mspId: string, wallet: Wallet) {
+    this.#mspId = mspId;
+    this.#wallet = wallet;
+  }
+
+  /** @throws AppError 403 NOT_THIS_ORGANISATION for any other organisation. */
+  wallet(mspId: string): Promise<Wallet> {
+    if (mspId !== this.#mspId) {
+      return Promise.reject(
+        AppError.forbidden(`this gateway holds no signing key of ${mspId}: each organisation runs its own`, {
+          code: 'NOT_THIS_ORGANISATION',
+        }),
+      );
+    }
+    return Promise.resolve(this.#wallet);
   }
 }

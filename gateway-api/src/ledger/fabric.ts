@@ -19,7 +19,7 @@ import {
   hash,
 } from '@hyperledger/fabric-gateway';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { AppError } from '../http/errors';
 import { nativeP256Signer } from './signer';
 import type { Logger } from '../http/logger';
@@ -57,6 +57,35 @@ export interface ConnectionProfile {
     readonly certPath: string;
     readonly keyPath: string;
   }[];
+}
+
+/**
+ * The connection file of a per-organisation gateway: its own entry names only its peers, never
+ * a key (the keys come from the organisation's key directory).
+ */
+export interface OrganisationProfile extends Omit<ConnectionProfile, 'organisations'> {
+  readonly organisations: readonly { readonly mspId: string; readonly peers: readonly string[] }[];
+}
+
+/** An organisation's client identity and the peers it trusts, most trusted first. */
+interface OrganisationIdentity {
+  readonly mspId: string;
+  readonly peers: readonly string[];
+  readonly credentials: Buffer;
+  readonly key: KeyObject;
+}
+
+/** The connection profile of a per-organisation gateway names another organisation's private key. */
+export class ForeignKeyInProfileError extends Error {
+  readonly code = 'FOREIGN_ORG_KEY';
+
+  constructor(profilePath: string, foreign: string, own: string) {
+    super(
+      `FOREIGN_ORG_KEY: connection profile ${profilePath} names ${foreign}'s private key; ` +
+        `a gateway for ${own} holds ${own}'s keys only`,
+    );
+    this.name = 'ForeignKeyInProfileError';
+  }
 }
 
 /** One peer an organisation can go through. */
@@ -150,6 +179,8 @@ export class FabricLedgerClientImpl implements LedgerClient {
   readonly #targets: ReadonlyMap<string, readonly Target[]>;
   readonly #logger: Logger;
   readonly #maxAttempts: number;
+  /** Whether this client holds one organisation's identity only (the per-organisation gateway). */
+  readonly #singleOrganisation: boolean;
   /** Peer name -> time until which it is tried after the others. */
   readonly #backoff = new Map<string, number>();
 
@@ -158,7 +189,9 @@ export class FabricLedgerClientImpl implements LedgerClient {
     targets: Map<string, Target[]>;
     logger: Logger;
     maxAttempts: number;
+    singleOrganisation: boolean;
   }) {
+    this.#singleOrganisation = options.singleOrganisation;
     this.#clients = options.clients;
     this.#targets = options.targets;
     this.#logger = options.logger;
@@ -177,8 +210,61 @@ export class FabricLedgerClientImpl implements LedgerClient {
   ): Promise<FabricLedgerClientImpl> {
     const base = path.dirname(profilePath);
     const profile = JSON.parse(await readFile(profilePath, 'utf8')) as ConnectionProfile;
+    const identities: OrganisationIdentity[] = [];
+    for (const org of profile.organisations) {
+      identities.push({
+        mspId: org.mspId,
+        peers: org.peers ?? (org.peer === undefined ? [] : [org.peer]),
+        credentials: await readFile(path.resolve(base, org.certPath)),
+        key: createPrivateKey(await readFile(path.resolve(base, org.keyPath))),
+      });
+    }
+    return FabricLedgerClientImpl.#open(profile, base, identities, logger, deadlines);
+  }
+
+  /**
+   * Connects one organisation only (the per-organisation gateway): its own identity, through the
+   * peers its entry of the profile names (its own peer first; a client-only organisation names the
+   * peer it trusts). Calls as any other organisation are refused with 403 `NOT_THIS_ORGANISATION`.
+   *
+   * @throws Error when the profile has no entry for the organisation or names an unknown peer;
+   *   {@link ForeignKeyInProfileError} when it names another organisation's private key.
+   */
+  static async connectOrganisation(
+    profilePath: string,
+    identity: Readonly<{ mspId: string; credentials: Buffer; key: KeyObject }>,
+    logger: Logger,
+    deadlines: Deadlines = DEFAULT_DEADLINES,
+  ): Promise<FabricLedgerClientImpl> {
+    const base = path.dirname(profilePath);
+    const profile = JSON.parse(await readFile(profilePath, 'utf8')) as ConnectionProfile;
+    const foreign = profile.organisations.find((o) => o.mspId !== identity.mspId && o.keyPath !== undefined);
+    if (foreign) throw new ForeignKeyInProfileError(profilePath, foreign.mspId, identity.mspId);
+    const own = profile.organisations.find((o) => o.mspId === identity.mspId);
+    if (!own) throw new Error(`connection profile ${profilePath}: no entry for ${identity.mspId}`);
+    const peers = own.peers ?? (own.peer === undefined ? [] : [own.peer]);
+    return FabricLedgerClientImpl.#open(
+      profile,
+      base,
+      [{ mspId: identity.mspId, peers, credentials: identity.credentials, key: identity.key }],
+      logger,
+      deadlines,
+      true,
+    );
+  }
+
+  static async #open(
+    profile: ConnectionProfile,
+    base: string,
+    identities: readonly OrganisationIdentity[],
+    logger: Logger,
+    deadlines: Deadlines,
+    singleOrganisation = false,
+  ): Promise<FabricLedgerClientImpl> {
+    const wanted = new Set(identities.flatMap((o) => o.peers));
     const clients = new Map<string, grpc.Client>();
     for (const p of profile.peers) {
+      if (!wanted.has(p.name)) continue;
       const tlsRoot = await readFile(path.resolve(base, p.tlsRootCertPath));
       clients.set(
         p.name,
@@ -190,22 +276,19 @@ export class FabricLedgerClientImpl implements LedgerClient {
       );
     }
     const targets = new Map<string, Target[]>();
-    for (const org of profile.organisations) {
-      const peerNames = org.peers ?? (org.peer === undefined ? [] : [org.peer]);
-      if (peerNames.length === 0)
+    for (const org of identities) {
+      if (org.peers.length === 0)
         throw new Error(`connection profile: organisation ${org.mspId} names no peer`);
-      const credentials = await readFile(path.resolve(base, org.certPath));
-      const key = createPrivateKey(await readFile(path.resolve(base, org.keyPath)));
       const list: Target[] = [];
-      for (const name of peerNames) {
+      for (const name of org.peers) {
         const client = clients.get(name);
         if (!client)
           throw new Error(`connection profile: organisation ${org.mspId} names unknown peer ${name}`);
         const gateway = connect({
           client,
-          identity: { mspId: org.mspId, credentials },
+          identity: { mspId: org.mspId, credentials: org.credentials },
           // Native OpenSSL signing of the whole message (low-S), not the library's JavaScript signer.
-          signer: nativeP256Signer(key),
+          signer: nativeP256Signer(org.key),
           hash: hash.none,
           evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluateMs }),
           endorseOptions: () => ({ deadline: Date.now() + deadlines.endorseMs }),
@@ -222,6 +305,7 @@ export class FabricLedgerClientImpl implements LedgerClient {
       targets,
       logger,
       maxAttempts: MAX_SUBMIT_ATTEMPTS,
+      singleOrganisation,
     });
   }
 
@@ -334,6 +418,11 @@ export class FabricLedgerClientImpl implements LedgerClient {
    */
   async #failover<R>(mspId: string, fn: string, call: (target: Target) => Promise<R>): Promise<R> {
     const list = this.#targets.get(mspId);
+    if (!list && this.#singleOrganisation) {
+      throw AppError.forbidden(`this gateway holds no identity of ${mspId}: each organisation runs its own`, {
+        code: 'NOT_THIS_ORGANISATION',
+      });
+    }
     if (!list) throw unavailable(`no connection for organisation ${mspId}`);
     const now = Date.now();
     const ordered = [...list].sort(

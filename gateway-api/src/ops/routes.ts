@@ -26,11 +26,30 @@ export interface OpsRouteOptions {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Per-check timeout in milliseconds; 2,000 by default. */
   readonly checkTimeoutMs?: number;
+  /** What this process is: the all-organisations demo or one organisation's gateway. */
+  readonly deployment?: Deployment;
+}
+
+/** What a gateway process is, as `/readyz` and the start-up banner say. */
+export interface Deployment {
+  /** `all-in-one-demo`: every organisation in one process (npm start); `organisation`: one member's gateway. */
+  readonly mode: 'all-in-one-demo' | 'organisation';
+  /** The organisation served, in `organisation` mode. */
+  readonly organisation?: string;
+  /** One sentence for operators. */
+  readonly note: string;
 }
 
 const HealthSchema = z.object({ status: z.literal('ok') });
 const ReadySchema = z.object({
   status: z.literal('ready'),
+  deployment: z
+    .object({
+      mode: z.enum(['all-in-one-demo', 'organisation']),
+      organisation: z.string().optional(),
+      note: z.string(),
+    })
+    .optional(),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), reason: z.string().optional() })),
 });
 
@@ -101,7 +120,8 @@ export function registerOpsRoutes(router: ApiRouter, options: Readonly<OpsRouteO
           headers: { 'Cache-Control': 'no-store' },
         });
       }
-      return { body: { status: 'ready', checks }, headers: { 'Cache-Control': 'no-store' } };
+      const deployment = options.deployment === undefined ? {} : { deployment: options.deployment };
+      return { body: { status: 'ready', ...deployment, checks }, headers: { 'Cache-Control': 'no-store' } };
     },
   });
   router.route({

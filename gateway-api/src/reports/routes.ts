@@ -1,5 +1,6 @@
 /** Verification-report endpoints. */
 import type { DomainModuleFactory } from '../domain';
+import { OrgGatewayClientImpl } from '../organisation/client';
 import { createRecordStore } from '../provenance/record-store';
 import {
   IssuedReportSchema,
@@ -20,6 +21,14 @@ export const reportsModule: DomainModuleFactory = (ctx, deps) => {
     kept: deps.sealedStore('kept-reports', KeptReportSchema),
     logger: deps.logger,
     onGranted: (institution, record) => issued.keep(institution, record),
+    ...(deps.config.organisation === undefined || ctx.own === undefined
+      ? {}
+      : {
+          remote: new OrgGatewayClientImpl({
+            identity: ctx.own,
+            gateways: deps.config.organisation.gateways,
+          }),
+        }),
     locate: async (txId) => {
       await indexer.catchUp(10_000);
       return (await indexer.locator.locate(txId))?.blockNumber;

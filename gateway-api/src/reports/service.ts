@@ -10,13 +10,15 @@ import {
   leafHash,
   maskSubjectId,
   parseSubjectId,
+  releaseRequestDigest,
   reportDigest,
   verifyInclusion,
 } from '@ruralcredit/protocol';
 import type { Principal } from '../auth/principal';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
-import type { RecordStore } from '../provenance/record-store';
+import type { OrgGatewayClient } from '../organisation/client';
+import type { RecordStore, StoredRecord } from '../provenance/record-store';
 import type { Logger } from '../http/logger';
 import type { SealedStore } from '../store/sealed';
 import type { Report } from './schemas';
@@ -130,7 +132,15 @@ export interface ReportServiceOptions {
     institution: string,
     issued: { report: Report; txId: string; blockNumber: number },
   ) => Promise<void>;
+  /**
+   * Per-organisation deployment: records come from each provider's gateway, released only
+   * against the access this bank records first. Absent: the all-in-one demo's local store.
+   */
+  readonly remote?: OrgGatewayClient;
 }
+
+/** A record as a report section needs it, from the local store or a provider's release. */
+type SourceRecord = Omit<StoredRecord, 'datasetType'>;
 
 /** Report use cases. */
 export class ReportService {
@@ -142,6 +152,7 @@ export class ReportService {
   readonly #inFlight = new Set<string>();
   readonly #logger: Logger | undefined;
   readonly #onGranted: ReportServiceOptions['onGranted'];
+  readonly #remote: OrgGatewayClient | undefined;
   #lastPrune = 0;
 
   constructor(ctx: DomainContext, options: Readonly<ReportServiceOptions>) {
@@ -152,6 +163,7 @@ export class ReportService {
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
     this.#onGranted = options.onGranted;
+    this.#remote = options.remote;
   }
 
   /**
@@ -191,6 +203,9 @@ export class ReportService {
     const datasets = [...request.datasets].sort();
     const accessId = request.accessId ?? `acc-${randomUUID()}`;
     const key = keptKey(principal.orgMspId, accessId);
+    if (this.#remote !== undefined) {
+      return this.#issueAfterAccess(principal, request, accessId, pseudonym, datasets, this.#remote);
+    }
     let report: Report | undefined;
     if (request.accessId !== undefined) {
       const earlier = await this.#earlier(principal, { ...request, accessId }, pseudonym, datasets);
@@ -203,24 +218,16 @@ export class ReportService {
       }
     }
     if (report === undefined) {
-      report = await this.#assemble(principal, request, accessId, pseudonym, datasets);
+      report = await this.#assemble(principal, request, accessId, pseudonym, datasets, (datasetType) =>
+        this.#records.latestForSubject(pseudonym, datasetType),
+      );
       // Kept before the access is recorded: if the answer is lost, a retry finds it.
       await this.#kept.put(key, { issuedAt: this.#now(), report });
     }
     this.#pruneSoon();
     let committed;
     try {
-      committed = await this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
-        JSON.stringify({
-          accessId,
-          grantId: request.consentId,
-          subject: pseudonym,
-          datasets,
-          purpose: request.purpose,
-          operator: principal.operator,
-          releaseDigest: report.digest,
-        }),
-      ]);
+      committed = await this.#recordAccess(principal, request, accessId, pseudonym, datasets, report.digest);
     } catch (err) {
       // A conflict may be this request's own earlier attempt committing meanwhile: answer as a retry.
       if (request.accessId !== undefined && err instanceof AppError && err.status === 409) {
@@ -243,6 +250,83 @@ export class ReportService {
     return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
   }
 
+  /** Records the access on the ledger with `releaseDigest`; the chaincode decides the outcome. */
+  #recordAccess(
+    principal: Principal,
+    request: ReportRequest,
+    accessId: string,
+    pseudonym: string,
+    datasets: string[],
+    releaseDigest: string,
+  ) {
+    return this.#ctx.ledger.submit<LedgerAccess>(principal.orgMspId, 'Access:RecordAccess', [
+      JSON.stringify({
+        accessId,
+        grantId: request.consentId,
+        subject: pseudonym,
+        datasets,
+        purpose: request.purpose,
+        operator: principal.operator,
+        releaseDigest,
+      }),
+    ]);
+  }
+
+  /**
+   * The per-organisation flow: the access is recorded first (its digest is the request's, see
+   * `releaseRequestDigest`), then each provider's gateway releases against it, then the report is
+   * assembled. No record reaches this bank before the ledger holds the GRANTED access.
+   */
+  async #issueAfterAccess(
+    principal: Principal,
+    request: ReportRequest,
+    accessId: string,
+    pseudonym: string,
+    datasets: string[],
+    remote: OrgGatewayClient,
+  ): Promise<IssuedReport> {
+    const committed = await this.#recordAccess(
+      principal,
+      request,
+      accessId,
+      pseudonym,
+      datasets,
+      releaseRequestDigest({
+        accessId,
+        accessor: principal.orgMspId,
+        operator: principal.operator,
+        subject: pseudonym,
+        grantId: request.consentId,
+        purpose: request.purpose,
+        datasets,
+      }),
+    );
+    if (committed.result.outcome !== 'GRANTED') {
+      throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
+    }
+    const byProvider = new Map<string, string[]>();
+    for (const code of datasets) {
+      const provider = this.#ctx.consortium.datasetTypes.find((d) => d.code === code)?.provider;
+      if (provider === undefined) continue;
+      byProvider.set(provider, [...(byProvider.get(provider) ?? []), code]);
+    }
+    const released = new Map<string, SourceRecord[]>();
+    for (const [provider, codes] of byProvider) {
+      const release = await remote.release(provider, { accessId, subject: pseudonym, datasets: codes });
+      for (const section of release.datasets) released.set(section.datasetType, section.records);
+    }
+    const report = await this.#assemble(principal, request, accessId, pseudonym, datasets, (datasetType) =>
+      Promise.resolve(released.get(datasetType) ?? []),
+    );
+    await this.#kept.put(keptKey(principal.orgMspId, accessId), { issuedAt: this.#now(), report });
+    await this.#onGranted?.(principal.orgMspId, {
+      report,
+      txId: committed.txId,
+      blockNumber: committed.blockNumber,
+    });
+    return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
+  }
+
   /** Builds the report: the subject's latest records with proofs and disputes, and its collateral. */
   async #assemble(
     principal: Principal,
@@ -250,10 +334,11 @@ export class ReportService {
     accessId: string,
     pseudonym: string,
     datasets: string[],
+    recordsOf: (datasetType: string) => Promise<readonly SourceRecord[]>,
   ): Promise<Report> {
     const sections: Report['datasets'] = [];
     for (const datasetType of datasets) {
-      const stored = await this.#records.latestForSubject(pseudonym, datasetType);
+      const stored = await recordsOf(datasetType);
       const records: Report['datasets'][number]['records'] = [];
       for (const r of stored) {
         const dispute = await this.#openDispute(principal, r.batchId, r.leafHash);
@@ -436,10 +521,12 @@ export class ReportService {
       // another bank, or a tampered one): not anchored as far as this caller can tell.
       if (!(err instanceof AppError) || ![400, 403, 404].includes(err.status)) throw err;
     }
+    // The ledger holds the report's digest (all-in-one demo: recorded after assembly) or, in the
+    // per-organisation deployment, the digest of the request the report answers (recorded before).
     const anchored =
       access !== undefined &&
       access.outcome === 'GRANTED' &&
-      access.releaseDigest === report.digest &&
+      (access.releaseDigest === report.digest || access.releaseDigest === requestDigestOf(report)) &&
       access.subject === report.subject.pseudonym;
     const batches = new Map<string, LedgerBatch | undefined>();
     const records: { batchId: string; index: number; valid: boolean }[] = [];
@@ -499,6 +586,19 @@ export class ReportService {
       throw err;
     }
   }
+}
+
+/** The request digest a report answers, recomputed from the report's own fields. */
+function requestDigestOf(report: Report): string {
+  return releaseRequestDigest({
+    accessId: report.accessId,
+    accessor: report.requestedBy.institution,
+    operator: report.requestedBy.operator,
+    subject: report.subject.pseudonym,
+    grantId: report.consentId,
+    purpose: report.purpose,
+    datasets: report.datasets.map((d) => d.datasetType),
+  });
 }
 
 /** What a report shows of an asset: status, term, the bank's own liens, the others' total, seizure; no owner data. */

@@ -1,0 +1,506 @@
+/**
+ * One gateway per organisation (issue 13): six gateway processes, one for each organisation of
+ * network/consortium.json, each with only its own keys (from its kit), its own users and its own
+ * LevelDB, on the real Fabric network the Fabric suite started. The whole business flow runs
+ * across them, the bank's report is assembled from records the providers' gateways release
+ * against the ledger, and the refusals the issue lists are checked. Skipped outside the Fabric
+ * suite (see support.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect, signers } from '@hyperledger/fabric-gateway';
+import { expect } from 'chai';
+import { isoFromEpochSeconds, pseudonymise } from '@ruralcredit/protocol';
+import { writeOrgKits, type OrgKits } from '../../src/cli/org-kit';
+import { loadOrgIdentity, type OrgIdentity } from '../../src/organisation/identity';
+import { readMspRoots } from '../../src/organisation/msp';
+import { signOrgRequest } from '../../src/organisation/signed-request';
+import { residentId } from '../acceptance/consortium-gateway';
+import { requireNetwork, type NetworkNodes } from './support';
+
+const MAIN = path.resolve(__dirname, '..', '..', 'src', 'main.js');
+const RELEASES = '/api/v1/org/releases';
+/** Short, so the "after the window" case needs only a short wait. */
+const RELEASE_WINDOW_SECONDS = 25;
+const RUN = randomBytes(3).toString('hex');
+const now = Math.floor(Date.now() / 1000);
+const window = {
+  validFrom: isoFromEpochSeconds(now - 60),
+  validUntil: isoFromEpochSeconds(now + 86_400 * 365),
+};
+const FARMER = residentId(4200 + (parseInt(RUN, 16) % 500));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface OrgProcess {
+  readonly mspId: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Demo logins of this organisation only, by role. */
+  readonly logins: Map<string, { username: string; password: string }>;
+  output(): string;
+}
+
+/** Starts one organisation's gateway and waits for its banner (or its exit). */
+function startOrg(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; out: string; code?: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const done = (code?: number) => resolve({ child, out, ...(code === undefined ? {} : { code }) });
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Demo logins') && /\[[A-Z_, ]+\]\n(?!\s+\S+MSP)/.test(out)) done();
+    });
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => done(code ?? 1));
+  });
+}
+
+describe('per-organisation gateways: six processes, one per organisation, on the Fabric network (issue 13)', function () {
+  this.timeout(900_000);
+  let nodes: NetworkNodes;
+  let tmp: string;
+  let kits: OrgKits;
+  const orgs = new Map<string, OrgProcess>();
+  const identities = new Map<string, OrgIdentity>();
+  const pseudonymSecret = randomBytes(32);
+  const tokens = new Map<string, string>();
+
+  const api = async (
+    mspId: string,
+    role: string,
+    route: string,
+    init: {
+      method?: string;
+      json?: unknown;
+      body?: FormData | string;
+      headers?: Record<string, string>;
+    } = {},
+  ) => {
+    const org = orgs.get(mspId)!;
+    let token = tokens.get(`${mspId}/${role}`);
+    if (token === undefined) {
+      const login = org.logins.get(role);
+      if (!login) throw new Error(`${mspId} has no demo ${role}`);
+      const res = await fetch(`${org.url}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(login),
+      });
+      token = ((await res.json()) as { accessToken: string }).accessToken;
+      tokens.set(`${mspId}/${role}`, token);
+    }
+    const res = await fetch(`${org.url}/api/v1${route}`, {
+      method: init.method ?? (init.json === undefined && init.body === undefined ? 'GET' : 'POST'),
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
+      body: init.json === undefined ? init.body : JSON.stringify(init.json),
+    });
+    const text = await res.text();
+    const json = res.headers.get('content-type')?.includes('json') === true && text !== '';
+    return { status: res.status, text, body: json ? (JSON.parse(text) as unknown) : undefined };
+  };
+
+  /** A release request to `provider`'s gateway signed as `signer` (optionally claiming another org). */
+  const askRelease = async (
+    provider: string,
+    headers: Record<string, string>,
+    body: unknown,
+  ): Promise<{ status: number; code?: string; body: unknown }> => {
+    const res = await fetch(`${orgs.get(provider)!.url}${RELEASES}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const parsed = (await res.json()) as { error?: { code: string } };
+    return { status: res.status, body: parsed, ...(parsed.error ? { code: parsed.error.code } : {}) };
+  };
+
+  const baseEnv = (mspId: string, kitDir: string, profile: string, port: number, gateways: string) => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CORE_CHAINCODE_LOGGING_LEVEL: 'CRITICAL',
+    GATEWAY_ORG: mspId,
+    GATEWAY_LEDGER: 'fabric',
+    GATEWAY_DEMO: '1',
+    GATEWAY_ORG_KEY_DIR: kitDir,
+    GATEWAY_MSP_ROOTS: kits.mspRootsFile,
+    GATEWAY_CONNECTION_PROFILE: profile,
+    // Until the OPRF replaces it, every member computes pseudonyms with the same configured secret.
+    GATEWAY_PSEUDONYM_SECRET: pseudonymSecret.toString('hex'),
+    GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
+    GATEWAY_DATA_DIR: path.join(tmp, 'data', mspId),
+    GATEWAY_PORT: String(port),
+    GATEWAY_OPERATIONS_PORT: '0',
+    GATEWAY_SCRYPT_LOG2_N: '14',
+    GATEWAY_LOG_LEVEL: 'warn',
+    GATEWAY_ORG_GATEWAYS: gateways,
+    GATEWAY_RELEASE_WINDOW_SECONDS: String(RELEASE_WINDOW_SECONDS),
+  });
+
+  before(async function () {
+    nodes = requireNetwork(this);
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'ruralcredit-orggw-'));
+    kits = writeOrgKits(path.resolve(process.env.NETWORK_DIR!), path.join(tmp, 'kits'));
+    const roots = readMspRoots(kits.mspRootsFile);
+    const ports = new Map<string, number>();
+    for (const kit of kits.kits) {
+      ports.set(kit.mspId, await freePort());
+      identities.set(kit.mspId, loadOrgIdentity(kit.mspId, kit.keyDir, roots));
+    }
+    const gateways = JSON.stringify(
+      Object.fromEntries([...ports].map(([mspId, port]) => [mspId, `http://127.0.0.1:${port}`])),
+    );
+    // The regulator's gateway bootstraps the consortium; the others wait to be admitted, then start together.
+    const order = [
+      kits.kits.filter((k) => k.mspId === 'RegulatorMSP'),
+      kits.kits.filter((k) => k.mspId !== 'RegulatorMSP'),
+    ];
+    for (const group of order) {
+      const started = await Promise.all(
+        group.map(async (kit) => ({
+          kit,
+          run: await startOrg(
+            baseEnv(kit.mspId, kit.keyDir, kit.connectionProfile, ports.get(kit.mspId)!, gateways),
+          ),
+        })),
+      );
+      for (const { kit, run } of started) {
+        if (run.code !== undefined) throw new Error(`${kit.mspId}'s gateway exited ${run.code}:\n${run.out}`);
+        const logins = new Map<string, { username: string; password: string }>();
+        for (const m of run.out.matchAll(/^\s+(\S+MSP)\s+(\S+)\s+(\S+)\s+\[([A-Z_, ]+)\]$/gm)) {
+          expect(m[1], `${kit.mspId}'s gateway printed a login of another organisation`).to.equal(kit.mspId);
+          for (const role of m[4]!.split(', ')) logins.set(role, { username: m[2]!, password: m[3]! });
+        }
+        let out = run.out;
+        run.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+        run.child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+        orgs.set(kit.mspId, {
+          mspId: kit.mspId,
+          url: `http://127.0.0.1:${ports.get(kit.mspId)!}`,
+          child: run.child,
+          logins,
+          output: () => out,
+        });
+      }
+    }
+    expect([...orgs.keys()].sort()).to.deep.equal(nodes.organisations.map((o) => o.mspId).sort());
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') return;
+    // The evidence of a failure is in the gateways' own logs: show their errors.
+    for (const org of orgs.values()) {
+      const errors = org
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"level":"error"'));
+      if (errors.length > 0) console.log(`${org.mspId} logged:\n${errors.slice(-5).join('\n')}`);
+    }
+  });
+
+  after(async () => {
+    for (const org of orgs.values()) {
+      const exited = new Promise((resolve) => org.child.once('exit', resolve));
+      org.child.kill('SIGTERM');
+      await exited;
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  let accessId = '';
+
+  it('runs the whole flow across the six gateways: anchors at the providers, a report at the bank fetched from them, a lien, the auditor trace, the regulator stats', async () => {
+    const statsBefore = (await api('RegulatorMSP', 'REGULATOR_ADMIN', '/stats')).body as {
+      institutions: { mspId: string; accessesGranted: number }[];
+    };
+    const grantedBefore = statsBefore.institutions.find((i) => i.mspId === 'BankAMSP')?.accessesGranted ?? 0;
+    const land = { subjectId: FARMER, contractNo: `LC-${RUN}`, areaMu: 4.5, termEnd: '2048-12-31' };
+    const homestead = {
+      subjectId: FARMER,
+      certificateNo: `HS-${RUN}`,
+      parcelCode: `350902-${RUN}`,
+      areaSquareMetres: 180,
+      registeredOn: '2019-05-01',
+    };
+    const period = 'periodStart=2026-10-01T00:00:00Z&periodEnd=2026-10-31T23:59:59Z';
+    // 1. Each department anchors at its own gateway; the records stay in its own store.
+    const lc = await api(
+      'AgricultureMSP',
+      'DATA_OFFICER',
+      `/datasets/LAND_CONTRACT/batches?batchId=lc-${RUN}&${period}`,
+      {
+        json: [land],
+      },
+    );
+    expect(lc.status, lc.text).to.equal(201);
+    const hs = await api(
+      'NaturalResourcesMSP',
+      'DATA_OFFICER',
+      `/datasets/HOMESTEAD/batches?batchId=hs-${RUN}&${period}`,
+      {
+        json: [homestead],
+      },
+    );
+    expect(hs.status, hs.text).to.equal(201);
+    // A bank's gateway cannot anchor for a department: it holds neither the role nor the key.
+    const notHere = await api(
+      'BankAMSP',
+      'ORG_ADMIN',
+      `/datasets/LAND_CONTRACT/batches?batchId=x-${RUN}&${period}`,
+      {
+        json: [land],
+      },
+    );
+    expect(notHere.status).to.equal(403);
+    // 2. The agriculture bureau registers the land right.
+    const asset = await api('AgricultureMSP', 'DATA_OFFICER', '/assets', {
+      json: {
+        assetType: 'LAND_CONTRACT_RIGHT',
+        certificateNo: `LC-${RUN}`,
+        ownerSubjectId: FARMER,
+        location: `350902-${RUN}`,
+        areaValue: 4.5,
+        areaUnit: 'MU',
+        appraisedValueFen: 6_000_000,
+        appraisalDate: isoFromEpochSeconds(now - 86_400),
+        rightExpiry: '2048-12-31T00:00:00Z',
+        provenanceBatch: `lc-${RUN}`,
+      },
+    });
+    expect(asset.status, asset.text).to.equal(201);
+    // 3. Bank A captures the farmer's signed consents at its own gateway.
+    for (const [consentId, scope, purpose] of [
+      [`c-loan-${RUN}`, ['LAND_CONTRACT', 'HOMESTEAD'], 'LOAN_APPLICATION'],
+      [`c-coll-${RUN}`, ['COLLATERAL'], 'COLLATERAL_REGISTRATION'],
+    ] as const) {
+      const data = new FormData();
+      data.set('consent', JSON.stringify({ consentId, subjectId: FARMER, scope, purpose, ...window }));
+      data.set('evidence', new Blob([Buffer.from(`%PDF-1.7\nform ${consentId}`)]), 'consent.pdf');
+      const res = await api('BankAMSP', 'LOAN_OFFICER', '/consents', { body: data });
+      expect(res.status, res.text).to.equal(201);
+    }
+    // The consent form is kept by the capturing bank only.
+    expect((await api('BankAMSP', 'LOAN_OFFICER', `/consents/c-loan-${RUN}/form`)).status).to.equal(200);
+    // 4. The report: access recorded first at Bank A, then each provider releases against it.
+    const issued = await api('BankAMSP', 'LOAN_OFFICER', '/reports', {
+      json: {
+        subjectId: FARMER,
+        consentId: `c-loan-${RUN}`,
+        datasets: ['LAND_CONTRACT', 'HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+      },
+    });
+    expect(issued.status, issued.text).to.equal(201);
+    const { report } = issued.body as {
+      report: { accessId: string; datasets: { datasetType: string; records: { record: unknown }[] }[] };
+    };
+    accessId = report.accessId;
+    expect(report.datasets.map((d) => [d.datasetType, d.records.map((r) => r.record)])).to.deep.equal([
+      ['HOMESTEAD', [homestead]],
+      ['LAND_CONTRACT', [land]],
+    ]);
+    const verified = await api('BankAMSP', 'LOAN_OFFICER', '/reports/verify', { json: { report } });
+    expect(verified.body).to.include({ valid: true, digestMatches: true, anchored: true });
+    // 5. The lien.
+    const lien = await api('BankAMSP', 'LOAN_OFFICER', '/liens', {
+      json: {
+        lienId: `lien-${RUN}`,
+        assetId: `LAND_CONTRACT_RIGHT:LC-${RUN}`,
+        consentId: `c-coll-${RUN}`,
+        securedAmountFen: 4_000_000,
+        loanEnd: isoFromEpochSeconds(now + 300 * 86_400),
+      },
+    });
+    expect(lien.status, lien.text).to.equal(201);
+    // 6. The auditor traces the access at its own gateway (indexed from its trusted peer's blocks).
+    let trace: { items: { accessId: string; outcome: string; releaseDigest: string }[] } = { items: [] };
+    for (let i = 0; i < 30 && !trace.items.some((a) => a.accessId === accessId); i++) {
+      trace = (await api('AuditorMSP', 'AUDITOR', `/audit/accesses?subjectId=${FARMER}`))
+        .body as typeof trace;
+      if (!trace.items.some((a) => a.accessId === accessId)) await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(trace.items.find((a) => a.accessId === accessId)).to.include({ outcome: 'GRANTED' });
+    // Bank B's gateway indexes its own peer's blocks and shows Bank B only its own accesses.
+    const bankBView = (await api('BankBMSP', 'LOAN_OFFICER', `/audit/accesses?subjectId=${FARMER}`))
+      .body as typeof trace;
+    expect(bankBView.items.map((a) => a.accessId)).to.deep.equal([]);
+    // 7. The auditor checks each provider's release log against the ledger: same access, same requester.
+    for (const provider of ['AgricultureMSP', 'NaturalResourcesMSP']) {
+      const logPath = '/api/v1/org/release-log?after=0&limit=1000';
+      const res = await fetch(`${orgs.get(provider)!.url}${logPath}`, {
+        headers: signOrgRequest(identities.get('AuditorMSP')!, 'GET', logPath, null),
+      });
+      const log = (await res.json()) as {
+        entries: { accessId: string; requester: string; outcome: string; releaseDigest?: string }[];
+      };
+      expect(res.status).to.equal(200);
+      const released = log.entries.filter((e) => e.accessId === accessId && e.outcome === 'RELEASED');
+      expect(released.map((e) => e.requester)).to.deep.equal(['BankAMSP']);
+      expect(released[0]!.releaseDigest).to.match(/^[0-9a-f]{64}$/);
+    }
+    // 8. The regulator's statistics count the access.
+    const stats = (await api('RegulatorMSP', 'REGULATOR_ADMIN', '/stats')).body as typeof statsBefore;
+    expect(stats.institutions.find((i) => i.mspId === 'BankAMSP')?.accessesGranted).to.equal(
+      grantedBefore + 1,
+    );
+    // The pseudonym every gateway computed is the same (shared configured secret until the OPRF).
+    expect(pseudonymise(pseudonymSecret, FARMER)).to.have.length(64);
+  });
+
+  it('when a provider is asked without an access, with another bank access, for other datasets, with a replayed or forged signature, or after the window, then it refuses with a stable code and logs each refusal', async () => {
+    expect(accessId, 'the flow test ran first').to.not.equal('');
+    const subject = pseudonymise(pseudonymSecret, FARMER);
+    const bankA = identities.get('BankAMSP')!;
+    const bankB = identities.get('BankBMSP')!;
+    const sign = (who: OrgIdentity, body: unknown) => signOrgRequest(who, 'POST', RELEASES, body);
+    const outcomes: Record<string, string | number | undefined> = {};
+    const none = { accessId: `none-${RUN}`, subject, datasets: ['LAND_CONTRACT'] };
+    outcomes.noAccess = (await askRelease('AgricultureMSP', sign(bankA, none), none)).code;
+    const other = { accessId, subject, datasets: ['LAND_CONTRACT'] };
+    outcomes.otherBank = (await askRelease('AgricultureMSP', sign(bankB, other), other)).code;
+    const subsidy = { accessId, subject, datasets: ['AGRI_SUBSIDY'] };
+    outcomes.otherDatasets = (await askRelease('AgricultureMSP', sign(bankA, subsidy), subsidy)).code;
+    const good = { accessId, subject, datasets: ['LAND_CONTRACT'] };
+    const headers = sign(bankA, good);
+    outcomes.first = (await askRelease('AgricultureMSP', headers, good)).status;
+    outcomes.replayed = (await askRelease('AgricultureMSP', headers, good)).code;
+    // Bank B's certificate presented as Bank A's: the signature is Bank B's, the claim is not.
+    const forged = { ...sign(bankB, good), 'x-rcl-org': 'BankAMSP' };
+    outcomes.forged = (await askRelease('AgricultureMSP', forged, good)).code;
+    await new Promise((r) => setTimeout(r, (RELEASE_WINDOW_SECONDS + 2) * 1000));
+    outcomes.afterWindow = (await askRelease('AgricultureMSP', sign(bankA, good), good)).code;
+    expect(outcomes).to.deep.equal({
+      noAccess: 'NO_ACCESS',
+      otherBank: 'NO_ACCESS',
+      otherDatasets: 'DATASET_NOT_COVERED',
+      first: 200,
+      replayed: 'REQUEST_REPLAYED',
+      forged: 'ORG_SIGNATURE_INVALID',
+      afterWindow: 'RELEASE_WINDOW_CLOSED',
+    });
+    const logPath = '/api/v1/org/release-log?after=0&limit=1000';
+    const res = await fetch(`${orgs.get('AgricultureMSP')!.url}${logPath}`, {
+      headers: signOrgRequest(identities.get('AuditorMSP')!, 'GET', logPath, null),
+    });
+    const log = (await res.json()) as {
+      entries: { accessId: string; requester: string; outcome: string; code?: string }[];
+    };
+    const refusals = log.entries
+      .filter((e) => e.outcome === 'REFUSED' && (e.accessId === accessId || e.accessId === `none-${RUN}`))
+      .map((e) => `${e.requester}:${e.code}`);
+    expect(refusals).to.deep.equal([
+      'BankAMSP:NO_ACCESS',
+      'BankBMSP:NO_ACCESS',
+      'BankAMSP:DATASET_NOT_COVERED',
+      'BankAMSP:REQUEST_REPLAYED',
+      'BankAMSP:ORG_SIGNATURE_INVALID',
+      'BankAMSP:RELEASE_WINDOW_CLOSED',
+    ]);
+    // A bank cannot read the release log.
+    const bankRead = await fetch(`${orgs.get('AgricultureMSP')!.url}${logPath}`, {
+      headers: signOrgRequest(bankA, 'GET', logPath, null),
+    });
+    expect(bankRead.status).to.equal(403);
+  });
+
+  it('when each gateway is asked what it is, then /readyz names its one organisation', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const org of orgs.values()) {
+      const ops = /Operations \(readiness, metrics\): (\S+)\/readyz/.exec(org.output())?.[1];
+      const ready = (await (await fetch(`${ops}/readyz`)).json()) as {
+        deployment: { mode: string; organisation: string };
+      };
+      seen[org.mspId] = `${ready.deployment.mode}:${ready.deployment.organisation}`;
+    }
+    expect(seen).to.deep.equal(Object.fromEntries([...orgs.keys()].map((m) => [m, `organisation:${m}`])));
+  });
+
+  it("when a bank's gateway is configured with a provider's key, then it refuses to start with FOREIGN_ORG_KEY", async () => {
+    const provider = kits.kits.find((k) => k.mspId === 'NaturalResourcesMSP')!;
+    const bank = kits.kits.find((k) => k.mspId === 'BankAMSP')!;
+    const run = await startOrg({
+      ...baseEnv('BankAMSP', provider.keyDir, bank.connectionProfile, await freePort(), '{}'),
+      GATEWAY_DATA_DIR: path.join(tmp, 'data', 'wrong'),
+    });
+    expect(run.code).to.equal(1);
+    expect(run.out).to.match(/^ruralcredit gateway: FOREIGN_ORG_KEY: .*certificate of NaturalResourcesMSP/m);
+  });
+
+  it('when a compromised bank gateway signs as another organisation with its own key, then the ledger refuses', async () => {
+    const bankA = identities.get('BankAMSP')!;
+    const peer = nodes.peers.find((p) => p.mspId === 'BankAMSP')!;
+    const client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(readFileSync(peer.tlsCaCert)), {
+      'grpc.ssl_target_name_override': peer.hostname,
+    });
+    const outcomes: string[] = [];
+    try {
+      for (const claimed of ['BankBMSP', 'AgricultureMSP', 'RegulatorMSP']) {
+        const gateway = connect({
+          client,
+          identity: { mspId: claimed, credentials: bankA.certificatePem },
+          signer: signers.newPrivateKeySigner(
+            createPrivateKey(bankA.fabricKey.export({ type: 'pkcs8', format: 'pem' })),
+          ),
+        });
+        try {
+          const contract = gateway.getNetwork(nodes.channel).getContract(nodes.chaincode);
+          await contract.submitTransaction('Membership:SuspendMember', 'BankBMSP', `forged-${RUN}`);
+          outcomes.push(`${claimed}: committed`);
+        } catch (err) {
+          outcomes.push(`${claimed}: refused`);
+          expect(String((err as Error).message)).to.not.include('committed');
+        } finally {
+          gateway.close();
+        }
+      }
+      // Bank B is still an active member, as Bank B itself reads it with its own identity.
+      const bankB = identities.get('BankBMSP')!;
+      const own = connect({
+        client,
+        identity: { mspId: 'BankBMSP', credentials: bankB.certificatePem },
+        signer: signers.newPrivateKeySigner(
+          createPrivateKey(bankB.fabricKey.export({ type: 'pkcs8', format: 'pem' })),
+        ),
+      });
+      try {
+        const member = JSON.parse(
+          Buffer.from(
+            await own
+              .getNetwork(nodes.channel)
+              .getContract(nodes.chaincode)
+              .evaluateTransaction('Membership:GetMember', 'BankBMSP'),
+          ).toString(),
+        ) as { status: string };
+        outcomes.push(`BankBMSP is ${member.status}`);
+      } finally {
+        own.close();
+      }
+    } finally {
+      client.close();
+    }
+    expect(outcomes).to.deep.equal([
+      'BankBMSP: refused',
+      'AgricultureMSP: refused',
+      'RegulatorMSP: refused',
+      'BankBMSP is ACTIVE',
+    ]);
+  });
+});
