@@ -147,11 +147,6 @@ function accessEvent(access: AccessRecord): Record<string, unknown> {
 /** How far a subject's signed request may be from the transaction time, in seconds, either way. */
 export const SELF_REQUEST_WINDOW_SECONDS = 300;
 
-/** Validates an optional time-range bound ('' = open). */
-function bound(value: string, name: string): string {
-  return value === '' ? '' : new Fields({ [name]: value }, 'range').time(name);
-}
-
 /**
  * The query audit trail. A bank records every access before releasing any
  * data; the chaincode decides GRANTED or DENIED against the grant, read in

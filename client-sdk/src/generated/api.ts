@@ -560,6 +560,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/reports/{accessId}.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The printable verification report (PDF) of a GRANTED access
+     * @description For the requesting bank: masked subject ID, institution and operator, purpose, consent, each dataset's records with batch, anchor time and dispute marks, collateral and liens, access and transaction IDs, the digest and a QR code with the digest and the verify URL; the canonical JSON report is embedded as the attachment `verification-report.json` (`ruralcredit report verify --offline report.pdf`). Auditors and the regulator (`?institution=`) get an audit copy with the same metadata and no record values, collateral details or JSON.
+     *
+     *     Roles: LOAN_OFFICER, ORG_ADMIN, AUDITOR, REGULATOR_ADMIN.
+     */
+    get: operations['getReportsByAccessIdPd'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets': {
     parameters: {
       query?: never;
@@ -785,6 +807,482 @@ export interface paths {
      */
     get: operations['getDisputesById'];
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/products': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Browse active loan products (public, no account needed, rate-limited): filter by county, asset type, amount and term
+     * @description Public.
+     */
+    get: operations['getProducts'];
+    put?: never;
+    /**
+     * Publish a loan product or a new version of one (versions only increase)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postProducts'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/products/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a product with every version (public, rate-limited)
+     * @description Public.
+     */
+    get: operations['getProductsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/products/{id}/withdraw': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Withdraw a product (a new WITHDRAWN version; the history stays)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postProductsByIdWithdraw'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/demands': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List demands filed in [from, to): the regulator and auditors all; a bank those open in its counties or claimed by it
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getDemands'];
+    put?: never;
+    /**
+     * File a financing demand for a subject: with its EIP-712 FinancingDemand signature, or a signed form’s digest (a bank or the regulator’s service desk)
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN.
+     */
+    post: operations['postDemands'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/demands/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a demand with its status at this moment
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getDemandsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/demands/{id}/withdraw': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Withdraw an open demand at the subject’s request (its signature, or a signed form); claims are cancelled
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN.
+     */
+    post: operations['postDemandsByIdWithdraw'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/demands/{id}/claims': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Claim (抢单) a demand for the caller’s bank: at most 3 active claims per demand; creates a LOAN_APPLICATION consent over the demand’s datasets, valid while the claim is active
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postDemandsByIdClaims'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List claims: a bank its own; the regulator and auditors all or one bank’s
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getClaims'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a claim, with whether it is overdue at this moment
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getClaimsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/{id}/contact': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record that the bank contacted the subject (CLAIMED -> CONTACTED)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postClaimsByIdContact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/{id}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve the application (CONTACTED -> APPROVED)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postClaimsByIdApprove'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/{id}/decline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decline the application (CONTACTED -> DECLINED; the claim’s consent ends)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postClaimsByIdDecline'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/{id}/release': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give the claim up (the claim’s consent ends, the slot frees)
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postClaimsByIdRelease'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/{id}/disburse': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disburse an approved claim: records the loan, closes the demand, cancels the other claims and ends their consents
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postClaimsByIdDisburse'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/overdue-sweep': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Flag claims not contacted within the deadline (once each) and alert their banks (body `{}`)
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    post: operations['postClaimsOverdueSweep'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/loans': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List loans: a bank its own; the regulator and auditors all or one bank’s
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getLoans'];
+    put?: never;
+    /**
+     * Record a loan made outside a financing claim, under the borrower’s active consent
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postLoans'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/loans/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a loan
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getLoansById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/loans/{id}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Update a loan’s status (lending bank only): ACTIVE, OVERDUE with a DPD bucket, REPAID, WRITTEN_OFF
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postLoansByIdStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/loans/{id}/post-loan-consent': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Attach the POST_LOAN_MANAGEMENT consent; it must be active and last until the loan matures
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postLoansByIdPostLoanConsent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/multi-lender-signals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Compute and record the multi-lender (多头借贷) signal for a subject under the caller’s active consent: counts of other institutions only, no bank named
+     * @description Roles: LOAN_OFFICER.
+     */
+    post: operations['postMultiLenderSignals'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/supervision/multi-lender-subjects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Subjects approached by more than k lenders (claims, loan consents, loans) in [from, to), by pseudonym
+     * @description Roles: REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getSupervisionMultiLenderSubjects'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/stats/financing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Financing statistics per bank and county: demands, claims, contacts within the deadline, approvals, disbursements, amounts, median days from demand to disbursement (the regulator all; a bank its own)
+     * @description Roles: LOAN_OFFICER, REGULATOR_ADMIN, AUDITOR.
+     */
+    get: operations['getStatsFinancing'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/financing/policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read the deployment’s financing policy (days to contact a subject after claiming)
+     * @description Any authenticated user.
+     */
+    get: operations['getFinancingPolicy'];
+    /**
+     * Set the days a bank has to contact a subject after claiming (regulator)
+     * @description Roles: REGULATOR_ADMIN.
+     */
+    put: operations['putFinancingPolicy'];
     post?: never;
     delete?: never;
     options?: never;
@@ -1691,6 +2189,10 @@ export interface components {
       collateral: {
         [key: string]: unknown;
       }[];
+      /** @description The multi-lender signal the chaincode computed and recorded for this report (counts of other institutions only; its own digest is on the ledger); absent when the consent is not active */
+      multiLenderSignal?: {
+        [key: string]: unknown;
+      };
       /** @description SHA-256 of the canonical JSON of the report without this field */
       digest: string;
     };
@@ -1748,6 +2250,10 @@ export interface components {
       collateral: {
         [key: string]: unknown;
       }[];
+      /** @description The multi-lender signal the chaincode computed and recorded for this report (counts of other institutions only; its own digest is on the ledger); absent when the consent is not active */
+      multiLenderSignal?: {
+        [key: string]: unknown;
+      };
       /** @description SHA-256 of the canonical JSON of the report without this field */
       digest: string;
     } & {
@@ -1783,7 +2289,12 @@ export interface components {
       }[];
       datasets: string[];
       /** @enum {string} */
-      purpose: 'LOAN_APPLICATION' | 'POST_LOAN_MANAGEMENT' | 'COLLATERAL_REGISTRATION';
+      purpose:
+        | 'LOAN_APPLICATION'
+        | 'POST_LOAN_MANAGEMENT'
+        | 'COLLATERAL_REGISTRATION'
+        | 'GUARANTEE_ASSESSMENT'
+        | 'INSURANCE_UNDERWRITING';
       /**
        * @description Release every record of a subject anchored at or after this time; without it, each dataset's latest batch
        * @example 2030-12-31T00:00:00Z
@@ -2151,6 +2662,262 @@ export interface components {
       /** @description Transaction that filed the dispute */
       txId: string;
     };
+    Product: {
+      productId: string;
+      /** @description MSP ID of the offering bank */
+      bank: string;
+      version: number;
+      name: string;
+      assetTypes: string[];
+      minAmountFen: number;
+      maxAmountFen: number;
+      minTermMonths: number;
+      maxTermMonths: number;
+      minRateBps: number;
+      maxRateBps: number;
+      counties: string[];
+      /** @enum {string} */
+      status: 'ACTIVE' | 'WITHDRAWN';
+      publishedAt: string;
+    } & {
+      [key: string]: unknown;
+    };
+    PublishProductRequest: {
+      /** @example LAND_CONTRACT_RIGHT:LC-001 */
+      productId: string;
+      /** @description 1 for a new product; above the current version for an update */
+      version: number;
+      name: string;
+      /** @description Accepted collateral; empty for a credit loan */
+      assetTypes: string[];
+      minAmountFen: number;
+      maxAmountFen: number;
+      minTermMonths: number;
+      maxTermMonths: number;
+      minRateBps: number;
+      maxRateBps: number;
+      counties: string[];
+    };
+    FileDemandRequest: {
+      /**
+       * @description Generated (`dmd-<uuid>`) when omitted
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      demandId?: string;
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+      amountFen: number;
+      termMonths: number;
+      /** @enum {string} */
+      purpose:
+        | 'PLANTING'
+        | 'BREEDING'
+        | 'AQUACULTURE'
+        | 'EQUIPMENT'
+        | 'PROCESSING'
+        | 'RURAL_TOURISM'
+        | 'WORKING_CAPITAL'
+        | 'OTHER';
+      /** @example 350921 */
+      countyCode: string;
+      /** @default [] */
+      offeredAssets: string[];
+      /** @description What a claiming bank may read */
+      datasets: string[];
+      /**
+       * @description At most 180 days ahead
+       * @example 2030-12-31T00:00:00Z
+       */
+      expiresAt: string;
+      evidence: components['schemas']['DemandEvidence'];
+    };
+    DemandEvidence:
+      | {
+          /** @constant */
+          type: 'SUBJECT_SIGNATURE';
+          signature: string;
+        }
+      | {
+          /** @constant */
+          type: 'FORM_HASH';
+          formHash: string;
+        };
+    Demand: {
+      demandId: string;
+      /** @description Subject pseudonym */
+      subject: string;
+      amountFen: number;
+      termMonths: number;
+      purpose: string;
+      countyCode: string;
+      datasets: string[];
+      expiresAt: string;
+      /** @enum {string} */
+      status: 'OPEN' | 'CLOSED' | 'WITHDRAWN' | 'EXPIRED';
+      activeClaims: string[];
+      claims: string[];
+      filedBy: string;
+      filedAt: string;
+    } & {
+      [key: string]: unknown;
+    };
+    WithdrawDemandRequest: {
+      evidence: components['schemas']['DemandEvidence'];
+    };
+    ClaimDemandRequest: {
+      /**
+       * @description Generated (`clm-<uuid>`) when omitted
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      claimId?: string;
+    };
+    Claim: {
+      claimId: string;
+      demandId: string;
+      bank: string;
+      /** @enum {string} */
+      status: 'CLAIMED' | 'CONTACTED' | 'APPROVED' | 'DECLINED' | 'DISBURSED' | 'CANCELLED' | 'RELEASED';
+      /** @description The LOAN_APPLICATION consent the claim created */
+      grantId: string;
+      claimedAt: string;
+      contactBy: string;
+      /** @description CLAIMED and past contactBy at the moment of the read */
+      overdue: boolean;
+    } & {
+      [key: string]: unknown;
+    };
+    LoanTerms: {
+      /**
+       * @description Generated (`loan-<uuid>`) when omitted
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      loanId?: string;
+      amountFen: number;
+      termMonths: number;
+      rateBps: number;
+      /** @default [] */
+      lienIds: string[];
+      /**
+       * @description A POST_LOAN_MANAGEMENT consent that must last until the loan matures
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      postLoanConsentId?: string;
+    };
+    Loan: {
+      loanId: string;
+      bank: string;
+      subject: string;
+      amountFen: number;
+      termMonths: number;
+      rateBps: number;
+      startDate: string;
+      maturityDate: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'OVERDUE' | 'REPAID' | 'WRITTEN_OFF';
+    } & {
+      [key: string]: unknown;
+    };
+    OverdueSweepRequest: Record<string, never>;
+    RecordLoanRequest: {
+      /**
+       * @description Generated (`loan-<uuid>`) when omitted
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      loanId?: string;
+      amountFen: number;
+      termMonths: number;
+      rateBps: number;
+      /** @default [] */
+      lienIds: string[];
+      /**
+       * @description A POST_LOAN_MANAGEMENT consent that must last until the loan matures
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      postLoanConsentId?: string;
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+      /**
+       * @description An active LOAN_APPLICATION or POST_LOAN_MANAGEMENT consent
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      consentId: string;
+    };
+    LoanStatusRequest: {
+      /** @enum {string} */
+      status: 'ACTIVE' | 'OVERDUE' | 'REPAID' | 'WRITTEN_OFF';
+      /**
+       * @description Required for OVERDUE
+       * @enum {string}
+       */
+      dpdBucket?: 'DPD_1_30' | 'DPD_31_90' | 'DPD_91_PLUS';
+    };
+    PostLoanConsentRequest: {
+      /** @example LAND_CONTRACT_RIGHT:LC-001 */
+      consentId: string;
+    };
+    MultiLenderSignalRequest: {
+      /**
+       * @description 18-character resident ID or unified social credit code; the gateway keeps only its keyed pseudonym
+       * @example 11010519491231002X
+       */
+      subjectId: string;
+      /**
+       * @description An active consent from the subject to the calling bank
+       * @example LAND_CONTRACT_RIGHT:LC-001
+       */
+      consentId: string;
+      /** @example LAND_CONTRACT_RIGHT:LC-001 */
+      signalId?: string;
+    };
+    MultiLenderSignal: {
+      signalId: string;
+      subject: string;
+      computedAt: string;
+      applyingInstitutions: number;
+      accessingInstitutions: {
+        last30Days: number;
+        last90Days: number;
+        last180Days: number;
+      };
+      otherLiens: {
+        count: number;
+        totalSecuredFen: number;
+      };
+      otherLoans: {
+        count: number;
+        totalFen: number;
+        /** @enum {string} */
+        worstDelinquency: 'NONE' | 'DPD_1_30' | 'DPD_31_90' | 'DPD_91_PLUS';
+      };
+      digest: string;
+    } & {
+      [key: string]: unknown;
+    };
+    FinancingStatistics: {
+      /** @description ALL, or the calling bank’s MSP ID */
+      scope: string;
+      banks: ({
+        bank: string;
+      } & {
+        [key: string]: unknown;
+      })[];
+      counties: ({
+        countyCode: string;
+      } & {
+        [key: string]: unknown;
+      })[];
+    } & {
+      [key: string]: unknown;
+    };
+    FinancingPolicy: {
+      contactDays: number;
+    };
     AccessPage: {
       items: components['schemas']['AccessEntry'][];
       nextCursor: string | null;
@@ -2468,6 +3235,11 @@ export interface components {
         | 'MemberAdmitted'
         | 'MemberSuspended'
         | 'MemberReinstated'
+        | 'DemandFiled'
+        | 'DemandClaimed'
+        | 'DemandWithdrawn'
+        | 'DemandClosed'
+        | 'ClaimsOverdue'
         | 'ConsentRevoked'
         | 'DisputeFiled'
         | 'AccessRecorded';
@@ -3787,6 +4559,77 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
+  getReportsByAccessIdPd: {
+    parameters: {
+      query?: {
+        /** @description The bank that requested the report (auditors and the regulator; a bank prints its own) */
+        institution?: string;
+      };
+      header?: never;
+      path: {
+        accessId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The PDF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INSTITUTION_REQUIRED: an auditor or the regulator named no institution */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN: a bank named another bank's report */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPORT_NOT_FOUND: no GRANTED access with a kept report under that ID */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPORT_MISMATCH: the kept report's digest is not the ledger's */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      /** @description PDF_FONT_MISSING: no CJK font installed */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
   postAssets: {
     parameters: {
       query?: never;
@@ -4594,6 +5437,1450 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getProducts: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        countyCode?: string;
+        assetType?: string;
+        amountFen?: number;
+        termMonths?: number;
+        bank?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of products (a page may hold fewer than `limit`) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Product'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description RATE_LIMITED */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  postProducts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PublishProductRequest'];
+      };
+    };
+    responses: {
+      /** @description Published */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            product: components['schemas']['Product'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getProductsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The product and its versions */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Product'];
+        };
+      };
+      400: components['responses']['Error'];
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postProductsByIdWithdraw: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Withdrawn */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            product: components['schemas']['Product'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getDemands: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        /** @description UTC time, second precision */
+        from?: string;
+        /** @description UTC time, second precision */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of demands */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Demand'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postDemands: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FileDemandRequest'];
+      };
+    };
+    responses: {
+      /** @description Filed */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            demand: components['schemas']['Demand'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getDemandsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The demand */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Demand'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postDemandsByIdWithdraw: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WithdrawDemandRequest'];
+      };
+    };
+    responses: {
+      /** @description Withdrawn */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            demand: components['schemas']['Demand'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postDemandsByIdClaims: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClaimDemandRequest'];
+      };
+    };
+    responses: {
+      /** @description Claimed */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            claim: components['schemas']['Claim'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: demand not open, 3 claims active, already claimed by this bank */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getClaims: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        bank?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of claims */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Claim'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getClaimsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The claim */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Claim'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postClaimsByIdContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Moved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            claim: components['schemas']['Claim'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postClaimsByIdApprove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Moved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            claim: components['schemas']['Claim'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postClaimsByIdDecline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Moved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            claim: components['schemas']['Claim'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postClaimsByIdRelease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Moved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            claim: components['schemas']['Claim'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postClaimsByIdDisburse: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoanTerms'];
+      };
+    };
+    responses: {
+      /** @description Disbursed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            claim: components['schemas']['Claim'];
+            loan: components['schemas']['Loan'];
+            demand: components['schemas']['Demand'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postClaimsOverdueSweep: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OverdueSweepRequest'];
+      };
+    };
+    responses: {
+      /** @description The claims flagged now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            result: {
+              flagged: ({
+                claimId: string;
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST: a body other than `{}` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getLoans: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1..100 */
+        limit?: number;
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        bank?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of loans */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Loan'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postLoans: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RecordLoanRequest'];
+      };
+    };
+    responses: {
+      /** @description Recorded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            loan: components['schemas']['Loan'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getLoansById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The loan */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Loan'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postLoansByIdStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoanStatusRequest'];
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            loan: components['schemas']['Loan'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postLoansByIdPostLoanConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PostLoanConsentRequest'];
+      };
+    };
+    responses: {
+      /** @description Attached */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            loan: components['schemas']['Loan'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID: another purpose, or the consent ends before the loan's maturity */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postMultiLenderSignals: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MultiLenderSignalRequest'];
+      };
+    };
+    responses: {
+      /** @description Recorded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            signal: components['schemas']['MultiLenderSignal'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the state does not allow it (see the message) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getSupervisionMultiLenderSubjects: {
+    parameters: {
+      query: {
+        k: number;
+        /** @description UTC time, second precision */
+        from?: string;
+        /** @description UTC time, second precision */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Subjects, most lenders first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            records: {
+              subject: string;
+              lenders: number;
+              events: number;
+            }[];
+          };
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getStatsFinancing: {
+    parameters: {
+      query?: {
+        /** @description UTC time, second precision */
+        from?: string;
+        /** @description UTC time, second precision */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Statistics */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinancingStatistics'];
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getFinancingPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The policy */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinancingPolicy'];
+        };
+      };
+      401: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  putFinancingPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FinancingPolicy'];
+      };
+    };
+    responses: {
+      /** @description Set */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            policy: components['schemas']['FinancingPolicy'];
+            txId: string;
+            blockNumber: number;
+          };
+        };
+      };
+      400: components['responses']['Error'];
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
       429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
