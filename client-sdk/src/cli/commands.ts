@@ -29,11 +29,7 @@ import type {
   RevokeRequest,
   VerificationReport,
 } from '../types';
-import {
-  verifyBatchManifest,
-  verifyReportOffline,
-  type AnchoredRoot,
-} from '../verify';
+import { verifyBatchManifest, verifyReportOffline, type AnchoredRoot } from '../verify';
 import { BULK_COMMANDS } from './bulk-commands';
 import { configPath, readConfig, writeConfig } from './config';
 import { FINANCING_COMMANDS } from './financing-commands';
