@@ -34,6 +34,9 @@ const SIZES = {
     gatewayConcurrency: 16,
     syncCommits: 1000,
     financingDemands: 1000,
+    watchRecords: 1_000_000,
+    watches: 10_000,
+    bulkSubjects: 10_000,
   },
   quick: {
     auditRecords: 100_000,
@@ -45,6 +48,9 @@ const SIZES = {
     gatewayConcurrency: 16,
     syncCommits: 300,
     financingDemands: 100,
+    watchRecords: 200_000,
+    watches: 10_000,
+    bulkSubjects: 2_000,
   },
 };
 /** What item 2 runs against, in its row names: not Fabric. */
@@ -189,6 +195,39 @@ function financingRows(claimRace, signal) {
       target: 'reported',
       met: 'yes',
       values: signal,
+    },
+  ];
+}
+
+/** Issue 15's rows: watch evaluation and bulk download. */
+function postLoanRows({ watchEval, bulk }) {
+  const n = (v) => v.toLocaleString('en-US');
+  return [
+    {
+      item: `Issue 15: evaluate a ${n(watchEval.records)}-record batch against ${n(watchEval.watches)} watches (HMAC pseudonym per record)`,
+      measured: `${(watchEval.evaluateMs / 1000).toFixed(2)} s (${rate(watchEval.recordsPerSecond)} records/s), ${n(watchEval.alerts)} alerts; watches ${mib(watchEval.watchesHeapBytes)} heap, peak RSS ${mib(watchEval.peakRssBytes)}`,
+      baseline: '-',
+      ratio: '-',
+      target: 'reported',
+      met: '-',
+      values: watchEval,
+    },
+    {
+      item: `Issue 15: bulk download, ${n(bulk.subjects)}-subject job, embedded ledger (REST, recorded before release)`,
+      measured: `${rate(bulk.recordsPerSecond)} records released/s (${(bulk.totalMs / 1000).toFixed(1)} s), peak RSS ${mib(bulk.peakRssBytes)}`,
+      baseline: '-',
+      ratio: '-',
+      target: 'reported',
+      met: '-',
+      values: bulk,
+    },
+    {
+      item: 'Issue 15: bulk download on Fabric',
+      measured: 'skipped: this runner does not start a Fabric network',
+      baseline: '-',
+      ratio: '-',
+      target: 'reported',
+      met: 'not run',
     },
   ];
 }
@@ -404,9 +443,19 @@ const claimRace = await child('financing.mjs', [
   String(size.financingDemands),
 ]);
 const signal = await child('financing.mjs', ['--mode', 'signal', '--accesses', '1000', '--liens', '50']);
+console.error('issue 15: watch evaluation');
+const watchEval = await child('watch-eval.mjs', [
+  '--records',
+  String(size.watchRecords),
+  '--watches',
+  String(size.watches),
+]);
+console.error('issue 15: bulk download');
+const bulk = await child('bulk-release.mjs', ['--subjects', String(size.bulkSubjects)]);
 const tableRows = [
   ...rows({ audit, prov, catchup, gatewayCost, sync }, size),
   ...financingRows(claimRace, signal),
+  ...postLoanRows({ watchEval, bulk }),
 ];
 const finished = new Date();
 console.log(
@@ -438,6 +487,8 @@ await writeResults({
     gatewayCost,
     ledgerSync: sync,
     financing: { claimRace, signal },
+    watchEvaluation: watchEval,
+    bulkDownload: bulk,
   },
 });
 console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS_FILE)}`);

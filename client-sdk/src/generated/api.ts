@@ -2142,6 +2142,16 @@ export interface components {
        * @example LAND_CONTRACT_RIGHT:LC-001
        */
       accessId?: string;
+      /**
+       * @description Also carry each dataset's history: every record of the subject anchored from this time (to historyTo), with the change of each numeric field between its last two batches
+       * @example 2030-12-31T00:00:00Z
+       */
+      historyFrom?: string;
+      /**
+       * @description End of the history window (exclusive); now when absent
+       * @example 2030-12-31T00:00:00Z
+       */
+      historyTo?: string;
     };
     IssuedReport: {
       report: components['schemas']['VerificationReport'];
@@ -2166,6 +2176,10 @@ export interface components {
       consentId: string;
       purpose: string;
       generatedAt: string;
+      historyWindow?: {
+        from: string;
+        to?: string;
+      };
       datasets: {
         datasetType: string;
         records: {
@@ -2184,6 +2198,33 @@ export interface components {
           anchoredAt: string;
           disputed: boolean;
           disputeId?: string;
+        }[];
+        /** @description Every record of the subject anchored in the history window, oldest first */
+        history?: {
+          batchId: string;
+          index: number;
+          record: {
+            [key: string]: unknown;
+          };
+          leafHash: string;
+          proof: {
+            leafIndex: number;
+            treeSize: number;
+            path: string[];
+          };
+          merkleRoot: string;
+          anchoredAt: string;
+          disputed: boolean;
+          disputeId?: string;
+        }[];
+        /** @description Each numeric field's change between the subject's last two batches in the window */
+        changes?: {
+          field: string;
+          previous: number;
+          latest: number;
+          changePercent: number | null;
+          previousBatchId: string;
+          latestBatchId: string;
         }[];
       }[];
       collateral: {
@@ -2221,6 +2262,12 @@ export interface components {
       consentId: string;
       purpose: string;
       generatedAt: string;
+      historyWindow?: {
+        from: string;
+        to?: string;
+      } & {
+        [key: string]: unknown;
+      };
       datasets: ({
         datasetType: string;
         records: ({
@@ -2241,6 +2288,39 @@ export interface components {
           anchoredAt: string;
           disputed: boolean;
           disputeId?: string;
+        } & {
+          [key: string]: unknown;
+        })[];
+        /** @description Every record of the subject anchored in the history window, oldest first */
+        history?: ({
+          batchId: string;
+          index: number;
+          record: {
+            [key: string]: unknown;
+          };
+          leafHash: string;
+          proof: {
+            leafIndex: number;
+            treeSize: number;
+            path: string[];
+          } & {
+            [key: string]: unknown;
+          };
+          merkleRoot: string;
+          anchoredAt: string;
+          disputed: boolean;
+          disputeId?: string;
+        } & {
+          [key: string]: unknown;
+        })[];
+        /** @description Each numeric field's change between the subject's last two batches in the window */
+        changes?: ({
+          field: string;
+          previous: number;
+          latest: number;
+          changePercent: number | null;
+          previousBatchId: string;
+          latestBatchId: string;
         } & {
           [key: string]: unknown;
         })[];

@@ -13,7 +13,16 @@ const BANK: readonly [Role, ...Role[]] = ['LOAN_OFFICER'];
 async function writeLine(res: Response, line: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;
   if (res.write(`${line}\n`)) return true;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  const settled = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: settled.signal }),
+      once(res, 'close', { signal: settled.signal }),
+    ]);
+  } finally {
+    // Removes the listener of the event that did not happen.
+    settled.abort();
+  }
   return !res.destroyed;
 }
 

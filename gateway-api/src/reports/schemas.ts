@@ -2,6 +2,7 @@
 import { CATALOGUE_CODE_PATTERN, PURPOSES } from '@ruralcredit/protocol';
 import { z } from 'zod';
 import { ObjectIdSchema, SubjectIdSchema } from '../consent/schemas';
+import { LedgerTimeSchema } from '../http/fields';
 
 /** What a loan officer asks for. */
 export const ReportRequestSchema = z
@@ -20,8 +21,21 @@ export const ReportRequestSchema = z
         'this ID was recorded (its answer lost), the same report is returned again (200) and nothing new is ' +
         'recorded. Generated when absent.',
     ),
+    historyFrom: LedgerTimeSchema.optional().describe(
+      "Also carry each dataset's history: every record of the subject anchored from this time (to historyTo), " +
+        'with the change of each numeric field between its last two batches',
+    ),
+    historyTo: LedgerTimeSchema.optional().describe('End of the history window (exclusive); now when absent'),
   })
   .strict()
+  .refine((r) => r.historyTo === undefined || r.historyFrom !== undefined, {
+    message: 'historyTo needs historyFrom',
+    path: ['historyTo'],
+  })
+  .refine((r) => r.historyFrom === undefined || r.historyTo === undefined || r.historyFrom < r.historyTo, {
+    message: 'historyTo must be after historyFrom',
+    path: ['historyTo'],
+  })
   .meta({ id: 'ReportRequest' });
 
 /**
@@ -66,7 +80,30 @@ function reportSchema(mode: ObjectMode) {
     consentId: z.string(),
     purpose: z.string(),
     generatedAt: z.string(),
-    datasets: z.array(object(mode, { datasetType: z.string(), records: z.array(reportRecordSchema(mode)) })),
+    historyWindow: object(mode, { from: z.string(), to: z.string().optional() }).optional(),
+    datasets: z.array(
+      object(mode, {
+        datasetType: z.string(),
+        records: z.array(reportRecordSchema(mode)),
+        history: z
+          .array(reportRecordSchema(mode))
+          .optional()
+          .describe('Every record of the subject anchored in the history window, oldest first'),
+        changes: z
+          .array(
+            object(mode, {
+              field: z.string(),
+              previous: z.number(),
+              latest: z.number(),
+              changePercent: z.number().nullable(),
+              previousBatchId: z.string(),
+              latestBatchId: z.string(),
+            }),
+          )
+          .optional()
+          .describe("Each numeric field's change between the subject's last two batches in the window"),
+      }),
+    ),
     collateral: z.array(z.record(z.string(), z.unknown())),
     multiLenderSignal: z
       .record(z.string(), z.unknown())

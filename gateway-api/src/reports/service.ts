@@ -63,7 +63,9 @@ function sameRequest(
     report.subject.pseudonym === pseudonym &&
     report.consentId === request.consentId &&
     report.purpose === request.purpose &&
-    report.datasets.map((d) => d.datasetType).join() === datasets.join()
+    report.datasets.map((d) => d.datasetType).join() === datasets.join() &&
+    report.historyWindow?.from === request.historyFrom &&
+    report.historyWindow?.to === request.historyTo
   );
 }
 
@@ -105,6 +107,8 @@ export interface ReportRequest {
   datasets: string[];
   purpose: string;
   accessId?: string | undefined;
+  historyFrom?: string | undefined;
+  historyTo?: string | undefined;
 }
 
 /** An issued report; `replayed` when it answers a retry of an access already recorded. */
@@ -340,9 +344,11 @@ export class ReportService {
     for (const datasetType of datasets) {
       const stored = await recordsOf(datasetType);
       const records: Report['datasets'][number]['records'] = [];
+    const section = async (stored: StoredRecord[]): Promise<ReportRecord[]> => {
+      const out: ReportRecord[] = [];
       for (const r of stored) {
         const dispute = await this.#openDispute(principal, r.batchId, r.leafHash);
-        records.push({
+        out.push({
           batchId: r.batchId,
           index: r.index,
           record: r.record,
@@ -354,7 +360,23 @@ export class ReportService {
           ...(dispute === undefined ? {} : { disputeId: dispute }),
         });
       }
-      sections.push({ datasetType, records });
+      return out;
+    };
+    for (const datasetType of datasets) {
+      const records = await section(await this.#records.latestForSubject(pseudonym, datasetType));
+      if (request.historyFrom === undefined) {
+        sections.push({ datasetType, records });
+        continue;
+      }
+      const history = await section(
+        await this.#records.historyForSubject(
+          pseudonym,
+          datasetType,
+          { from: request.historyFrom, to: request.historyTo },
+          MAX_HISTORY_RECORDS,
+        ),
+      );
+      sections.push({ datasetType, records, history, changes: changesOf(history) });
     }
     const assets = await this.#ctx.ledger.evaluate<{ records: Record<string, unknown>[] }>(
       principal.orgMspId,
@@ -371,6 +393,14 @@ export class ReportService {
       consentId: request.consentId,
       purpose: request.purpose,
       generatedAt: new Date().toISOString(),
+      ...(request.historyFrom === undefined
+        ? {}
+        : {
+            historyWindow: {
+              from: request.historyFrom,
+              ...(request.historyTo === undefined ? {} : { to: request.historyTo }),
+            },
+          }),
       datasets: sections,
       collateral: assets.records.map(collateralView),
       ...(signal === undefined ? {} : { multiLenderSignal: signal }),
@@ -531,7 +561,7 @@ export class ReportService {
     const batches = new Map<string, LedgerBatch | undefined>();
     const records: { batchId: string; index: number; valid: boolean }[] = [];
     for (const section of report.datasets) {
-      for (const r of section.records) {
+      for (const r of [...section.records, ...(section.history ?? [])]) {
         if (!batches.has(r.batchId)) batches.set(r.batchId, await this.#batch(principal, r.batchId));
         const batch = batches.get(r.batchId);
         const leaf = leafHash(r.record).toString('hex');
@@ -599,6 +629,38 @@ function requestDigestOf(report: Report): string {
     purpose: report.purpose,
     datasets: report.datasets.map((d) => d.datasetType),
   });
+type ReportRecord = Report['datasets'][number]['records'][number];
+
+/** Most history records of one dataset in a report. */
+const MAX_HISTORY_RECORDS = 1000;
+
+/**
+ * Each numeric field's change between the subject's last record of the latest batch
+ * and of the batch before it in `history` (oldest first); empty with fewer than two batches.
+ */
+function changesOf(history: readonly ReportRecord[]): NonNullable<Report['datasets'][number]['changes']> {
+  const lastByBatch = new Map<string, ReportRecord>();
+  for (const r of history) {
+    lastByBatch.delete(r.batchId);
+    lastByBatch.set(r.batchId, r);
+  }
+  const [previous, latest] = [...lastByBatch.values()].slice(-2);
+  if (previous === undefined || latest === undefined) return [];
+  const changes: NonNullable<Report['datasets'][number]['changes']> = [];
+  for (const field of Object.keys(latest.record).sort()) {
+    const a = previous.record[field];
+    const b = latest.record[field];
+    if (typeof a !== 'number' || typeof b !== 'number') continue;
+    changes.push({
+      field,
+      previous: a,
+      latest: b,
+      changePercent: a === 0 ? null : Math.round(((b - a) / Math.abs(a)) * 10_000) / 100,
+      previousBatchId: previous.batchId,
+      latestBatchId: latest.batchId,
+    });
+  }
+  return changes;
 }
 
 /** What a report shows of an asset: status, term, the bank's own liens, the others' total, seizure; no owner data. */
