@@ -27,6 +27,7 @@ import type { LedgerClient } from './ledger/types';
 import { provenanceModule } from './provenance/routes';
 import { reportsModule } from './reports/routes';
 import { reportPdfModule } from './reports/pdf/module';
+import { selfServiceModule } from './self-service/module';
 import { createGateway, type Gateway, type GatewayOptions } from './server';
 import { SealedStore } from './store/sealed';
 
@@ -37,6 +38,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   consentModule,
   reportsModule,
   reportPdfModule,
+  selfServiceModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
   auditModule,

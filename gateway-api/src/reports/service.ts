@@ -472,8 +472,8 @@ export class ReportService {
   }
 }
 
-/** What a report shows of an asset: status, term, the bank's own liens, the others' total, seizure; no owner data. */
-function collateralView(asset: Record<string, unknown>): Record<string, unknown> {
+/** What a report shows of an asset (exported for the subject's own report): status, term, the bank's own liens, the others' total, seizure; no owner data. */
+export function collateralView(asset: Record<string, unknown>): Record<string, unknown> {
   const {
     assetId,
     assetType,
