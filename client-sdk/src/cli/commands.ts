@@ -265,6 +265,14 @@ const SIGNED_NOTE =
   'Signed with the key bound to your pseudonym (EIP-712 SubjectSelfServiceRequest, good for 5 minutes, ' +
   'answered once); no account.';
 
+/** The dataset types a subject reads or prints. */
+const DATASETS_OPTION: OptionSpec = {
+  type: 'string',
+  description: 'Dataset types, comma-separated',
+  required: true,
+  placeholder: 'A,B',
+};
+
 const SELF_SERVICE_COMMANDS: readonly Command[] = [
   {
     name: 'subject consents',
@@ -315,12 +323,7 @@ const SELF_SERVICE_COMMANDS: readonly Command[] = [
     summary: 'As a data subject: read your own records (recorded on the ledger as a SELF access)',
     options: {
       ...SUBJECT_OPTIONS,
-      datasets: {
-        type: 'string',
-        description: 'Dataset types, comma-separated',
-        required: true,
-        placeholder: 'A,B',
-      },
+      datasets: DATASETS_OPTION,
     },
     details: SIGNED_NOTE,
     async run(inv) {
@@ -346,12 +349,7 @@ const SELF_SERVICE_COMMANDS: readonly Command[] = [
     summary: 'As a data subject: download your own verification report as PDF (a SELF access)',
     options: {
       ...SUBJECT_OPTIONS,
-      datasets: {
-        type: 'string',
-        description: 'Dataset types, comma-separated',
-        required: true,
-        placeholder: 'A,B',
-      },
+      datasets: DATASETS_OPTION,
       out: {
         type: 'string',
         short: 'o',
