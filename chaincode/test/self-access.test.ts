@@ -9,6 +9,11 @@ describe('Access: a subject reading its own records (SELF)', () => {
   });
   afterEach(() => c.stop());
 
+  /** The accesses to subject 1's data, as an auditor lists them. */
+  function selfAccesses(): Promise<{ records: { purpose: string }[] }> {
+    return c.evaluate('auditor', 'Access:ListAccessesBySubject', subject(1), '', '', '10', '');
+  }
+
   function request(
     overrides: Partial<SubjectSelfServiceRequestMessage> = {},
   ): SubjectSelfServiceRequestMessage {
@@ -45,15 +50,7 @@ describe('Access: a subject reading its own records (SELF)', () => {
       releaseDigest: digest(7),
     });
     expect(access.datasets).to.deep.equal(['HOMESTEAD', 'LAND_CONTRACT']);
-    const page = await c.evaluate<{ records: { purpose: string }[] }>(
-      'auditor',
-      'Access:ListAccessesBySubject',
-      subject(1),
-      '',
-      '',
-      '10',
-      '',
-    );
+    const page = await selfAccesses();
     expect(page.records.map((r) => r.purpose)).to.deep.equal(['SELF']);
     // Answered once: the same signed request again is a conflict.
     await c.refused(
@@ -109,15 +106,7 @@ describe('Access: a subject reading its own records (SELF)', () => {
       listSig,
       digest(7),
     );
-    const page = await c.evaluate<{ records: unknown[] }>(
-      'auditor',
-      'Access:ListAccessesBySubject',
-      subject(1),
-      '',
-      '',
-      '10',
-      '',
-    );
+    const page = await selfAccesses();
     expect(page.records).to.deep.equal([]);
   });
 });

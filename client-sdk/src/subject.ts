@@ -8,7 +8,9 @@ import {
   signTypedMessage,
   type Deployment,
   type SubjectAccessLogRequestMessage,
+  type SelfServiceAction,
   type SubjectKeyRotationMessage,
+  type SubjectSelfServiceRequestMessage,
   type TypedDataSigner,
 } from '@ruralcredit/protocol';
 import { HttpTransportImpl, type HttpTransport } from './http';
@@ -29,6 +31,15 @@ export type SubjectKeyChange = Schemas['SubjectSigner'];
 
 /** A consent the subject withdrew. */
 export type SubjectRevocationResult = Schemas['SubjectRevocationResult'];
+
+/** The subject's consents, every bank's, with their status. */
+export type SelfConsentList = Schemas['SelfConsentList'];
+
+/** The subject's own records, released after the SELF access committed. */
+export type SelfRecords = Schemas['SelfRecords'];
+
+/** A dispute as the subject follows it. */
+export type SelfDispute = Schemas['SelfDispute'];
 
 /** Options of {@link SubjectClient}. */
 export interface SubjectClientOptions {
@@ -180,5 +191,86 @@ export class SubjectClient {
       if (page.nextCursor === null) return;
       cursor = page.nextCursor;
     }
+  }
+
+  /** Signs a self-service request for `action` (fresh time and nonce). */
+  async #signed(
+    action: SelfServiceAction,
+    target = '',
+    detail = '',
+  ): Promise<SubjectSelfServiceRequestMessage & { signature: string }> {
+    const message: SubjectSelfServiceRequestMessage = {
+      subject: this.#pseudonym,
+      action,
+      target,
+      detail,
+      requestedAt: isoFromEpochSeconds(this.#now()),
+      nonce: randomBytes(16).toString('hex'),
+    };
+    const signature = await signTypedMessage(
+      this.#signer,
+      'SubjectSelfServiceRequest',
+      message,
+      await this.deployment(),
+    );
+    return { ...message, signature };
+  }
+
+  async #post<T>(path: string, action: SelfServiceAction, target = '', detail = ''): Promise<T> {
+    return this.#http.json<T>({
+      method: 'POST',
+      path,
+      json: await this.#signed(action, target, detail),
+      anonymous: true,
+    });
+  }
+
+  /**
+   * The subject's consents, every bank's, with their status now.
+   *
+   * @throws GatewayError 401 SIGNATURE_REJECTED, 400 STALE_REQUEST.
+   */
+  consents(): Promise<SelfConsentList> {
+    return this.#post('/subjects/self/consents', 'LIST_CONSENTS');
+  }
+
+  /**
+   * The subject's latest records of `datasets`, recorded first on the ledger as a SELF access.
+   *
+   * @throws GatewayError 400 INVALID_TARGET (unknown dataset type), 401 SIGNATURE_REJECTED.
+   */
+  records(datasets: readonly string[]): Promise<SelfRecords> {
+    return this.#post('/subjects/self/records', 'READ_RECORDS', [...datasets].sort().join(','));
+  }
+
+  /**
+   * The subject's own verification report as PDF (its JSON embedded), a SELF access.
+   *
+   * @throws GatewayError 400 INVALID_TARGET, 401 SIGNATURE_REJECTED, 503 PDF_FONT_MISSING.
+   */
+  async reportPdf(datasets: readonly string[]): Promise<Uint8Array> {
+    const res = await this.#http.send({
+      method: 'POST',
+      path: '/subjects/self/report.pdf',
+      json: await this.#signed('REPORT_PDF', [...datasets].sort().join(',')),
+      anonymous: true,
+    });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /**
+   * Disputes the subject's own record `index` of `batchId` for `reason` (WRONG_VALUE, NOT_MINE,
+   * OUTDATED, INCOMPLETE, OTHER).
+   *
+   * @throws GatewayError 403 NOT_YOUR_RECORD, 404 RECORD_NOT_FOUND, 409 CONFLICT (already disputed).
+   */
+  fileDispute(batchId: string, index: number, reason: string): Promise<SelfDispute> {
+    return this.#post('/subjects/self/disputes', 'FILE_DISPUTE', `${batchId}#${index}`, reason);
+  }
+
+  /** The disputes the subject filed, with their status and resolution. */
+  async disputes(): Promise<SelfDispute[]> {
+    return (await this.#post<Schemas['SelfDisputeList']>('/subjects/self/disputes/list', 'LIST_DISPUTES'))
+      .disputes;
   }
 }

@@ -38,6 +38,7 @@ import type { LedgerClient } from './ledger/types';
 import { provenanceModule } from './provenance/routes';
 import { reportsModule } from './reports/routes';
 import { reportPdfModule } from './reports/pdf/module';
+import { selfServiceModule } from './self-service/module';
 import { createGateway, type Gateway, type GatewayOptions } from './server';
 import { SealedStore } from './store/sealed';
 
@@ -49,6 +50,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   reportsModule,
   bulkModule,
   reportPdfModule,
+  selfServiceModule,
   createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
   disputesModule,
   financingModule,

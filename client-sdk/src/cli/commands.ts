@@ -260,6 +260,191 @@ async function readPassword(inv: Invocation): Promise<string> {
   throw new UsageError('give --password, --password-stdin or RURALCREDIT_PASSWORD');
 }
 
+/** Options of every `subject ...` command: the pseudonym and the bound key. */
+const SUBJECT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  pseudonym: {
+    type: 'string',
+    description: 'Your pseudonym (64 hex), as your key binding names it',
+    required: true,
+    placeholder: 'HEX',
+  },
+  'key-file': {
+    type: 'string',
+    description: 'File holding your private key (0x and 64 hex); default: $RURALCREDIT_SUBJECT_KEY',
+    placeholder: 'FILE',
+  },
+};
+
+/** The data subject's client: its pseudonym and the key from --key-file or $RURALCREDIT_SUBJECT_KEY. */
+async function subjectClient(inv: Invocation): Promise<SubjectClient> {
+  const pseudonym = required(inv.values, 'pseudonym');
+  if (!/^[0-9a-f]{64}$/.test(pseudonym)) throw new UsageError('--pseudonym must be 64 lowercase hex digits');
+  const keyFile = str(inv.values, 'key-file');
+  const key = (
+    keyFile === undefined
+      ? (inv.ctx.env.RURALCREDIT_SUBJECT_KEY ?? '')
+      : (await readInput(keyFile)).toString('utf8')
+  ).trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new UsageError('give --key-file or RURALCREDIT_SUBJECT_KEY holding a private key (0x and 64 hex)');
+  }
+  return new SubjectClient({ url: await inv.url(), pseudonym, signer: new Wallet(key) });
+}
+
+const SIGNED_NOTE =
+  'Signed with the key bound to your pseudonym (EIP-712 SubjectSelfServiceRequest, good for 5 minutes, ' +
+  'answered once); no account.';
+
+/** The dataset types a subject reads or prints. */
+const DATASETS_OPTION: OptionSpec = {
+  type: 'string',
+  description: 'Dataset types, comma-separated',
+  required: true,
+  placeholder: 'A,B',
+};
+
+const SELF_SERVICE_COMMANDS: readonly Command[] = [
+  {
+    name: 'subject consents',
+    summary: "As a data subject: list your consents, every bank's, with their status",
+    options: SUBJECT_OPTIONS,
+    details: SIGNED_NOTE,
+    async run(inv) {
+      const { consents } = await (await subjectClient(inv)).consents();
+      inv.print(
+        consents,
+        consents.length === 0
+          ? 'you have given no consent'
+          : table(
+              ['CONSENT', 'BANK', 'PURPOSE', 'SCOPE', 'VALID UNTIL', 'STATUS'],
+              consents.map((c) => [
+                c.consentId,
+                c.grantee,
+                c.purpose,
+                c.scope.join(','),
+                c.validUntil,
+                c.status,
+              ]),
+            ),
+      );
+    },
+  },
+  {
+    name: 'subject revoke',
+    summary: 'As a data subject: withdraw a consent; the next access under it is denied',
+    args: '<consentId>',
+    options: SUBJECT_OPTIONS,
+    details: 'Signs a ConsentRevocation with the key bound to your pseudonym; no account.',
+    async run(inv) {
+      const consentId = oneArg(inv, 'consent ID');
+      const result = await (await subjectClient(inv)).revokeConsent(consentId);
+      inv.print(
+        result,
+        fields([
+          ['consent', result.consentId],
+          ['status', result.status],
+          ['transaction', `${result.txId} (block ${result.blockNumber})`],
+        ]),
+      );
+    },
+  },
+  {
+    name: 'subject records',
+    summary: 'As a data subject: read your own records (recorded on the ledger as a SELF access)',
+    options: {
+      ...SUBJECT_OPTIONS,
+      datasets: DATASETS_OPTION,
+    },
+    details: SIGNED_NOTE,
+    async run(inv) {
+      const out = await (await subjectClient(inv)).records(list(required(inv.values, 'datasets')));
+      const rows = out.datasets.flatMap((d) =>
+        d.records.map((r) => [
+          d.datasetType,
+          `${r.batchId}#${r.index}`,
+          r.anchoredAt,
+          r.disputed ? `DISPUTED ${r.disputeId ?? ''}` : '',
+          JSON.stringify(r.record),
+        ]),
+      );
+      inv.print(
+        out,
+        `${rows.length === 0 ? 'no records' : table(['DATASET', 'RECORD', 'ANCHORED', 'DISPUTE', 'VALUES'], rows)}\n` +
+          `recorded as access ${out.accessId} in ${out.txId} (block ${out.blockNumber})`,
+      );
+    },
+  },
+  {
+    name: 'subject report',
+    summary: 'As a data subject: download your own verification report as PDF (a SELF access)',
+    options: {
+      ...SUBJECT_OPTIONS,
+      datasets: DATASETS_OPTION,
+      out: {
+        type: 'string',
+        short: 'o',
+        description: 'File to save the PDF in',
+        required: true,
+        placeholder: 'FILE',
+      },
+    },
+    details: `${SIGNED_NOTE} The PDF embeds the JSON report: ruralcredit report verify --offline <file>.`,
+    async run(inv) {
+      const out = required(inv.values, 'out');
+      const pdf = await (await subjectClient(inv)).reportPdf(list(required(inv.values, 'datasets')));
+      await writeFile(out, pdf);
+      inv.print({ file: out, bytes: pdf.byteLength }, `saved ${pdf.byteLength} bytes to ${out}`);
+    },
+  },
+  {
+    name: 'subject dispute',
+    summary: 'As a data subject: dispute one of your own records (marked disputed at once)',
+    args: '<batchId> <index>',
+    options: {
+      ...SUBJECT_OPTIONS,
+      reason: {
+        type: 'string',
+        description: 'WRONG_VALUE, NOT_MINE, OUTDATED, INCOMPLETE or OTHER',
+        required: true,
+        placeholder: 'CODE',
+      },
+    },
+    details: SIGNED_NOTE,
+    async run(inv) {
+      const [batchId, index] = twoArgs(inv, 'batch ID', 'record index');
+      if (!/^\d+$/.test(index)) throw new UsageError(`the record index must be a number, not "${index}"`);
+      const d = await (
+        await subjectClient(inv)
+      ).fileDispute(batchId, Number(index), required(inv.values, 'reason'));
+      inv.print(d, disputeFields(d, d.txId));
+    },
+  },
+  {
+    name: 'subject disputes',
+    summary: 'As a data subject: follow the disputes you filed (status and resolution)',
+    options: SUBJECT_OPTIONS,
+    details: SIGNED_NOTE,
+    async run(inv) {
+      const disputes = await (await subjectClient(inv)).disputes();
+      inv.print(
+        disputes,
+        disputes.length === 0
+          ? 'you have filed no dispute'
+          : table(
+              ['DISPUTE', 'RECORD', 'STATUS', 'DUE BY', 'RESOLUTION'],
+              disputes.map((d) => [
+                d.disputeId,
+                `${d.datasetType} in ${d.batchId}`,
+                d.status,
+                `${d.dueBy}${d.overdue ? ' (OVERDUE)' : ''}`,
+                d.resolution === undefined ? '' : `${d.resolution.outcome} at ${d.resolution.resolvedAt}`,
+              ]),
+            ),
+      );
+    },
+  },
+];
+
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** Every command, in help order. */
@@ -1305,38 +1490,12 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'subject access-log',
     summary: 'As a data subject: list who accessed your data (signed with your bound key, no account)',
-    options: {
-      pseudonym: {
-        type: 'string',
-        description: 'Your pseudonym (64 hex), as your key binding names it',
-        required: true,
-        placeholder: 'HEX',
-      },
-      'key-file': {
-        type: 'string',
-        description: 'File holding your private key (0x and 64 hex); default: $RURALCREDIT_SUBJECT_KEY',
-        placeholder: 'FILE',
-      },
-    },
+    options: SUBJECT_OPTIONS,
     details:
       'Each page is a fresh EIP-712 SubjectAccessLogRequest signed with the key bound to your pseudonym ' +
       "at a bank's counter; the key never leaves this machine.",
     async run(inv) {
-      const pseudonym = required(inv.values, 'pseudonym');
-      if (!/^[0-9a-f]{64}$/.test(pseudonym))
-        throw new UsageError('--pseudonym must be 64 lowercase hex digits');
-      const keyFile = str(inv.values, 'key-file');
-      const key = (
-        keyFile === undefined
-          ? (inv.ctx.env.RURALCREDIT_SUBJECT_KEY ?? '')
-          : (await readInput(keyFile)).toString('utf8')
-      ).trim();
-      if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
-        throw new UsageError(
-          'give --key-file or RURALCREDIT_SUBJECT_KEY holding a private key (0x and 64 hex)',
-        );
-      }
-      const subject = new SubjectClient({ url: await inv.url(), pseudonym, signer: new Wallet(key) });
+      const subject = await subjectClient(inv);
       const accesses = [];
       for await (const access of subject.accessLog()) accesses.push(access);
       inv.print(
@@ -1358,6 +1517,7 @@ export const COMMANDS: readonly Command[] = [
       );
     },
   },
+  ...SELF_SERVICE_COMMANDS,
   {
     name: 'alerts follow',
     summary: "Follow your organisation's alerts (liens, seizures, revocations, disputes) as they happen",

@@ -629,6 +629,8 @@ function requestDigestOf(report: Report): string {
     purpose: report.purpose,
     datasets: report.datasets.map((d) => d.datasetType),
   });
+}
+
 type ReportRecord = Report['datasets'][number]['records'][number];
 
 /** Most history records of one dataset in a report. */
@@ -663,8 +665,8 @@ function changesOf(history: readonly ReportRecord[]): NonNullable<Report['datase
   return changes;
 }
 
-/** What a report shows of an asset: status, term, the bank's own liens, the others' total, seizure; no owner data. */
-function collateralView(asset: Record<string, unknown>): Record<string, unknown> {
+/** What a report shows of an asset (exported for the subject's own report): status, term, the bank's own liens, the others' total, seizure; no owner data. */
+export function collateralView(asset: Record<string, unknown>): Record<string, unknown> {
   const {
     assetId,
     assetType,

@@ -409,6 +409,12 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       "the data subject's own request, no account: authorised by its current key's signature (case H1)",
     'POST /api/v1/subjects/revocations':
       "the data subject's own request, no account: authorised by its bound key's signature (case H1)",
+    ...Object.fromEntries(
+      ['consents', 'records', 'report.pdf', 'disputes', 'disputes/list'].map((p) => [
+        `POST /api/v1/subjects/self/${p}`,
+        "the data subject's own self-service request, no account: authorised by its bound key's signature",
+      ]),
+    ),
   };
 
   caseIt(
@@ -512,6 +518,18 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
           JSON.stringify({ ...g.context.consortium.assetTypes[0], code: 'AUDIT_Y' }),
         ],
         'Consent:RevokeGrantBySubject': ['c-a', `0x${'1'.repeat(130)}`],
+        'Access:RecordSelfAccess': [
+          JSON.stringify({
+            subject: owner,
+            action: 'READ_RECORDS',
+            target: 'HOMESTEAD',
+            detail: '',
+            requestedAt: '2026-01-01T00:00:00Z',
+            nonce: '0'.repeat(32),
+          }),
+          `0x${'1'.repeat(130)}`,
+          '0'.repeat(64),
+        ],
         'Collateral:SeizeAsset': ['HOMESTEAD_RIGHT:HS-AUTHZ', 'ord-1'],
         'Collateral:LiftSeizure': ['HOMESTEAD_RIGHT:HS-AUTHZ'],
         'Collateral:EnforceLien': [lienA],

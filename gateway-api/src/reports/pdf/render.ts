@@ -8,7 +8,7 @@
  */
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { canonicalJson } from '@ruralcredit/protocol';
+import { canonicalJson, maskSubjectId, parseSubjectId } from '@ruralcredit/protocol';
 import type { Report } from '../schemas';
 
 /** Name of the embedded canonical report inside the PDF. */
@@ -50,9 +50,14 @@ export function qrPayload(verifyUrl: string, report: Pick<Report, 'digest' | 'ac
   return url.toString();
 }
 
-/** Shows the first 3 and last 2 characters of an identifier written in a record. */
+/** A subject ID masked as the report's header masks it; another identifier keeps its first 3 and last 2 characters. */
 function maskValue(value: unknown): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value);
+  try {
+    return maskSubjectId(parseSubjectId(s).id);
+  } catch {
+    // Not a subject ID: masked by position below.
+  }
   return s.length <= 6 ? '*'.repeat(s.length) : `${s.slice(0, 3)}${'*'.repeat(s.length - 5)}${s.slice(-2)}`;
 }
 
@@ -129,7 +134,7 @@ export async function renderReportPdf(report: Report, context: Readonly<PdfConte
       .fontSize(9)
       .fillColor('#555555')
       .text(label, left, doc.y, { continued: true, width: width - 120 });
-    doc.fillColor('black').text(`  ${value}`);
+    doc.fillColor('black').text(`  ${value}`, { width: width - 120 });
   };
   field('主体 Subject', report.subject.maskedId);
   field('查询机构 Institution', org(report.requestedBy.institution));

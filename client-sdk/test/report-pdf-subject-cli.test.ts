@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
+import { Wallet } from 'ethers';
+import { bindSubjectKey } from '@ruralcredit/gateway-api/dist/test/acceptance/consortium-gateway';
 import { embeddedJson } from '../src/pdf-report';
-import { homestead, ledgerTime, residentId, startSdkGateway, type SdkGateway } from './fixture';
+import { homestead, ledgerTime, ORG, residentId, startSdkGateway, type SdkGateway } from './fixture';
 
 const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
 
@@ -45,7 +47,7 @@ function withEmbedded(pdf: Buffer, json: string): Buffer {
   ]);
 }
 
-describe('ruralcredit report pdf and report verify --offline on a PDF', function () {
+describe('ruralcredit report pdf, report verify --offline on a PDF, and the subject commands', function () {
   this.timeout(120_000);
   let s: SdkGateway;
   let dir: string;
@@ -120,5 +122,55 @@ describe('ruralcredit report pdf and report verify --offline on a PDF', function
     await writeFile(damagedFile, damaged);
     const broken = await run(['report', 'verify', '--offline', damagedFile]);
     expect(broken.code).to.equal(3);
+  });
+
+  it('when the farmer uses the subject commands with its bound key, then consents, records, report, dispute and revoke work; another key exits 1', async () => {
+    const pseudonym = s.g.context.subjects.pseudonym(residentId(31));
+    const key = Wallet.createRandom();
+    await bindSubjectKey(s.g.context.ledger, ORG.bankA, pseudonym, key);
+    const env = { RURALCREDIT_URL: s.url, RURALCREDIT_SUBJECT_KEY: key.privateKey };
+    const as = (args: string[]) => run(['subject', ...args, '--pseudonym', pseudonym, '--json'], env);
+    const consents = await as(['consents']);
+    expect(consents.code, consents.stderr).to.equal(0);
+    const listed = JSON.parse(consents.stdout) as { consentId: string; status: string }[];
+    expect(listed.find((c) => c.consentId === 'cli-pdf-c')).to.include({ status: 'ACTIVE' });
+    const records = await as(['records', '--datasets', 'HOMESTEAD']);
+    expect(records.code, records.stderr).to.equal(0);
+    const read = JSON.parse(records.stdout) as {
+      accessId: string;
+      datasets: { records: { record: unknown }[] }[];
+    };
+    expect(read.datasets[0]!.records.map((r) => r.record)).to.deep.equal([homestead(31)]);
+    expect(read.accessId).to.match(/^self-[0-9a-f]{32}$/);
+    const own = path.join(dir, 'own.pdf');
+    const report = await as(['report', '--datasets', 'HOMESTEAD', '--out', own]);
+    expect(report.code, report.stderr).to.equal(0);
+    const verified = await run(['report', 'verify', '--offline', own, '--json']);
+    expect(verified.code, verified.stderr).to.equal(0);
+    const dispute = await as(['dispute', 'cli-pdf-1', '0', '--reason', 'OUTDATED']);
+    expect(dispute.code, dispute.stderr).to.equal(0);
+    expect(JSON.parse(dispute.stdout)).to.include({
+      status: 'OPEN',
+      batchId: 'cli-pdf-1',
+      reason: 'OUTDATED',
+    });
+    const disputes = await as(['disputes']);
+    expect((JSON.parse(disputes.stdout) as { status: string }[]).map((d) => d.status)).to.deep.equal([
+      'OPEN',
+    ]);
+    const revoked = await as(['revoke', 'cli-pdf-c']);
+    expect(revoked.code, revoked.stderr).to.equal(0);
+    expect(JSON.parse(revoked.stdout)).to.include({ consentId: 'cli-pdf-c', status: 'REVOKED' });
+    const stranger = await run(
+      ['subject', 'records', '--datasets', 'HOMESTEAD', '--pseudonym', pseudonym, '--json'],
+      {
+        RURALCREDIT_URL: s.url,
+        RURALCREDIT_SUBJECT_KEY: Wallet.createRandom().privateKey,
+      },
+    );
+    expect(stranger.code).to.equal(1);
+    expect((JSON.parse(stranger.stdout) as { error: { code: string } }).error.code).to.equal(
+      'SIGNATURE_REJECTED',
+    );
   });
 });
