@@ -205,7 +205,7 @@ export class SubjectClient {
       target,
       detail,
       requestedAt: isoFromEpochSeconds(this.#now()),
-      nonce: randomBytes(16).toString('hex'),
+      nonce: randomHex(16),
     };
     const signature = await signTypedMessage(
       this.#signer,

@@ -582,6 +582,112 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/subjects/self/consents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject lists its own consents, every bank's, with their status (LIST_CONSENTS)
+     * @description Revoke one with `POST /subjects/revocations` (a `ConsentRevocation` signed by the same key); the next access under it is DENIED REVOKED.
+     *
+     *     Public.
+     */
+    post: operations['postSubjectsSelfConsents'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/self/records': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject reads its own latest records (READ_RECORDS), recorded first as a SELF access
+     * @description The access (purpose SELF, the digest of what is released) commits on the ledger before the records are returned; the chaincode checks the subject's signature and refuses a replay.
+     *
+     *     Public.
+     */
+    post: operations['postSubjectsSelfRecords'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/self/report.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject downloads its own verification report as PDF (REPORT_PDF), a SELF access
+     * @description The report JSON is embedded as in a bank copy; its digest is the release digest of the SELF access.
+     *
+     *     Public.
+     */
+    post: operations['postSubjectsSelfReportPdf'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/self/disputes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject disputes one of its own records (FILE_DISPUTE): marked disputed at once
+     * @description Public.
+     */
+    post: operations['postSubjectsSelfDisputes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/subjects/self/disputes/list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A data subject follows the disputes it filed: status and resolution (LIST_DISPUTES)
+     * @description Public.
+     */
+    post: operations['postSubjectsSelfDisputesList'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets': {
     parameters: {
       query?: never;
@@ -2399,6 +2505,88 @@ export interface components {
         accessId: string;
         reason: string;
       }[];
+    };
+    SubjectSelfServiceRequest: {
+      /** @description The subject pseudonym its key is bound to (64 hex) */
+      subject: string;
+      /**
+       * @description Must be the action of the endpoint called
+       * @enum {string}
+       */
+      action: 'LIST_CONSENTS' | 'READ_RECORDS' | 'REPORT_PDF' | 'FILE_DISPUTE' | 'LIST_DISPUTES';
+      /** @description READ_RECORDS and REPORT_PDF: dataset types, comma-separated; FILE_DISPUTE: `<batchId>#<index>`; else empty */
+      target: string;
+      /** @description FILE_DISPUTE: the reason code (WRONG_VALUE, NOT_MINE, ...); else empty */
+      detail: string;
+      /**
+       * @description When the request was signed; within 5 minutes of the gateway's clock
+       * @example 2030-12-31T00:00:00Z
+       */
+      requestedAt: string;
+      /** @description A fresh random value; each signed request is answered once */
+      nonce: string;
+      /** @description EIP-712 `SubjectSelfServiceRequest` {subject, action, target, detail, requestedAt, nonce} by the bound key */
+      signature: string;
+    };
+    SelfConsentList: {
+      consents: components['schemas']['SelfConsent'][];
+    };
+    SelfConsent: {
+      consentId: string;
+      grantee: string;
+      scope: string[];
+      purpose: string;
+      validFrom: string;
+      validUntil: string;
+      status: string;
+      revokedAt?: string;
+    };
+    SelfRecords: {
+      accessId: string;
+      txId: string;
+      blockNumber: number;
+      releaseDigest: string;
+      datasets: {
+        datasetType: string;
+        records: {
+          batchId: string;
+          index: number;
+          record: {
+            [key: string]: unknown;
+          };
+          leafHash: string;
+          proof: {
+            leafIndex: number;
+            treeSize: number;
+            path: string[];
+          };
+          merkleRoot: string;
+          anchoredAt: string;
+          disputed: boolean;
+          disputeId?: string;
+        }[];
+      }[];
+    };
+    SelfDispute: {
+      disputeId: string;
+      datasetType: string;
+      batchId: string;
+      recordHash: string;
+      reason: string;
+      status: string;
+      filedAt: string;
+      dueBy: string;
+      overdue: boolean;
+      resolution?: {
+        outcome: string;
+        correctingBatchId?: string;
+        resolvedAt: string;
+        late: boolean;
+      };
+      txId: string;
+    };
+    SelfDisputeList: {
+      disputes: components['schemas']['SelfDispute'][];
     };
     RegisterAssetRequest: {
       /** @description Asset type code from the catalogue, e.g. LAND_CONTRACT_RIGHT */
@@ -4707,6 +4895,301 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSelfConsents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSelfServiceRequest'];
+      };
+    };
+    responses: {
+      /** @description The consents */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SelfConsentList'];
+        };
+      };
+      /** @description STALE_REQUEST (more than 5 minutes off), WRONG_ACTION, INVALID_TARGET, INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SIGNATURE_REJECTED: no key bound to the subject, or not the subject's key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPLAYED_REQUEST: this signed request was already answered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSelfRecords: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSelfServiceRequest'];
+      };
+    };
+    responses: {
+      /** @description The records */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SelfRecords'];
+        };
+      };
+      /** @description STALE_REQUEST (more than 5 minutes off), WRONG_ACTION, INVALID_TARGET, INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SIGNATURE_REJECTED: no key bound to the subject, or not the subject's key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPLAYED_REQUEST: this signed request was already answered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSelfReportPdf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSelfServiceRequest'];
+      };
+    };
+    responses: {
+      /** @description The PDF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description STALE_REQUEST (more than 5 minutes off), WRONG_ACTION, INVALID_TARGET, INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SIGNATURE_REJECTED: no key bound to the subject, or not the subject's key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPLAYED_REQUEST: this signed request was already answered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      /** @description PDF_FONT_MISSING */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSelfDisputes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSelfServiceRequest'];
+      };
+    };
+    responses: {
+      /** @description Filed */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SelfDispute'];
+        };
+      };
+      /** @description STALE_REQUEST (more than 5 minutes off), WRONG_ACTION, INVALID_TARGET, INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SIGNATURE_REJECTED: no key bound to the subject, or not the subject's key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_YOUR_RECORD */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description RECORD_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPLAYED_REQUEST: this signed request was already answered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postSubjectsSelfDisputesList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SubjectSelfServiceRequest'];
+      };
+    };
+    responses: {
+      /** @description The disputes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SelfDisputeList'];
+        };
+      };
+      /** @description STALE_REQUEST (more than 5 minutes off), WRONG_ACTION, INVALID_TARGET, INVALID_REQUEST */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SIGNATURE_REJECTED: no key bound to the subject, or not the subject's key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description REPLAYED_REQUEST: this signed request was already answered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
       default: components['responses']['Error'];
     };
   };

@@ -341,10 +341,7 @@ export class ReportService {
     recordsOf: (datasetType: string) => Promise<readonly SourceRecord[]>,
   ): Promise<Report> {
     const sections: Report['datasets'] = [];
-    for (const datasetType of datasets) {
-      const stored = await recordsOf(datasetType);
-      const records: Report['datasets'][number]['records'] = [];
-    const section = async (stored: StoredRecord[]): Promise<ReportRecord[]> => {
+    const section = async (stored: readonly SourceRecord[]): Promise<ReportRecord[]> => {
       const out: ReportRecord[] = [];
       for (const r of stored) {
         const dispute = await this.#openDispute(principal, r.batchId, r.leafHash);
@@ -363,7 +360,7 @@ export class ReportService {
       return out;
     };
     for (const datasetType of datasets) {
-      const records = await section(await this.#records.latestForSubject(pseudonym, datasetType));
+      const records = await section(await recordsOf(datasetType));
       if (request.historyFrom === undefined) {
         sections.push({ datasetType, records });
         continue;
