@@ -268,9 +268,12 @@ describe('Financing: demands and claims', () => {
       status: 'ACTIVE',
       demandId: 'd-1',
       claimId: 'c-bankA',
-      startDate: '2026-03-01T00:00:30Z',
     });
-    expect(result.loan.maturityDate).to.equal('2027-03-01T00:00:30Z');
+    // The loan starts at the disbursing transaction's time and matures 12 months later.
+    const disbursedAt = result.claim.disbursedAt as string;
+    expect(disbursedAt).to.match(/^2026-03-01T00:0\d:\d\dZ$/);
+    expect(result.loan.startDate).to.equal(disbursedAt);
+    expect(result.loan.maturityDate).to.equal(disbursedAt.replace(/^2026/, '2027'));
     for (const bank of ['bankB', 'bankC'] as const) {
       expect(await c.evaluate(bank, 'Financing:GetClaim', `c-${bank}`)).to.include({
         status: 'CANCELLED',

@@ -1,5 +1,6 @@
 /** The watches business module: post-loan watches, their alerts and the banks' webhooks. */
 import type { DomainContext, DomainModuleFactory } from '../domain';
+import { isGranteeRole } from '@ruralcredit/protocol';
 import type { GatewayDeps } from '../feature';
 import type { EventBus } from '../indexer/types';
 import { createRecordStore } from '../provenance/record-store';
@@ -48,6 +49,12 @@ export function createWatchesModule(options: Readonly<WatchesModuleOptions> = {}
       await webhooks.close();
     });
     options.onService?.(service);
-    return { name: 'watches', register: (router) => registerWatchRoutes(router, service, webhooks) };
+    return {
+      name: 'watches',
+      register: (router) =>
+        registerWatchRoutes(router, service, webhooks, (mspId) =>
+          ctx.consortium.organisations.some((o) => o.mspId === mspId && isGranteeRole(o.role)),
+        ),
+    };
   };
 }

@@ -1,6 +1,7 @@
 /** Watch and webhook routes: parse, validate, call the {@link WatchService} and {@link WebhookDispatcher}. */
 import { z } from 'zod';
 import type { Role } from '../auth/roles';
+import { AppError } from '../http/errors';
 import type { ApiRouter } from '../http/router';
 import {
   DeliveryParamsSchema,
@@ -25,7 +26,16 @@ export function registerWatchRoutes(
   router: ApiRouter,
   service: WatchService,
   webhooks: WebhookDispatcher,
+  receivesConsent: (mspId: string) => boolean,
 ): void {
+  /** Webhooks deliver watch alerts: only institutions that receive consent (banks and the like) have them. */
+  const requireGranteeOrg = (mspId: string): void => {
+    if (!receivesConsent(mspId)) {
+      throw AppError.forbidden(`${mspId} does not receive consent and has no watch alerts to deliver`, {
+        code: 'FORBIDDEN_ROLE',
+      });
+    }
+  };
   router.route({
     method: 'post',
     path: '/watches',
@@ -123,6 +133,7 @@ export function registerWatchRoutes(
       400: { description: 'INVALID_WEBHOOK_URL (http://127.0.0.1 only on demo and test gateways)' },
     },
     async handler({ principal, body }) {
+      requireGranteeOrg(principal.orgMspId);
       return { body: await webhooks.register(principal.orgMspId, body.url, principal.username) };
     },
   });
@@ -151,6 +162,7 @@ export function registerWatchRoutes(
       404: { description: 'DELIVERY_NOT_FOUND' },
     },
     async handler({ principal, params }) {
+      requireGranteeOrg(principal.orgMspId);
       return { status: 202, body: await webhooks.redeliver(principal.orgMspId, params.deliveryId) };
     },
   });

@@ -390,6 +390,12 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
           ],
           ['POST /api/v1/multi-lender-signals', '/multi-lender-signals', { consentId: 'c-a' }],
           ['PUT /api/v1/financing/policy', '/financing/policy', { contactDays: 5 }],
+          // Bulk download and watches (issue 15).
+          ['POST /api/v1/bulk/jobs', '/bulk/jobs', { items: [] }],
+          ['POST /api/v1/watches', '/watches', { consentId: 'c-a' }],
+          ['DELETE /api/v1/watches/{watchId}', '/watches/w-aud'],
+          ['PUT /api/v1/webhooks/endpoint', '/webhooks/endpoint', { url: 'https://bank.example/hook' }],
+          ['POST /api/v1/webhooks/deliveries/{deliveryId}/redeliver', '/webhooks/deliveries/d-aud/redeliver'],
         ] as [string, string, unknown?][]
       ).map(([endpoint, path, json]) => [endpoint, json === undefined ? { path } : { path, json }]),
     ),
@@ -518,6 +524,21 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
           JSON.stringify({ ...g.context.consortium.assetTypes[0], code: 'AUDIT_Y' }),
         ],
         'Consent:RevokeGrantBySubject': ['c-a', `0x${'1'.repeat(130)}`],
+        'Access:RecordAccessBatch': [
+          JSON.stringify({
+            accesses: [
+              {
+                accessId: 'aud-batch-1',
+                grantId: 'c-a',
+                subject: owner,
+                datasets: ['HOMESTEAD'],
+                purpose: 'LOAN_APPLICATION',
+                operator: '0'.repeat(64),
+                releaseDigest: '0'.repeat(64),
+              },
+            ],
+          }),
+        ],
         'Access:RecordSelfAccess': [
           JSON.stringify({
             subject: owner,
