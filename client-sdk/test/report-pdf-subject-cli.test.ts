@@ -154,6 +154,7 @@ describe('ruralcredit report pdf, report verify --offline on a PDF, and the subj
       batchId: 'cli-pdf-1',
       reason: 'OUTDATED',
     });
+    expect((JSON.parse(dispute.stdout) as { disputeId: string }).disputeId).to.match(/^sd-[a-p]{32}$/);
     const disputes = await as(['disputes']);
     expect((JSON.parse(disputes.stdout) as { status: string }[]).map((d) => d.status)).to.deep.equal([
       'OPEN',
