@@ -12,7 +12,7 @@
  *   FABRIC_TEST_PHASES       which phases to run (default raft,bft)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,20 @@ function run(command, args, env) {
     const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/** The last lines of every node's log, so a failed phase says what the network did before it is removed. */
+function printLogTails(dir, lines = 25) {
+  const logDir = path.join(dir, '.logs');
+  if (!existsSync(logDir)) return;
+  for (const file of readdirSync(logDir).sort()) {
+    const text = readFileSync(path.join(logDir, file), 'utf8').replace(
+      new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+      '',
+    );
+    const tail = text.trimEnd().split('\n').slice(-lines);
+    console.log(`--- ${file} (last ${tail.length} lines)\n${tail.join('\n')}`);
+  }
 }
 
 const networkScript = path.join(root, 'network', 'scripts', 'network.mjs');
@@ -131,6 +145,7 @@ for (const phase of PHASES.filter((p) => !only || only.includes(p.name))) {
       testMs = Date.now() - testStart;
     }
   } finally {
+    if (phaseCode !== 0) printLogTails(dir);
     await tearDown();
   }
   results.push(

@@ -28,6 +28,7 @@ import {
   countOnLedger,
   eventually,
   networkScript,
+  networkStep,
   requireNetwork,
   type NetworkNodes,
 } from './support';
@@ -133,13 +134,13 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
           if (!killed && acked.reports.size + acked.liens.size >= 6) {
             killed = await raftLeader(nodes);
             ackedBeforeKill = acked.reports.size + acked.liens.size;
-            expect((await networkScript('kill', killed)).code).to.equal(0);
+            await networkStep('kill', killed);
           }
         }
       };
       await Promise.all([stream('report', 24), stream('lien', 12)]);
       expect(killed, 'a leader was killed').to.be.a('string');
-      expect((await networkScript('start', killed!)).code).to.equal(0);
+      await networkStep('start', killed!);
       // Unacknowledged writes are retried with their client IDs once the cluster has a leader again.
       let recoveredOnRetry = 0;
       for (const w of unacked) {
@@ -175,8 +176,8 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
     'when two of three orderers are stopped, then writes answer 503 without being acknowledged, reads work, and writes resume after restart',
     async (figures) => {
       const [first, second] = nodes.orderers;
-      expect((await networkScript('stop', first!.name)).code).to.equal(0);
-      expect((await networkScript('stop', second!.name)).code).to.equal(0);
+      await networkStep('stop', first!.name);
+      await networkStep('stop', second!.name);
       const start = await g.context.ledger.height();
       try {
         // The remaining orderer notices it lost its quorum within an election timeout (10 ticks of 500 ms).
@@ -197,8 +198,8 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
         expect(read.status, read.text).to.equal(200);
         figures.notes.push(`writes answered 503 in ${Math.max(...latencies)} ms at most; reads 200`);
       } finally {
-        expect((await networkScript('start', first!.name)).code).to.equal(0);
-        expect((await networkScript('start', second!.name)).code).to.equal(0);
+        await networkStep('start', first!.name);
+        await networkStep('start', second!.name);
       }
       const { value: resumed, tries } = await eventually(async () => {
         const res = await report(`report-quorum-${run}-after`);
@@ -225,12 +226,12 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
       for (let i = 0; i < 20; i++) {
         const id = `report-peer-${run}-${i}`;
         figures.tried += 1;
-        if (i === 5) expect((await networkScript('kill', bankPeer.name)).code).to.equal(0);
+        if (i === 5) await networkStep('kill', bankPeer.name);
         const res = await report(id);
         if (res.status === 201 || res.status === 200) acked.add(id);
       }
       figures.acknowledged = acked.size;
-      expect((await networkScript('start', bankPeer.name)).code).to.equal(0);
+      await networkStep('start', bankPeer.name);
       const accesses = await countOnLedger(g, start, 'accessId');
       figures.found = [...acked].filter((id) => accesses.get(id) === 1).length;
       expect(figures.found).to.equal(acked.size);
@@ -269,7 +270,7 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
     async (figures) => {
       const servers = nodes.peers.map((p) => p.chaincodeServer);
       const start = await g.context.ledger.height();
-      expect((await networkScript('kill', servers[1]!)).code).to.equal(0);
+      await networkStep('kill', servers[1]!);
       const acked = new Set<string>();
       const refusals: string[] = [];
       try {

@@ -17,7 +17,14 @@ import {
   type ConsortiumGateway,
 } from '../acceptance/consortium-gateway';
 import { grantConsent, homesteadRight, registerAsset } from '../security/fixture';
-import { connectAs, eventually, networkScript, requireNetwork, type NetworkNodes } from './support';
+import {
+  connectAs,
+  eventually,
+  networkScript,
+  networkStep,
+  requireNetwork,
+  type NetworkNodes,
+} from './support';
 
 /** Waits until every organisation can get an endorsement again (discovery after a restart). */
 async function untilEndorsable(nodes: NetworkNodes): Promise<void> {
@@ -60,7 +67,7 @@ describe('Fabric network: failures of peers and chaincode servers, and restarts'
   });
 
   it('when every chaincode server is stopped, then a read answers 503 LEDGER_UNAVAILABLE (CHAINCODE_UNAVAILABLE, Retry-After), and succeeds once they are back', async () => {
-    for (const p of nodes.peers) expect((await networkScript('stop', p.chaincodeServer)).code).to.equal(0);
+    for (const p of nodes.peers) await networkStep('stop', p.chaincodeServer);
     try {
       const down = await g.api(`/assets/${assetId}`, { as: ['bankA', 'LOAN_OFFICER'] });
       expect(down.status, down.text).to.equal(503);
@@ -73,7 +80,7 @@ describe('Fabric network: failures of peers and chaincode servers, and restarts'
       expect(error.txId).to.match(/^[0-9a-f]{64}$/);
       expect(down.headers.get('retry-after')).to.equal('2');
     } finally {
-      for (const p of nodes.peers) expect((await networkScript('start', p.chaincodeServer)).code).to.equal(0);
+      for (const p of nodes.peers) await networkStep('start', p.chaincodeServer);
     }
     const { value: back } = await eventually(async () => {
       const res = await g.api(`/assets/${assetId}`, { as: ['bankA', 'LOAN_OFFICER'] });
@@ -85,7 +92,7 @@ describe('Fabric network: failures of peers and chaincode servers, and restarts'
 
   it('when a bank’s own peer is stopped, then its reads and writes go through the next peer it trusts', async () => {
     const bankPeer = nodes.peers.find((p) => p.mspId === ORG.bankA)!;
-    expect((await networkScript('stop', bankPeer.name)).code).to.equal(0);
+    await networkStep('stop', bankPeer.name);
     try {
       const read = await g.api(`/assets/${assetId}`, { as: ['bankA', 'LOAN_OFFICER'] });
       expect(read.status, read.text).to.equal(200);
@@ -106,7 +113,7 @@ describe('Fabric network: failures of peers and chaincode servers, and restarts'
         'failover logged',
       ).to.equal(true);
     } finally {
-      expect((await networkScript('start', bankPeer.name)).code).to.equal(0);
+      await networkStep('start', bankPeer.name);
     }
     await untilEndorsable(nodes);
   });
@@ -126,14 +133,14 @@ describe('Fabric network: failures of peers and chaincode servers, and restarts'
         organisations: profile.organisations.map((o) => ({ ...o, peers: [regulatorPeer.name] })),
       }),
     );
-    expect((await networkScript('stop', regulatorPeer.name)).code).to.equal(0);
+    await networkStep('stop', regulatorPeer.name);
     const saved = process.env.GATEWAY_CONNECTION_PROFILE;
     process.env.GATEWAY_CONNECTION_PROFILE = onePeer;
     let waiting: ConsortiumGateway | undefined;
     try {
       const starting = startConsortiumGateway(DOMAIN_MODULES);
       await new Promise((resolve) => setTimeout(resolve, 4_000));
-      expect((await networkScript('start', regulatorPeer.name)).code).to.equal(0);
+      await networkStep('start', regulatorPeer.name);
       waiting = await starting;
       const waits = waiting.logs.filter((l) => l.msg === 'waiting for the ledger before start-up');
       expect(waits.length, 'start-up said it was waiting').to.be.greaterThan(0);

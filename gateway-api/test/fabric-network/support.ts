@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { expect } from 'chai';
 import { connect, signers, type Gateway } from '@hyperledger/fabric-gateway';
 import type { ConsortiumGateway } from '../acceptance/consortium-gateway';
 
@@ -66,6 +67,15 @@ export function requireNetwork(ctx: Mocha.Context, consensus: 'raft' | 'bft' = '
   const nodes = fabricNetwork();
   if (!nodes || nodes.consensus !== consensus) ctx.skip();
   return nodes;
+}
+
+/**
+ * Runs one network.mjs command that must succeed; on failure the assertion
+ * carries the script's output (why a node did not start, with its log's path).
+ */
+export async function networkStep(...args: string[]): Promise<void> {
+  const { code, stdout } = await networkScript(...args);
+  expect(code, `network.mjs ${args.join(' ')} exited ${code}:\n${stdout}`).to.equal(0);
 }
 
 /** Runs network/scripts/network.mjs with the suite's NETWORK_DIR and ports. */

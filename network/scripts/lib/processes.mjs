@@ -103,6 +103,9 @@ export async function stopProcess(runDir, name, { graceMs = 10_000, signal = 'SI
   } catch {
     /* already gone */
   }
+  // Wait until it is gone, so that a start right after finds its ports free.
+  const killDeadline = Date.now() + 5_000;
+  while (Date.now() < killDeadline && cmdline(pid) && !isZombie(pid)) await sleep(50);
   return true;
 }
 
