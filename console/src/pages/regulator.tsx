@@ -295,6 +295,13 @@ export function MembersPage(): ReactNode {
   );
 }
 
+/** Dataset types carry a schema version, asset types a version; the starter list neither (1). */
+function versionOf(entry: object): number {
+  const { schemaVersion, version } = entry as { schemaVersion?: unknown; version?: unknown };
+  const v = schemaVersion ?? version;
+  return typeof v === 'number' ? v : 1;
+}
+
 function CatalogueList({ kind }: { readonly kind: CatalogueKind }): ReactNode {
   const { t } = useT();
   const { session, settings } = useSessionContext();
@@ -311,7 +318,7 @@ function CatalogueList({ kind }: { readonly kind: CatalogueKind }): ReactNode {
         rows={(entries.value?.items ?? starter).map((e) => [
           e.code,
           String(e.name ?? ''),
-          String((e as { version?: number }).version ?? 1),
+          String(versionOf(e)),
         ])}
       />
     </>
