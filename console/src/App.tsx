@@ -7,6 +7,7 @@ import { LanguageContext, translator, useT, type Language, type MessageKey } fro
 import { AuditExportPage, AuditTracePage } from './pages/auditor';
 import { DisputeInboxPage, RegisterAssetPage, UploadDatasetPage } from './pages/data-officer';
 import { AlertsPage, CollateralPage, ConsentPage, ReportPage, VerifyReportPage } from './pages/loan-officer';
+import { FinancingPage } from './pages/financing';
 import { LoginPage } from './pages/login';
 import { CataloguePage, MembersPage, OverduePage, StatsPage, UsersPage } from './pages/regulator';
 import type { Role, Session } from './session';
@@ -24,6 +25,7 @@ const PAGES: readonly PageDef[] = [
   { path: 'consent', title: 'navConsent', roles: ['LOAN_OFFICER'], render: () => <ConsentPage /> },
   { path: 'report', title: 'navReport', roles: ['LOAN_OFFICER'], render: () => <ReportPage /> },
   { path: 'collateral', title: 'navCollateral', roles: ['LOAN_OFFICER'], render: () => <CollateralPage /> },
+  { path: 'financing', title: 'navFinancing', roles: ['LOAN_OFFICER'], render: () => <FinancingPage /> },
   { path: 'upload', title: 'navUpload', roles: ['DATA_OFFICER'], render: () => <UploadDatasetPage /> },
   {
     path: 'register-asset',
