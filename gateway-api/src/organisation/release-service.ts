@@ -10,7 +10,8 @@ import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import type { RecordStore } from '../provenance/record-store';
-import { notFoundToUndefined, type GatewayDb } from '../store/db';
+import type { GatewayDb } from '../store/db';
+import { OrgNonceStore } from './nonces';
 import type { Release, ReleaseLogEntry, ReleaseRequest } from './schemas';
 import { MAX_CLOCK_SKEW_MS } from './signed-request';
 
@@ -56,8 +57,7 @@ export class ReleaseService {
   readonly #ctx: DomainContext;
   readonly #options: Readonly<ReleaseServiceOptions>;
   readonly #log;
-  readonly #nonces;
-  readonly #claiming = new Set<string>();
+  readonly #nonces: OrgNonceStore;
   #seq: number | undefined;
   #append: Promise<unknown> = Promise.resolve();
 
@@ -65,21 +65,12 @@ export class ReleaseService {
     this.#ctx = ctx;
     this.#options = options;
     this.#log = options.db.sublevel<string, ReleaseLogEntry>('release-log', { valueEncoding: 'json' });
-    this.#nonces = options.db.sublevel<string, string>('org-nonces', { valueEncoding: 'utf8' });
+    this.#nonces = new OrgNonceStore(options.db);
   }
 
   /** Claims a request nonce once; false when it was seen before (a replay). */
-  async claimNonce(org: string, nonce: string, timestamp: string): Promise<boolean> {
-    const key = `${org}!${nonce}`;
-    if (this.#claiming.has(key)) return false;
-    this.#claiming.add(key);
-    try {
-      if ((await this.#nonces.get(key).catch(notFoundToUndefined)) !== undefined) return false;
-      await this.#nonces.put(key, timestamp);
-      return true;
-    } finally {
-      this.#claiming.delete(key);
-    }
+  claimNonce(org: string, nonce: string, timestamp: string): Promise<boolean> {
+    return this.#nonces.claim(org, nonce, timestamp, this.#options.now?.() ?? new Date());
   }
 
   /**
