@@ -289,24 +289,47 @@ export class ReportService {
     datasets: string[],
     remote: OrgGatewayClient,
   ): Promise<IssuedReport> {
-    const committed = await this.#recordAccess(
-      principal,
-      request,
+    const digest = releaseRequestDigest({
       accessId,
-      pseudonym,
+      accessor: principal.orgMspId,
+      operator: principal.operator,
+      subject: pseudonym,
+      grantId: request.consentId,
+      purpose: request.purpose,
       datasets,
-      releaseRequestDigest({
-        accessId,
-        accessor: principal.orgMspId,
-        operator: principal.operator,
-        subject: pseudonym,
-        grantId: request.consentId,
-        purpose: request.purpose,
-        datasets,
-      }),
-    );
-    if (committed.result.outcome !== 'GRANTED') {
-      throw denied(accessId, committed.result.reason, committed.txId, committed.blockNumber);
+    });
+    const retry = { ...request, accessId };
+    let committed: { txId: string; blockNumber: number | undefined };
+    let replayed = false;
+    const earlier =
+      request.accessId === undefined
+        ? undefined
+        : await this.#recordedAccess(principal, retry, pseudonym, datasets);
+    if (earlier !== undefined) {
+      // A retry of a request whose access is on the ledger (its answer was lost, or a provider
+      // failed): nothing new is recorded; the report kept, or the providers asked again.
+      if (earlier.access.releaseDigest !== digest) throw accessIdTaken(accessId);
+      committed = { txId: earlier.access.txId, blockNumber: earlier.blockNumber };
+      replayed = true;
+      const kept = await this.#kept.get(keptKey(principal.orgMspId, accessId));
+      if (kept !== undefined && sameRequest(kept.report, principal, pseudonym, request, datasets)) {
+        return this.#answer(kept.report, accessId, committed, true);
+      }
+    } else {
+      try {
+        const result = await this.#recordAccess(principal, request, accessId, pseudonym, datasets, digest);
+        if (result.result.outcome !== 'GRANTED') {
+          throw denied(accessId, result.result.reason, result.txId, result.blockNumber);
+        }
+        committed = result;
+      } catch (err) {
+        // A conflict may be this request's own earlier attempt committing meanwhile: answer as a retry.
+        if (request.accessId === undefined || !(err instanceof AppError && err.status === 409)) throw err;
+        const raced = await this.#recordedAccess(principal, retry, pseudonym, datasets);
+        if (raced === undefined || raced.access.releaseDigest !== digest) throw err;
+        committed = { txId: raced.access.txId, blockNumber: raced.blockNumber };
+        replayed = true;
+      }
     }
     const byProvider = new Map<string, string[]>();
     for (const code of datasets) {
@@ -323,12 +346,29 @@ export class ReportService {
       Promise.resolve(released.get(datasetType) ?? []),
     );
     await this.#kept.put(keptKey(principal.orgMspId, accessId), { issuedAt: this.#now(), report });
-    await this.#onGranted?.(principal.orgMspId, {
-      report,
-      txId: committed.txId,
-      blockNumber: committed.blockNumber,
-    });
-    return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed: false };
+    if (!replayed && committed.blockNumber !== undefined) {
+      await this.#onGranted?.(principal.orgMspId, {
+        report,
+        txId: committed.txId,
+        blockNumber: committed.blockNumber,
+      });
+    }
+    return this.#answer(report, accessId, committed, replayed);
+  }
+
+  /** A report's answer; the block is the index's (503 INDEX_LAGGING until it has the transaction). */
+  #answer(
+    report: Report,
+    accessId: string,
+    committed: { txId: string; blockNumber: number | undefined },
+    replayed: boolean,
+  ): IssuedReport {
+    if (committed.blockNumber === undefined) {
+      throw AppError.unavailable('the index has not caught up with the ledger; retry', {
+        code: 'INDEX_LAGGING',
+      });
+    }
+    return { report, accessId, txId: committed.txId, blockNumber: committed.blockNumber, replayed };
   }
 
   /** Builds the report: the subject's latest records with proofs and disputes, and its collateral. */
@@ -433,15 +473,18 @@ export class ReportService {
   }
 
   /**
-   * The answer to a retry: the access `request.accessId` as recorded earlier by
-   * this request, or undefined when no such access exists yet.
+   * This bank's access `request.accessId` as the ledger holds it, when it is the same request by
+   * the same operator, GRANTED, under a consent still ACTIVE; undefined when there is none.
+   *
+   * @throws AppError 409 ACCESS_ID_TAKEN (another request's access), 403 ACCESS_DENIED (it was
+   *   denied), 409 CONSENT_NOT_ACTIVE (the consent ended since).
    */
-  async #earlier(
+  async #recordedAccess(
     principal: Principal,
     request: ReportRequest & { accessId: string },
     pseudonym: string,
     datasets: string[],
-  ): Promise<IssuedReport | undefined> {
+  ): Promise<{ access: LedgerAccess; blockNumber: number | undefined } | undefined> {
     let access: LedgerAccess;
     try {
       access = await this.#ctx.ledger.evaluate<LedgerAccess>(principal.orgMspId, 'Access:GetAccess', [
@@ -452,7 +495,6 @@ export class ReportService {
       if (err instanceof AppError && err.status === 404) return undefined;
       throw err;
     }
-    const kept = await this.#kept.get(keptKey(principal.orgMspId, request.accessId));
     // The same request by the same operator: another operator's retry would release data unrecorded.
     const same =
       access.accessor === principal.orgMspId &&
@@ -484,6 +526,23 @@ export class ReportService {
         },
       );
     }
+    return { access, blockNumber };
+  }
+
+  /**
+   * The answer to a retry: the access `request.accessId` as recorded earlier by
+   * this request, or undefined when no such access exists yet.
+   */
+  async #earlier(
+    principal: Principal,
+    request: ReportRequest & { accessId: string },
+    pseudonym: string,
+    datasets: string[],
+  ): Promise<IssuedReport | undefined> {
+    const found = await this.#recordedAccess(principal, request, pseudonym, datasets);
+    if (found === undefined) return undefined;
+    const { access, blockNumber } = found;
+    const kept = await this.#kept.get(keptKey(principal.orgMspId, request.accessId));
     if (kept === undefined || kept.report.digest !== access.releaseDigest) {
       throw AppError.conflict(
         `access ${request.accessId} was recorded, but its report is no longer kept; request a new one`,

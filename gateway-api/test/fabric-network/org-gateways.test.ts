@@ -317,6 +317,28 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
       ['HOMESTEAD', [homestead]],
       ['LAND_CONTRACT', [land]],
     ]);
+    // A retry with the access ID (its answer lost): the same report, nothing recorded again
+    // (step 8 counts one access); with other datasets the ID is another request's.
+    const request = {
+      subjectId: FARMER,
+      consentId: `c-loan-${RUN}`,
+      datasets: ['LAND_CONTRACT', 'HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+      accessId,
+    };
+    const retried = await api('BankAMSP', 'LOAN_OFFICER', '/reports', { json: request });
+    expect(retried.status, retried.text).to.equal(200);
+    expect(retried.body).to.deep.include({ accessId });
+    expect((retried.body as { report: { digest: string } }).report.digest).to.equal(
+      (report as unknown as { digest: string }).digest,
+    );
+    const taken = await api('BankAMSP', 'LOAN_OFFICER', '/reports', {
+      json: { ...request, datasets: ['LAND_CONTRACT'] },
+    });
+    expect([taken.status, (taken.body as { error: { code: string } }).error.code]).to.deep.equal([
+      409,
+      'ACCESS_ID_TAKEN',
+    ]);
     const verified = await api('BankAMSP', 'LOAN_OFFICER', '/reports/verify', { json: { report } });
     expect(verified.body).to.include({ valid: true, digestMatches: true, anchored: true });
     // 5. The lien.
