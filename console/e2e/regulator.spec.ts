@@ -5,8 +5,14 @@
  * suspending and reinstating a member (and a refused second admission), and
  * the versioned catalogue.
  */
+import type { Locator } from '@playwright/test';
 import { expect, test } from './fixture';
 import { reportsForDemoSubject } from './setup';
+
+/** The row of `table` whose first cell is exactly `id`. */
+function rowOf(table: Locator, id: string): Locator {
+  return table.getByRole('row').filter({ has: table.page().getByRole('cell', { name: id, exact: true }) });
+}
 
 test('regulator: statistics and charts, overdue, users, members, catalogue', async ({ journey }) => {
   const { page } = journey;
@@ -71,14 +77,71 @@ test('regulator: statistics and charts, overdue, users, members, catalogue', asy
   await journey.axe('members');
   await journey.shot('members');
 
+  // Catalogue: define an asset type and a dataset type, then publish the next version of each.
   await journey.open('Catalogue');
-  const homestead = page
-    .getByRole('table')
-    .first()
-    .getByRole('row')
-    .filter({ hasText: /^HOMESTEAD/ });
-  await expect(homestead.getByRole('cell')).toHaveText(['HOMESTEAD', 'Homestead use rights', '1']);
-  await expect(page.getByRole('table').nth(1)).toContainText('HOMESTEAD_RIGHT');
+  const datasetTypes = page.getByRole('table', { name: 'Dataset types' });
+  const assetTypes = page.getByRole('table', { name: 'Asset types' });
+  await expect(rowOf(datasetTypes, 'HOMESTEAD').getByRole('cell')).toHaveText([
+    'HOMESTEAD',
+    'Homestead use rights',
+    'NaturalResourcesMSP',
+    'REALTIME',
+    /^\d+$/,
+    '1',
+    'Edit as new version',
+  ]);
+  await page.getByLabel('Asset type code').fill('GREENHOUSE_RIGHT');
+  await page.getByLabel('Asset type name').fill('Greenhouse use right');
+  await page.getByLabel('Issuer', { exact: true }).fill('NaturalResourcesMSP');
+  await page.getByLabel('Lien policy').selectOption('RANKED');
+  await page.getByLabel('Max loan-to-value (basis points)').fill('6000');
+  await page.getByRole('button', { name: 'Define' }).nth(1).click();
+  const greenhouse = rowOf(assetTypes, 'GREENHOUSE_RIGHT');
+  await expect(greenhouse.getByRole('cell')).toHaveText([
+    'GREENHOUSE_RIGHT',
+    'Greenhouse use right',
+    'NaturalResourcesMSP',
+    'RANKED',
+    '6000',
+    '1',
+    'Edit as new version',
+  ]);
+  await greenhouse.getByRole('button', { name: 'Edit as new version' }).click();
+  await page.getByLabel('Max loan-to-value (basis points)').fill('5500');
+  await page.getByRole('button', { name: 'Publish next version' }).click();
+  await expect(greenhouse.getByRole('cell').nth(4)).toHaveText('5500');
+  await expect(greenhouse.getByRole('cell').nth(5)).toHaveText('2');
+
+  await page.getByLabel('Dataset type code').fill('COOP_MEMBERSHIP');
+  await page.getByLabel('Dataset type name').fill('Cooperative membership');
+  await page.getByLabel('Provider').fill('AgricultureMSP');
+  await page.getByLabel('Frequency').selectOption('MONTHLY');
+  await page
+    .getByLabel('Fields, one per line: name TYPE [optional] [personal]')
+    .fill('subjectId STRING personal\ncooperative STRING\nshares INTEGER');
+  await page.getByRole('button', { name: 'Define' }).first().click();
+  const coop = rowOf(datasetTypes, 'COOP_MEMBERSHIP');
+  await expect(coop.getByRole('cell')).toHaveText([
+    'COOP_MEMBERSHIP',
+    'Cooperative membership',
+    'AgricultureMSP',
+    'MONTHLY',
+    '3',
+    '1',
+    'Edit as new version',
+  ]);
+  await coop.getByRole('button', { name: 'Edit as new version' }).click();
+  await page
+    .getByLabel('Fields, one per line: name TYPE [optional] [personal]')
+    .fill('subjectId STRING personal\ncooperative STRING\nshares INTEGER\njoinedOn DATE optional');
+  await page.getByRole('button', { name: 'Publish next version' }).first().click();
+  await expect(coop.getByRole('cell').nth(4)).toHaveText('4');
+  await expect(coop.getByRole('cell').nth(5)).toHaveText('2');
+  // The provider of a dataset type cannot change: the ledger refuses the next version.
+  await page.getByLabel('Provider').fill('NaturalResourcesMSP');
+  await page.getByRole('button', { name: 'Publish next version' }).first().click();
+  await expect(page.getByTestId('error-code')).toHaveText('INVALID');
+  await expect(coop.getByRole('cell').nth(5)).toHaveText('2');
   await journey.axe('catalogue');
   await journey.shot('catalogue');
 });

@@ -7,9 +7,10 @@ import { LanguageContext, translator, useT, type Language, type MessageKey } fro
 import { AuditExportPage, AuditTracePage } from './pages/auditor';
 import { DisputeInboxPage, RegisterAssetPage, UploadDatasetPage } from './pages/data-officer';
 import { AlertsPage, CollateralPage, ConsentPage, ReportPage, VerifyReportPage } from './pages/loan-officer';
+import { CataloguePage } from './pages/catalogue';
 import { FinancingPage } from './pages/financing';
 import { LoginPage } from './pages/login';
-import { CataloguePage, MembersPage, OverduePage, StatsPage, UsersPage } from './pages/regulator';
+import { MembersPage, OverduePage, StatsPage, UsersPage } from './pages/regulator';
 import type { Role, Session } from './session';
 import { SESSION_LOST_EVENT } from './ui';
 import { SessionContext, useSessionContext, type ConsoleSettings } from './context';

@@ -57,7 +57,11 @@ export interface AdminApi {
   reinstateMember(mspId: string, reason: string): Promise<Member>;
   catalogue(kind: CatalogueKind): Promise<Page<CatalogueEntry>>;
   defineEntry(kind: CatalogueKind, entry: CatalogueEntry): Promise<CatalogueEntry>;
-  updateEntry(kind: CatalogueKind, code: string, entry: CatalogueEntry): Promise<CatalogueEntry>;
+  updateEntry(
+    kind: CatalogueKind,
+    code: string,
+    entry: Readonly<Record<string, unknown>>,
+  ): Promise<CatalogueEntry>;
   lien(lienId: string): Promise<Lien>;
   liens(): Promise<Page<Lien>>;
   batches(query: {

@@ -181,6 +181,21 @@ const en = {
   approve: 'Approve',
   decline: 'Decline',
   disburse: 'Disburse',
+  datasetTypes: 'Dataset types',
+  assetTypes: 'Asset types',
+  lienPolicy: 'Lien policy',
+  maxLtvBps: 'Max loan-to-value (basis points)',
+  fields: 'Fields',
+  subjectField: 'Subject ID field',
+  fieldsOnePerLine: 'Fields, one per line: name TYPE [optional] [personal]',
+  editAsNewVersion: 'Edit as new version',
+  defineAssetType: 'Define an asset type or publish its next version',
+  defineDatasetType: 'Define a dataset type or publish its next version',
+  assetTypeCode: 'Asset type code',
+  assetTypeName: 'Asset type name',
+  datasetTypeCode: 'Dataset type code',
+  datasetTypeName: 'Dataset type name',
+  publishVersion: 'Publish next version',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -359,6 +374,21 @@ const zh: Dictionary = {
   approve: '审批通过',
   decline: '拒绝',
   disburse: '放款',
+  datasetTypes: '数据类型',
+  assetTypes: '资产类型',
+  lienPolicy: '抵押规则',
+  maxLtvBps: '最高抵押率（基点）',
+  fields: '字段',
+  subjectField: '主体证件号字段',
+  fieldsOnePerLine: '字段，每行一个：名称 类型 [optional] [personal]',
+  editAsNewVersion: '编辑为新版本',
+  defineAssetType: '定义资产类型或发布新版本',
+  defineDatasetType: '定义数据类型或发布新版本',
+  assetTypeCode: '资产类型代码',
+  assetTypeName: '资产类型名称',
+  datasetTypeCode: '数据类型代码',
+  datasetTypeName: '数据类型名称',
+  publishVersion: '发布新版本',
 };
 
 export type Language = 'zh' | 'en';

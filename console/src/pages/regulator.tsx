@@ -7,7 +7,6 @@
  */
 import { GatewayError, type AccessEntry } from '@ruralcredit/client-sdk';
 import { useState, type ReactNode } from 'react';
-import type { CatalogueKind } from '../admin-api';
 import { BarChart, HeatMap, type Bar } from '../charts';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
@@ -291,45 +290,6 @@ export function MembersPage(): ReactNode {
         </button>
       </Form>
       <NotYet error={admit.error} />
-    </section>
-  );
-}
-
-/** Dataset types carry a schema version, asset types a version; the starter list neither (1). */
-function versionOf(entry: object): number {
-  const { schemaVersion, version } = entry as { schemaVersion?: unknown; version?: unknown };
-  const v = schemaVersion ?? version;
-  return typeof v === 'number' ? v : 1;
-}
-
-function CatalogueList({ kind }: { readonly kind: CatalogueKind }): ReactNode {
-  const { t } = useT();
-  const { session, settings } = useSessionContext();
-  const entries = useAsync(() => session.admin.catalogue(kind), [session, kind]);
-  const starter = kind === 'dataset-types' ? settings.datasetTypes : settings.assetTypes;
-  return (
-    <>
-      <h2>{kind}</h2>
-      {entries.loading && <Loading />}
-      {entries.error !== undefined && <NotYet error={entries.error} />}
-      <Table
-        caption={kind}
-        head={[t('code'), t('name'), t('version')]}
-        rows={(entries.value?.items ?? starter).map((e) => [
-          e.code,
-          String(e.name ?? ''),
-          String(versionOf(e)),
-        ])}
-      />
-    </>
-  );
-}
-
-export function CataloguePage(): ReactNode {
-  return (
-    <section>
-      <CatalogueList kind="dataset-types" />
-      <CatalogueList kind="asset-types" />
     </section>
   );
 }
