@@ -16,6 +16,7 @@ import {
   byPosition,
   embeddedLedger,
   recordAccess,
+  recordAccessBatch,
   recordAccessesInOneBlock,
   recordGrant,
   replayLedger,
@@ -132,6 +133,12 @@ describe('block indexer', () => {
         .outcome,
     ).to.equal('DENIED');
     expect((await recordAccess(ledger, ORG.bankB, 'acc-3', 'g-b1', s1)).outcome).to.equal('GRANTED');
+    // A bulk download's batch: one transaction, one AccessesRecorded event, two accesses.
+    const batch = await recordAccessBatch(ledger, ORG.bankA, [
+      { accessId: 'acc-b1', grantId: 'g-a1', subject: s1 },
+      { accessId: 'acc-b2', grantId: 'g-none', subject: s2 },
+    ]);
+    expect(batch.outcomes).to.deep.equal(['GRANTED', 'DENIED']);
 
     const { logger } = memoryLogger();
     const store = new LevelIndexStore({ db: g.gateway.deps.db, name: 'idx-restart' });
@@ -146,6 +153,15 @@ describe('block indexer', () => {
     await recordAccess(ledger, ORG.bankB, 'acc-5', 'g-a2', s2);
     await ledger.submit(ORG.bankB, 'Consent:RevokeGrant', ['g-b1', 'LOAN_CLOSED']);
     expect((await recordAccess(ledger, ORG.bankB, 'acc-6', 'g-b1', s1)).outcome).to.equal('DENIED');
+    expect(
+      (
+        await recordAccessBatch(ledger, ORG.bankA, [
+          { accessId: 'acc-b3', grantId: 'g-a2', subject: s2 },
+          { accessId: 'acc-b4', grantId: 'g-b1', subject: s1 },
+          { accessId: 'acc-b5', grantId: 'g-a1', subject: s1 },
+        ])
+      ).outcomes,
+    ).to.deep.equal(['GRANTED', 'DENIED', 'GRANTED']);
 
     const second = new IndexerImpl({ ledger, store, logger });
     const published: IndexedEvent[] = [];
@@ -168,7 +184,19 @@ describe('block indexer', () => {
         'AccessRecorded',
         'ConsentRevoked',
         'AccessRecorded',
+        'AccessesRecorded',
       ]);
+      const bulk = (await collect(second.accessIndex.scan({ accessor: ORG.bankA }))).filter((e) =>
+        e.accessId.startsWith('acc-b'),
+      );
+      expect(bulk.map((e) => [e.accessId, e.subject, e.outcome, e.reason ?? ''])).to.deep.equal([
+        ['acc-b1', s1, 'GRANTED', ''],
+        ['acc-b2', s2, 'DENIED', 'NO_GRANT'],
+        ['acc-b3', s2, 'GRANTED', ''],
+        ['acc-b4', s1, 'DENIED', 'OTHER_BANK_GRANT'],
+        ['acc-b5', s1, 'GRANTED', ''],
+      ]);
+      expect(bulk[0]?.txId, 'one transaction').to.equal(batch.txId).and.equal(bulk[1]?.txId);
       const acc6 = (await collect(second.accessIndex.scan({ accessor: ORG.bankB, outcome: 'DENIED' }))).map(
         (e) => [e.accessId, e.reason],
       );
@@ -233,6 +261,50 @@ describe('block indexer', () => {
       expect((await collect(indexer.accessIndex.scan({ subject: s3 }))).map((e) => e.accessId)).to.deep.equal(
         ['acc-m0'],
       );
+    } finally {
+      await indexer.stop();
+    }
+  });
+
+  it('when the store fails writing a bulk batch, then the restart writes its accesses and counters exactly once', async () => {
+    const ledger = g.context.ledger;
+    const [, , , , , s6 = ''] = s;
+    await recordGrant(ledger, ORG.bankB, 'g-f6', s6);
+    const batch = await recordAccessBatch(ledger, ORG.bankB, [
+      { accessId: 'acc-f1', grantId: 'g-f6', subject: s6 },
+      { accessId: 'acc-f2', grantId: 'g-f6', subject: s6 },
+      { accessId: 'acc-f3', grantId: 'g-missing', subject: s6 },
+    ]);
+    expect(batch.outcomes).to.deep.equal(['GRANTED', 'GRANTED', 'DENIED']);
+    const { logger } = memoryLogger();
+    const store = new FlakyStore(new LevelIndexStore({ db: g.gateway.deps.db, name: 'idx-flaky-batch' }), {
+      blockNumber: batch.blockNumber,
+      txIndex: 0,
+    });
+    const indexer = new IndexerImpl({ ledger, store, logger, initialBackoffMs: 5 });
+    indexer.start();
+    try {
+      await indexer.catchUp();
+      expect(store.failures, 'injected failures').to.equal(1);
+      expect(store.writesAt.get(`${batch.blockNumber}/0`), 'the batch written once').to.equal(1);
+      await expectIndexEqualsLedger(g, indexer);
+      const trace = await collect(indexer.accessIndex.scan({ subject: s6 }));
+      expect(trace.map((e) => [e.accessId, e.outcome, e.txId, e.blockNumber, e.txIndex])).to.deep.equal([
+        ['acc-f1', 'GRANTED', batch.txId, batch.blockNumber, 0],
+        ['acc-f2', 'GRANTED', batch.txId, batch.blockNumber, 0],
+        ['acc-f3', 'DENIED', batch.txId, batch.blockNumber, 0],
+      ]);
+      const page = await indexer.accessIndex.page({ subject: s6 }, { limit: 2 });
+      expect(page.items.map((e) => e.accessId)).to.deep.equal(['acc-f1', 'acc-f2']);
+      const next = await indexer.accessIndex.page(
+        { subject: s6 },
+        { limit: 2, cursor: page.nextCursor ?? undefined },
+      );
+      expect(
+        next.items.map((e) => e.accessId),
+        'a cursor inside one batch',
+      ).to.deep.equal(['acc-f3']);
+      expect(next.nextCursor).to.equal(null);
     } finally {
       await indexer.stop();
     }
