@@ -1,12 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { isoFromEpochSeconds } from '@ruralcredit/protocol';
+import { Wallet } from 'ethers';
+import {
+  isoFromEpochSeconds,
+  signTypedMessage,
+  type SubjectAccessLogRequestMessage,
+} from '@ruralcredit/protocol';
 import { auditModule } from '../../src/audit/routes';
 import { createBulkModule } from '../../src/bulk/module';
 import { consentModule } from '../../src/consent/routes';
 import type { AccessEntry } from '../../src/indexer/access-entry';
 import { provenanceModule } from '../../src/provenance/routes';
 import { supervisionModule } from '../../src/supervision/routes';
-import { ORG, residentId, type ConsortiumGateway } from '../acceptance/consortium-gateway';
+import {
+  bindSubjectKey,
+  DEPLOYMENT,
+  ORG,
+  residentId,
+  type ConsortiumGateway,
+} from '../acceptance/consortium-gateway';
 import { startGatewayAt } from '../alerts/durable-gateway';
 import { tempDir, testEnv } from '../helpers';
 
@@ -243,5 +255,26 @@ describe('bulk download in the audit trail: every access of RecordAccessBatch is
     await g.stop();
     g = await startGatewayAt(env, MODULES);
     await check(g, 'after the restart');
+
+    // The subject's own access log lists the bulk access too (staff pseudonym left out).
+    const wallet = Wallet.createRandom();
+    const recorded = onLedger[SUBJECTS.indexOf(2)]!;
+    await bindSubjectKey(g.context.ledger, ORG.bankB, recorded.subject, wallet);
+    const message: SubjectAccessLogRequestMessage = {
+      subject: recorded.subject,
+      requestedAt: isoFromEpochSeconds(Date.now() / 1000),
+      nonce: randomBytes(16).toString('hex'),
+      cursor: '',
+    };
+    const own = await g.api('/subjects/access-log', {
+      method: 'POST',
+      json: {
+        ...message,
+        signature: await signTypedMessage(wallet, 'SubjectAccessLogRequest', message, DEPLOYMENT),
+      },
+    });
+    expect(own.status, own.text).to.equal(200);
+    const { subject: _s, operator: _o, ...visible } = expectedEntry(recorded);
+    expect((own.body as { items: AccessEntry[] }).items.map(asOnLedger)).to.deep.equal([visible]);
   });
 });
