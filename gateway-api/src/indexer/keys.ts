@@ -23,6 +23,12 @@ const TX_WIDTH = 6;
 /** The checkpoint key. */
 export const CHECKPOINT_KEY = 'c';
 
+/** Key of the index format version (absent: format 1, written before bulk accesses were indexed). */
+export const INDEX_VERSION_KEY = 'v';
+
+/** Key of the last transaction the upgrade to the current format wrote, while it runs. */
+export const UPGRADE_PROGRESS_KEY = 'u';
+
 /** Ledger position of a transaction, zero-padded: `<block>!<txIndex>`. */
 export function positionKey(blockNumber: number, txIndex: number): string {
   return `${String(blockNumber).padStart(BLOCK_WIDTH, '0')}${SEP}${String(txIndex).padStart(TX_WIDTH, '0')}`;

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { createIndexer, IndexerImpl } from '../../src/indexer/indexer';
-import { accessIndexKeys, accessRecordKey, CHECKPOINT_KEY, txKey } from '../../src/indexer/keys';
+import {
+  accessIndexKeys,
+  accessRecordKey,
+  CHECKPOINT_KEY,
+  INDEX_VERSION_KEY,
+  txKey,
+} from '../../src/indexer/keys';
+import type { BlockStream, LedgerClient } from '../../src/ledger/types';
 import { LevelIndexStore, type IndexOp, type IndexStore, type KeyRange } from '../../src/indexer/store';
 import type { IndexedEvent } from '../../src/indexer/types';
 import type { AccessEntry } from '../../src/indexer/access-entry';
@@ -66,6 +73,38 @@ class FlakyStore implements IndexStore {
       this.writesAt.set(k, (this.writesAt.get(k) ?? 0) + 1);
     }
   }
+}
+
+/**
+ * `ledger` as the indexer saw it before bulk accesses were indexed: the same blocks with the
+ * `AccessesRecorded` events left out (that indexer wrote their transactions' locations only).
+ */
+function withoutBulkEvents(ledger: LedgerClient): LedgerClient {
+  const blocks = (start: number): BlockStream => {
+    const inner = ledger.blocks(start);
+    return {
+      close: () => inner.close(),
+      async *[Symbol.asyncIterator]() {
+        for await (const block of inner) {
+          yield {
+            ...block,
+            transactions: block.transactions.map((tx) => {
+              if (tx.event?.name !== 'AccessesRecorded') return tx;
+              const { event: _e, ...rest } = tx;
+              return rest;
+            }),
+          };
+        }
+      },
+    };
+  };
+  return new Proxy(ledger, {
+    get(target, prop) {
+      if (prop === 'blocks') return blocks;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 async function collect(iterable: AsyncIterable<AccessEntry>): Promise<AccessEntry[]> {
@@ -308,6 +347,58 @@ describe('block indexer', () => {
     } finally {
       await indexer.stop();
     }
+  });
+
+  it('when an index written before bulk accesses were read is opened, then their accesses and counters are added once, without publishing them again', async () => {
+    const ledger = g.context.ledger;
+    const [, , , , , s6 = ''] = s;
+    await recordGrant(ledger, ORG.bankA, 'g-u6', s6);
+    expect(
+      (
+        await recordAccessBatch(ledger, ORG.bankA, [
+          { accessId: 'acc-u1', grantId: 'g-u6', subject: s6 },
+          { accessId: 'acc-u2', grantId: 'g-none', subject: s6 },
+        ])
+      ).outcomes,
+    ).to.deep.equal(['GRANTED', 'DENIED']);
+    const { logger, lines } = memoryLogger();
+    const store = new LevelIndexStore({ db: g.gateway.deps.db, name: 'idx-format-1' });
+    // The index as the earlier gateway left it: no bulk access, no format mark.
+    const old = new IndexerImpl({ ledger: withoutBulkEvents(ledger), store, logger });
+    old.start();
+    await old.catchUp();
+    await old.stop();
+    await store.write([{ type: 'del', key: INDEX_VERSION_KEY }]);
+    const replay = await replayLedger(ledger);
+    const bulkIds = (entries: readonly AccessEntry[]): string[] =>
+      entries.filter((e) => e.accessId.startsWith('acc-u')).map((e) => e.accessId);
+    expect(bulkIds(await collect(old.accessIndex.scan({}))), 'format 1 lacks them').to.deep.equal([]);
+    expect(bulkIds(replay.accesses)).to.deep.equal(['acc-u1', 'acc-u2']);
+    await recordAccess(ledger, ORG.bankA, 'acc-u3', 'g-u6', s6);
+
+    for (const round of ['upgrade', 'restart']) {
+      const indexer = new IndexerImpl({ ledger, store, logger });
+      const published: IndexedEvent[] = [];
+      indexer.bus.subscribe((e) => published.push(e));
+      indexer.start();
+      try {
+        await indexer.catchUp();
+        await expectIndexEqualsLedger(g, indexer);
+        expect(
+          published.map((e) => e.payload.accessId),
+          `${round}: only the new access is published`,
+        ).to.deep.equal(round === 'upgrade' ? ['acc-u3'] : []);
+      } finally {
+        await indexer.stop();
+      }
+    }
+    expect(await store.get(INDEX_VERSION_KEY)).to.equal(2);
+    const upgraded = lines.filter((l) => l.msg === 'indexer: index upgraded to format 2');
+    expect(
+      upgraded.map((l) => l.bulkTransactions),
+      'upgraded once',
+    ).to.have.length(1);
+    expect(upgraded[0]?.bulkTransactions).to.be.above(0);
   });
 
   it('when an access is recorded, then the shared indexer stores it with the transaction time and publishes it after the write', async () => {
