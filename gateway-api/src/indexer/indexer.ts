@@ -234,6 +234,7 @@ export class IndexerImpl implements Indexer {
           store: this.#options.store,
           checkpointer: new StoreCheckpointer(this.#options.store),
           logger,
+          shouldStop: () => this.#stopped,
         });
         const start = await this.#processor.startBlock();
         const stream = ledger.blocks(start);

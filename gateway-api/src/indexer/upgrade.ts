@@ -25,13 +25,15 @@ export interface IndexUpgradeOptions {
   readonly store: IndexStore;
   readonly checkpointer: Checkpointer;
   readonly logger: Logger;
+  /** Checked between blocks: when true, the upgrade stops and resumes at the next call. */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
  * Brings the index to {@link INDEX_VERSION}: a fresh index is marked at once; an
  * older one first gets the bulk accesses of the transactions its checkpoint passed.
  *
- * @returns how many `AccessesRecorded` transactions were indexed.
+ * @returns how many `AccessesRecorded` transactions were indexed (by this call).
  * @throws Error when the store or the block stream fails (the next call resumes).
  */
 export async function upgradeIndex(options: Readonly<IndexUpgradeOptions>): Promise<number> {
@@ -54,6 +56,7 @@ export async function upgradeIndex(options: Readonly<IndexUpgradeOptions>): Prom
   const stream = ledger.blocks(done?.blockNumber ?? 0);
   try {
     for await (const block of stream) {
+      if (options.shouldStop?.() === true) return written;
       for (const tx of block.transactions) {
         if (!alreadyProcessed(checkpoint, block.number, tx.txIndex)) break;
         if (alreadyProcessed(done, block.number, tx.txIndex)) continue;
