@@ -1,10 +1,14 @@
 /**
- * The access index's record: an `AccessRecorded` chaincode event with where
- * and when its transaction was committed.
+ * The access index's record: an `AccessRecorded` chaincode event, or one
+ * access listed in an `AccessesRecorded` event (`Access:RecordAccessBatch`,
+ * bulk download), with where and when its transaction was committed.
  */
 import { z } from 'zod';
 
-/** The `AccessRecorded` event payload, as the Access contract emits it. */
+/**
+ * The `AccessRecorded` event payload, as the Access contract emits it; an `AccessesRecorded`
+ * payload is `{ accesses: [...] }`, up to 500 of these.
+ */
 export const AccessRecordedPayloadSchema = z.object({
   accessId: z.string().min(1),
   grantId: z.string().min(1),
@@ -18,7 +22,10 @@ export const AccessRecordedPayloadSchema = z.object({
   releaseDigest: z.string(),
 });
 
-/** One indexed access: every field of the event, plus its ledger position and time. */
+/**
+ * One indexed access: every field of the event (of its item for `AccessesRecorded`, whose
+ * accesses share the transaction's `txId`, position and time), plus its ledger position and time.
+ */
 export const AccessEntrySchema = AccessRecordedPayloadSchema.extend({
   txId: z.string(),
   blockNumber: z.number().int().nonnegative(),
@@ -30,8 +37,8 @@ export const AccessEntrySchema = AccessRecordedPayloadSchema.extend({
 export type AccessEntry = z.output<typeof AccessEntrySchema>;
 
 /**
- * Builds the index entry of an `AccessRecorded` event, or `undefined` when
- * the payload is not one (the caller logs it).
+ * Builds the index entry of an `AccessRecorded` event (or of one access of an
+ * `AccessesRecorded` event), or `undefined` when the payload is not one (the caller logs it).
  */
 export function toAccessEntry(
   payload: unknown,

@@ -25,7 +25,11 @@ export interface BlockProcessorOptions {
 }
 
 /** Whether the transaction at (`blockNumber`, `txIndex`) is at or before `checkpoint`. */
-function alreadyProcessed(checkpoint: Checkpoint | undefined, blockNumber: number, txIndex: number): boolean {
+export function alreadyProcessed(
+  checkpoint: Checkpoint | undefined,
+  blockNumber: number,
+  txIndex: number,
+): boolean {
   if (checkpoint === undefined) return false;
   return (
     blockNumber < checkpoint.blockNumber ||

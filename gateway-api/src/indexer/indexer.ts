@@ -19,6 +19,7 @@ import { COUNTER_PREFIX, HIGH, txKey } from './keys';
 import { COUNTER_NAMES, zeroCounters, type InstitutionCounters } from './projection';
 import { LevelIndexStore, StoreCheckpointer, type IndexStore } from './store';
 import type { AlertLog, EventBus, TxLocation, TxLocator } from './types';
+import { upgradeIndex } from './upgrade';
 
 /** The shared indexer's public face. */
 export interface Indexer {
@@ -228,6 +229,13 @@ export class IndexerImpl implements Indexer {
     const max = this.#options.maxBackoffMs ?? 10_000;
     while (!this.#stopped) {
       try {
+        await upgradeIndex({
+          ledger,
+          store: this.#options.store,
+          checkpointer: new StoreCheckpointer(this.#options.store),
+          logger,
+          shouldStop: () => this.#stopped,
+        });
         const start = await this.#processor.startBlock();
         const stream = ledger.blocks(start);
         this.#stream = stream;

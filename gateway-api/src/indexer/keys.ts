@@ -23,14 +23,34 @@ const TX_WIDTH = 6;
 /** The checkpoint key. */
 export const CHECKPOINT_KEY = 'c';
 
+/** Key of the index format version (absent: format 1, written before bulk accesses were indexed). */
+export const INDEX_VERSION_KEY = 'v';
+
+/** Key of the last transaction the upgrade to the current format wrote, while it runs. */
+export const UPGRADE_PROGRESS_KEY = 'u';
+
 /** Ledger position of a transaction, zero-padded: `<block>!<txIndex>`. */
 export function positionKey(blockNumber: number, txIndex: number): string {
   return `${String(blockNumber).padStart(BLOCK_WIDTH, '0')}${SEP}${String(txIndex).padStart(TX_WIDTH, '0')}`;
 }
 
-/** Key of the access record committed at a ledger position. */
-export function accessRecordKey(blockNumber: number, txIndex: number): string {
-  return `r${SEP}${positionKey(blockNumber, txIndex)}`;
+/** Width of the zero-padded place of an access in an `AccessesRecorded` event (at most 500 there). */
+const ITEM_WIDTH = 6;
+
+/**
+ * Ledger position of one access: its transaction's position, followed for the
+ * `item`-th access of an `AccessesRecorded` event (bulk download) by `!<item>`.
+ * An `AccessRecorded` transaction records one access and has no item part, so
+ * every index written before batch events were indexed keeps its keys.
+ */
+export function accessPositionKey(blockNumber: number, txIndex: number, item?: number): string {
+  const position = positionKey(blockNumber, txIndex);
+  return item === undefined ? position : `${position}${SEP}${String(item).padStart(ITEM_WIDTH, '0')}`;
+}
+
+/** Key of the access record committed at a ledger position (`item`: see {@link accessPositionKey}). */
+export function accessRecordKey(blockNumber: number, txIndex: number, item?: number): string {
+  return `r${SEP}${accessPositionKey(blockNumber, txIndex, item)}`;
 }
 
 /** Key of the alert log record (the indexed event) committed at a ledger position. */
@@ -93,7 +113,8 @@ export interface AccessIndexSelector {
 
 /**
  * The prefix of one access index: `i!<dimension>!<values...>!<outcome>!`,
- * followed in each entry by `<time>!<block>!<txIndex>`. Dimensions: `t`
+ * followed in each entry by `<time>!<block>!<txIndex>` (and `!<item>` for an
+ * access of a bulk `AccessesRecorded` event). Dimensions: `t`
  * (time only), `s` (subject), `a` (accessor), `as` (accessor and subject).
  */
 export function accessIndexPrefix(selector: AccessIndexSelector): string {
@@ -108,17 +129,21 @@ export function accessIndexPrefix(selector: AccessIndexSelector): string {
 
 /**
  * Every index key of one access record: each dimension, once with its
- * outcome and once under `*`.
+ * outcome and once under `*`. `item` is the access's place in an
+ * `AccessesRecorded` event (see {@link accessPositionKey}).
  */
-export function accessIndexKeys(entry: {
-  readonly subject: string;
-  readonly accessor: string;
-  readonly outcome: 'GRANTED' | 'DENIED';
-  readonly accessedAt: string;
-  readonly blockNumber: number;
-  readonly txIndex: number;
-}): string[] {
-  const suffix = `${entry.accessedAt}${SEP}${positionKey(entry.blockNumber, entry.txIndex)}`;
+export function accessIndexKeys(
+  entry: {
+    readonly subject: string;
+    readonly accessor: string;
+    readonly outcome: 'GRANTED' | 'DENIED';
+    readonly accessedAt: string;
+    readonly blockNumber: number;
+    readonly txIndex: number;
+  },
+  item?: number,
+): string[] {
+  const suffix = `${entry.accessedAt}${SEP}${accessPositionKey(entry.blockNumber, entry.txIndex, item)}`;
   const keys: string[] = [];
   for (const outcome of [entry.outcome, '*'] as const) {
     for (const selector of [

@@ -1,7 +1,8 @@
 /**
  * What one committed transaction writes to the index: its location, and for
- * a VALID transaction its access record, index entries, counter updates and
- * alert log entries. Pure apart from reading the counters it increments.
+ * a VALID transaction its access records (one for `AccessRecorded`, one per
+ * listed access for a bulk `AccessesRecorded`), index entries, counter
+ * updates and alert log entries. Pure apart from reading the counters it increments.
  */
 import { alertRecipients } from '../alerts/rules';
 import type { Logger } from '../http/logger';
@@ -52,6 +53,35 @@ export function zeroCounters(): InstitutionCounters {
 export interface Projection {
   readonly ops: IndexOp[];
   readonly event?: IndexedEvent;
+}
+
+/** Adds one to `counter` in `increments`. */
+function increment(
+  increments: Map<string, Partial<InstitutionCounters>>,
+  counter: [string, CounterName],
+): void {
+  const [institution, name] = counter;
+  const added = increments.get(institution) ?? {};
+  added[name] = (added[name] ?? 0) + 1;
+  increments.set(institution, added);
+}
+
+/**
+ * The accesses an event records, or `undefined` for an event that records none:
+ * an `AccessRecorded` payload is one access (no item); an `AccessesRecorded`
+ * payload (`Access:RecordAccessBatch`, bulk download) lists several, each
+ * indexed and counted like an `AccessRecorded` of its own under its place in
+ * the list (`item`).
+ */
+function recordedAccesses(
+  name: string,
+  payload: Readonly<Record<string, unknown>>,
+): { access: unknown; item?: number }[] | undefined {
+  if (name === 'AccessRecorded') return [{ access: payload }];
+  if (name !== 'AccessesRecorded') return undefined;
+  return Array.isArray(payload.accesses)
+    ? payload.accesses.map((access: unknown, item) => ({ access, item }))
+    : [];
 }
 
 /** Which counter of which institution an event increments, if any. */
@@ -140,21 +170,37 @@ export async function projectTransaction(
     return { ops };
   }
   const timestamp = indexTime(tx.timestamp);
-  if (tx.event.name === 'AccessRecorded') {
-    const entry = toAccessEntry(payload, { txId: tx.txId, blockNumber, txIndex: tx.txIndex }, timestamp);
-    if (entry === undefined) {
-      logger.error('indexer: AccessRecorded payload does not match the access schema', { txId: tx.txId });
-    } else {
-      const recordKey = accessRecordKey(blockNumber, tx.txIndex);
-      ops.push({ type: 'put', key: recordKey, value: entry });
-      for (const key of accessIndexKeys(entry)) ops.push({ type: 'put', key, value: recordKey });
-    }
+  const increments = new Map<string, Partial<InstitutionCounters>>();
+  const accesses = recordedAccesses(tx.event.name, payload);
+  if (accesses === undefined) {
+    const counter = counterOf(tx.event.name, payload);
+    if (counter !== undefined) increment(increments, counter);
+  } else if (accesses.length === 0) {
+    logger.error('indexer: AccessesRecorded payload lists no accesses', { txId: tx.txId });
   }
-  const counter = counterOf(tx.event.name, payload);
-  if (counter !== undefined) {
-    const [institution, name] = counter;
+  for (const { access, item } of accesses ?? []) {
+    const position = { txId: tx.txId, blockNumber, txIndex: tx.txIndex };
+    const entry = toAccessEntry(access, position, timestamp);
+    if (entry === undefined) {
+      logger.error(`indexer: ${tx.event.name} payload does not match the access schema`, {
+        txId: tx.txId,
+        ...(item === undefined ? {} : { item }),
+      });
+    } else {
+      const recordKey = accessRecordKey(blockNumber, tx.txIndex, item);
+      ops.push({ type: 'put', key: recordKey, value: entry });
+      for (const key of accessIndexKeys(entry, item)) ops.push({ type: 'put', key, value: recordKey });
+    }
+    const counter =
+      typeof access === 'object' && access !== null
+        ? counterOf('AccessRecorded', access as Readonly<Record<string, unknown>>)
+        : undefined;
+    if (counter !== undefined) increment(increments, counter);
+  }
+  // One read and one write per institution: the transaction's batch holds its final counters.
+  for (const [institution, added] of increments) {
     const current = { ...zeroCounters(), ...(await store.get<InstitutionCounters>(counterKey(institution))) };
-    current[name] += 1;
+    for (const name of COUNTER_NAMES) current[name] += added[name] ?? 0;
     ops.push({ type: 'put', key: counterKey(institution), value: current });
   }
   const event: IndexedEvent = {

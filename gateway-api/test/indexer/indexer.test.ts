@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { createIndexer, IndexerImpl } from '../../src/indexer/indexer';
-import { accessIndexKeys, accessRecordKey, CHECKPOINT_KEY, txKey } from '../../src/indexer/keys';
+import {
+  accessIndexKeys,
+  accessRecordKey,
+  CHECKPOINT_KEY,
+  INDEX_VERSION_KEY,
+  txKey,
+} from '../../src/indexer/keys';
+import type { BlockStream, LedgerClient } from '../../src/ledger/types';
 import { LevelIndexStore, type IndexOp, type IndexStore, type KeyRange } from '../../src/indexer/store';
 import type { IndexedEvent } from '../../src/indexer/types';
 import type { AccessEntry } from '../../src/indexer/access-entry';
@@ -16,6 +23,7 @@ import {
   byPosition,
   embeddedLedger,
   recordAccess,
+  recordAccessBatch,
   recordAccessesInOneBlock,
   recordGrant,
   replayLedger,
@@ -65,6 +73,38 @@ class FlakyStore implements IndexStore {
       this.writesAt.set(k, (this.writesAt.get(k) ?? 0) + 1);
     }
   }
+}
+
+/**
+ * `ledger` as the indexer saw it before bulk accesses were indexed: the same blocks with the
+ * `AccessesRecorded` events left out (that indexer wrote their transactions' locations only).
+ */
+function withoutBulkEvents(ledger: LedgerClient): LedgerClient {
+  const blocks = (start: number): BlockStream => {
+    const inner = ledger.blocks(start);
+    return {
+      close: () => inner.close(),
+      async *[Symbol.asyncIterator]() {
+        for await (const block of inner) {
+          yield {
+            ...block,
+            transactions: block.transactions.map((tx) => {
+              if (tx.event?.name !== 'AccessesRecorded') return tx;
+              const { event: _e, ...rest } = tx;
+              return rest;
+            }),
+          };
+        }
+      },
+    };
+  };
+  return new Proxy(ledger, {
+    get(target, prop) {
+      if (prop === 'blocks') return blocks;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 async function collect(iterable: AsyncIterable<AccessEntry>): Promise<AccessEntry[]> {
@@ -132,6 +172,12 @@ describe('block indexer', () => {
         .outcome,
     ).to.equal('DENIED');
     expect((await recordAccess(ledger, ORG.bankB, 'acc-3', 'g-b1', s1)).outcome).to.equal('GRANTED');
+    // A bulk download's batch: one transaction, one AccessesRecorded event, two accesses.
+    const batch = await recordAccessBatch(ledger, ORG.bankA, [
+      { accessId: 'acc-b1', grantId: 'g-a1', subject: s1 },
+      { accessId: 'acc-b2', grantId: 'g-none', subject: s2 },
+    ]);
+    expect(batch.outcomes).to.deep.equal(['GRANTED', 'DENIED']);
 
     const { logger } = memoryLogger();
     const store = new LevelIndexStore({ db: g.gateway.deps.db, name: 'idx-restart' });
@@ -146,6 +192,15 @@ describe('block indexer', () => {
     await recordAccess(ledger, ORG.bankB, 'acc-5', 'g-a2', s2);
     await ledger.submit(ORG.bankB, 'Consent:RevokeGrant', ['g-b1', 'LOAN_CLOSED']);
     expect((await recordAccess(ledger, ORG.bankB, 'acc-6', 'g-b1', s1)).outcome).to.equal('DENIED');
+    expect(
+      (
+        await recordAccessBatch(ledger, ORG.bankA, [
+          { accessId: 'acc-b3', grantId: 'g-a2', subject: s2 },
+          { accessId: 'acc-b4', grantId: 'g-b1', subject: s1 },
+          { accessId: 'acc-b5', grantId: 'g-a1', subject: s1 },
+        ])
+      ).outcomes,
+    ).to.deep.equal(['GRANTED', 'DENIED', 'GRANTED']);
 
     const second = new IndexerImpl({ ledger, store, logger });
     const published: IndexedEvent[] = [];
@@ -168,7 +223,19 @@ describe('block indexer', () => {
         'AccessRecorded',
         'ConsentRevoked',
         'AccessRecorded',
+        'AccessesRecorded',
       ]);
+      const bulk = (await collect(second.accessIndex.scan({ accessor: ORG.bankA }))).filter((e) =>
+        e.accessId.startsWith('acc-b'),
+      );
+      expect(bulk.map((e) => [e.accessId, e.subject, e.outcome, e.reason ?? ''])).to.deep.equal([
+        ['acc-b1', s1, 'GRANTED', ''],
+        ['acc-b2', s2, 'DENIED', 'NO_GRANT'],
+        ['acc-b3', s2, 'GRANTED', ''],
+        ['acc-b4', s1, 'DENIED', 'OTHER_BANK_GRANT'],
+        ['acc-b5', s1, 'GRANTED', ''],
+      ]);
+      expect(bulk[0]?.txId, 'one transaction').to.equal(batch.txId).and.equal(bulk[1]?.txId);
       const acc6 = (await collect(second.accessIndex.scan({ accessor: ORG.bankB, outcome: 'DENIED' }))).map(
         (e) => [e.accessId, e.reason],
       );
@@ -236,6 +303,102 @@ describe('block indexer', () => {
     } finally {
       await indexer.stop();
     }
+  });
+
+  it('when the store fails writing a bulk batch, then the restart writes its accesses and counters exactly once', async () => {
+    const ledger = g.context.ledger;
+    const [, , , , , s6 = ''] = s;
+    await recordGrant(ledger, ORG.bankB, 'g-f6', s6);
+    const batch = await recordAccessBatch(ledger, ORG.bankB, [
+      { accessId: 'acc-f1', grantId: 'g-f6', subject: s6 },
+      { accessId: 'acc-f2', grantId: 'g-f6', subject: s6 },
+      { accessId: 'acc-f3', grantId: 'g-missing', subject: s6 },
+    ]);
+    expect(batch.outcomes).to.deep.equal(['GRANTED', 'GRANTED', 'DENIED']);
+    const { logger } = memoryLogger();
+    const store = new FlakyStore(new LevelIndexStore({ db: g.gateway.deps.db, name: 'idx-flaky-batch' }), {
+      blockNumber: batch.blockNumber,
+      txIndex: 0,
+    });
+    const indexer = new IndexerImpl({ ledger, store, logger, initialBackoffMs: 5 });
+    indexer.start();
+    try {
+      await indexer.catchUp();
+      expect(store.failures, 'injected failures').to.equal(1);
+      expect(store.writesAt.get(`${batch.blockNumber}/0`), 'the batch written once').to.equal(1);
+      await expectIndexEqualsLedger(g, indexer);
+      const trace = await collect(indexer.accessIndex.scan({ subject: s6 }));
+      expect(trace.map((e) => [e.accessId, e.outcome, e.txId, e.blockNumber, e.txIndex])).to.deep.equal([
+        ['acc-f1', 'GRANTED', batch.txId, batch.blockNumber, 0],
+        ['acc-f2', 'GRANTED', batch.txId, batch.blockNumber, 0],
+        ['acc-f3', 'DENIED', batch.txId, batch.blockNumber, 0],
+      ]);
+      const page = await indexer.accessIndex.page({ subject: s6 }, { limit: 2 });
+      expect(page.items.map((e) => e.accessId)).to.deep.equal(['acc-f1', 'acc-f2']);
+      const next = await indexer.accessIndex.page(
+        { subject: s6 },
+        { limit: 2, cursor: page.nextCursor ?? undefined },
+      );
+      expect(
+        next.items.map((e) => e.accessId),
+        'a cursor inside one batch',
+      ).to.deep.equal(['acc-f3']);
+      expect(next.nextCursor).to.equal(null);
+    } finally {
+      await indexer.stop();
+    }
+  });
+
+  it('when an index written before bulk accesses were read is opened, then their accesses and counters are added once, without publishing them again', async () => {
+    const ledger = g.context.ledger;
+    const [, , , , , s6 = ''] = s;
+    await recordGrant(ledger, ORG.bankA, 'g-u6', s6);
+    expect(
+      (
+        await recordAccessBatch(ledger, ORG.bankA, [
+          { accessId: 'acc-u1', grantId: 'g-u6', subject: s6 },
+          { accessId: 'acc-u2', grantId: 'g-none', subject: s6 },
+        ])
+      ).outcomes,
+    ).to.deep.equal(['GRANTED', 'DENIED']);
+    const { logger, lines } = memoryLogger();
+    const store = new LevelIndexStore({ db: g.gateway.deps.db, name: 'idx-format-1' });
+    // The index as the earlier gateway left it: no bulk access, no format mark.
+    const old = new IndexerImpl({ ledger: withoutBulkEvents(ledger), store, logger });
+    old.start();
+    await old.catchUp();
+    await old.stop();
+    await store.write([{ type: 'del', key: INDEX_VERSION_KEY }]);
+    const replay = await replayLedger(ledger);
+    const bulkIds = (entries: readonly AccessEntry[]): string[] =>
+      entries.filter((e) => e.accessId.startsWith('acc-u')).map((e) => e.accessId);
+    expect(bulkIds(await collect(old.accessIndex.scan({}))), 'format 1 lacks them').to.deep.equal([]);
+    expect(bulkIds(replay.accesses)).to.deep.equal(['acc-u1', 'acc-u2']);
+    await recordAccess(ledger, ORG.bankA, 'acc-u3', 'g-u6', s6);
+
+    for (const round of ['upgrade', 'restart']) {
+      const indexer = new IndexerImpl({ ledger, store, logger });
+      const published: IndexedEvent[] = [];
+      indexer.bus.subscribe((e) => published.push(e));
+      indexer.start();
+      try {
+        await indexer.catchUp();
+        await expectIndexEqualsLedger(g, indexer);
+        expect(
+          published.map((e) => e.payload.accessId),
+          `${round}: only the new access is published`,
+        ).to.deep.equal(round === 'upgrade' ? ['acc-u3'] : []);
+      } finally {
+        await indexer.stop();
+      }
+    }
+    expect(await store.get(INDEX_VERSION_KEY)).to.equal(2);
+    const upgraded = lines.filter((l) => l.msg === 'indexer: index upgraded to format 2');
+    expect(
+      upgraded.map((l) => l.bulkTransactions),
+      'upgraded once',
+    ).to.have.length(1);
+    expect(upgraded[0]?.bulkTransactions).to.be.above(0);
   });
 
   it('when an access is recorded, then the shared indexer stores it with the transaction time and publishes it after the write', async () => {

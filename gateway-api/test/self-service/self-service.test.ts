@@ -12,6 +12,7 @@ import {
   signTypedMessage,
   type SubjectSelfServiceRequestMessage,
 } from '@ruralcredit/protocol';
+import { auditModule } from '../../src/audit/routes';
 import { consentModule } from '../../src/consent/routes';
 import { disputesModule } from '../../src/disputes/module';
 import { provenanceModule } from '../../src/provenance/routes';
@@ -75,6 +76,7 @@ describe("a farmer's own self-service: POST /subjects/self/...", function () {
       reportsModule,
       disputesModule,
       selfServiceModule,
+      auditModule,
     ]);
     s1 = g.context.subjects.pseudonym(residentId(1));
     s2 = g.context.subjects.pseudonym(residentId(2));
@@ -190,6 +192,24 @@ describe("a farmer's own self-service: POST /subjects/self/...", function () {
       outcome: 'GRANTED',
       subject: s1,
       releaseDigest: out.releaseDigest,
+    });
+    // The auditor's trace of the subject shows the SELF access, recorded by the regulator's gateway.
+    const trace = await g.api(`/audit/accesses?subjectId=${residentId(1)}&accessor=${ORG.regulator}`, {
+      as: ['auditor', 'AUDITOR'],
+    });
+    expect(trace.status, trace.text).to.equal(200);
+    const items = (trace.body as { items: Record<string, unknown>[] }).items;
+    expect(items.filter((e) => e.accessId === out.accessId)).to.have.length(1);
+    expect(items.find((e) => e.accessId === out.accessId)).to.deep.include({
+      grantId: 'SELF',
+      subject: s1,
+      accessor: ORG.regulator,
+      operator: s1,
+      datasets: ['HOMESTEAD'],
+      purpose: 'SELF',
+      outcome: 'GRANTED',
+      releaseDigest: out.releaseDigest,
+      txId: access.txId,
     });
   });
 
