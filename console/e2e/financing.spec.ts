@@ -53,6 +53,15 @@ test('financing: claim a demand, contact, approve, disburse; a full demand refus
   await expect(claim.getByRole('button')).toHaveCount(0);
   await expect(rowOf(demands, 'demo-demand-1')).toHaveCount(0);
   await expect(page.getByTestId('error-code')).toHaveCount(0);
+  // The loan it became: 50,000.00 yuan, 12 months, 415 bps, ACTIVE; then 1-30 days past due.
+  const loans = page.getByRole('table', { name: "Our bank's loans" });
+  const loan = loans.getByRole('row').filter({ hasText: '50,000.00' }).filter({ hasText: '415' });
+  await expect(loan).toHaveCount(1);
+  await expect(loan.getByRole('cell').nth(5)).toHaveText('ACTIVE');
+  const loanId = (await loan.getByRole('cell').first().innerText()).trim();
+  await page.getByLabel(`New status of ${loanId}`).selectOption('OVERDUE/DPD_1_30');
+  await loan.getByRole('button', { name: 'Record status' }).click();
+  await expect(loan.getByRole('cell').nth(5)).toHaveText('OVERDUE/DPD_1_30');
   await journey.axe('financing-disbursed');
   await journey.shot('financing');
 

@@ -196,6 +196,11 @@ const en = {
   datasetTypeCode: 'Dataset type code',
   datasetTypeName: 'Dataset type name',
   publishVersion: 'Publish next version',
+  ourLoans: "Our bank's loans",
+  loan: 'Loan',
+  maturity: 'Maturity',
+  newStatusOf: 'New status of {loan}',
+  recordStatus: 'Record status',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -389,6 +394,11 @@ const zh: Dictionary = {
   datasetTypeCode: '数据类型代码',
   datasetTypeName: '数据类型名称',
   publishVersion: '发布新版本',
+  ourLoans: '本行贷款',
+  loan: '贷款',
+  maturity: '到期日',
+  newStatusOf: '{loan} 的新状态',
+  recordStatus: '登记状态',
 };
 
 export type Language = 'zh' | 'en';

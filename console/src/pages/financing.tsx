@@ -29,6 +29,27 @@ interface ClaimRow {
   readonly overdue: boolean;
 }
 
+/** A loan as listed. */
+interface LoanRow {
+  readonly loanId: string;
+  readonly amountFen: number;
+  readonly termMonths: number;
+  readonly rateBps: number;
+  readonly maturityDate: string;
+  readonly status: string;
+  readonly dpdBucket?: string;
+}
+
+/** Status changes the lending bank records, as `status` or `status/bucket`. */
+const LOAN_CHANGES = [
+  'ACTIVE',
+  'OVERDUE/DPD_1_30',
+  'OVERDUE/DPD_31_90',
+  'OVERDUE/DPD_91_PLUS',
+  'REPAID',
+  'WRITTEN_OFF',
+] as const;
+
 /** The most claims one demand may have active (the chaincode's rule). */
 const MAX_ACTIVE_CLAIMS = 3;
 
@@ -49,10 +70,13 @@ export function FinancingPage(): ReactNode {
   const api = session.client.financing;
   const demands = useAsync(() => collect<DemandRow>(api.demands({ limit: 100 })), [session]);
   const claims = useAsync(() => collect<ClaimRow>(api.claims({ limit: 100 })), [session]);
+  const loans = useAsync(() => collect<LoanRow>(api.loans({ limit: 100 })), [session]);
+  const [loanChange, setLoanChange] = useState<Record<string, string>>({});
   const [rateBps, setRateBps] = useState('430');
   const reload = (): void => {
     demands.reload();
     claims.reload();
+    loans.reload();
   };
   const claim = useAction(async (demandId: string) => {
     const done = await api.claim(demandId);
@@ -75,9 +99,20 @@ export function FinancingPage(): ReactNode {
     reload();
     return done;
   });
+  const updateLoan = useAction(async (loanId: string, change: string) => {
+    const [status, dpdBucket] = change.split('/') as [LoanRow['status'], string | undefined];
+    const done = await api.loanStatus(loanId, {
+      status: status as 'ACTIVE' | 'OVERDUE' | 'REPAID' | 'WRITTEN_OFF',
+      ...(dpdBucket === undefined
+        ? {}
+        : { dpdBucket: dpdBucket as 'DPD_1_30' | 'DPD_31_90' | 'DPD_91_PLUS' }),
+    });
+    loans.reload();
+    return done;
+  });
   const ours = new Set((claims.value ?? []).map((c) => c.demandId));
   const open = (demands.value ?? []).filter((d) => d.status === 'OPEN');
-  const busy = claim.busy || move.busy || disburse.busy;
+  const busy = claim.busy || move.busy || disburse.busy || updateLoan.busy;
   const actions = (c: ClaimRow): ReactNode[] => {
     const button = (label: string, run: () => void): ReactNode => (
       <button key={label} type="button" disabled={busy} onClick={run}>
@@ -104,7 +139,17 @@ export function FinancingPage(): ReactNode {
   return (
     <section>
       {(demands.loading || claims.loading) && <Loading />}
-      <ErrorBox error={demands.error ?? claims.error ?? claim.error ?? move.error ?? disburse.error} />
+      <ErrorBox
+        error={
+          demands.error ??
+          claims.error ??
+          loans.error ??
+          claim.error ??
+          move.error ??
+          disburse.error ??
+          updateLoan.error
+        }
+      />
       <h2>{t('openDemands')}</h2>
       <Table
         caption={t('openDemands')}
@@ -154,6 +199,43 @@ export function FinancingPage(): ReactNode {
             {actions(c)}
           </span>,
         ])}
+      />
+      <h2>{t('ourLoans')}</h2>
+      <Table
+        caption={t('ourLoans')}
+        head={[t('loan'), t('amountYuan'), t('termMonths'), t('rateBps'), t('maturity'), t('status'), '']}
+        rows={(loans.value ?? []).map((l) => {
+          const current = l.dpdBucket ? `${l.status}/${l.dpdBucket}` : l.status;
+          const chosen = loanChange[l.loanId] ?? current;
+          return [
+            <code key="id">{l.loanId}</code>,
+            yuan(l.amountFen),
+            String(l.termMonths),
+            String(l.rateBps),
+            l.maturityDate.slice(0, 10),
+            current,
+            <span key="a" className="actions">
+              <label>
+                <span className="visually-hidden">{t('newStatusOf', { loan: l.loanId })}</span>
+                <select
+                  value={chosen}
+                  onChange={(e) => setLoanChange({ ...loanChange, [l.loanId]: e.target.value })}
+                >
+                  {LOAN_CHANGES.map((c) => (
+                    <option key={c}>{c}</option>
+                  ))}
+                </select>
+              </label>
+              <button
+                type="button"
+                disabled={busy || chosen === current}
+                onClick={() => void updateLoan.run(l.loanId, chosen)}
+              >
+                {t('recordStatus')}
+              </button>
+            </span>,
+          ];
+        })}
       />
     </section>
   );
