@@ -4,13 +4,7 @@
  * and the claim reads DISBURSED. A demand with three active claims cannot be
  * claimed by a fourth bank.
  */
-import type { Locator } from '@playwright/test';
-import { expect, test } from './fixture';
-
-/** The row of `table` whose first cell is exactly `id`. */
-function rowOf(table: Locator, id: string): Locator {
-  return table.getByRole('row').filter({ has: table.page().getByRole('cell', { name: id, exact: true }) });
-}
+import { expect, rowOf, test } from './fixture';
 
 test('financing: claim a demand, contact, approve, disburse; a full demand refuses a fourth bank', async ({
   journey,

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export { expect };
 
@@ -18,6 +18,11 @@ export const SCREENSHOTS = path.resolve(
   'test-results',
   'screenshots',
 );
+
+/** The row of `table` with a cell that is exactly `id` (its first cell in the journeys' tables). */
+export function rowOf(table: Locator, id: string): Locator {
+  return table.getByRole('row').filter({ has: table.page().getByRole('cell', { name: id, exact: true }) });
+}
 
 export function gatewayUrl(): string {
   const url = process.env.CONSOLE_E2E_URL;

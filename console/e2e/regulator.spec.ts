@@ -5,14 +5,8 @@
  * suspending and reinstating a member (and a refused second admission), and
  * the versioned catalogue.
  */
-import type { Locator } from '@playwright/test';
-import { expect, test } from './fixture';
+import { expect, rowOf, test } from './fixture';
 import { reportsForDemoSubject } from './setup';
-
-/** The row of `table` whose first cell is exactly `id`. */
-function rowOf(table: Locator, id: string): Locator {
-  return table.getByRole('row').filter({ has: table.page().getByRole('cell', { name: id, exact: true }) });
-}
 
 test('regulator: statistics and charts, overdue, users, members, catalogue', async ({ journey }) => {
   const { page } = journey;

@@ -3,7 +3,7 @@
  * and the forms that define a new one or publish its next version (the ledger
  * refuses a version that does not increase and a provider or issuer that changes).
  */
-import { useState, type ReactNode } from 'react';
+import { useState, type ChangeEvent, type ReactNode } from 'react';
 import type { CatalogueEntry, CatalogueKind } from '../admin-api';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
@@ -17,6 +17,17 @@ export function versionOf(entry: object): number {
   const { schemaVersion, version } = entry as { schemaVersion?: unknown; version?: unknown };
   const v = schemaVersion ?? version;
   return typeof v === 'number' ? v : 1;
+}
+
+const upper = (value: string): string => value.toUpperCase();
+
+/** Binds text inputs to the fields of a form's state: `{...bind('name')}` gives `value` and `onChange`. */
+function binder<F extends Record<string, string>>(form: F, setForm: (next: F) => void) {
+  return (key: keyof F & string, transform: (value: string) => string = (v) => v) => ({
+    value: form[key],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
+      setForm({ ...form, [key]: transform(e.target.value) }),
+  });
 }
 
 /** A catalogue value as text (`fallback` when it is not a string or number). */
@@ -114,6 +125,7 @@ function AssetTypes(): ReactNode {
     lienPolicy: 'EXCLUSIVE',
     maxLtvBps: '6000',
   });
+  const bind = binder(form, setForm);
   const save = useSave('asset-types', items, entries.reload);
   const exists = items?.some((e) => e.code === form.code) === true;
   return (
@@ -160,39 +172,16 @@ function AssetTypes(): ReactNode {
           })
         }
       >
-        <TextField
-          label={t('assetTypeCode')}
-          required
-          value={form.code}
-          onChange={(e) => setForm({ ...form, code: e.target.value.toUpperCase() })}
-        />
-        <TextField
-          label={t('assetTypeName')}
-          required
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-        />
-        <TextField
-          label={t('issuer')}
-          required
-          value={form.issuer}
-          onChange={(e) => setForm({ ...form, issuer: e.target.value })}
-        />
+        <TextField label={t('assetTypeCode')} required {...bind('code', upper)} />
+        <TextField label={t('assetTypeName')} required {...bind('name')} />
+        <TextField label={t('issuer')} required {...bind('issuer')} />
         <Select
           label={t('lienPolicy')}
           value={form.lienPolicy}
           options={['EXCLUSIVE', 'RANKED']}
           onChange={(lienPolicy) => setForm({ ...form, lienPolicy })}
         />
-        <TextField
-          label={t('maxLtvBps')}
-          type="number"
-          min={1}
-          max={10000}
-          required
-          value={form.maxLtvBps}
-          onChange={(e) => setForm({ ...form, maxLtvBps: e.target.value })}
-        />
+        <TextField label={t('maxLtvBps')} type="number" min={1} max={10000} required {...bind('maxLtvBps')} />
         <button type="submit" disabled={save.busy}>
           {exists ? t('publishVersion') : t('define')}
         </button>
@@ -216,6 +205,7 @@ function DatasetTypes(): ReactNode {
     fields: 'subjectId STRING personal',
   });
   const [parseError, setParseError] = useState<string | undefined>(undefined);
+  const bind = binder(form, setForm);
   const save = useSave('dataset-types', items, entries.reload);
   const exists = items?.some((e) => e.code === form.code) === true;
   const submit = (): void => {
@@ -274,45 +264,18 @@ function DatasetTypes(): ReactNode {
       />
       <h3>{t('defineDatasetType')}</h3>
       <Form onSubmit={submit}>
-        <TextField
-          label={t('datasetTypeCode')}
-          required
-          value={form.code}
-          onChange={(e) => setForm({ ...form, code: e.target.value.toUpperCase() })}
-        />
-        <TextField
-          label={t('datasetTypeName')}
-          required
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-        />
-        <TextField
-          label={t('provider')}
-          required
-          value={form.provider}
-          onChange={(e) => setForm({ ...form, provider: e.target.value })}
-        />
+        <TextField label={t('datasetTypeCode')} required {...bind('code', upper)} />
+        <TextField label={t('datasetTypeName')} required {...bind('name')} />
+        <TextField label={t('provider')} required {...bind('provider')} />
         <Select
           label={t('frequency')}
           value={form.frequency}
           options={FREQUENCIES}
           onChange={(frequency) => setForm({ ...form, frequency })}
         />
-        <TextField
-          label={t('subjectField')}
-          required
-          value={form.subjectField}
-          onChange={(e) => setForm({ ...form, subjectField: e.target.value })}
-        />
+        <TextField label={t('subjectField')} required {...bind('subjectField')} />
         <Field label={t('fieldsOnePerLine')}>
-          {(id) => (
-            <textarea
-              id={id}
-              rows={5}
-              value={form.fields}
-              onChange={(e) => setForm({ ...form, fields: e.target.value })}
-            />
-          )}
+          {(id) => <textarea id={id} rows={5} {...bind('fields')} />}
         </Field>
         <button type="submit" disabled={save.busy}>
           {exists ? t('publishVersion') : t('define')}
