@@ -1,8 +1,9 @@
 /** The financing business module: products, demands, claims, loans and the multi-lender signal. */
 import type { GatewayConfig } from '../config';
 import type { DomainModuleFactory } from '../domain';
-import { OverdueSweeper } from './overdue-sweep';
+import { OverdueSweeper, type OverdueSweepStatus } from './overdue-sweep';
 import { registerFinancingRoutes } from './routes';
+import type { OverdueSweepReport } from './schemas';
 import { FinancingServiceImpl } from './service';
 
 /**
@@ -30,6 +31,7 @@ export const financingModule: DomainModuleFactory = function financing(ctx, deps
     subjects: ctx.subjects,
     publicReader: regulator.mspId,
   });
+  let report: (() => OverdueSweepReport) | undefined;
   if (sweepsOverdueClaims(deps.config, regulator.mspId)) {
     const sweeper = new OverdueSweeper({
       ledger: ctx.ledger,
@@ -40,6 +42,24 @@ export const financingModule: DomainModuleFactory = function financing(ctx, deps
     });
     deps.onShutdown(() => sweeper.stop());
     sweeper.start();
+    report = () => sweepReport(deps.config.overdueSweepSeconds, sweeper.status());
   }
-  return { name: 'financing', register: (router) => registerFinancingRoutes(router, deps, service) };
+  return {
+    name: 'financing',
+    register: (router) => registerFinancingRoutes(router, deps, service, report),
+  };
 };
+
+/** The last sweep as `GET /financing/policy` shows it: counts only, no claim of another bank named. */
+function sweepReport(everySeconds: number, last: OverdueSweepStatus | undefined): OverdueSweepReport {
+  return {
+    everySeconds,
+    ...(last === undefined
+      ? {}
+      : {
+          lastRunAt: last.at,
+          lastFlagged: last.flagged.length,
+          ...(last.error === undefined ? {} : { lastError: last.error }),
+        }),
+  };
+}

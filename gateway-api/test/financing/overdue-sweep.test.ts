@@ -135,6 +135,10 @@ describe('financing: the gateway sweeps for overdue claims on its own timer', fu
     const early = (await g.api('/claims/clm-sweep-bankA', { as: ['bankA', 'LOAN_OFFICER'] })).body as Rec;
     expect(early).to.include({ status: 'CLAIMED', overdue: false });
     expect(early).to.not.have.property('overdueFlaggedAt');
+    const before = (await g.api('/financing/policy', { as: ['bankA', 'LOAN_OFFICER'] })).body as Rec;
+    expect(before.contactDays).to.equal(1);
+    expect(before.overdueSweep).to.deep.include({ everySeconds: 1, lastFlagged: 0 });
+    expect(before.overdueSweep).to.not.have.property('lastError');
 
     ahead = 2 * DAY;
     const flagged = await until(
@@ -185,6 +189,12 @@ describe('financing: the gateway sweeps for overdue claims on its own timer', fu
     const metrics = await fetch(`${g.operationsUrl}/metrics`).then((r) => r.text());
     expect(metrics).to.match(/^gateway_overdue_sweep_flagged_total 1$/m);
     expect(metrics).to.match(/^gateway_overdue_sweep_last_flagged 0$/m);
+    const policy = await g.api('/financing/policy', { as: ['regulator', 'REGULATOR_ADMIN'] });
+    expect(policy.status, policy.text).to.equal(200);
+    const sweep = (policy.body as { overdueSweep: Rec }).overdueSweep;
+    expect(Object.keys(sweep).sort()).to.deep.equal(['everySeconds', 'lastFlagged', 'lastRunAt']);
+    expect(sweep).to.include({ everySeconds: 1, lastFlagged: 0 });
+    expect(Date.now() - Date.parse(String(sweep.lastRunAt))).to.be.within(0, 5000);
   });
 });
 
