@@ -11,10 +11,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { ledgerTime, ORG, residentId, startSdkGateway, type SdkGateway, type UserName } from './fixture';
 import { runCliProcess, stdoutJson, type CliRun } from './cli-process';
+import { loanProduct } from '@ruralcredit/gateway-api/dist/test/financing/fixtures';
 
 const COUNTY = '350921';
 const FARMER = residentId(2718);
 type Rec = Record<string, unknown>;
+/** `claim disburse` of the journey's claim, with its terms. */
+const DISBURSE = ['claim', 'disburse', 'clm-cli-1', '--amount', '20000000', '--term', '12', '--rate', '450'];
 
 describe('ruralcredit financing commands (as processes): product -> demand -> claim -> loan', function () {
   this.timeout(120_000);
@@ -50,22 +53,7 @@ describe('ruralcredit financing commands (as processes): product -> demand -> cl
 
   it('when a bank publishes a product, then anyone lists it without an account, filtered', async () => {
     const file = path.join(dir, 'product.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        productId: 'prod-cli-1',
-        version: 1,
-        name: 'Tea garden loan',
-        assetTypes: ['LAND_CONTRACT_RIGHT'],
-        minAmountFen: 1_000_000,
-        maxAmountFen: 50_000_000,
-        minTermMonths: 6,
-        maxTermMonths: 36,
-        minRateBps: 380,
-        maxRateBps: 620,
-        counties: [COUNTY],
-      }),
-    );
+    await writeFile(file, JSON.stringify(loanProduct('prod-cli-1', 'Tea garden loan', [COUNTY])));
     const published = await ok<{ product: Rec; txId: string; blockNumber: number }>('bankAOfficer', [
       'product',
       'publish',
@@ -160,20 +148,7 @@ describe('ruralcredit financing commands (as processes): product -> demand -> cl
       expect(moved.claim).to.include({ claimId: 'clm-cli-1', status });
     }
     // A lien that is not the bank's active lien on the subject's asset: refused, nothing changes.
-    const foreignLien = await as('bankAOfficer', [
-      'claim',
-      'disburse',
-      'clm-cli-1',
-      '--amount',
-      '20000000',
-      '--term',
-      '12',
-      '--rate',
-      '450',
-      '--liens',
-      'lien-cli-missing',
-      '--json',
-    ]);
+    const foreignLien = await as('bankAOfficer', [...DISBURSE, '--liens', 'lien-cli-missing', '--json']);
     expect(foreignLien.code, foreignLien.stderr).to.equal(1);
     expect(stdoutJson<{ error: Rec }>(foreignLien).error).to.include({
       status: 400,
@@ -182,15 +157,7 @@ describe('ruralcredit financing commands (as processes): product -> demand -> cl
     });
     expect((await ok<Rec>('bankAOfficer', ['claim', 'show', 'clm-cli-1'])).status).to.equal('APPROVED');
     const disbursed = await ok<{ claim: Rec; loan: Rec; demand: Rec }>('bankAOfficer', [
-      'claim',
-      'disburse',
-      'clm-cli-1',
-      '--amount',
-      '20000000',
-      '--term',
-      '12',
-      '--rate',
-      '450',
+      ...DISBURSE,
       '--loan-id',
       'loan-cli-1',
     ]);

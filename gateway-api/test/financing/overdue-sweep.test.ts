@@ -21,6 +21,7 @@ import {
 } from '../acceptance/consortium-gateway';
 import { subscribe, type SseSubscription } from '../alerts/sse-client';
 import { memoryLogger } from '../helpers';
+import { loanProduct } from './fixtures';
 
 const DAY = 86_400;
 const COUNTY = '350921';
@@ -70,19 +71,7 @@ describe('financing: the gateway sweeps for overdue claims on its own timer', fu
       const product = await g.api('/products', {
         method: 'POST',
         as: [bank, 'LOAN_OFFICER'],
-        json: {
-          productId: `prod-sweep-${bank}`,
-          version: 1,
-          name: `Sweep test loan ${bank}`,
-          assetTypes: ['LAND_CONTRACT_RIGHT'],
-          minAmountFen: 1_000_000,
-          maxAmountFen: 50_000_000,
-          minTermMonths: 6,
-          maxTermMonths: 36,
-          minRateBps: 380,
-          maxRateBps: 620,
-          counties: [COUNTY],
-        },
+        json: loanProduct(`prod-sweep-${bank}`, `Sweep test loan ${bank}`, [COUNTY]),
       });
       expect(product.status, product.text).to.equal(201);
     }
