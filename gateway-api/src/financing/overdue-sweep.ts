@@ -111,6 +111,7 @@ export class OverdueSweeper {
       const due = await ledger.evaluate<{ flagged: unknown[] }>(regulator, 'Financing:FlagOverdueClaims', []);
       if (due.flagged.length === 0) {
         status = { at: new Date().toISOString(), flagged: [] };
+        logger.debug('overdue-claim sweep: none to flag');
       } else {
         const committed = await ledger.submit<{ flagged: { claimId: string }[] }>(
           regulator,
