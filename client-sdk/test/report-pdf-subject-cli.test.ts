@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,26 +7,7 @@ import { Wallet } from 'ethers';
 import { bindSubjectKey } from '@ruralcredit/gateway-api/dist/test/acceptance/consortium-gateway';
 import { embeddedJson } from '../src/pdf-report';
 import { homestead, ledgerTime, ORG, residentId, startSdkGateway, type SdkGateway } from './fixture';
-
-const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
-
-function run(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCliProcess as run } from './cli-process';
 
 /** The PDF with its embedded report's stream (and its /Length) replaced by `json`, deflated. */
 function withEmbedded(pdf: Buffer, json: string): Buffer {

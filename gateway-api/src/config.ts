@@ -69,6 +69,11 @@ export interface GatewayConfig {
   /** Express `trust proxy` setting: honour X-Forwarded-For for client IPs. `GATEWAY_TRUST_PROXY`. */
   readonly trustProxy: boolean;
   /**
+   * Seconds between the gateway's own sweeps for claims not contacted in time (the all-in-one
+   * demo and the regulator's gateway run them; 0 turns them off). `GATEWAY_OVERDUE_SWEEP_SECONDS`.
+   */
+  readonly overdueSweepSeconds: number;
+  /**
    * The organisation this gateway runs for (per-organisation deployment), or undefined for the
    * all-organisations embedded demo. `GATEWAY_ORG` (an MSP ID).
    */
@@ -185,6 +190,7 @@ const envSchema = z.object({
       }
     }),
   GATEWAY_RELEASE_WINDOW_SECONDS: integer(1, 7 * 24 * 3600, 600),
+  GATEWAY_OVERDUE_SWEEP_SECONDS: integer(0, 24 * 3600, 300),
 });
 
 /** Minimum secret sizes in bytes: [min, max]. */
@@ -362,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     regulatorMspId: settings.GATEWAY_REGULATOR_MSP_ID,
     logLevel: settings.GATEWAY_LOG_LEVEL,
     trustProxy: settings.GATEWAY_TRUST_PROXY,
+    overdueSweepSeconds: settings.GATEWAY_OVERDUE_SWEEP_SECONDS,
     ...(settings.GATEWAY_ORG === undefined
       ? {}
       : {

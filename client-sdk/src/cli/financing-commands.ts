@@ -11,6 +11,7 @@ import {
   type Invocation,
   UsageError,
   integer,
+  list,
   oneArg,
   readJsonFile,
   required,
@@ -57,6 +58,9 @@ function loanFields(loan: Rec, result?: { txId: string; blockNumber: number }): 
     ['bank', text(loan.bank)],
     ['amount (fen)', text(loan.amountFen)],
     ['term', `${text(loan.termMonths)} months, ${text(loan.startDate)} to ${text(loan.maturityDate)}`],
+    ['rate (bps)', text(loan.rateBps)],
+    ['claim', text(loan.claimId) || '(direct loan)'],
+    ['liens', Array.isArray(loan.lienIds) && loan.lienIds.length > 0 ? loan.lienIds.join(', ') : '(none)'],
     ['status', `${text(loan.status)}${loan.dpdBucket === undefined ? '' : ` ${text(loan.dpdBucket)}`}`],
     ['post-loan consent', text(loan.postLoanGrantId) || '(none)'],
     ...(result === undefined ? [] : [txLine(result)]),
@@ -309,6 +313,11 @@ export const FINANCING_COMMANDS: readonly Command[] = [
         placeholder: 'BPS',
       },
       'loan-id': { type: 'string', description: 'Loan ID (generated when absent)', placeholder: 'ID' },
+      liens: {
+        type: 'string',
+        description: 'Comma-separated IDs of your active liens securing the loan',
+        placeholder: 'ID,...',
+      },
       'post-loan-consent': {
         type: 'string',
         description: 'POST_LOAN_MANAGEMENT consent lasting until maturity',
@@ -330,7 +339,7 @@ export const FINANCING_COMMANDS: readonly Command[] = [
         amountFen,
         termMonths,
         rateBps,
-        lienIds: [],
+        lienIds: list(str(inv.values, 'liens') ?? ''),
         ...(loanId === undefined ? {} : { loanId }),
         ...(consent === undefined ? {} : { postLoanConsentId: consent }),
       });

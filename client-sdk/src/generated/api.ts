@@ -1380,7 +1380,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Read the deployment’s financing policy (days to contact a subject after claiming)
+     * Read the deployment’s financing policy (days to contact a subject after claiming), and this gateway’s own overdue sweep when it runs one
      * @description Any authenticated user.
      */
     get: operations['getFinancingPolicy'];
@@ -3182,6 +3182,20 @@ export interface components {
       })[];
     } & {
       [key: string]: unknown;
+    };
+    FinancingPolicyRead: {
+      contactDays: number;
+      updatedAt?: string;
+      /** @description Present on the gateways that sweep for overdue claims themselves (the all-in-one demo, the regulator’s) */
+      overdueSweep?: {
+        everySeconds: number;
+        /** @description When the last sweep ended; absent before the first */
+        lastRunAt?: string;
+        /** @description Claims the last sweep flagged */
+        lastFlagged?: number;
+        /** @description Why the last sweep failed */
+        lastError?: string;
+      };
     };
     FinancingPolicy: {
       contactDays: number;
@@ -7398,7 +7412,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['FinancingPolicy'];
+          'application/json': components['schemas']['FinancingPolicyRead'];
         };
       };
       401: components['responses']['Error'];

@@ -18,6 +18,7 @@ import {
   LoanSchema,
   LoanStatusSchema,
   LoanTermsSchema,
+  PolicyReadSchema,
   PolicySchema,
   PostLoanConsentSchema,
   ProductFilterShape,
@@ -28,6 +29,7 @@ import {
   SignalRequestSchema,
   SignalSchema,
   WithdrawDemandSchema,
+  type OverdueSweepReport,
   changeSchema,
 } from './schemas';
 import type { ClaimAction, FinancingService } from './service';
@@ -58,6 +60,7 @@ export function registerFinancingRoutes(
   router: ApiRouter,
   deps: GatewayDeps,
   service: FinancingService,
+  overdueSweep?: () => OverdueSweepReport,
 ): void {
   router.route({
     method: 'get',
@@ -444,12 +447,14 @@ export function registerFinancingRoutes(
   router.route({
     method: 'get',
     path: '/financing/policy',
-    summary: 'Read the deployment’s financing policy (days to contact a subject after claiming)',
+    summary:
+      'Read the deployment’s financing policy (days to contact a subject after claiming), and this gateway’s own overdue sweep when it runs one',
     tags: TAGS,
     auth: 'authenticated',
-    responses: { 200: { description: 'The policy', schema: PolicySchema } },
+    responses: { 200: { description: 'The policy', schema: PolicyReadSchema } },
     async handler({ principal }) {
-      return { body: await service.getPolicy(principal) };
+      const policy = await service.getPolicy(principal);
+      return { body: overdueSweep === undefined ? policy : { ...policy, overdueSweep: overdueSweep() } };
     },
   });
 

@@ -179,6 +179,28 @@ export const PolicySchema = z
   .strict()
   .meta({ id: 'FinancingPolicy' });
 
+/** The policy as read, with this gateway's own overdue sweep when it runs one. */
+export const PolicyReadSchema = z
+  .object({
+    contactDays: z.number().int().min(1).max(30),
+    updatedAt: z.string().optional(),
+    overdueSweep: z
+      .object({
+        everySeconds: z.number().int().positive(),
+        lastRunAt: z.string().optional().describe('When the last sweep ended; absent before the first'),
+        lastFlagged: z.number().int().min(0).optional().describe('Claims the last sweep flagged'),
+        lastError: z.string().optional().describe('Why the last sweep failed'),
+      })
+      .optional()
+      .describe(
+        'Present on the gateways that sweep for overdue claims themselves (the all-in-one demo, the regulator’s)',
+      ),
+  })
+  .meta({ id: 'FinancingPolicyRead' });
+
+/** What {@link PolicyReadSchema}'s `overdueSweep` says. */
+export type OverdueSweepReport = NonNullable<z.infer<typeof PolicyReadSchema>['overdueSweep']>;
+
 /** A time range query. */
 export const RangeShape = { from: LedgerTimeSchema.optional(), to: LedgerTimeSchema.optional() };
 

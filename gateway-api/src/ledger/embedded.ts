@@ -36,6 +36,12 @@ export interface EmbeddedLedgerClientOptions {
   readonly maxAttempts?: number;
   /** Whether each block is on disk before its commit returns; true by default (benchmarks compare). */
   readonly sync?: boolean;
+  /**
+   * The proposal time of each transaction and query (the chaincode's "now"); the system
+   * clock by default. Tests move it forward to judge deadlines days away, as a client's
+   * proposal timestamp does on Fabric.
+   */
+  readonly clock?: () => Date;
 }
 
 /** {@link LedgerClient} over the embedded ledger. */
@@ -44,15 +50,18 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
   readonly #ledger: EmbeddedLedger;
   readonly #identities: ReadonlyMap<string, Identity>;
   readonly #maxAttempts: number;
+  readonly #clock: (() => Date) | undefined;
 
   private constructor(
     ledger: EmbeddedLedger,
     identities: ReadonlyMap<string, Identity>,
     maxAttempts: number,
+    clock: (() => Date) | undefined,
   ) {
     this.#ledger = ledger;
     this.#identities = identities;
     this.#maxAttempts = maxAttempts;
+    this.#clock = clock;
   }
 
   /** Opens (or creates) the ledger and loads (or issues) each organisation's identity. */
@@ -73,7 +82,12 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
       contracts,
       ...(options.sync === undefined ? {} : { sync: options.sync }),
     });
-    return new EmbeddedLedgerClientImpl(ledger, identities, options.maxAttempts ?? MAX_SUBMIT_ATTEMPTS);
+    return new EmbeddedLedgerClientImpl(
+      ledger,
+      identities,
+      options.maxAttempts ?? MAX_SUBMIT_ATTEMPTS,
+      options.clock,
+    );
   }
 
   /** The underlying ledger (tests use it to race endorsements). */
@@ -83,7 +97,7 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
 
   async evaluate<T>(mspId: string, fn: string, args: readonly string[]): Promise<T> {
     try {
-      const payload = await this.#ledger.evaluate(this.#identity(mspId), fn, args);
+      const payload = await this.#ledger.evaluate(this.#identity(mspId), fn, args, this.#timing());
       return parse<T>(payload);
     } catch (err) {
       throw mapError(err);
@@ -93,7 +107,7 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
   async submit<T>(mspId: string, fn: string, args: readonly string[]): Promise<Committed<T>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.#ledger.submit(this.#identity(mspId), fn, args);
+        const result = await this.#ledger.submit(this.#identity(mspId), fn, args, this.#timing());
         return {
           result: parse<T>(result.payload),
           txId: result.transactionId,
@@ -147,6 +161,11 @@ export class EmbeddedLedgerClientImpl implements LedgerClient {
 
   close(): Promise<void> {
     return this.#ledger.close();
+  }
+
+  /** The proposal timestamp option: none (the ledger's own clock) unless a clock was given. */
+  #timing(): { timestamp?: Date } {
+    return this.#clock === undefined ? {} : { timestamp: this.#clock() };
   }
 
   #identity(mspId: string): Identity {

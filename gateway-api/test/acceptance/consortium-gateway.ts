@@ -21,6 +21,7 @@ import {
 } from '@ruralcredit/protocol';
 import type { LedgerClient } from '../../src/ledger/types';
 import { buildGateway, loadConsortium, openLedger } from '../../src/app';
+import { EmbeddedLedgerClientImpl } from '../../src/ledger/embedded';
 import type { Consortium } from '../../src/consortium/definition';
 import type { Role } from '../../src/auth/roles';
 import { loadConfig, type GatewayConfig } from '../../src/config';
@@ -117,6 +118,11 @@ export interface ConsortiumGatewayOptions {
   readonly ledger?: 'configured' | 'fabric-double';
   /** Changes the consortium definition before the gateway bootstraps it (display names, for instance). */
   readonly consortium?: (definition: Consortium) => Consortium;
+  /**
+   * The embedded ledger's proposal clock (the chaincode's "now"), so a test can move time
+   * forward past a deadline; embedded backend only.
+   */
+  readonly clock?: () => Date;
 }
 
 /** Starts the gateway with the given business modules. */
@@ -136,9 +142,20 @@ export async function startConsortiumGateway(
     options.ledger === 'fabric-double'
       ? await startFabricDouble(path.join(config.dataDir, 'embedded'))
       : undefined;
+  if (options.clock !== undefined && (fabricDouble !== undefined || config.ledger !== 'embedded')) {
+    throw new Error('a ledger clock needs the embedded backend');
+  }
   const ledger = fabricDouble
     ? await fabricDouble.connect(logger)
-    : await openLedger(config, consortium, logger);
+    : options.clock === undefined
+      ? await openLedger(config, consortium, logger)
+      : await EmbeddedLedgerClientImpl.open({
+          dataDir: path.join(config.dataDir, 'embedded'),
+          organisations: consortium.organisations.map((o) => ({ mspId: o.mspId, name: o.name })),
+          channelName: consortium.channel,
+          chaincodeName: consortium.chaincode,
+          clock: options.clock,
+        });
   const { gateway, context } = await buildGateway({
     config,
     db,

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { isoFromEpochSeconds } from '@ruralcredit/protocol';
 import { DOMAIN_MODULES } from '../../src/app';
+import { loanProduct } from './fixtures';
 import {
   ORG,
   type ConsortiumGateway,
@@ -84,19 +85,7 @@ describe('financing: demand -> 3 claims -> fourth refused -> contact -> approve 
       const res = await g.api('/products', {
         method: 'POST',
         as: officer(bank),
-        json: {
-          productId: `prod-${bank}-${RUN}`,
-          version: 1,
-          name: `Spring planting loan ${bank}`,
-          assetTypes: ['LAND_CONTRACT_RIGHT'],
-          minAmountFen: 1_000_000,
-          maxAmountFen: 50_000_000,
-          minTermMonths: 6,
-          maxTermMonths: 36,
-          minRateBps: 380,
-          maxRateBps: 620,
-          counties: [COUNTY],
-        },
+        json: loanProduct(`prod-${bank}-${RUN}`, `Spring planting loan ${bank}`, [COUNTY]),
       });
       expect(res.status, res.text).to.equal(201);
     }
