@@ -6,6 +6,7 @@ import type { EventBus } from '../indexer/types';
 import { createRecordStore } from '../provenance/record-store';
 import { registerWatchRoutes } from './routes';
 import { WatchAlertSchema } from './schemas';
+import { watchFeed } from './feed';
 import { StoredWatchSchema, WatchService } from './service';
 import { DeliveryBodySchema, WebhookDispatcher } from './webhook';
 
@@ -40,6 +41,7 @@ export function createWatchesModule(options: Readonly<WatchesModuleOptions> = {}
       watches: deps.sealedStore('watches', StoredWatchSchema),
       alerts: deps.sealedStore('watch-alerts', WatchAlertSchema),
       webhooks,
+      feed: watchFeed(deps),
       logger: deps.logger.child({ component: 'watches' }),
     });
     const unsubscribe = options.bus?.(ctx, deps).subscribe((event) => service.onEvent(event));

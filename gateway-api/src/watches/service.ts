@@ -14,11 +14,12 @@ import type { Principal } from '../auth/principal';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
-import type { IndexedEvent } from '../indexer/types';
+import type { IndexedEvent, LedgerPosition } from '../indexer/types';
 import type { RecordStore } from '../provenance/record-store';
 import type { SealedStore } from '../store/sealed';
 import { WatchEngine, type BatchAlert, type EventRule, type WatchRule } from './engine';
 import type { WatchAlert, WatchRequest } from './schemas';
+import type { WatchFeed } from './feed';
 import type { WebhookDispatcher } from './webhook';
 
 /** Access IDs of alert accesses start with this (the `/events` feed routes them to the bank). */
@@ -72,6 +73,8 @@ export interface WatchServiceOptions {
   readonly watches: SealedStore<StoredWatch>;
   readonly alerts: SealedStore<WatchAlert>;
   readonly webhooks: WebhookDispatcher;
+  /** Where alerts go for the bank's `/events` streams. */
+  readonly feed: WatchFeed;
   readonly logger: Logger;
   /** How long a batch's evaluation waits for its records to be stored here (ms, default 60,000). */
   readonly batchWaitMs?: number;
@@ -84,6 +87,7 @@ export class WatchService {
   readonly #watches: SealedStore<StoredWatch>;
   readonly #alerts: SealedStore<WatchAlert>;
   readonly #webhooks: WebhookDispatcher;
+  readonly #feed: WatchFeed;
   readonly #logger: Logger;
   readonly #batchWaitMs: number;
   readonly #engine = new WatchEngine();
@@ -93,6 +97,13 @@ export class WatchService {
   /** Events are handled one after another, in ledger order. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The ledger event being (or last) handled: alerts are placed after it in the `/events` order. */
+  #at: Pick<IndexedEvent, 'txId' | 'timestamp'> & LedgerPosition = {
+    txId: '',
+    blockNumber: 0,
+    txIndex: 0,
+    timestamp: new Date(0).toISOString(),
+  };
 
   constructor(ctx: DomainContext, options: Readonly<WatchServiceOptions>) {
     this.#ctx = ctx;
@@ -100,6 +111,7 @@ export class WatchService {
     this.#watches = options.watches;
     this.#alerts = options.alerts;
     this.#webhooks = options.webhooks;
+    this.#feed = options.feed;
     this.#logger = options.logger;
     this.#batchWaitMs = options.batchWaitMs ?? 60_000;
   }
@@ -262,6 +274,7 @@ export class WatchService {
 
   async #handle(event: IndexedEvent): Promise<void> {
     await this.#load();
+    this.#at = event;
     const p = event.payload;
     const str = (f: string): string => {
       const v = p[f];
@@ -451,14 +464,21 @@ export class WatchService {
     return stopped;
   }
 
+  /** Keeps an alert, then delivers it to the bank only: its `/events` streams and its webhook. */
   async #keep(watch: StoredWatch, alert: WatchAlert): Promise<void> {
     const seq = String(Date.now()).padStart(14, '0');
     await this.#alerts.put(`${watch.orgMspId}!${watch.watchId}!${seq}-${alert.alertId}`, alert);
-    await this.#webhooks.enqueue(watch.orgMspId, alert.type, alert.alertId, {
+    const delivered = {
       alert: alert.body,
       ...(alert.digest === undefined ? {} : { digest: alert.digest }),
       ...(alert.accessId === undefined ? {} : { accessId: alert.accessId, txId: alert.txId }),
+    };
+    await this.#feed.append(watch.orgMspId, this.#at, {
+      type: alert.type,
+      alertId: alert.alertId,
+      ...delivered,
     });
+    await this.#webhooks.enqueue(watch.orgMspId, alert.type, alert.alertId, delivered);
   }
 
   async #grant(orgMspId: string, consentId: string): Promise<LedgerGrant | undefined> {

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { AlertData } from '../../src/alerts/hub';
+import { createAlertsModule } from '../../src/alerts/module';
+import { createCollateralModule } from '../../src/collateral/module';
+import type { AssetChange, LienChange } from '../../src/collateral/schemas';
+import { createIndexer } from '../../src/indexer/indexer';
+import { watchFeed } from '../../src/watches/feed';
+import { createWatchesModule } from '../../src/watches/module';
+import type { WatchService } from '../../src/watches/service';
+import {
+  ORG,
+  residentId,
+  startConsortiumGateway,
+  type ConsortiumGateway,
+} from '../acceptance/consortium-gateway';
+import { subscribe, type SseFrame, type SseSubscription } from '../alerts/sse-client';
+import { DAY, anchorBatch, digest, ledgerTime, recordGrant } from '../collateral/support';
+
+const OWNER = residentId(611);
+const RUN = randomBytes(3).toString('hex');
+
+/** The frames of `s` that carry an event, as [event, data]. */
+const received = (s: SseSubscription): [string | undefined, AlertData][] =>
+  s.events().map((f: SseFrame) => [f.event, JSON.parse(f.data ?? '{}') as AlertData]);
+
+describe('watch alerts over GET /events', () => {
+  let g: ConsortiumGateway;
+  let service: WatchService | undefined;
+  const open: SseSubscription[] = [];
+
+  before(async () => {
+    g = await startConsortiumGateway([
+      createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
+      createAlertsModule({
+        bus: (ctx, deps) => createIndexer(ctx, deps).bus,
+        log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
+        feed: (_ctx, deps) => watchFeed(deps),
+        heartbeatMs: 100,
+      }),
+      createWatchesModule({
+        bus: (ctx, deps) => createIndexer(ctx, deps).bus,
+        onService: (s) => (service = s),
+      }),
+    ]);
+    await recordGrant(g, 'bankA', {
+      grantId: `plm-A-${RUN}`,
+      subjectId: OWNER,
+      scope: ['HOMESTEAD'],
+      purpose: 'POST_LOAN_MANAGEMENT',
+    });
+    await recordGrant(g, 'bankB', {
+      grantId: `col-B-${RUN}`,
+      subjectId: OWNER,
+      scope: ['COLLATERAL'],
+      purpose: 'COLLATERAL_REGISTRATION',
+    });
+    await anchorBatch(g, 'land', { batchId: `hs-w-${RUN}`, datasetType: 'HOMESTEAD' });
+  });
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  after(() => g.stop());
+
+  const stream = async (org: 'bankA' | 'bankB', lastEventId?: string): Promise<SseSubscription> => {
+    const s = await subscribe(g, org, 'LOAN_OFFICER', lastEventId === undefined ? {} : { lastEventId });
+    open.push(s);
+    expect(s.status).to.equal(200);
+    return s;
+  };
+
+  it('when another bank registers a lien and a dispute is filed, then only the watching bank’s stream gets the two watch alerts, exactly as kept, and a resume replays the one it missed', async () => {
+    const asset = await g.api('/assets', {
+      method: 'POST',
+      as: ['agri', 'DATA_OFFICER'],
+      json: {
+        assetType: 'TEA_GARDEN',
+        certificateNo: `TG-W-${RUN}`,
+        ownerSubjectId: OWNER,
+        location: 'FJ-FA-0303',
+        areaValue: 30,
+        areaUnit: 'MU',
+        appraisedValueFen: 20_000_000,
+        appraisalDate: '2026-01-15T00:00:00Z',
+        rightExpiry: '2045-01-01T00:00:00Z',
+      },
+    });
+    expect(asset.status, asset.text).to.equal(201);
+    const assetId = (asset.body as AssetChange).asset.assetId;
+    const created = await g.api('/watches', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: {
+        subjectId: OWNER,
+        consentId: `plm-A-${RUN}`,
+        rules: [{ kind: 'OTHER_BANK_LIEN' }, { kind: 'DISPUTE_OPENED' }],
+      },
+    });
+    expect(created.status, created.text).to.equal(201);
+    const watchId = (created.body as { watchId: string }).watchId;
+    await createIndexer(g.context, g.gateway.deps).catchUp(10_000);
+
+    const a = await stream('bankA');
+    const b = await stream('bankB');
+
+    const lien = await g.api('/liens', {
+      method: 'POST',
+      as: ['bankB', 'LOAN_OFFICER'],
+      json: {
+        assetId,
+        consentId: `col-B-${RUN}`,
+        securedAmountFen: 1_000_000,
+        loanEnd: ledgerTime(300 * DAY),
+      },
+    });
+    expect(lien.status, lien.text).to.equal(201);
+    const lienChange = lien.body as LienChange;
+    const dispute = await g.context.ledger.submit(ORG.regulator, 'Dispute:FileDispute', [
+      JSON.stringify({
+        disputeId: `d-w-${RUN}`,
+        datasetType: 'HOMESTEAD',
+        batchId: `hs-w-${RUN}`,
+        recordHash: digest(3),
+        subject: g.context.subjects.pseudonym(OWNER),
+        reason: 'WRONG_VALUE',
+      }),
+    ]);
+
+    await a.until((frames) => frames.filter((f) => f.event === 'WatchAlert').length === 2);
+    await createIndexer(g.context, g.gateway.deps).catchUp(10_000);
+    await service!.idle();
+    await b.until((frames) => frames.some((f) => f.event === 'LienRegistered'));
+
+    const kept = await g.api(`/watches/${watchId}/alerts`, { as: ['bankA', 'LOAN_OFFICER'] });
+    const alerts = (
+      kept.body as { alerts: { alertId: string; type: string; body: Record<string, unknown> }[] }
+    ).alerts;
+    expect(alerts.map((x) => x.type)).to.deep.equal(['WATCH_EVENT', 'WATCH_EVENT']);
+    const subject = g.context.subjects.pseudonym(OWNER);
+    const frames = received(a);
+    expect(frames.map(([event, data]) => [event, data.name, data.txId, data.payload])).to.deep.equal([
+      [
+        'WatchAlert',
+        'WatchAlert',
+        lienChange.txId,
+        {
+          type: 'WATCH_EVENT',
+          alertId: alerts[0]!.alertId,
+          alert: {
+            alertId: alerts[0]!.alertId,
+            watchId,
+            consentId: `plm-A-${RUN}`,
+            subject,
+            finding: {
+              kind: 'OTHER_BANK_LIEN',
+              assetId,
+              lienId: lienChange.lien.lienId,
+              mortgagee: ORG.bankB,
+            },
+          },
+        },
+      ],
+      [
+        'WatchAlert',
+        'WatchAlert',
+        dispute.txId,
+        {
+          type: 'WATCH_EVENT',
+          alertId: alerts[1]!.alertId,
+          alert: {
+            alertId: alerts[1]!.alertId,
+            watchId,
+            consentId: `plm-A-${RUN}`,
+            subject,
+            finding: {
+              kind: 'DISPUTE_OPENED',
+              disputeId: `d-w-${RUN}`,
+              datasetType: 'HOMESTEAD',
+              batchId: `hs-w-${RUN}`,
+              recordHash: digest(3),
+            },
+          },
+        },
+      ],
+    ]);
+    // The ID names the watch alert's sequence number (the first two of this bank).
+    const ids = a.events().map((f) => f.id ?? '');
+    expect(ids.map((id) => id.split('-')[2])).to.deep.equal(['1', '2']);
+    // Bank B sees the lien as a lienholder (a ledger alert), never bank A's watch alerts.
+    expect(received(b).map(([event]) => event)).to.deep.equal(['LienRegistered']);
+
+    // A stream resuming after the first watch alert gets the second, then nothing else.
+    const again = await stream('bankA', ids[0]);
+    await again.until((f) => f.some((x) => x.event === 'WatchAlert'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(again.events().map((f) => [f.id, f.event])).to.deep.equal([[ids[1], 'WatchAlert']]);
+    expect(JSON.parse(again.events()[0]!.data ?? '')).to.deep.equal(frames[1]![1]);
+  });
+});
