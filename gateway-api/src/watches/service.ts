@@ -75,6 +75,8 @@ export interface WatchServiceOptions {
   readonly webhooks: WebhookDispatcher;
   /** Where alerts go for the bank's `/events` streams. */
   readonly feed: WatchFeed;
+  /** The position of the last ledger event handled (kept across restarts). */
+  readonly checkpoint: SealedStore<LedgerPosition>;
   readonly logger: Logger;
   /** How long a batch's evaluation waits for its records to be stored here (ms, default 60,000). */
   readonly batchWaitMs?: number;
@@ -88,6 +90,9 @@ export class WatchService {
   readonly #alerts: SealedStore<WatchAlert>;
   readonly #webhooks: WebhookDispatcher;
   readonly #feed: WatchFeed;
+  readonly #checkpoint: SealedStore<LedgerPosition>;
+  /** The last event handled, once read. */
+  #handled: LedgerPosition | undefined;
   readonly #logger: Logger;
   readonly #batchWaitMs: number;
   readonly #engine = new WatchEngine();
@@ -112,13 +117,15 @@ export class WatchService {
     this.#alerts = options.alerts;
     this.#webhooks = options.webhooks;
     this.#feed = options.feed;
+    this.#checkpoint = options.checkpoint;
     this.#logger = options.logger;
     this.#batchWaitMs = options.batchWaitMs ?? 60_000;
   }
 
-  /** Loads the stored ACTIVE watches into the engine (once). */
+  /** Loads the stored ACTIVE watches into the engine and the last position handled (once). */
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
+      this.#handled = await this.#checkpoint.get(CHECKPOINT_KEY);
       for await (const [, watch] of this.#watches.iterate()) {
         if (watch.status === 'ACTIVE') await this.#activate(watch);
       }
@@ -274,7 +281,22 @@ export class WatchService {
 
   async #handle(event: IndexedEvent): Promise<void> {
     await this.#load();
+    // An event handled before (an index rebuilt, a block indexed again after a restart) raises nothing twice.
+    const handled = this.#handled;
+    if (
+      handled !== undefined &&
+      (event.blockNumber < handled.blockNumber ||
+        (event.blockNumber === handled.blockNumber && event.txIndex <= handled.txIndex))
+    ) {
+      return;
+    }
     this.#at = event;
+    await this.#rules(event);
+    this.#handled = { blockNumber: event.blockNumber, txIndex: event.txIndex };
+    await this.#checkpoint.put(CHECKPOINT_KEY, this.#handled);
+  }
+
+  async #rules(event: IndexedEvent): Promise<void> {
     const p = event.payload;
     const str = (f: string): string => {
       const v = p[f];
@@ -490,6 +512,9 @@ export class WatchService {
     }
   }
 }
+
+/** The one key of the checkpoint store. */
+const CHECKPOINT_KEY = 'handled';
 
 function key(watch: StoredWatch): string {
   return `${watch.orgMspId}!${watch.watchId}`;
