@@ -3600,6 +3600,12 @@ export interface components {
       | {
           /** @constant */
           kind: 'DISPUTE_OPENED';
+        }
+      | {
+          /** @constant */
+          kind: 'MULTI_LENDER';
+          /** @description Alert when a new lien or claim by another institution makes the multi-lender count exceed k: other institutions applying (active LOAN_APPLICATION grants, open claims) + other banks’ active liens + other banks’ active loans, from the multi-lender signal the ledger computes */
+          k: number;
         };
     Watch: {
       watchId: string;

@@ -39,6 +39,8 @@ export const StoredWatchSchema = z.object({
   until: z.string(),
   grantValidUntil: z.string(),
   assetIds: z.array(z.string()),
+  /** The multi-lender count when last computed (watches with a MULTI_LENDER rule). */
+  multiLenderCount: z.number().int().optional(),
   status: z.enum(['ACTIVE', 'STOPPED']),
   stoppedReason: z.string().optional(),
   stoppedAt: z.string().optional(),
@@ -187,8 +189,9 @@ export class WatchService {
       'Collateral:ListAssetsByOwner',
       [subject, '50', ''],
     );
+    const watchId = `wat-${randomUUID()}`;
     const watch: StoredWatch = {
-      watchId: `wat-${randomUUID()}`,
+      watchId,
       orgMspId: principal.orgMspId,
       userId: principal.userId,
       operator: principal.operator,
@@ -200,6 +203,9 @@ export class WatchService {
       until: request.until ?? grant.validUntil,
       grantValidUntil: grant.validUntil,
       assetIds: assets.records.map((a) => a.assetId),
+      ...(has({ rules: request.rules }, 'MULTI_LENDER')
+        ? { multiLenderCount: lenderCount(await this.#signal(principal.orgMspId, subject, grant.grantId)) }
+        : {}),
       status: 'ACTIVE',
       createdAt: new Date().toISOString(),
     };
@@ -317,6 +323,7 @@ export class WatchService {
         }
         return;
       case 'LienRegistered':
+        await this.#multiLender(str('owner'), str('mortgagee'), 'LIEN');
         for (const w of this.#matching(
           (w) => w.subject === str('owner') && w.orgMspId !== str('mortgagee') && has(w, 'OTHER_BANK_LIEN'),
         )) {
@@ -335,6 +342,9 @@ export class WatchService {
           await this.#event(w, { kind: 'ASSET_SEIZED', assetId: str('assetId'), by: str('by') });
         }
         return;
+      case 'DemandClaimed':
+        await this.#multiLender(str('subject'), str('bank'), 'CLAIM');
+        return;
       case 'DisputeFiled':
         for (const w of this.#matching(
           (w) =>
@@ -352,6 +362,60 @@ export class WatchService {
       default:
         return;
     }
+  }
+
+  /**
+   * A new lien or claim by `by` on `subject`: recomputes the multi-lender signal for each
+   * watching bank (recorded on the ledger as that bank's signal) and alerts when the count
+   * goes from at most k to more than k. The alert carries counts only, no institution.
+   */
+  async #multiLender(subject: string, by: string, trigger: 'LIEN' | 'CLAIM'): Promise<void> {
+    for (const w of this.#matching(
+      (w) => w.subject === subject && w.orgMspId !== by && has(w, 'MULTI_LENDER'),
+    )) {
+      let signal: LedgerSignal;
+      try {
+        signal = await this.#signal(w.orgMspId, w.subject, w.consentId);
+      } catch (err) {
+        // The consent may have ended in this very block: the sweep stops the watch; other rules still run.
+        this.#logger.warn('watch: multi-lender signal not computed', {
+          watchId: w.watchId,
+          err: String(err),
+        });
+        continue;
+      }
+      const count = lenderCount(signal);
+      const previous = w.multiLenderCount ?? 0;
+      const updated: StoredWatch = { ...w, multiLenderCount: count };
+      await this.#watches.put(key(updated), updated);
+      this.#active.set(w.watchId, updated);
+      for (const rule of w.rules) {
+        if (rule.kind !== 'MULTI_LENDER' || !(previous <= rule.k && count > rule.k)) continue;
+        await this.#event(updated, {
+          kind: 'MULTI_LENDER',
+          trigger,
+          k: rule.k,
+          count,
+          previous,
+          applyingInstitutions: signal.applyingInstitutions,
+          otherLiens: signal.otherLiens.count,
+          otherLoans: signal.otherLoans.count,
+          signalId: signal.signalId,
+          signalDigest: signal.digest,
+        });
+      }
+    }
+  }
+
+  /** Computes and records the multi-lender signal of `subject` for `bank` under its grant. */
+  #signal(bank: string, subject: string, grantId: string): Promise<LedgerSignal> {
+    return this.#ctx.ledger
+      .submit<LedgerSignal>(bank, 'Lending:RecordMultiLenderSignal', [
+        `sig-${randomUUID()}`,
+        subject,
+        grantId,
+      ])
+      .then((r) => r.result);
   }
 
   #matching(test: (w: StoredWatch) => boolean): StoredWatch[] {
@@ -447,7 +511,7 @@ export class WatchService {
   /** An alert on a ledger event about the subject (nothing from its records is disclosed). */
   async #event(
     watch: StoredWatch,
-    finding: { kind: EventRule['kind'] } & Record<string, string>,
+    finding: { kind: EventRule['kind'] } & Record<string, string | number>,
   ): Promise<void> {
     const alertId = `wev-${randomUUID()}`;
     await this.#keep(watch, {
@@ -520,7 +584,21 @@ function key(watch: StoredWatch): string {
   return `${watch.orgMspId}!${watch.watchId}`;
 }
 
-function has(watch: StoredWatch, kind: WatchRule['kind']): boolean {
+/** The multi-lender signal, as much of it as a watch uses. */
+interface LedgerSignal {
+  signalId: string;
+  digest: string;
+  applyingInstitutions: number;
+  otherLiens: { count: number };
+  otherLoans: { count: number };
+}
+
+/** The multi-lender count: other institutions applying, other banks' active liens and active loans. */
+function lenderCount(signal: LedgerSignal): number {
+  return signal.applyingInstitutions + signal.otherLiens.count + signal.otherLoans.count;
+}
+
+function has(watch: Pick<StoredWatch, 'rules'>, kind: WatchRule['kind']): boolean {
   return watch.rules.some((r) => r.kind === kind);
 }
 

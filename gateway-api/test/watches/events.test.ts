@@ -196,4 +196,114 @@ describe('watch alerts over GET /events', () => {
     expect(again.events().map((f) => [f.id, f.event])).to.deep.equal([[ids[1], 'WatchAlert']]);
     expect(JSON.parse(again.events()[0]!.data ?? '')).to.deep.equal(frames[1]![1]);
   });
+
+  it('when new liens by other banks take the multi-lender count from k to above k, then exactly one MULTI_LENDER alert with the counts only, on the bank’s stream', async () => {
+    const owner = residentId(612);
+    await recordGrant(g, 'bankA', {
+      grantId: `plm-ml-${RUN}`,
+      subjectId: owner,
+      scope: ['HOMESTEAD'],
+      purpose: 'POST_LOAN_MANAGEMENT',
+    });
+    for (const bank of ['bankB', 'bankC', 'bankD'] as const) {
+      await recordGrant(g, bank, {
+        grantId: `col-ml-${bank}-${RUN}`,
+        subjectId: owner,
+        scope: ['COLLATERAL'],
+        purpose: 'COLLATERAL_REGISTRATION',
+      });
+    }
+    const asset = await g.api('/assets', {
+      method: 'POST',
+      as: ['agri', 'DATA_OFFICER'],
+      json: {
+        assetType: 'TEA_GARDEN',
+        certificateNo: `TG-ML-${RUN}`,
+        ownerSubjectId: owner,
+        location: 'FJ-FA-0304',
+        areaValue: 40,
+        areaUnit: 'MU',
+        appraisedValueFen: 90_000_000,
+        appraisalDate: '2026-01-15T00:00:00Z',
+        rightExpiry: '2045-01-01T00:00:00Z',
+      },
+    });
+    expect(asset.status, asset.text).to.equal(201);
+    const assetId = (asset.body as AssetChange).asset.assetId;
+    const created = await g.api('/watches', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: { subjectId: owner, consentId: `plm-ml-${RUN}`, rules: [{ kind: 'MULTI_LENDER', k: 2 }] },
+    });
+    expect(created.status, created.text).to.equal(201);
+    const watchId = (created.body as { watchId: string }).watchId;
+    await createIndexer(g.context, g.gateway.deps).catchUp(10_000);
+    const a = await stream('bankA');
+
+    const lienBy = async (bank: 'bankB' | 'bankC' | 'bankD'): Promise<void> => {
+      const res = await g.api('/liens', {
+        method: 'POST',
+        as: [bank, 'LOAN_OFFICER'],
+        json: {
+          assetId,
+          consentId: `col-ml-${bank}-${RUN}`,
+          securedAmountFen: 1_000_000,
+          loanEnd: ledgerTime(300 * DAY),
+        },
+      });
+      expect(res.status, res.text).to.equal(201);
+      await createIndexer(g.context, g.gateway.deps).catchUp(10_000);
+      await new Promise((r) => setTimeout(r, 100));
+      await service!.idle();
+    };
+    // Bank B applies (an active LOAN_APPLICATION grant): counted, but not a lien or claim, so not evaluated yet.
+    await recordGrant(g, 'bankB', {
+      grantId: `app-ml-${RUN}`,
+      subjectId: owner,
+      scope: ['HOMESTEAD'],
+      purpose: 'LOAN_APPLICATION',
+    });
+    await lienBy('bankB'); // 1 applying + 1 lien = 2: not above k
+    const kept = async () =>
+      (
+        (await g.api(`/watches/${watchId}/alerts`, { as: ['bankA', 'LOAN_OFFICER'] })).body as {
+          alerts: { alertId: string; type: string; body: { finding: Record<string, unknown> } }[];
+        }
+      ).alerts;
+    expect(await kept()).to.deep.equal([]);
+    await lienBy('bankC'); // 1 + 2 = 3: above k, from 2
+    await lienBy('bankD'); // 1 + 3 = 4: still above, no new alert
+    const alerts = await kept();
+    expect(alerts).to.have.length(1);
+    const { signalId, signalDigest, ...counts } = alerts[0]!.body.finding;
+    expect(counts).to.deep.equal({
+      kind: 'MULTI_LENDER',
+      trigger: 'LIEN',
+      k: 2,
+      count: 3,
+      previous: 2,
+      applyingInstitutions: 1,
+      otherLiens: 2,
+      otherLoans: 0,
+    });
+    // The counts are those of the signal recorded on the ledger for bank A.
+    const signal = await g.context.ledger.evaluate<Record<string, unknown>>(
+      ORG.bankA,
+      'Lending:GetMultiLenderSignal',
+      [ORG.bankA, String(signalId)],
+    );
+    expect(signal).to.deep.include({
+      digest: signalDigest,
+      applyingInstitutions: 1,
+      otherLiens: { count: 2, totalSecuredFen: 2_000_000 },
+    });
+    // No institution is named in what the bank receives.
+    expect(JSON.stringify(alerts[0])).not.to.match(/MSP/);
+    await a.until((f) => f.some((x) => x.event === 'WatchAlert'));
+    const [[, data]] = received(a) as [[string, AlertData]];
+    expect((data.payload as { alert: { finding: unknown } }).alert.finding).to.deep.equal(
+      alerts[0]!.body.finding,
+    );
+    expect(received(a).map(([event]) => event)).to.deep.equal(['WatchAlert']);
+  });
 });
