@@ -4,6 +4,7 @@ import type { AlertData } from '../../src/alerts/hub';
 import { createAlertsModule } from '../../src/alerts/module';
 import { createCollateralModule } from '../../src/collateral/module';
 import type { AssetChange, LienChange } from '../../src/collateral/schemas';
+import { financingModule } from '../../src/financing/module';
 import { createIndexer } from '../../src/indexer/indexer';
 import { watchFeed } from '../../src/watches/feed';
 import { createWatchesModule } from '../../src/watches/module';
@@ -32,6 +33,7 @@ describe('watch alerts over GET /events', () => {
   before(async () => {
     g = await startConsortiumGateway([
       createCollateralModule({ locator: (ctx, deps) => createIndexer(ctx, deps).locator }),
+      financingModule,
       createAlertsModule({
         bus: (ctx, deps) => createIndexer(ctx, deps).bus,
         log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
@@ -305,5 +307,83 @@ describe('watch alerts over GET /events', () => {
       alerts[0]!.body.finding,
     );
     expect(received(a).map(([event]) => event)).to.deep.equal(['WatchAlert']);
+  });
+
+  it('when another bank claims the subject’s financing demand, then a MULTI_LENDER watch with k 0 alerts once, triggered by the claim', async () => {
+    const owner = residentId(613);
+    await recordGrant(g, 'bankA', {
+      grantId: `plm-cl-${RUN}`,
+      subjectId: owner,
+      scope: ['HOMESTEAD'],
+      purpose: 'POST_LOAN_MANAGEMENT',
+    });
+    const product = await g.api('/products', {
+      method: 'POST',
+      as: ['bankB', 'LOAN_OFFICER'],
+      json: {
+        productId: `prod-cl-${RUN}`,
+        version: 1,
+        name: 'Spring planting loan',
+        assetTypes: ['LAND_CONTRACT_RIGHT'],
+        minAmountFen: 1_000_000,
+        maxAmountFen: 50_000_000,
+        minTermMonths: 6,
+        maxTermMonths: 36,
+        minRateBps: 380,
+        maxRateBps: 620,
+        counties: ['350921'],
+      },
+    });
+    expect(product.status, product.text).to.equal(201);
+    const created = await g.api('/watches', {
+      method: 'POST',
+      as: ['bankA', 'LOAN_OFFICER'],
+      json: { subjectId: owner, consentId: `plm-cl-${RUN}`, rules: [{ kind: 'MULTI_LENDER', k: 0 }] },
+    });
+    expect(created.status, created.text).to.equal(201);
+    const watchId = (created.body as { watchId: string }).watchId;
+    const demand = await g.api('/demands', {
+      method: 'POST',
+      as: ['regulator', 'REGULATOR_ADMIN'],
+      json: {
+        demandId: `dmd-cl-${RUN}`,
+        subjectId: owner,
+        amountFen: 30_000_000,
+        termMonths: 12,
+        purpose: 'PLANTING',
+        countyCode: '350921',
+        datasets: ['HOMESTEAD'],
+        expiresAt: ledgerTime(30 * DAY),
+        evidence: { type: 'FORM_HASH', formHash: 'ab'.repeat(32) },
+      },
+    });
+    expect(demand.status, demand.text).to.equal(201);
+    const claimed = await g.api(`/demands/dmd-cl-${RUN}/claims`, {
+      method: 'POST',
+      as: ['bankB', 'LOAN_OFFICER'],
+      json: { claimId: `clm-cl-${RUN}` },
+    });
+    expect(claimed.status, claimed.text).to.equal(201);
+    await createIndexer(g.context, g.gateway.deps).catchUp(10_000);
+    await new Promise((r) => setTimeout(r, 100));
+    await service!.idle();
+    const res = await g.api(`/watches/${watchId}/alerts`, { as: ['bankA', 'LOAN_OFFICER'] });
+    const alerts = (res.body as { alerts: { body: { finding: Record<string, unknown> } }[] }).alerts;
+    expect(
+      alerts.map(({ body: { finding } }) => ({ ...finding, signalId: '', signalDigest: '' })),
+    ).to.deep.equal([
+      {
+        kind: 'MULTI_LENDER',
+        trigger: 'CLAIM',
+        k: 0,
+        count: 1,
+        previous: 0,
+        applyingInstitutions: 1,
+        otherLiens: 0,
+        otherLoans: 0,
+        signalId: '',
+        signalDigest: '',
+      },
+    ]);
   });
 });
