@@ -443,7 +443,9 @@ export interface AlertsApi {
    *
    * With `reconnect`, a dropped stream is resumed after the last alert
    * yielded, so none is missed or repeated; without it, call again with
-   * `lastEventId` set from the last alert handled.
+   * `lastEventId` set from the last alert handled. (A bank with post-loan
+   * watches also gets `WatchAlert` events; message IDs then end in
+   * `-<watchSeq>`, which `reconnect` keeps and `blockNumber-txIndex` alone does not.)
    *
    * @example
    * const stop = new AbortController();

@@ -17,6 +17,7 @@ import { financingModule } from './financing/module';
 import { createIndexer } from './indexer/indexer';
 import { subjectsModule } from './subjects/routes';
 import { supervisionModule } from './supervision/routes';
+import { watchFeed } from './watches/feed';
 import { createWatchesModule } from './watches/module';
 import { consoleSettings } from './console/mount';
 import { ensureConsortium, ensureOrganisation, type BootstrapReport } from './consortium/bootstrap';
@@ -62,6 +63,7 @@ export const DOMAIN_MODULES: readonly DomainModuleFactory[] = [
   createAlertsModule({
     bus: (ctx, deps) => createIndexer(ctx, deps).bus,
     log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
+    feed: (_ctx, deps) => watchFeed(deps),
   }),
   createWatchesModule({ bus: (ctx, deps) => createIndexer(ctx, deps).bus }),
 ];

@@ -1753,7 +1753,7 @@ export interface paths {
     };
     /**
      * Alerts for the caller’s organisation, as server-sent events
-     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, `SubjectSignerRotated`); revocations of consents granted to it; disputes on datasets it provides; its own admission, suspension and reinstatement (`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, with the regulator’s reason). The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
+     * @description Liens, seizures, enforcements and transfers on assets where the organisation holds a lien; changes of the signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, `SubjectSignerRotated`); revocations of consents granted to it; disputes on datasets it provides; its own admission, suspension and reinstatement (`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, with the regulator’s reason); the alerts of its own post-loan watches (`WatchAlert`, payload `{type, alertId, alert, digest?, accessId?, txId?}` as its webhook receives it; an alert that discloses data only after its access is committed), which no other organisation receives. Once watch alerts were sent, message IDs are `<blockNumber>-<txIndex>-<watchSeq>`. The stream starts with `retry: 5000`; each message has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` comment keeps it alive.
      *
      *     Without `Last-Event-ID` the stream starts at the ledger height when it connects: alerts of blocks committed before then are never sent, even while the gateway is still indexing older blocks. Such a stream first sends an `id:` frame alone (no event) naming that start, so a client that drops before its first alert resumes from there.
      *
@@ -3524,7 +3524,8 @@ export interface components {
         | 'ClaimsOverdue'
         | 'ConsentRevoked'
         | 'DisputeFiled'
-        | 'AccessRecorded';
+        | 'AccessRecorded'
+        | 'WatchAlert';
       txId: string;
       blockNumber: number;
       txIndex: number;
@@ -3613,6 +3614,12 @@ export interface components {
       | {
           /** @constant */
           kind: 'DISPUTE_OPENED';
+        }
+      | {
+          /** @constant */
+          kind: 'MULTI_LENDER';
+          /** @description Alert when a new lien or claim by another institution makes the multi-lender count exceed k: other institutions applying (active LOAN_APPLICATION grants, open claims) + other banks’ active liens + other banks’ active loans, from the multi-lender signal the ledger computes */
+          k: number;
         };
     Watch: {
       watchId: string;

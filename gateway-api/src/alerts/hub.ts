@@ -9,9 +9,31 @@
  */
 import { AppError } from '../http/errors';
 import type { AlertLog, EventBus, IndexedEvent, LedgerPosition } from '../indexer/types';
-import { alertId } from './alert-id';
+import { streamId, type ResumePoint } from './alert-id';
 import { isAlertFor } from './rules';
 import type { SseMessage, SseStream } from './sse';
+
+/** A watch alert as the watch feed keeps it: its per-organisation sequence number and its message. */
+export interface FeedEntry {
+  /** 1, 2, ... per organisation. */
+  readonly seq: number;
+  /** Name `WatchAlert`; the position is that of the ledger event that raised it (the last one handled when none did). */
+  readonly event: IndexedEvent;
+}
+
+/**
+ * Alerts the gateway raises itself (watch alerts), each for one organisation,
+ * durable and numbered per organisation: the hub merges them into that
+ * organisation's streams.
+ */
+export interface AlertFeed {
+  /** Entries are published after they are stored. */
+  subscribe(listener: (mspId: string, entry: FeedEntry) => void): () => void;
+  /** Up to `limit` of `mspId`'s entries with a sequence number above `afterSeq`, oldest first. */
+  readAfter(mspId: string, afterSeq: number, limit: number): Promise<FeedEntry[]>;
+  /** The sequence number of `mspId`'s newest entry, 0 when none. */
+  latest(mspId: string): Promise<number>;
+}
 
 /** What {@link AlertHubImpl} needs. */
 export interface AlertHubOptions {
@@ -19,6 +41,8 @@ export interface AlertHubOptions {
   readonly bus: EventBus;
   /** The indexer's durable alert log; without it streams cannot resume. */
   readonly log?: AlertLog | undefined;
+  /** The gateway's own alerts (watch alerts); without it streams carry ledger events only. */
+  readonly feed?: AlertFeed | undefined;
   /** The ledger's current height: where a stream that does not resume starts. */
   readonly height: () => Promise<number>;
   /** Interval between heartbeat comments, in milliseconds. */
@@ -59,7 +83,7 @@ export interface AlertHub {
    */
   connect(
     owner: StreamOwner,
-    resumeAfter: LedgerPosition | undefined,
+    resumeAfter: (LedgerPosition & Partial<ResumePoint>) | undefined,
     open: () => SseStream,
   ): Promise<() => void>;
   /** Ends every stream of user `userId` (disabled: its streams must not outlive it). */
@@ -107,9 +131,14 @@ interface Subscriber {
   stream: SseStream | undefined;
   /** Live events at or before this position are not sent (already replayed, or before the stream's start). */
   cursor: LedgerPosition;
-  /** Live events that arrived before the stream started. */
-  held: IndexedEvent[];
+  /** The last watch alert sent (its sequence number), or where the stream started. */
+  watchSeq: number;
+  /** Live events and watch alerts that arrived before the stream started. */
+  held: Held[];
 }
+
+/** A ledger event, or a watch alert (with its `seq`). */
+type Held = { readonly event: IndexedEvent; readonly seq?: number };
 
 /** Largest transaction position an alert ID carries (its 6 digits). */
 const MAX_TX_INDEX = 999_999;
@@ -126,9 +155,11 @@ function resumable(position: LedgerPosition): LedgerPosition {
 
 /** Where a stream starts: what to replay, or a reset, and the position it is then at. */
 interface Start {
-  readonly replay: readonly IndexedEvent[];
+  /** Ledger events and watch alerts, in ledger order. */
+  readonly replay: readonly Held[];
   readonly reset: boolean;
   readonly cursor: LedgerPosition;
+  readonly watchSeq: number;
 }
 
 /** {@link AlertHub} over an {@link EventBus}. */
@@ -136,6 +167,7 @@ export class AlertHubImpl implements AlertHub {
   readonly #subscribers = new Set<Subscriber>();
   readonly #options: Readonly<AlertHubOptions>;
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeFeed: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -143,6 +175,7 @@ export class AlertHubImpl implements AlertHub {
   constructor(options: Readonly<AlertHubOptions>) {
     this.#options = options;
     this.#unsubscribe = options.bus.subscribe((event) => this.#publish(event));
+    this.#unsubscribeFeed = options.feed?.subscribe((mspId, entry) => this.#publishFeed(mspId, entry));
   }
 
   get size(): number {
@@ -162,7 +195,7 @@ export class AlertHubImpl implements AlertHub {
 
   async connect(
     owner: StreamOwner,
-    resumeAfter: LedgerPosition | undefined,
+    resumeAfter: (LedgerPosition & Partial<ResumePoint>) | undefined,
     open: () => SseStream,
   ): Promise<() => void> {
     if (this.#closed) throw closedError();
@@ -180,6 +213,7 @@ export class AlertHubImpl implements AlertHub {
       owner,
       stream: undefined,
       cursor: { blockNumber: 0, txIndex: -1 },
+      watchSeq: 0,
       held: [],
     };
     this.#subscribers.add(subscriber);
@@ -187,7 +221,7 @@ export class AlertHubImpl implements AlertHub {
     try {
       start =
         resumeAfter === undefined || log === undefined
-          ? await this.#liveStart()
+          ? await this.#liveStart(owner.orgMspId)
           : await this.#replayStart(log, owner.orgMspId, resumeAfter);
     } catch (err) {
       this.#remove(subscriber);
@@ -200,7 +234,7 @@ export class AlertHubImpl implements AlertHub {
     this.#timer ??= setInterval(() => this.#heartbeat(), this.#options.heartbeatMs).unref();
     if (start.reset) {
       stream.send({
-        id: alertId(start.cursor),
+        id: streamId(start.cursor, start.watchSeq),
         event: RESET_EVENT,
         data: JSON.stringify({
           reason: 'REPLAY_LIMIT',
@@ -211,12 +245,17 @@ export class AlertHubImpl implements AlertHub {
     // A new stream tells where it starts, before any alert: a client that drops before its
     // first alert resumes from there and misses nothing committed meanwhile. (A resumed stream
     // starts at the client's own Last-Event-ID; a reset carries its id.)
-    if (resumeAfter === undefined) stream.position(alertId(resumable(start.cursor)));
-    for (const event of start.replay) stream.send(toMessage(event));
+    if (resumeAfter === undefined) stream.position(streamId(resumable(start.cursor), start.watchSeq));
+    if (!start.reset && resumeAfter !== undefined) {
+      subscriber.cursor = resumeAfter;
+      subscriber.watchSeq = resumeAfter.watchSeq ?? 0;
+      for (const item of start.replay) this.#deliver(subscriber, item);
+    }
     subscriber.cursor = start.cursor;
+    subscriber.watchSeq = start.watchSeq;
     const held = subscriber.held;
     subscriber.held = [];
-    for (const event of held) this.#deliver(subscriber, event, toMessage);
+    for (const item of held) this.#deliver(subscriber, item);
     if (stream.ended) this.#remove(subscriber);
     return () => this.#remove(subscriber);
   }
@@ -232,6 +271,7 @@ export class AlertHubImpl implements AlertHub {
   close(): void {
     this.#closed = true;
     this.#unsubscribe();
+    this.#unsubscribeFeed?.();
     for (const subscriber of [...this.#subscribers]) {
       subscriber.stream?.end();
       this.#remove(subscriber);
@@ -239,39 +279,79 @@ export class AlertHubImpl implements AlertHub {
   }
 
   /** A stream that does not resume starts at the ledger height: blocks below it are history. */
-  async #liveStart(): Promise<Start> {
+  async #liveStart(mspId: string): Promise<Start> {
     const height = await this.#options.height();
-    return { replay: [], reset: false, cursor: { blockNumber: height, txIndex: -1 } };
+    // Watch alerts raised before the stream connected are history too.
+    const watchSeq = (await this.#options.feed?.latest(mspId)) ?? 0;
+    return { replay: [], reset: false, cursor: { blockNumber: height, txIndex: -1 }, watchSeq };
   }
 
-  async #replayStart(log: AlertLog, mspId: string, after: LedgerPosition): Promise<Start> {
+  async #replayStart(
+    log: AlertLog,
+    mspId: string,
+    after: LedgerPosition & Partial<ResumePoint>,
+  ): Promise<Start> {
     const limit = this.#options.replayLimit;
+    const feed = this.#options.feed;
+    const afterSeq = after.watchSeq ?? 0;
     // One more than the limit tells whether the replay would be cut short.
     const pending = (await log.readAfter(mspId, after, limit + 1)).filter((e) => isAlertFor(mspId, e));
-    if (pending.length > limit) {
+    const watchPending = (await feed?.readAfter(mspId, afterSeq, limit + 1)) ?? [];
+    if (pending.length + watchPending.length > limit) {
       // Skip to the newest logged alert: the client resyncs from the REST lists, which reflect it.
-      return { replay: [], reset: true, cursor: (await log.latest(mspId)) ?? after };
+      return {
+        replay: [],
+        reset: true,
+        cursor: (await log.latest(mspId)) ?? after,
+        watchSeq: (await feed?.latest(mspId)) ?? afterSeq,
+      };
     }
     const last = pending.at(-1);
-    return { replay: pending, reset: false, cursor: last === undefined ? after : positionOf(last) };
+    // Merged in ledger order: a watch alert comes after the ledger event that raised it.
+    const replay = [...pending.map((event): Held => ({ event })), ...watchPending].sort(
+      (a, b) => comparePositions(a.event, b.event) || (a.seq ?? 0) - (b.seq ?? 0),
+    );
+    return {
+      replay,
+      reset: false,
+      cursor: last === undefined ? after : positionOf(last),
+      watchSeq: watchPending.at(-1)?.seq ?? afterSeq,
+    };
   }
 
   #publish(event: IndexedEvent): void {
-    let message: SseMessage | undefined;
-    const once = (e: IndexedEvent): SseMessage => (message ??= toMessage(e));
     for (const subscriber of this.#subscribers) {
       if (!isAlertFor(subscriber.owner.orgMspId, event)) continue;
-      if (subscriber.stream === undefined) subscriber.held.push(event);
-      else this.#deliver(subscriber, event, once);
+      if (subscriber.stream === undefined) subscriber.held.push({ event });
+      else this.#deliver(subscriber, { event });
     }
   }
 
-  /** Sends `event` unless the stream is already past it. */
-  #deliver(subscriber: Subscriber, event: IndexedEvent, format: (e: IndexedEvent) => SseMessage): void {
+  /** A watch alert goes to the streams of the organisation whose watch raised it, and no other. */
+  #publishFeed(mspId: string, entry: FeedEntry): void {
+    for (const subscriber of this.#subscribers) {
+      if (subscriber.owner.orgMspId !== mspId) continue;
+      if (subscriber.stream === undefined) subscriber.held.push(entry);
+      else this.#deliver(subscriber, entry);
+    }
+  }
+
+  /**
+   * Sends a ledger event unless the stream is already past it, or a watch alert
+   * unless its sequence number is not above the stream's.
+   */
+  #deliver(subscriber: Subscriber, item: Held): void {
     const { stream } = subscriber;
-    if (stream === undefined || !isAfter(event, subscriber.cursor)) return;
-    subscriber.cursor = positionOf(event);
-    stream.send(format(event));
+    if (stream === undefined) return;
+    if (item.seq === undefined) {
+      if (!isAfter(item.event, subscriber.cursor)) return;
+      subscriber.cursor = positionOf(item.event);
+    } else {
+      if (item.seq <= subscriber.watchSeq) return;
+      subscriber.watchSeq = item.seq;
+    }
+    // The ID names both cursors, so a resume from it misses neither kind of alert.
+    stream.send(toMessage(item.event, streamId(resumable(subscriber.cursor), subscriber.watchSeq)));
     if (stream.ended) this.#remove(subscriber);
   }
 
@@ -293,7 +373,7 @@ export class AlertHubImpl implements AlertHub {
 }
 
 /** The SSE message of an alert. */
-function toMessage(event: IndexedEvent): SseMessage {
+function toMessage(event: IndexedEvent, id: string): SseMessage {
   const data: AlertData = {
     name: event.name,
     txId: event.txId,
@@ -302,11 +382,15 @@ function toMessage(event: IndexedEvent): SseMessage {
     timestamp: event.timestamp,
     payload: event.payload,
   };
-  return { id: alertId(event), event: event.name, data: JSON.stringify(data) };
+  return { id, event: event.name, data: JSON.stringify(data) };
 }
 
 function positionOf(event: IndexedEvent): LedgerPosition {
   return { blockNumber: event.blockNumber, txIndex: event.txIndex };
+}
+
+function comparePositions(a: LedgerPosition, b: LedgerPosition): number {
+  return a.blockNumber - b.blockNumber || a.txIndex - b.txIndex;
 }
 
 /** Whether `event` comes strictly after `position` on the ledger. */

@@ -2,7 +2,7 @@
 import type { DomainContext, DomainModuleFactory } from '../domain';
 import type { GatewayDeps } from '../feature';
 import type { AlertLog, EventBus } from '../indexer/types';
-import { AlertHubImpl, DEFAULT_REPLAY_LIMIT } from './hub';
+import { AlertHubImpl, DEFAULT_REPLAY_LIMIT, type AlertFeed } from './hub';
 import { registerAlertRoutes } from './routes';
 
 /** Heartbeat interval used unless configured. */
@@ -20,6 +20,8 @@ export interface AlertsModuleOptions {
    * Without it, such requests answer 503 EVENT_REPLAY_UNAVAILABLE.
    */
   readonly log?: (ctx: DomainContext, deps: GatewayDeps) => AlertLog;
+  /** The gateway's watch alerts, merged into each bank's stream (see watches/feed.ts). */
+  readonly feed?: (ctx: DomainContext, deps: GatewayDeps) => AlertFeed;
   /** Interval between heartbeat comments; {@link DEFAULT_HEARTBEAT_MS} by default. */
   readonly heartbeatMs?: number;
   /** Most open streams per user; {@link DEFAULT_MAX_STREAMS_PER_USER} by default. */
@@ -38,6 +40,7 @@ export function createAlertsModule(options: Readonly<AlertsModuleOptions> = {}):
         : new AlertHubImpl({
             bus,
             log: options.log?.(ctx, deps),
+            feed: options.feed?.(ctx, deps),
             height: () => ctx.ledger.height(),
             heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
             maxStreamsPerUser: options.maxStreamsPerUser ?? DEFAULT_MAX_STREAMS_PER_USER,

@@ -7,13 +7,14 @@ import { AlertIdSchema, INVALID_LAST_EVENT_ID, parseAlertId } from './alert-id';
 import { DEFAULT_REPLAY_LIMIT, RESET_EVENT, type AlertHub } from './hub';
 import { ALERT_EVENTS } from './rules';
 import { SseStream } from './sse';
+import { WATCH_ALERT_EVENT } from '../watches/feed';
 
 /** How long a client should wait before reconnecting, sent as the stream's `retry:`. */
 export const RETRY_MS = 5000;
 
 const AlertDataSchema = z
   .object({
-    name: z.enum(ALERT_EVENTS as [string, ...string[]]),
+    name: z.enum([...ALERT_EVENTS, WATCH_ALERT_EVENT] as unknown as [string, ...string[]]),
     txId: z.string(),
     blockNumber: z.number().int(),
     txIndex: z.number().int(),
@@ -53,7 +54,10 @@ export function registerAlertRoutes(router: ApiRouter, hub: AlertHub | undefined
       'signing key of a subject it holds an ACTIVE consent from (`SubjectSignerRegistered`, `SubjectSignerReplaced`, ' +
       '`SubjectSignerRotated`); revocations of ' +
       'consents granted to it; disputes on datasets it provides; its own admission, suspension and reinstatement ' +
-      '(`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, with the regulator’s reason). ' +
+      '(`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, with the regulator’s reason); the alerts of its own ' +
+      'post-loan watches (`WatchAlert`, payload `{type, alertId, alert, digest?, accessId?, txId?}` as its webhook ' +
+      'receives it; an alert that discloses data only after its access is committed), which no other organisation ' +
+      'receives. Once watch alerts were sent, message IDs are `<blockNumber>-<txIndex>-<watchSeq>`. ' +
       `The stream starts with \`retry: ${RETRY_MS}\`; each message ` +
       'has `id: <blockNumber>-<txIndex>`, `event: <name>` and `data: <Alert JSON>`, in ledger order; a `: heartbeat` ' +
       'comment keeps it alive.\n\n' +

@@ -25,7 +25,9 @@ export type EventRule =
   | { kind: 'OTHER_BANK_LIEN' }
   | { kind: 'RIGHT_EXPIRES' }
   | { kind: 'GRANT_EXPIRES' }
-  | { kind: 'DISPUTE_OPENED' };
+  | { kind: 'DISPUTE_OPENED' }
+  /** A new lien or claim makes the subject's multi-lender count (other institutions) exceed `k`. */
+  | { kind: 'MULTI_LENDER'; k: number };
 
 /** Any watch rule. */
 export type WatchRule = DataRule | EventRule;

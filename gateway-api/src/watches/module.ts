@@ -6,8 +6,12 @@ import type { EventBus } from '../indexer/types';
 import { createRecordStore } from '../provenance/record-store';
 import { registerWatchRoutes } from './routes';
 import { WatchAlertSchema } from './schemas';
+import { z } from 'zod';
+import { watchFeed } from './feed';
 import { StoredWatchSchema, WatchService } from './service';
 import { DeliveryBodySchema, WebhookDispatcher } from './webhook';
+
+const LedgerPositionSchema = z.object({ blockNumber: z.number().int(), txIndex: z.number().int() });
 
 /** Options of {@link createWatchesModule}. */
 export interface WatchesModuleOptions {
@@ -40,6 +44,8 @@ export function createWatchesModule(options: Readonly<WatchesModuleOptions> = {}
       watches: deps.sealedStore('watches', StoredWatchSchema),
       alerts: deps.sealedStore('watch-alerts', WatchAlertSchema),
       webhooks,
+      feed: watchFeed(deps),
+      checkpoint: deps.sealedStore('watch-checkpoint', LedgerPositionSchema),
       logger: deps.logger.child({ component: 'watches' }),
     });
     const unsubscribe = options.bus?.(ctx, deps).subscribe((event) => service.onEvent(event));

@@ -33,6 +33,21 @@ export const WatchRuleSchema = z
     z.object({ kind: z.literal('RIGHT_EXPIRES') }).strict(),
     z.object({ kind: z.literal('GRANT_EXPIRES') }).strict(),
     z.object({ kind: z.literal('DISPUTE_OPENED') }).strict(),
+    z
+      .object({
+        kind: z.literal('MULTI_LENDER'),
+        k: z
+          .number()
+          .int()
+          .min(0)
+          .max(1000)
+          .describe(
+            'Alert when a new lien or claim by another institution makes the multi-lender count exceed k: other ' +
+              'institutions applying (active LOAN_APPLICATION grants, open claims) + other banks’ active liens + ' +
+              'other banks’ active loans, from the multi-lender signal the ledger computes',
+          ),
+      })
+      .strict(),
   ])
   .meta({ id: 'WatchRule' });
 

@@ -14,11 +14,12 @@ import type { Principal } from '../auth/principal';
 import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
-import type { IndexedEvent } from '../indexer/types';
+import type { IndexedEvent, LedgerPosition } from '../indexer/types';
 import type { RecordStore } from '../provenance/record-store';
 import type { SealedStore } from '../store/sealed';
 import { WatchEngine, type BatchAlert, type EventRule, type WatchRule } from './engine';
 import type { WatchAlert, WatchRequest } from './schemas';
+import type { WatchFeed } from './feed';
 import type { WebhookDispatcher } from './webhook';
 
 /** Access IDs of alert accesses start with this (the `/events` feed routes them to the bank). */
@@ -38,6 +39,8 @@ export const StoredWatchSchema = z.object({
   until: z.string(),
   grantValidUntil: z.string(),
   assetIds: z.array(z.string()),
+  /** The multi-lender count when last computed (watches with a MULTI_LENDER rule). */
+  multiLenderCount: z.number().int().optional(),
   status: z.enum(['ACTIVE', 'STOPPED']),
   stoppedReason: z.string().optional(),
   stoppedAt: z.string().optional(),
@@ -72,6 +75,10 @@ export interface WatchServiceOptions {
   readonly watches: SealedStore<StoredWatch>;
   readonly alerts: SealedStore<WatchAlert>;
   readonly webhooks: WebhookDispatcher;
+  /** Where alerts go for the bank's `/events` streams. */
+  readonly feed: WatchFeed;
+  /** The position of the last ledger event handled (kept across restarts). */
+  readonly checkpoint: SealedStore<LedgerPosition>;
   readonly logger: Logger;
   /** How long a batch's evaluation waits for its records to be stored here (ms, default 60,000). */
   readonly batchWaitMs?: number;
@@ -84,6 +91,10 @@ export class WatchService {
   readonly #watches: SealedStore<StoredWatch>;
   readonly #alerts: SealedStore<WatchAlert>;
   readonly #webhooks: WebhookDispatcher;
+  readonly #feed: WatchFeed;
+  readonly #checkpoint: SealedStore<LedgerPosition>;
+  /** The last event handled, once read. */
+  #handled: LedgerPosition | undefined;
   readonly #logger: Logger;
   readonly #batchWaitMs: number;
   readonly #engine = new WatchEngine();
@@ -93,6 +104,13 @@ export class WatchService {
   /** Events are handled one after another, in ledger order. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The ledger event being (or last) handled: alerts are placed after it in the `/events` order. */
+  #at: Pick<IndexedEvent, 'txId' | 'timestamp'> & LedgerPosition = {
+    txId: '',
+    blockNumber: 0,
+    txIndex: 0,
+    timestamp: new Date(0).toISOString(),
+  };
 
   constructor(ctx: DomainContext, options: Readonly<WatchServiceOptions>) {
     this.#ctx = ctx;
@@ -100,13 +118,16 @@ export class WatchService {
     this.#watches = options.watches;
     this.#alerts = options.alerts;
     this.#webhooks = options.webhooks;
+    this.#feed = options.feed;
+    this.#checkpoint = options.checkpoint;
     this.#logger = options.logger;
     this.#batchWaitMs = options.batchWaitMs ?? 60_000;
   }
 
-  /** Loads the stored ACTIVE watches into the engine (once). */
+  /** Loads the stored ACTIVE watches into the engine and the last position handled (once). */
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
+      this.#handled = await this.#checkpoint.get(CHECKPOINT_KEY);
       for await (const [, watch] of this.#watches.iterate()) {
         if (watch.status === 'ACTIVE') await this.#activate(watch);
       }
@@ -168,8 +189,9 @@ export class WatchService {
       'Collateral:ListAssetsByOwner',
       [subject, '50', ''],
     );
+    const watchId = `wat-${randomUUID()}`;
     const watch: StoredWatch = {
-      watchId: `wat-${randomUUID()}`,
+      watchId,
       orgMspId: principal.orgMspId,
       userId: principal.userId,
       operator: principal.operator,
@@ -181,6 +203,9 @@ export class WatchService {
       until: request.until ?? grant.validUntil,
       grantValidUntil: grant.validUntil,
       assetIds: assets.records.map((a) => a.assetId),
+      ...(has({ rules: request.rules }, 'MULTI_LENDER')
+        ? { multiLenderCount: lenderCount(await this.#signal(principal.orgMspId, subject, grant.grantId)) }
+        : {}),
       status: 'ACTIVE',
       createdAt: new Date().toISOString(),
     };
@@ -262,6 +287,22 @@ export class WatchService {
 
   async #handle(event: IndexedEvent): Promise<void> {
     await this.#load();
+    // An event handled before (an index rebuilt, a block indexed again after a restart) raises nothing twice.
+    const handled = this.#handled;
+    if (
+      handled !== undefined &&
+      (event.blockNumber < handled.blockNumber ||
+        (event.blockNumber === handled.blockNumber && event.txIndex <= handled.txIndex))
+    ) {
+      return;
+    }
+    this.#at = event;
+    await this.#rules(event);
+    this.#handled = { blockNumber: event.blockNumber, txIndex: event.txIndex };
+    await this.#checkpoint.put(CHECKPOINT_KEY, this.#handled);
+  }
+
+  async #rules(event: IndexedEvent): Promise<void> {
     const p = event.payload;
     const str = (f: string): string => {
       const v = p[f];
@@ -282,6 +323,7 @@ export class WatchService {
         }
         return;
       case 'LienRegistered':
+        await this.#multiLender(str('owner'), str('mortgagee'), 'LIEN');
         for (const w of this.#matching(
           (w) => w.subject === str('owner') && w.orgMspId !== str('mortgagee') && has(w, 'OTHER_BANK_LIEN'),
         )) {
@@ -300,6 +342,9 @@ export class WatchService {
           await this.#event(w, { kind: 'ASSET_SEIZED', assetId: str('assetId'), by: str('by') });
         }
         return;
+      case 'DemandClaimed':
+        await this.#multiLender(str('subject'), str('bank'), 'CLAIM');
+        return;
       case 'DisputeFiled':
         for (const w of this.#matching(
           (w) =>
@@ -317,6 +362,60 @@ export class WatchService {
       default:
         return;
     }
+  }
+
+  /**
+   * A new lien or claim by `by` on `subject`: recomputes the multi-lender signal for each
+   * watching bank (recorded on the ledger as that bank's signal) and alerts when the count
+   * goes from at most k to more than k. The alert carries counts only, no institution.
+   */
+  async #multiLender(subject: string, by: string, trigger: 'LIEN' | 'CLAIM'): Promise<void> {
+    for (const w of this.#matching(
+      (w) => w.subject === subject && w.orgMspId !== by && has(w, 'MULTI_LENDER'),
+    )) {
+      let signal: LedgerSignal;
+      try {
+        signal = await this.#signal(w.orgMspId, w.subject, w.consentId);
+      } catch (err) {
+        // The consent may have ended in this very block: the sweep stops the watch; other rules still run.
+        this.#logger.warn('watch: multi-lender signal not computed', {
+          watchId: w.watchId,
+          err: String(err),
+        });
+        continue;
+      }
+      const count = lenderCount(signal);
+      const previous = w.multiLenderCount ?? 0;
+      const updated: StoredWatch = { ...w, multiLenderCount: count };
+      await this.#watches.put(key(updated), updated);
+      this.#active.set(w.watchId, updated);
+      for (const rule of w.rules) {
+        if (rule.kind !== 'MULTI_LENDER' || !(previous <= rule.k && count > rule.k)) continue;
+        await this.#event(updated, {
+          kind: 'MULTI_LENDER',
+          trigger,
+          k: rule.k,
+          count,
+          previous,
+          applyingInstitutions: signal.applyingInstitutions,
+          otherLiens: signal.otherLiens.count,
+          otherLoans: signal.otherLoans.count,
+          signalId: signal.signalId,
+          signalDigest: signal.digest,
+        });
+      }
+    }
+  }
+
+  /** Computes and records the multi-lender signal of `subject` for `bank` under its grant. */
+  #signal(bank: string, subject: string, grantId: string): Promise<LedgerSignal> {
+    return this.#ctx.ledger
+      .submit<LedgerSignal>(bank, 'Lending:RecordMultiLenderSignal', [
+        `sig-${randomUUID()}`,
+        subject,
+        grantId,
+      ])
+      .then((r) => r.result);
   }
 
   #matching(test: (w: StoredWatch) => boolean): StoredWatch[] {
@@ -412,7 +511,7 @@ export class WatchService {
   /** An alert on a ledger event about the subject (nothing from its records is disclosed). */
   async #event(
     watch: StoredWatch,
-    finding: { kind: EventRule['kind'] } & Record<string, string>,
+    finding: { kind: EventRule['kind'] } & Record<string, string | number>,
   ): Promise<void> {
     const alertId = `wev-${randomUUID()}`;
     await this.#keep(watch, {
@@ -451,14 +550,21 @@ export class WatchService {
     return stopped;
   }
 
+  /** Keeps an alert, then delivers it to the bank only: its `/events` streams and its webhook. */
   async #keep(watch: StoredWatch, alert: WatchAlert): Promise<void> {
     const seq = String(Date.now()).padStart(14, '0');
     await this.#alerts.put(`${watch.orgMspId}!${watch.watchId}!${seq}-${alert.alertId}`, alert);
-    await this.#webhooks.enqueue(watch.orgMspId, alert.type, alert.alertId, {
+    const delivered = {
       alert: alert.body,
       ...(alert.digest === undefined ? {} : { digest: alert.digest }),
       ...(alert.accessId === undefined ? {} : { accessId: alert.accessId, txId: alert.txId }),
+    };
+    await this.#feed.append(watch.orgMspId, this.#at, {
+      type: alert.type,
+      alertId: alert.alertId,
+      ...delivered,
     });
+    await this.#webhooks.enqueue(watch.orgMspId, alert.type, alert.alertId, delivered);
   }
 
   async #grant(orgMspId: string, consentId: string): Promise<LedgerGrant | undefined> {
@@ -471,11 +577,28 @@ export class WatchService {
   }
 }
 
+/** The one key of the checkpoint store. */
+const CHECKPOINT_KEY = 'handled';
+
 function key(watch: StoredWatch): string {
   return `${watch.orgMspId}!${watch.watchId}`;
 }
 
-function has(watch: StoredWatch, kind: WatchRule['kind']): boolean {
+/** The multi-lender signal, as much of it as a watch uses. */
+interface LedgerSignal {
+  signalId: string;
+  digest: string;
+  applyingInstitutions: number;
+  otherLiens: { count: number };
+  otherLoans: { count: number };
+}
+
+/** The multi-lender count: other institutions applying, other banks' active liens and active loans. */
+function lenderCount(signal: LedgerSignal): number {
+  return signal.applyingInstitutions + signal.otherLiens.count + signal.otherLoans.count;
+}
+
+function has(watch: Pick<StoredWatch, 'rules'>, kind: WatchRule['kind']): boolean {
   return watch.rules.some((r) => r.kind === kind);
 }
 

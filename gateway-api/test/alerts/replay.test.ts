@@ -146,7 +146,7 @@ describe('alert replay (GET /events with Last-Event-ID)', () => {
     expect(ids(headerWins.frames), 'header and query').to.deep.equal([nextB]);
   });
 
-  it('when the Last-Event-ID is not <blockNumber>-<txIndex>, then 400 INVALID_LAST_EVENT_ID, from the header or the query', async () => {
+  it('when the Last-Event-ID is not <blockNumber>-<txIndex>[-<watchSeq>], then 400 INVALID_LAST_EVENT_ID, from the header or the query', async () => {
     for (const bad of [
       'abc',
       '12',
@@ -154,7 +154,10 @@ describe('alert replay (GET /events with Last-Event-ID)', () => {
       '-1',
       '01-0',
       '1-01',
-      '1-2-3',
+      '1-2-3-4',
+      '1-2-03',
+      '1-2-',
+      '1-2-99999999999999999',
       '1.5-0',
       '1-1234567',
       '99999999999999999-0',

@@ -3,9 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { canonicalJson, isoFromEpochSeconds, sha256Hex } from '@ruralcredit/protocol';
+import { createAlertsModule } from '../../src/alerts/module';
 import { consentModule } from '../../src/consent/routes';
 import { createIndexer } from '../../src/indexer/indexer';
 import { provenanceModule } from '../../src/provenance/routes';
+import { watchFeed } from '../../src/watches/feed';
 import { createWatchesModule } from '../../src/watches/module';
 import type { WatchService } from '../../src/watches/service';
 import {
@@ -14,6 +16,7 @@ import {
   startConsortiumGateway,
   type ConsortiumGateway,
 } from '../acceptance/consortium-gateway';
+import { subscribe } from '../alerts/sse-client';
 
 const now = Math.floor(Date.now() / 1000);
 
@@ -117,6 +120,11 @@ describe('post-loan watches and webhooks', () => {
     g = await startConsortiumGateway([
       provenanceModule,
       consentModule,
+      createAlertsModule({
+        bus: (ctx, deps) => createIndexer(ctx, deps).bus,
+        log: (ctx, deps) => createIndexer(ctx, deps).alertLog,
+        feed: (_ctx, deps) => watchFeed(deps),
+      }),
       createWatchesModule({
         bus: (ctx, deps) => createIndexer(ctx, deps).bus,
         allowLoopbackHttp: true,
@@ -151,8 +159,18 @@ describe('post-loan watches and webhooks', () => {
     });
     expect(created.status, created.text).to.equal(201);
     const watchId = (created.body as { watchId: string }).watchId;
+    const events = await subscribe(g, 'bankA', 'LOAN_OFFICER');
     await upload([homestead(1, 250), homestead(2, 300)]);
     const alert = await eventually(() => received.find((r) => r.body.type === 'WATCH_ALERT'), 'the alert');
+    // The bank's /events stream carries the same alert, with its committed access.
+    await events.until((frames) => frames.some((f) => f.event === 'WatchAlert'));
+    events.close();
+    const frame = events.events().find((f) => f.event === 'WatchAlert')!;
+    const { deliveryId: _d, ...hooked } = alert.body as Received['body'] & { deliveryId: string };
+    expect((JSON.parse(frame.data ?? '') as { payload: unknown }).payload).to.deep.equal({
+      ...hooked,
+      alertId: alert.body.accessId,
+    });
     await upload([homestead(1, 260), homestead(2, 310)]);
     await settle();
     expect(received.filter((r) => r.body.type === 'WATCH_ALERT')).to.have.length(1);
