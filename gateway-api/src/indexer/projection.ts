@@ -7,6 +7,7 @@ import { alertRecipients } from '../alerts/rules';
 import type { Logger } from '../http/logger';
 import type { LedgerTransaction } from '../ledger/types';
 import { toAccessEntry } from './access-entry';
+import { countyCounterOps } from './county-counters';
 import {
   accessIndexKeys,
   accessRecordKey,
@@ -157,6 +158,7 @@ export async function projectTransaction(
     current[name] += 1;
     ops.push({ type: 'put', key: counterKey(institution), value: current });
   }
+  ops.push(...(await countyCounterOps(tx.event.name, payload, store)));
   const event: IndexedEvent = {
     name: tx.event.name,
     payload,
