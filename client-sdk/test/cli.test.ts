@@ -591,6 +591,18 @@ describe('ruralcredit command line (as a process)', function () {
       expect(json<{ institutions: { mspId: string }[] }>(stats).institutions.map((i) => i.mspId)).to.include(
         ORG.bankA,
       );
+      // The human form lists every county of byCounty with its figures, under the institutions.
+      const byCounty = json<{
+        byCounty: { county: string; accesses: number; granted: number; denied: number }[];
+      }>(stats).byCounty;
+      expect(byCounty, 'the report of the flow above is counted in its county').to.have.length.greaterThan(0);
+      const human = await as('regulator', ['stats']);
+      expect(human.code, human.stderr).to.equal(0);
+      const countyLines = human.stdout.slice(human.stdout.indexOf('\n\ncounty')).trim().split('\n');
+      expect(countyLines[0]).to.match(/^county\s+accesses\s+granted\s+denied$/);
+      expect(countyLines.slice(2).map((l) => l.trim().split(/\s+/))).to.deep.equal(
+        byCounty.map((c) => [c.county, String(c.accesses), String(c.granted), String(c.denied)]),
+      );
       const refused = await as('bankAOfficer', ['stats']);
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.match(/^ruralcredit: FORBIDDEN_ROLE \(HTTP 403\): /);

@@ -6,11 +6,26 @@
  * the versioned catalogue.
  */
 import { expect, rowOf, test } from './fixture';
-import { reportsForDemoSubject } from './setup';
+import { clientOf, reportsForDemoSubject } from './setup';
+
+/** The demo farmers' county: their resident IDs start 350902 (gateway-api/src/demo/seed.ts). */
+const DEMO_COUNTY = '350902';
+
+/** The demo county's accesses as /stats counts them (0 before any). */
+async function demoCountyAccesses(): Promise<{ accesses: number; granted: number; denied: number }> {
+  const stats = await clientOf('regulator.regulator-admin').supervision.stats();
+  const county = stats.byCounty.find((c) => c.county === DEMO_COUNTY);
+  return { accesses: county?.accesses ?? 0, granted: county?.granted ?? 0, denied: county?.denied ?? 0 };
+}
 
 test('regulator: statistics and charts, overdue, users, members, catalogue', async ({ journey }) => {
   const { page } = journey;
+  // The demo seed records no access: the demo county's figures are what the journeys did before.
+  const before = await demoCountyAccesses();
   await reportsForDemoSubject(3);
+  // Three granted reports and one denied, each recorded with the demo subject's county.
+  const after = { granted: before.granted + 3, denied: before.denied + 1, accesses: before.accesses + 4 };
+  expect(await demoCountyAccesses()).toEqual(after);
 
   await journey.signIn('regulator.regulator-admin');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Statistics');
@@ -22,6 +37,13 @@ test('regulator: statistics and charts, overdue, users, members, catalogue', asy
   const byDay = page.getByRole('img', { name: 'Accesses by day' });
   await expect(byDay).toContainText(new Date().toISOString().slice(0, 10));
   await expect(page.getByText('Cells under 5 accesses are suppressed (shown as <5).')).toBeVisible();
+  // By county, from the county code on each access: a small cell shows <5, a larger one its count.
+  const shown = after.accesses < 5 ? '<5' : String(after.accesses);
+  await expect(page.getByText('This gateway does not offer this yet.')).toHaveCount(0);
+  for (const name of ['Accesses by county', 'County heat map']) {
+    const chart = page.getByRole('img', { name, exact: true });
+    await expect(chart.locator('g').filter({ hasText: DEMO_COUNTY })).toHaveText(`${DEMO_COUNTY}${shown}`);
+  }
   await journey.axe('statistics');
   await journey.shot('statistics');
 

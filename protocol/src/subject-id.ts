@@ -252,3 +252,21 @@ export function makeCreditCode(seed17: string): string {
   }
   return seed17 + creditCodeCheckChar(seed17);
 }
+
+/** A 6-digit administrative division code (GB/T 2260, county level): what the ledger may hold of where a subject is. */
+export const COUNTY_CODE_PATTERN = /^[1-9]\d{5}$/;
+
+/**
+ * The county of a subject: the administrative division code in characters 1-6
+ * of a resident ID or 3-8 of a unified social credit code. Not personal data by
+ * itself, so the ledger may keep it beside a pseudonym (statistics by county).
+ *
+ * @returns the code, or `undefined` when the ID carries none that is a county code
+ *   (e.g. a credit code registered with region `000000`).
+ * @throws SubjectIdError when the ID is invalid.
+ */
+export function subjectCountyCode(raw: string): string | undefined {
+  const { kind, id } = parseSubjectId(raw);
+  const code = kind === 'RESIDENT' ? id.slice(0, 6) : id.slice(2, 8);
+  return COUNTY_CODE_PATTERN.test(code) ? code : undefined;
+}

@@ -124,6 +124,8 @@ function sameRequest(recorded: AccessRecord, access: AccessRecord): boolean {
     recorded.purpose === access.purpose &&
     recorded.operator === access.operator &&
     recorded.releaseDigest === access.releaseDigest &&
+    // A record written before counties were kept answers the same request with one.
+    (recorded.countyCode === undefined || recorded.countyCode === access.countyCode) &&
     [...recorded.datasets].sort().join() === [...access.datasets].sort().join()
   );
 }
@@ -141,6 +143,7 @@ function accessEvent(access: AccessRecord): Record<string, unknown> {
     outcome: access.outcome,
     reason: access.reason,
     releaseDigest: access.releaseDigest,
+    ...(access.countyCode === undefined ? {} : { countyCode: access.countyCode }),
   };
 }
 
@@ -164,7 +167,8 @@ export class AccessContract extends Contract {
    * grant, so a revocation committed concurrently invalidates one of the two.
    * A suspended bank's attempt is recorded as DENIED (SUSPENDED).
    *
-   * @param accessJson `{ accessId, grantId, subject, datasets, purpose, operator, releaseDigest }`
+   * @param accessJson `{ accessId, grantId, subject, datasets, purpose, operator, releaseDigest, countyCode? }`;
+   *   `countyCode` is the subject's 6-digit county code (never its ID), kept for statistics by county
    * @throws FORBIDDEN when the caller is not a bank; INVALID on malformed input or an
    * undefined dataset type; CONFLICT on a duplicate access ID.
    */
@@ -199,7 +203,7 @@ export class AccessContract extends Contract {
    * retry after a lost answer records nothing twice. One event `AccessesRecorded` lists
    * the new accesses.
    *
-   * @param batchJson `{ accesses: [{ accessId, grantId, subject, datasets, purpose, operator, releaseDigest }] }`
+   * @param batchJson `{ accesses: [{ accessId, grantId, subject, datasets, purpose, operator, releaseDigest, countyCode? }] }`
    * @returns `{ records, replayed }`: every access in list order; the IDs that were already recorded.
    * @throws FORBIDDEN when the caller is not a bank; INVALID on malformed input, an undefined
    * dataset type, more than {@link MAX_BATCH_ACCESSES} accesses or an ID listed twice; CONFLICT when

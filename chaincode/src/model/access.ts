@@ -1,6 +1,7 @@
 import { Object as DataType, Property } from 'fabric-contract-api';
 import { CATALOGUE_CODE_PATTERN, PURPOSES, SELF_PURPOSE, type Purpose } from '@ruralcredit/protocol';
 import { Fields } from '../lib/fields';
+import { COUNTY_CODE_PATTERN } from './financing';
 
 /** Why an access was denied. */
 export const DENIAL_REASONS = [
@@ -35,6 +36,11 @@ export class AccessRecord {
   @Property('releaseDigest', 'string') releaseDigest = '';
   @Property('outcome', 'string') outcome: 'GRANTED' | 'DENIED' = 'DENIED';
   @Property('reason', 'string') reason?: DenialReason;
+  /**
+   * The subject's county (6-digit administrative division code from its ID), for statistics by
+   * county; absent on records written before it was kept and on accesses whose gateway knows none.
+   */
+  @Property('countyCode', 'string') countyCode?: string;
   @Property('accessedAt', 'string') accessedAt = '';
   @Property('txId', 'string') txId = '';
 
@@ -52,6 +58,7 @@ export class AccessRecord {
       'purpose',
       'operator',
       'releaseDigest',
+      'countyCode',
     ]);
     const a = new AccessRecord();
     a.accessId = f.id('accessId');
@@ -66,6 +73,9 @@ export class AccessRecord {
     a.purpose = f.oneOf('purpose', PURPOSES);
     a.operator = f.pseudonym('operator');
     a.releaseDigest = f.digest('releaseDigest');
+    if (f.has('countyCode')) {
+      a.countyCode = f.string('countyCode', COUNTY_CODE_PATTERN, 'must be a 6-digit county code');
+    }
     return a;
   }
 }

@@ -5,6 +5,7 @@
 import { Object as DataType, Property } from 'fabric-contract-api';
 import {
   CATALOGUE_CODE_PATTERN,
+  COUNTY_CODE_PATTERN,
   OBJECT_ID_PATTERN,
   epochSecondsFromIso,
   isoFromEpochSeconds,
@@ -14,7 +15,7 @@ import { invalid } from '../lib/errors';
 import { Fields } from '../lib/fields';
 
 /** A 6-digit administrative division code (county level). */
-export const COUNTY_CODE_PATTERN = /^[1-9]\d{5}$/;
+export { COUNTY_CODE_PATTERN };
 /** Largest amount a product, demand or loan may name: 1 billion yuan in fen. */
 export const MAX_AMOUNT_FEN = 100_000_000_000;
 /** Longest term in months (30 years). */

@@ -1263,13 +1263,18 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'stats',
-    summary: "Supervision statistics per institution (the regulator's REGULATOR_ADMIN or AUDITOR)",
+    summary:
+      "Supervision statistics per institution and per county (the regulator's REGULATOR_ADMIN or AUDITOR)",
     options: {},
     async run(inv) {
       const stats = await (await inv.client()).supervision.stats();
+      const counties = table(
+        ['county', 'accesses', 'granted', 'denied'],
+        stats.byCounty.map((c) => [c.county, String(c.accesses), String(c.granted), String(c.denied)]),
+      );
       inv.print(
         stats,
-        table(
+        `${table(
           ['institution', 'granted', 'denied', 'consents', 'revoked', 'liens', 'released'],
           stats.institutions.map((i) => [
             i.mspId,
@@ -1280,7 +1285,7 @@ export const COMMANDS: readonly Command[] = [
             String(i.liensRegistered),
             String(i.liensReleased),
           ]),
-        ),
+        )}\n\n${counties}`,
       );
     },
   },

@@ -1512,7 +1512,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Per-institution use of the platform, overdue datasets and overdue disputes
+     * Per-institution and per-county use of the platform, overdue datasets and overdue disputes
      * @description Roles: REGULATOR_ADMIN, AUDITOR.
      */
     get: operations['getStats'];
@@ -3308,6 +3308,15 @@ export interface components {
         count: number;
         disputeIds: string[];
       };
+      /** @description Accesses by subject county, by county code (`unknown` last); counties with none absent */
+      byCounty: {
+        /** @description 6-digit county code of the subjects, or `unknown` (no code recorded) */
+        county: string;
+        /** @description granted + denied */
+        accesses: number;
+        granted: number;
+        denied: number;
+      }[];
       /** @description Highest block the counters include */
       indexedThroughBlock: number;
     };

@@ -5,7 +5,7 @@
  * administration (through the administration wrapper; a gateway without
  * those paths answers 404 and the page says so).
  */
-import { GatewayError, type AccessEntry } from '@ruralcredit/client-sdk';
+import { GatewayError, type AccessEntry, type SupervisionStats } from '@ruralcredit/client-sdk';
 import { useState, type ReactNode } from 'react';
 import { BarChart, HeatMap, type Bar } from '../charts';
 import { useSessionContext } from '../context';
@@ -15,8 +15,11 @@ import { ErrorBox, Field, Loading, Table, useAction, useAsync, Form, TextField }
 /** Cells under this many accesses are not shown (re-identification risk of small counts). */
 export const SMALL_CELL = 5;
 
+/** Small cells show `<5` and carry no value, so neither a bar's length nor a shade gives the count away. */
 function suppress(bars: readonly Bar[]): Bar[] {
-  return bars.map((b) => (b.value > 0 && b.value < SMALL_CELL ? { ...b, display: `<${SMALL_CELL}` } : b));
+  return bars.map((b) =>
+    b.value > 0 && b.value < SMALL_CELL ? { label: b.label, value: 0, display: `<${SMALL_CELL}` } : b,
+  );
 }
 
 async function recentAccesses(iterator: AsyncIterable<AccessEntry>, max: number): Promise<AccessEntry[]> {
@@ -39,12 +42,6 @@ function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): 
     .map(([label, value]) => ({ label, value }));
 }
 
-/** Optional by-county figures, when the gateway's statistics carry them. */
-interface CountyFigure {
-  readonly county: string;
-  readonly accesses: number;
-}
-
 export function StatsPage(): ReactNode {
   const { t } = useT();
   const { session } = useSessionContext();
@@ -58,11 +55,18 @@ export function StatsPage(): ReactNode {
       ),
     [session],
   );
-  const counties = (stats.value as { byCounty?: readonly CountyFigure[] } | undefined)?.byCounty;
+  // Accesses by the subject's county (the ledger keeps its 6-digit code on each access); a gateway
+  // older than byCounty answers without it and the page says so.
+  const counties = (stats.value as Partial<SupervisionStats> | undefined)?.byCounty;
   const countyBars =
     counties === undefined
       ? undefined
-      : suppress(counties.map((c) => ({ label: c.county, value: c.accesses })));
+      : suppress(
+          counties.map((c) => ({
+            label: c.county === 'unknown' ? t('unknownCounty') : c.county,
+            value: c.accesses,
+          })),
+        );
   return (
     <section>
       {stats.loading && <Loading />}

@@ -14,6 +14,7 @@ import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { RecordStore, StoredRecord } from '../provenance/record-store';
 import type { GatewayDb } from '../store/db';
+import { countyField } from '../supervision/county';
 import type { BulkJobRequest, BulkJobStatus } from './schemas';
 import { entryKey, jobKey, type BulkStores, type JobEntry, type JobProgress, type StoredJob } from './store';
 
@@ -254,6 +255,7 @@ export class BulkService {
               purpose: job.purpose,
               operator: job.operator,
               releaseDigest: entry.releaseDigest,
+              ...countyField(item.subjectId),
             };
           }),
         }),

@@ -14,6 +14,7 @@ import type { BlockStream, LedgerClient } from '../ledger/types';
 import { AccessIndexImpl, type AccessIndex } from './access-index';
 import { AlertLogImpl } from './alert-log';
 import { BlockProcessor } from './block-processor';
+import { readCountyCounters, type CountyCounters } from './county-counters';
 import { EventBusImpl } from './event-bus';
 import { COUNTER_PREFIX, HIGH, txKey } from './keys';
 import { COUNTER_NAMES, zeroCounters, type InstitutionCounters } from './projection';
@@ -33,6 +34,8 @@ export interface Indexer {
   readonly alertLog: AlertLog;
   /** Per-institution counters, keyed by MSP ID (institutions with no counted event are absent). */
   counters(): Promise<Map<string, InstitutionCounters>>;
+  /** Accesses per subject county (6-digit code, or `unknown`), in key order; counties with none are absent. */
+  countyCounters(): Promise<Map<string, CountyCounters>>;
   /** The highest block whose transactions are all indexed (-1 before the first). */
   processedBlock(): number;
   /**
@@ -154,6 +157,10 @@ export class IndexerImpl implements Indexer {
       result.set(key.slice(COUNTER_PREFIX.length), counters);
     }
     return result;
+  }
+
+  countyCounters(): Promise<Map<string, CountyCounters>> {
+    return readCountyCounters(this.#options.store);
   }
 
   waitFor(blockNumber: number, timeoutMs = this.#options.waitTimeoutMs ?? 30_000): Promise<void> {

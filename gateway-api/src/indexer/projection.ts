@@ -8,6 +8,7 @@ import { alertRecipients } from '../alerts/rules';
 import type { Logger } from '../http/logger';
 import type { LedgerTransaction } from '../ledger/types';
 import { toAccessEntry } from './access-entry';
+import { countyCounterOps } from './county-counters';
 import {
   accessIndexKeys,
   accessRecordKey,
@@ -203,6 +204,7 @@ export async function projectTransaction(
     for (const name of COUNTER_NAMES) current[name] += added[name] ?? 0;
     ops.push({ type: 'put', key: counterKey(institution), value: current });
   }
+  ops.push(...(await countyCounterOps(tx.event.name, payload, store)));
   const event: IndexedEvent = {
     name: tx.event.name,
     payload,

@@ -21,6 +21,7 @@ import type { OrgGatewayClient } from '../organisation/client';
 import type { RecordStore, StoredRecord } from '../provenance/record-store';
 import type { Logger } from '../http/logger';
 import type { SealedStore } from '../store/sealed';
+import { countyField } from '../supervision/county';
 import type { Report } from './schemas';
 
 interface LedgerAccess {
@@ -272,6 +273,8 @@ export class ReportService {
         purpose: request.purpose,
         operator: principal.operator,
         releaseDigest,
+        // The county (6 digits), never the ID: statistics by county on the ledger.
+        ...countyField(request.subjectId),
       }),
     ]);
   }

@@ -34,6 +34,16 @@ export const StatsSchema = z
       ),
     }),
     overdueDisputes: z.object({ count, disputeIds: z.array(z.string()) }),
+    byCounty: z
+      .array(
+        z.object({
+          county: z.string().describe('6-digit county code of the subjects, or `unknown` (no code recorded)'),
+          accesses: count.describe('granted + denied'),
+          granted: count,
+          denied: count,
+        }),
+      )
+      .describe('Accesses by subject county, by county code (`unknown` last); counties with none absent'),
     indexedThroughBlock: z.number().int().describe('Highest block the counters include'),
   })
   .meta({ id: 'SupervisionStats' });
@@ -51,7 +61,7 @@ export const supervisionModule: DomainModuleFactory = (ctx, deps) => {
       router.route({
         method: 'get',
         path: '/stats',
-        summary: 'Per-institution use of the platform, overdue datasets and overdue disputes',
+        summary: 'Per-institution and per-county use of the platform, overdue datasets and overdue disputes',
         tags: ['supervision'],
         auth: ['REGULATOR_ADMIN', 'AUDITOR'],
         responses: {

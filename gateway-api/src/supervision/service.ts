@@ -24,12 +24,24 @@ export interface OverdueDataset {
   readonly lastAnchoredAt: string;
 }
 
+/** One county's accesses: the county of the subject, from the county code on each access. */
+export interface CountyStats {
+  /** 6-digit administrative division code, or `unknown` for accesses recorded without one. */
+  readonly county: string;
+  /** granted + denied. */
+  readonly accesses: number;
+  readonly granted: number;
+  readonly denied: number;
+}
+
 /** The `/stats` report. */
 export interface SupervisionStats {
   /** Every bank of the consortium, and any other institution with counted events, by MSP ID. */
   readonly institutions: readonly InstitutionStats[];
   readonly overdueDatasets: { readonly count: number; readonly datasets: readonly OverdueDataset[] };
   readonly overdueDisputes: { readonly count: number; readonly disputeIds: readonly string[] };
+  /** Accesses by the subject's county, by county code (`unknown` last); counties with none are absent. */
+  readonly byCounty: readonly CountyStats[];
   /** Highest block the counters include. */
   readonly indexedThroughBlock: number;
 }
@@ -91,8 +103,9 @@ export class SupervisionService {
     }
     const { indexer } = this.#options;
     await indexer.catchUp(this.#options.catchUpTimeoutMs ?? 10_000);
-    const [counters, overdueDatasets, overdueDisputes] = await Promise.all([
+    const [counters, counties, overdueDatasets, overdueDisputes] = await Promise.all([
       indexer.counters(),
+      indexer.countyCounters(),
       this.#overdueDatasets(principal.orgMspId),
       this.#overdueDisputes(principal.orgMspId),
     ]);
@@ -107,6 +120,13 @@ export class SupervisionService {
       institutions,
       overdueDatasets: { count: overdueDatasets.length, datasets: overdueDatasets },
       overdueDisputes: { count: overdueDisputes.length, disputeIds: overdueDisputes },
+      // The index keeps counties in key order: 6-digit codes ascending, then `unknown`.
+      byCounty: [...counties].map(([county, { granted, denied }]) => ({
+        county,
+        accesses: granted + denied,
+        granted,
+        denied,
+      })),
       indexedThroughBlock: indexer.processedBlock(),
     };
   }
