@@ -7,7 +7,11 @@
 // Access:RecordAccessBatch before its lines are released. The clock starts
 // once the block indexer has caught up with the seeding.
 //
-//   node bench/bulk-release.mjs --subjects N
+// With `--ledger fabric` the same runs against a real Fabric network: the
+// gateway's fabric backend with GATEWAY_CONNECTION_PROFILE (bench/run.mjs
+// brings a network up for it when the Fabric binaries are found).
+//
+//   node bench/bulk-release.mjs --subjects N [--ledger embedded|fabric]
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { TextDecoder } from 'node:util';
@@ -22,11 +26,16 @@ const { createIndexer } = gateway('indexer/indexer');
 
 const args = parseArgs();
 const subjects = intArg(args, 'subjects', 10_000);
+const ledgerKind = args.ledger ?? 'embedded';
+if (!['embedded', 'fabric'].includes(ledgerKind)) throw new Error('--ledger must be embedded or fabric');
+if (ledgerKind === 'fabric' && !process.env.GATEWAY_CONNECTION_PROFILE) {
+  throw new Error('--ledger fabric needs GATEWAY_CONNECTION_PROFILE (a network brought up by network.mjs)');
+}
 const { dir, cleanup } = await tempDir('bulk');
 const env = {
   ...process.env,
   GATEWAY_DATA_DIR: dir,
-  GATEWAY_LEDGER: 'embedded',
+  GATEWAY_LEDGER: ledgerKind,
   GATEWAY_PORT: '0',
   GATEWAY_OPERATIONS_PORT: '0',
   GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
@@ -149,6 +158,7 @@ try {
   if (end === undefined || granted !== subjects) throw new Error(`job did not complete: ${granted} granted`);
   log(`${subjects} subjects, ${released} records released in ${(totalMs / 1000).toFixed(1)} s`);
   emit({
+    ledger: ledgerKind,
     subjects,
     granted,
     released,
