@@ -202,6 +202,11 @@ const en = {
   maturity: 'Maturity',
   newStatusOf: 'New status of {loan}',
   recordStatus: 'Record status',
+  evidence: 'Evidence of consent',
+  evidenceForm: 'Signed form (upload)',
+  evidenceSignature: "The subject's signature with its bound key",
+  consentToSign: "Consent for the subject's app to sign (EIP-712 ConsentGrant; the app adds its pseudonym)",
+  subjectSignature: "Subject's signature (0x...)",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -401,6 +406,11 @@ const zh: Dictionary = {
   maturity: '到期日',
   newStatusOf: '{loan} 的新状态',
   recordStatus: '登记状态',
+  evidence: '授权凭证',
+  evidenceForm: '签字的授权书（上传）',
+  evidenceSignature: '主体用已绑定密钥签名',
+  consentToSign: '供主体应用签名的授权内容（EIP-712 ConsentGrant；应用自行加入其假名）',
+  subjectSignature: '主体签名（0x...）',
 };
 
 export type Language = 'zh' | 'en';

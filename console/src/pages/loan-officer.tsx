@@ -27,6 +27,7 @@ import {
   localInputFromDate,
   maskId,
   useAction,
+  useAsync,
   Form,
   TextField,
 } from '../ui';
@@ -100,19 +101,53 @@ export function ConsentPage(): ReactNode {
     localInputFromDate(new Date(now.getTime() + 365 * 86_400_000)),
   );
   const [form, setForm] = useState<File | undefined>(undefined);
+  const [evidence, setEvidence] = useState<'FORM' | 'SIGNATURE'>('FORM');
+  const [signature, setSignature] = useState('');
+  // A signed consent names its ID: fixed before the subject signs.
+  const [signedId] = useState(() => `cns-${crypto.randomUUID()}`);
+  const grantId = consentId.trim() === '' && evidence === 'SIGNATURE' ? signedId : consentId.trim();
+  const deployment = useAsync(
+    () => (evidence === 'SIGNATURE' ? session.client.signingDomain() : Promise.resolve(undefined)),
+    [session, evidence],
+  );
+  const toSign =
+    deployment.value === undefined
+      ? undefined
+      : JSON.stringify(
+          {
+            primaryType: 'ConsentGrant',
+            deployment: { channel: deployment.value.channel, chaincode: deployment.value.chaincode },
+            message: {
+              grantId,
+              grantee: session.claims.org,
+              scope: [...scope].sort(),
+              purpose,
+              validFrom: isoFromLocalInput(validFrom),
+              validUntil: isoFromLocalInput(validUntil),
+              maxAccesses: 0,
+            },
+          },
+          null,
+          2,
+        );
   const action = useAction(async () => {
+    const request = {
+      ...(grantId === '' ? {} : { consentId: grantId }),
+      subjectId: subjectId.trim(),
+      scope,
+      purpose,
+      validFrom: isoFromLocalInput(validFrom),
+      validUntil: isoFromLocalInput(validUntil),
+    };
+    if (evidence === 'SIGNATURE') {
+      return session.client.consents.create({ ...request, subjectSignature: signature.trim() });
+    }
     if (form === undefined) throw new Error(t('consentForm'));
-    return session.client.consents.create(
-      {
-        ...(consentId.trim() === '' ? {} : { consentId: consentId.trim() }),
-        subjectId: subjectId.trim(),
-        scope,
-        purpose,
-        validFrom: isoFromLocalInput(validFrom),
-        validUntil: isoFromLocalInput(validUntil),
-      },
-      { content: form, filename: form.name, type: form.type || 'application/octet-stream' },
-    );
+    return session.client.consents.create(request, {
+      content: form,
+      filename: form.name,
+      type: form.type || 'application/octet-stream',
+    });
   });
   return (
     <section>
@@ -147,13 +182,52 @@ export function ConsentPage(): ReactNode {
           value={validUntil}
           onChange={(e) => setValidUntil(e.target.value)}
         />
-        <TextField
-          label={t('consentForm')}
-          name="form"
-          type="file"
-          required
-          onChange={(e) => setForm(e.target.files?.[0])}
-        />
+        <fieldset>
+          <legend>{t('evidence')}</legend>
+          <label>
+            <input
+              type="radio"
+              name="evidence"
+              checked={evidence === 'FORM'}
+              onChange={() => setEvidence('FORM')}
+            />{' '}
+            {t('evidenceForm')}
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="evidence"
+              checked={evidence === 'SIGNATURE'}
+              onChange={() => setEvidence('SIGNATURE')}
+            />{' '}
+            {t('evidenceSignature')}
+          </label>
+        </fieldset>
+        {evidence === 'FORM' ? (
+          <TextField
+            label={t('consentForm')}
+            name="form"
+            type="file"
+            required
+            onChange={(e) => setForm(e.target.files?.[0])}
+          />
+        ) : (
+          <>
+            <ErrorBox error={deployment.error} />
+            <Field label={t('consentToSign')}>
+              {(id) => <textarea id={id} readOnly rows={14} value={toSign ?? ''} />}
+            </Field>
+            <TextField
+              label={t('subjectSignature')}
+              name="subjectSignature"
+              required
+              autoComplete="off"
+              pattern="^0x[0-9a-fA-F]{130}$"
+              value={signature}
+              onChange={(e) => setSignature(e.target.value)}
+            />
+          </>
+        )}
         <button type="submit" disabled={action.busy}>
           {t('submit')}
         </button>
