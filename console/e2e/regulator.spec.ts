@@ -55,9 +55,22 @@ test('regulator: statistics and charts, overdue, users, members, catalogue', asy
   // Every organisation's users, through the administration API.
   await journey.open('Users');
   const users = page.getByRole('table');
-  for (const name of ['banka.loan-officer', 'naturalresources.data-officer', 'auditor.auditor']) {
-    await expect(users.getByRole('row').filter({ hasText: name })).toHaveCount(1);
+  // Each organisation's users with their organisation, roles, status, last login and activity;
+  // the auditor and the bank's officer signed in during the earlier journeys.
+  for (const [name, org, role] of [
+    ['banka.loan-officer', 'BankAMSP', 'LOAN_OFFICER'],
+    ['naturalresources.data-officer', 'NaturalResourcesMSP', 'DATA_OFFICER'],
+    ['auditor.auditor', 'AuditorMSP', 'AUDITOR'],
+  ] as const) {
+    const cells = rowOf(users, name).getByRole('cell');
+    await expect(cells.nth(1)).toHaveText(org);
+    await expect(cells.nth(2)).toHaveText(role);
+    await expect(cells.nth(3)).toHaveText('ACTIVE');
   }
+  const officer = rowOf(users, 'banka.loan-officer').getByRole('cell');
+  await expect(officer.nth(4)).toHaveText(/^\d{4}-\d{2}-\d{2}T/);
+  expect(Number(await officer.nth(5).innerText())).toBeGreaterThanOrEqual(1);
+  expect(Number(await officer.nth(6).innerText())).toBeGreaterThanOrEqual(1);
   await journey.axe('users');
 
   // Members: admit an insurer, suspend it, reinstate it; each decision is committed and shown.

@@ -207,6 +207,8 @@ const en = {
   evidenceSignature: "The subject's signature with its bound key",
   consentToSign: "Consent for the subject's app to sign (EIP-712 ConsentGrant; the app adds its pseudonym)",
   subjectSignature: "Subject's signature (0x...)",
+  logins: 'Logins',
+  requests: 'API requests',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -411,6 +413,8 @@ const zh: Dictionary = {
   evidenceSignature: '主体用已绑定密钥签名',
   consentToSign: '供主体应用签名的授权内容（EIP-712 ConsentGrant；应用自行加入其假名）',
   subjectSignature: '主体签名（0x...）',
+  logins: '登录次数',
+  requests: '接口调用次数',
 };
 
 export type Language = 'zh' | 'en';

@@ -1,12 +1,10 @@
 /**
  * A signed-in session: the SDK client over a password session that logs in
- * again before each token expires (the gateway issues no refresh tokens), the
- * administration wrapper sharing the same tokens, and the claims of the
- * current token. The password lives only in this object, in memory; ending
+ * again before each token expires (the gateway issues no refresh tokens), and
+ * the claims of the current token. The password lives only in this object, in memory; ending
  * the session drops it and aborts every open stream.
  */
 import { createClient, PasswordSessionImpl, type RuralCreditClient } from '@ruralcredit/client-sdk';
-import { createAdminApi, type AdminApi } from './admin-api';
 
 export type Role = 'REGULATOR_ADMIN' | 'ORG_ADMIN' | 'LOAN_OFFICER' | 'DATA_OFFICER' | 'AUDITOR';
 
@@ -22,7 +20,6 @@ export interface Session {
   readonly username: string;
   readonly claims: Claims;
   readonly client: RuralCreditClient;
-  readonly admin: AdminApi;
   /** Aborted when the session ends: streams and long calls listen to it. */
   readonly signal: AbortSignal;
   /** Ends the session: forgets the password and aborts streams. */
@@ -50,7 +47,6 @@ export async function signIn(username: string, password: string, org: string | u
     username,
     claims: decodeClaims(first.accessToken),
     client: createClient({ url, tokens }),
-    admin: createAdminApi({ url, tokens }),
     signal: controller.signal,
     end: () => {
       void tokens.invalidate();

@@ -41,6 +41,16 @@ export function useAsync<T>(
   return { ...state, reload: useCallback(() => setRound((r) => r + 1), []) };
 }
 
+/** The items of a paged SDK list, at most `max` (the pages are fetched as they are read). */
+export async function collect<T>(items: AsyncIterable<unknown>, max = 500): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) {
+    out.push(item as T);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 /** Runs an action from a form: busy flag, its error, its result. */
 export function useAction<A extends unknown[], T>(
   action: (...args: A) => Promise<T>,

@@ -4,10 +4,18 @@
  * refuses a version that does not increase and a provider or issuer that changes).
  */
 import { useState, type ChangeEvent, type ReactNode } from 'react';
-import type { CatalogueEntry, CatalogueKind } from '../admin-api';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
-import { ErrorBox, Field, Form, Loading, Table, TextField, useAction, useAsync } from '../ui';
+import { collect, ErrorBox, Field, Form, Loading, Table, TextField, useAction, useAsync } from '../ui';
+
+type CatalogueKind = 'dataset-types' | 'asset-types';
+
+/** A catalogue entry as listed (dataset and asset types share the code and name). */
+interface CatalogueEntry {
+  readonly code: string;
+  readonly name?: string;
+  readonly [more: string]: unknown;
+}
 
 const FREQUENCIES = ['REALTIME', 'DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'YEARLY'] as const;
 const FIELD_TYPES = ['STRING', 'INTEGER', 'NUMBER', 'BOOLEAN', 'DATE'] as const;
@@ -99,15 +107,26 @@ function Select({
 /** Defines an entry, or publishes the next version when the code exists. */
 function useSave(kind: CatalogueKind, current: readonly CatalogueEntry[] | undefined, reload: () => void) {
   const { session } = useSessionContext();
+  const api = session.client.catalogue;
   return useAction(async (entry: CatalogueEntry & Record<string, unknown>) => {
     const existing = current?.find((e) => e.code === entry.code);
-    const versionKey = kind === 'dataset-types' ? 'schemaVersion' : 'version';
     const next = existing === undefined ? 1 : versionOf(existing) + 1;
-    const body = { ...entry, [versionKey]: next };
-    const saved =
-      existing === undefined
-        ? await session.admin.defineEntry(kind, body)
-        : await session.admin.updateEntry(kind, entry.code, (({ code: _, ...rest }) => rest)(body));
+    const { code, ...rest } = entry;
+    // The SDK's request types; the ledger checks every field again.
+    let saved: unknown;
+    if (kind === 'dataset-types') {
+      const body = { ...rest, schemaVersion: next } as unknown as Parameters<typeof api.updateDatasetType>[1];
+      saved =
+        existing === undefined
+          ? await api.defineDatasetType({ ...body, code })
+          : await api.updateDatasetType(code, body);
+    } else {
+      const body = { ...rest, version: next } as unknown as Parameters<typeof api.updateAssetType>[1];
+      saved =
+        existing === undefined
+          ? await api.defineAssetType({ ...body, code })
+          : await api.updateAssetType(code, body);
+    }
     reload();
     return saved;
   });
@@ -116,8 +135,11 @@ function useSave(kind: CatalogueKind, current: readonly CatalogueEntry[] | undef
 function AssetTypes(): ReactNode {
   const { t } = useT();
   const { session, settings } = useSessionContext();
-  const entries = useAsync(() => session.admin.catalogue('asset-types'), [session]);
-  const items = entries.value?.items;
+  const entries = useAsync(
+    () => collect<CatalogueEntry>(session.client.catalogue.assetTypes({ signal: session.signal })),
+    [session],
+  );
+  const items = entries.value;
   const [form, setForm] = useState({
     code: '',
     name: '',
@@ -194,8 +216,11 @@ function AssetTypes(): ReactNode {
 function DatasetTypes(): ReactNode {
   const { t } = useT();
   const { session } = useSessionContext();
-  const entries = useAsync(() => session.admin.catalogue('dataset-types'), [session]);
-  const items = entries.value?.items;
+  const entries = useAsync(
+    () => collect<CatalogueEntry>(session.client.catalogue.datasetTypes({ signal: session.signal })),
+    [session],
+  );
+  const items = entries.value;
   const [form, setForm] = useState({
     code: '',
     name: '',

@@ -6,7 +6,7 @@
 import { useState, type ReactNode } from 'react';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
-import { ErrorBox, Loading, Table, TextField, useAction, useAsync } from '../ui';
+import { collect, ErrorBox, Loading, Table, TextField, useAction, useAsync } from '../ui';
 
 /** A demand as listed (the fields the desk shows). */
 interface DemandRow {
@@ -54,15 +54,6 @@ const LOAN_CHANGES = [
 const MAX_ACTIVE_CLAIMS = 3;
 
 const yuan = (fen: number): string => (fen / 100).toLocaleString('en', { minimumFractionDigits: 2 });
-
-async function collect<T>(items: AsyncIterable<unknown>, max = 200): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) {
-    out.push(item as T);
-    if (out.length >= max) break;
-  }
-  return out;
-}
 
 export function FinancingPage(): ReactNode {
   const { t } = useT();

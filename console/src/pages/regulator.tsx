@@ -2,15 +2,22 @@
  * Regulator pages: supervision statistics with charts (by institution, by
  * day, by county with small cells suppressed, and a county heat map),
  * overdue deliveries and disputes, users, and the member and catalogue
- * administration (through the administration wrapper; a gateway without
- * those paths answers 404 and the page says so).
+ * administration through the SDK (a gateway without those paths answers 404
+ * and the page says so).
  */
-import { GatewayError, type AccessEntry, type SupervisionStats } from '@ruralcredit/client-sdk';
+import {
+  GatewayError,
+  type AccessEntry,
+  type AdmitMemberRequest,
+  type Member,
+  type SupervisionStats,
+  type UserOverview,
+} from '@ruralcredit/client-sdk';
 import { useState, type ReactNode } from 'react';
 import { BarChart, HeatMap, type Bar } from '../charts';
 import { useSessionContext } from '../context';
 import { useT } from '../i18n';
-import { ErrorBox, Field, Loading, Table, useAction, useAsync, Form, TextField } from '../ui';
+import { collect, ErrorBox, Field, Loading, Table, useAction, useAsync, Form, TextField } from '../ui';
 
 /** Cells under this many accesses are not shown (re-identification risk of small counts). */
 export const SMALL_CELL = 5;
@@ -148,7 +155,7 @@ export function OverduePage(): ReactNode {
   );
 }
 
-/** A 404 from the administration wrapper: the gateway has not got the path yet. */
+/** A 404 or 405: the gateway has not got the path (an older gateway). */
 function NotYet({ error }: { readonly error: unknown }): ReactNode {
   const { t } = useT();
   if (error instanceof GatewayError && (error.status === 404 || error.status === 405)) {
@@ -162,12 +169,18 @@ function NotYet({ error }: { readonly error: unknown }): ReactNode {
   return <ErrorBox error={error} />;
 }
 
-/** Users: every organisation's (read only, with last login) for the regulator through the administration API; the caller's own organisation's otherwise. */
+/** Users: every organisation's (read only, with last login and activity counts) for the regulator; the caller's own organisation's otherwise. */
 export function UsersPage(): ReactNode {
   const { t } = useT();
   const { session } = useSessionContext();
   const regulator = session.claims.roles.includes('REGULATOR_ADMIN');
-  const all = useAsync(() => (regulator ? session.admin.allUsers() : Promise.resolve(undefined)), [session]);
+  const all = useAsync(
+    () =>
+      regulator
+        ? collect<UserOverview>(session.client.users.listAll({ limit: 100 }, { signal: session.signal }))
+        : Promise.resolve(undefined),
+    [session],
+  );
   const own = useAsync(async () => {
     const list = [];
     for await (const u of session.client.users.list({ limit: 100 }, { signal: session.signal })) list.push(u);
@@ -178,13 +191,23 @@ export function UsersPage(): ReactNode {
       <section>
         <Table
           caption={t('navUsers')}
-          head={[t('username'), t('mspId'), t('roles'), t('disabled'), t('lastLogin')]}
-          rows={all.value.items.map((u) => [
+          head={[
+            t('username'),
+            t('mspId'),
+            t('roles'),
+            t('status'),
+            t('lastLogin'),
+            t('logins'),
+            t('requests'),
+          ]}
+          rows={all.value.map((u) => [
             u.username,
-            u.orgMspId,
+            u.org,
             u.roles.join(', '),
-            u.disabled ? '✓' : '',
+            u.status,
             u.lastLoginAt ?? t('never'),
+            String(u.loginCount),
+            String(u.requestCount),
           ])}
         />
       </section>
@@ -215,10 +238,13 @@ export function UsersPage(): ReactNode {
 export function MembersPage(): ReactNode {
   const { t } = useT();
   const { session, settings } = useSessionContext();
-  const members = useAsync(() => session.admin.members(), [session]);
+  const members = useAsync(
+    () => collect<Member>(session.client.members.list({ signal: session.signal })),
+    [session],
+  );
   const [form, setForm] = useState({ mspId: '', name: '', role: 'BANK', reason: '' });
   const admit = useAction(async () => {
-    const m = await session.admin.admitMember(form);
+    const m = await session.client.members.admit({ ...form, role: form.role as AdmitMemberRequest['role'] });
     members.reload();
     return m;
   });
@@ -226,8 +252,8 @@ export function MembersPage(): ReactNode {
     const reason =
       form.reason.trim() || (suspend ? 'suspended by the regulator' : 'reinstated by the regulator');
     const m = suspend
-      ? await session.admin.suspendMember(mspId, reason)
-      : await session.admin.reinstateMember(mspId, reason);
+      ? await session.client.members.suspend(mspId, reason)
+      : await session.client.members.reinstate(mspId, reason);
     members.reload();
     return m;
   });
@@ -248,7 +274,7 @@ export function MembersPage(): ReactNode {
         <Table
           caption={t('navMembers')}
           head={[t('mspId'), t('name'), t('role'), t('status'), '']}
-          rows={members.value.items.map((m) => [
+          rows={members.value.map((m) => [
             m.mspId,
             m.name,
             m.role,
