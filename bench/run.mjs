@@ -11,7 +11,7 @@
 // NOT a Fabric network, and its rows say so; see bench/README.md for why its
 // REST/direct ratio is a lower bound on the ratio over a real network.
 // Issue 15's bulk download row on Fabric brings its own network up (network.mjs,
-// ports from BENCH_FABRIC_PORT_BASE or 39000) when the Fabric binaries are found,
+// ports from BENCH_FABRIC_PORT_BASE or 25000) when the Fabric binaries are found,
 // and says it was skipped otherwise.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -250,7 +250,7 @@ function postLoanRows({ watchEval, bulk, bulkOnFabric }) {
 }
 
 /**
- * Runs `script` against a Fabric network brought up for it (ports from 39000, in a
+ * Runs `script` against a Fabric network brought up for it (ports from 25000, in a
  * temporary directory, taken down after), or says why it did not.
  */
 async function onFabric(script, args) {
@@ -260,7 +260,7 @@ async function onFabric(script, args) {
   const env = {
     ...process.env,
     NETWORK_DIR: dir,
-    NETWORK_PORT_BASE: process.env.BENCH_FABRIC_PORT_BASE ?? '39000',
+    NETWORK_PORT_BASE: process.env.BENCH_FABRIC_PORT_BASE ?? '25000',
   };
   const network = path.join(root, 'network', 'scripts', 'network.mjs');
   try {

@@ -7,7 +7,7 @@
  * the binaries it prints one line saying it was skipped and why.
  *
  *   FABRIC_TEST_KEEP=1       leave the network running afterwards (its folder is printed)
- *   FABRIC_TEST_PORT_BASE    first port (default 37000)
+ *   FABRIC_TEST_PORT_BASE    first port (default 23000; the BFT phase 1000 above; below Linux's ephemeral range 32768-60999, where an outgoing connection could take a node's port)
  *   FABRIC_TEST_FILES        mocha file globs for the raft phase instead of the default set (space separated)
  *   FABRIC_TEST_PHASES       which phases to run (default raft,bft)
  */
@@ -51,7 +51,7 @@ if (!install) {
 
 const started = Date.now();
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const portBase = Number(process.env.FABRIC_TEST_PORT_BASE ?? '37000');
+const portBase = Number(process.env.FABRIC_TEST_PORT_BASE ?? '23000');
 
 /** The phases: each brings its own network up, runs its files on it, and takes it down. */
 const PHASES = [
