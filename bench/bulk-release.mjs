@@ -59,6 +59,8 @@ const { gateway: server, context } = await buildGateway({
 const bank = consortium.organisations.find((o) => o.role === 'BANK').mspId;
 const provider = consortium.datasetTypes.find((d) => d.code === 'HOMESTEAD')?.provider;
 const { url } = await server.start();
+/** IDs of this run: a network may hold an earlier run's batch and consents. */
+const run = randomBytes(4).toString('hex');
 
 async function login(orgMspId, role) {
   const username = `bench.${role.toLowerCase()}.${randomBytes(3).toString('hex')}`;
@@ -90,7 +92,7 @@ try {
     )
     .join('\n');
   const upload = await globalThis.fetch(
-    `${url}/api/v1/datasets/HOMESTEAD/batches?batchId=bulk-bench&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
+    `${url}/api/v1/datasets/HOMESTEAD/batches?batchId=bulk-bench-${run}&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z`,
     {
       method: 'POST',
       headers: { authorization: `Bearer ${officer}`, 'content-type': 'application/x-ndjson' },
@@ -106,7 +108,7 @@ try {
       residentIds.slice(first, first + SEED).map((id, i) =>
         context.ledger.submit(bank, 'Consent:RecordGrant', [
           JSON.stringify({
-            grantId: `bulk-g-${first + i}`,
+            grantId: `bulk-g-${run}-${first + i}`,
             subject: context.subjects.pseudonym(id),
             scope: ['HOMESTEAD'],
             purpose: 'LOAN_APPLICATION',
@@ -128,7 +130,7 @@ try {
     method: 'POST',
     headers: { authorization: `Bearer ${loanOfficer}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      items: residentIds.map((subjectId, n) => ({ subjectId, consentId: `bulk-g-${n}` })),
+      items: residentIds.map((subjectId, n) => ({ subjectId, consentId: `bulk-g-${run}-${n}` })),
       datasets: ['HOMESTEAD'],
       purpose: 'LOAN_APPLICATION',
     }),
@@ -167,6 +169,10 @@ try {
     subjectsPerSecond: granted / (totalMs / 1000),
     peakRssBytes: peakRssBytes(),
   });
+} catch (err) {
+  // Said here: stopping the gateway below ends the process before a rejection is reported.
+  console.error(err);
+  process.exitCode = 1;
 } finally {
   await server.stop();
   await db.close();
