@@ -40,7 +40,7 @@ describe('Access: a subject reading its own records (SELF)', () => {
       digest(7),
     );
     expect(access).to.include({
-      accessId: 'self-0123456789abcdef0123456789abcdef',
+      accessId: 'self-abcdefghijklmnopabcdefghijklmnop',
       accessor: MSP.regulator,
       grantId: 'SELF',
       subject: subject(1),

@@ -85,3 +85,16 @@ export function isGranteeRole(role: string): role is GranteeRole {
 export function mayUsePurpose(role: string, purpose: string): boolean {
   return isGranteeRole(role) && (ROLE_PURPOSES[role] as readonly string[]).includes(purpose);
 }
+
+/**
+ * An ID made from a signed request's nonce (32 lowercase hex digits) with each digit written as a
+ * letter (`0`-`f` as `a`-`p`): `self-<letters>` for a subject's own access, `sd-<letters>` for its
+ * dispute. Random hex digits sometimes spell a valid credit code or resident ID, which the ledger
+ * refuses in a clear field; letters never do, and the mapping keeps the nonce's uniqueness.
+ *
+ * @throws RangeError when `nonce` is not 32 lowercase hex digits.
+ */
+export function idFromNonce(prefix: string, nonce: string): string {
+  if (!/^[0-9a-f]{32}$/.test(nonce)) throw new RangeError('nonce must be 32 lowercase hex digits');
+  return `${prefix}-${nonce.replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)))}`;
+}

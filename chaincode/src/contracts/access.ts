@@ -2,6 +2,7 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import {
   CATALOGUE_CODE_PATTERN,
   GRANTEE_ROLES,
+  idFromNonce,
   isGranteeRole,
   isSignedBy,
   mayUsePurpose,
@@ -302,7 +303,7 @@ export class AccessContract extends Contract {
    * grant), on the subject's EIP-712 `SubjectSelfServiceRequest` signed by
    * the key bound to its pseudonym, relayed by the regulator's gateway. The
    * request must be at most {@link SELF_REQUEST_WINDOW_SECONDS} from the
-   * transaction time, and its nonce makes the access ID (`self-<nonce>`), so
+   * transaction time, and its nonce makes the access ID (`self-` and the nonce in letters), so
    * a signed request is recorded once.
    *
    * @param requestJson the signed message `{ subject, action, target, detail, requestedAt, nonce }`
@@ -365,7 +366,7 @@ export class AccessContract extends Contract {
       }
     }
     const access = new AccessRecord();
-    access.accessId = `self-${message.nonce}`;
+    access.accessId = idFromNonce('self', message.nonce);
     access.accessor = caller.mspId;
     if (await readAccess(ctx, access.accessor, access.accessId)) {
       throw conflict(`access ${access.accessId} already exists: the signed request was answered`);

@@ -10,6 +10,7 @@
  */
 import {
   canonicalJson,
+  idFromNonce,
   maskSubjectId,
   parseSubjectId,
   reportDigest,
@@ -63,15 +64,6 @@ export interface SelfServiceOptions {
 }
 
 /** What a data subject does with its own data. */
-/**
- * The dispute ID of a signed request: its nonce with each hex digit written as a letter
- * (`0`-`f` as `a`-`p`). The ledger refuses an ID that contains something shaped like a
- * resident ID, credit code or mobile number, and 32 random hex digits sometimes are one;
- * letters never are.
- */
-function disputeIdOf(nonce: string): string {
-  return `sd-${nonce.replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)))}`;
-}
 
 export class SelfService {
   readonly #ctx: DomainContext;
@@ -156,7 +148,7 @@ export class SelfService {
       'Collateral:ListAssetsByOwner',
       [message.subject, '50', ''],
     );
-    const accessId = `self-${message.nonce}`;
+    const accessId = idFromNonce('self', message.nonce);
     const body: Omit<Report, 'digest'> = {
       reportId: `rpt-${accessId}`,
       version: 1,
@@ -200,7 +192,7 @@ export class SelfService {
     if (!this.#owns(message.subject, stored.datasetType, stored.record)) {
       throw AppError.forbidden('the record is not about the signing subject', { code: 'NOT_YOUR_RECORD' });
     }
-    const disputeId = disputeIdOf(message.nonce);
+    const disputeId = idFromNonce('sd', message.nonce);
     const committed = await this.#ctx.ledger.submit<LedgerDispute>(this.#relay, 'Dispute:FileDispute', [
       JSON.stringify({
         disputeId,
