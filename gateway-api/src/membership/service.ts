@@ -27,12 +27,10 @@ interface LedgerMember {
 
 /** The API view of a ledger member: the reason shown is the one behind its current status. */
 export function memberView(m: LedgerMember): MemberView {
-  const reason =
-    m.status === 'SUSPENDED'
-      ? m.suspendedReason
-      : m.reinstatedReason !== undefined && m.statusSince !== m.admittedAt
-        ? m.reinstatedReason
-        : m.admissionReason;
+  // Only a reinstatement writes `reinstatedReason`, and an active member's last change is either it
+  // or the admission. (Comparing times cannot tell them apart: a reinstatement in the admission's
+  // second has the same transaction time.)
+  const reason = m.status === 'SUSPENDED' ? m.suspendedReason : (m.reinstatedReason ?? m.admissionReason);
   return {
     mspId: m.mspId,
     role: m.role,
