@@ -45,14 +45,14 @@ describe('State calls per transaction (each a round trip to the peer on Fabric)'
 
   it('RecordAccess GRANTED over one dataset', async () => {
     expect(await access('n-1')).to.include({ outcome: 'GRANTED' });
-    expect(counter.take()).to.deep.equal({ getState: 5, putState: 6, createCompositeKey: 11, setEvent: 1 });
+    expect(counter.take()).to.deep.equal({ getState: 4, putState: 6, createCompositeKey: 10, setEvent: 1 });
   });
 
   it('RecordAccess GRANTED over two datasets', async () => {
     expect(await access('n-2', { datasets: ['HOMESTEAD', 'LAND_CONTRACT'] })).to.include({
       outcome: 'GRANTED',
     });
-    expect(counter.take()).to.deep.equal({ getState: 6, putState: 6, createCompositeKey: 12, setEvent: 1 });
+    expect(counter.take()).to.deep.equal({ getState: 4, putState: 6, createCompositeKey: 10, setEvent: 1 });
   });
 
   it('RecordAccess DENIED (no grant)', async () => {
@@ -76,6 +76,30 @@ describe('State calls per transaction (each a round trip to the peer on Fabric)'
       }),
     );
     expect(counter.take()).to.deep.equal({ getState: 3, createCompositeKey: 3 });
+  });
+
+  it("RecordAccess reads the catalogue for a dataset outside the grant's scope, and refuses COLLATERAL as a dataset", async () => {
+    const body = (accessId: string, grantId: string, datasets: string[]) =>
+      JSON.stringify({
+        accessId,
+        grantId,
+        subject: OWNER,
+        datasets,
+        purpose: 'LOAN_APPLICATION',
+        operator: subject(5),
+        releaseDigest: subject(6),
+      });
+    await c.refused('INVALID', 'bankA', 'Access:RecordAccess', body('n-4', 'col-1', ['COLLATERAL']));
+    expect(counter.take()).to.include({ getState: 3 });
+    await c.refused(
+      'INVALID',
+      'bankA',
+      'Access:RecordAccess',
+      body('n-5', 'g-1', ['HOMESTEAD', 'NO_SUCH_TYPE']),
+    );
+    expect(counter.take()).to.include({ getState: 3 });
+    expect(await access('n-6', { datasets: ['AGRI_SUBSIDY'] })).to.include({ reason: 'OUT_OF_SCOPE' });
+    expect(counter.take()).to.deep.equal({ getState: 5, putState: 5, createCompositeKey: 10, setEvent: 1 });
   });
 
   it('RegisterLien', async () => {

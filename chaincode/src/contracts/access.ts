@@ -1,6 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   CATALOGUE_CODE_PATTERN,
+  COLLATERAL_SCOPE,
   GRANTEE_ROLES,
   idFromNonce,
   isGranteeRole,
@@ -27,6 +28,7 @@ import {
   txEpochSeconds,
   txTime,
   writeRecord,
+  writeRecordText,
 } from '../lib/state';
 import { AccessRecord, type DenialReason } from '../model/access';
 import type { DatasetType } from '../model/catalogue';
@@ -106,7 +108,16 @@ async function requireGrantee(ctx: Context): Promise<Member> {
   return caller;
 }
 
-/** Checks every dataset code is in the catalogue; `known` caches codes already checked in this transaction. */
+/**
+ * The dataset codes a grant's scope proves defined, without a read: every grant names only
+ * catalogue codes besides COLLATERAL (`Consent:RecordGrant` and a financing claim's grant check
+ * each code against the catalogue when they write it) and dataset types are never removed.
+ */
+function definedByGrant(grant: Grant | undefined): Set<string> {
+  return new Set(grant?.scope.filter((code) => code !== COLLATERAL_SCOPE));
+}
+
+/** Checks every dataset code is in the catalogue; `known` holds codes already known defined in this transaction. */
 async function requireDatasetTypes(ctx: Context, datasets: string[], known: Set<string>): Promise<void> {
   for (const code of datasets) {
     if (known.has(code)) continue;
@@ -178,16 +189,17 @@ export class AccessContract extends Contract {
   async RecordAccess(ctx: Context, accessJson: string): Promise<string> {
     const caller = await requireGrantee(ctx);
     const access = AccessRecord.newInstance(parseArgument(accessJson, 'access'));
-    await requireDatasetTypes(ctx, access.datasets, new Set());
+    // The grant first: the datasets it covers need no catalogue read (usually all of them).
+    const grant = await readGrant(ctx, access.grantId);
+    await requireDatasetTypes(ctx, access.datasets, definedByGrant(grant));
     // Access IDs are the client's idempotency keys, one namespace per institution: another
     // bank's use of the same ID neither blocks this attempt nor keeps it off the ledger.
     if (await readAccess(ctx, caller.mspId, access.accessId)) {
       throw conflict(`access ${access.accessId} already exists`);
     }
-    const grant = await readGrant(ctx, access.grantId);
-    await this.#decideAndWrite(ctx, caller, access, grant);
+    const text = await this.#decideAndWrite(ctx, caller, access, grant);
     emit(ctx, 'AccessRecorded', accessEvent(access));
-    return marshal(access);
+    return text;
   }
 
   /**
@@ -257,14 +269,14 @@ export class AccessContract extends Contract {
   /**
    * Decides `access` against `grant` at the transaction time, charges the grant's budget when
    * GRANTED (writing the grant; the caller's in-memory copy carries the new count), and writes
-   * the access with its indexes.
+   * the access with its indexes. Returns the access as written (canonical JSON).
    */
   async #decideAndWrite(
     ctx: Context,
     caller: Member,
     access: AccessRecord,
     grant: Grant | undefined,
-  ): Promise<void> {
+  ): Promise<string> {
     access.accessor = caller.mspId;
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
@@ -280,12 +292,16 @@ export class AccessContract extends Contract {
       access.outcome = 'DENIED';
       access.reason = reason;
     }
-    await this.#write(ctx, access);
+    return this.#write(ctx, access);
   }
 
-  /** Writes an access (keyed by its accessor and ID) with its indexes. */
-  async #write(ctx: Context, access: AccessRecord): Promise<void> {
-    await writeRecord(ctx, key(ctx, KeyType.access, [access.accessor, access.accessId]), access);
+  /** Writes an access (keyed by its accessor and ID) with its indexes; returns it as written (canonical JSON). */
+  async #write(ctx: Context, access: AccessRecord): Promise<string> {
+    const text = await writeRecordText(
+      ctx,
+      key(ctx, KeyType.access, [access.accessor, access.accessId]),
+      access,
+    );
     const at = access.accessedAt;
     await putIndex(ctx, KeyType.accessById, [access.accessId, access.accessor]);
     await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessor, access.accessId]);
@@ -296,6 +312,7 @@ export class AccessContract extends Contract {
       at,
       access.accessId,
     ]);
+    return text;
   }
 
   /**
@@ -380,9 +397,9 @@ export class AccessContract extends Contract {
     access.outcome = 'GRANTED';
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
-    await this.#write(ctx, access);
+    const text = await this.#write(ctx, access);
     emit(ctx, 'AccessRecorded', accessEvent(access));
-    return marshal(access);
+    return text;
   }
 
   /**

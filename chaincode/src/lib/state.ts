@@ -6,7 +6,7 @@ import type { Context } from 'fabric-contract-api';
 import { isoFromEpochSeconds } from '@ruralcredit/protocol';
 import { invalid } from './errors';
 import { type KeyTypeName, key, lastKeyPart } from './keys';
-import { marshalBytes, unmarshal } from './marshal';
+import { marshal, marshalBytes, unmarshal } from './marshal';
 
 /** Page size used when the caller asks for none. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -51,6 +51,13 @@ export async function exists(ctx: Context, k: string): Promise<boolean> {
 /** Writes a record as canonical JSON. */
 export async function writeRecord(ctx: Context, k: string, value: object): Promise<void> {
   await ctx.stub.putState(k, marshalBytes(value));
+}
+
+/** Writes a record as canonical JSON and returns that text (for a transaction that answers with the record). */
+export async function writeRecordText(ctx: Context, k: string, value: object): Promise<string> {
+  const text = marshal(value);
+  await ctx.stub.putState(k, Buffer.from(text, 'utf8'));
+  return text;
 }
 
 /** Writes an index entry. */
