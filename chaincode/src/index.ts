@@ -10,6 +10,10 @@ import { FinancingContract } from './contracts/financing';
 import { LendingContract } from './contracts/lending';
 import { MembershipContract } from './contracts/membership';
 import { ProvenanceContract } from './contracts/provenance';
+import { installPeerBatching } from './lib/peer-batch';
+
+// Before fabric-shim connects to a peer: hear what the peer offers in its READY message.
+installPeerBatching();
 
 export {
   AccessContract,

@@ -1,6 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   CATALOGUE_CODE_PATTERN,
+  COLLATERAL_SCOPE,
   GRANTEE_ROLES,
   idFromNonce,
   isGranteeRole,
@@ -16,17 +17,17 @@ import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields, timeRange } from '../lib/fields';
 import { KeyType, type KeyTypeName, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument } from '../lib/marshal';
-import { callerMspId, readMember, requireCaller, seesAll } from '../lib/members';
+import { callerMspId, checkCaller, memberKey, readMember, requireCaller, seesAll } from '../lib/members';
 import {
   emit,
   exists,
   pageSizeOf,
-  putIndex,
   readIndexPage,
   readRecord,
+  readRecordsAt,
   txEpochSeconds,
   txTime,
-  writeRecord,
+  Writes,
 } from '../lib/state';
 import { AccessRecord, type DenialReason } from '../model/access';
 import type { DatasetType } from '../model/catalogue';
@@ -97,24 +98,39 @@ export const MAX_BATCH_ACCESSES = 500;
  */
 async function requireGrantee(ctx: Context): Promise<Member> {
   const mspId = callerMspId(ctx);
-  const caller = await readMember(ctx, mspId);
+  return granteeOf(mspId, await readMember(ctx, mspId));
+}
+
+/** {@link requireGrantee} on the caller's member record already read. */
+function granteeOf(mspId: string, caller: Member | undefined): Member {
   if (!caller || !isGranteeRole(caller.role)) {
     // Refuses as every other transaction does: not a member, suspended, or not a grantee role.
-    await requireCaller(ctx, ...GRANTEE_ROLES);
+    checkCaller(mspId, caller, GRANTEE_ROLES);
     throw forbidden(`${mspId} is not a member institution that receives consent`);
   }
   return caller;
 }
 
-/** Checks every dataset code is in the catalogue; `known` caches codes already checked in this transaction. */
+/**
+ * The dataset codes a grant's scope proves defined, without a read: every grant names only
+ * catalogue codes besides COLLATERAL (`Consent:RecordGrant` and a financing claim's grant check
+ * each code against the catalogue when they write it) and dataset types are never removed.
+ */
+function definedByGrant(grant: Grant | undefined): Set<string> {
+  return new Set(grant?.scope.filter((code) => code !== COLLATERAL_SCOPE));
+}
+
+/** Checks every dataset code is in the catalogue; `known` holds codes already known defined in this transaction. */
 async function requireDatasetTypes(ctx: Context, datasets: string[], known: Set<string>): Promise<void> {
-  for (const code of datasets) {
-    if (known.has(code)) continue;
-    if (!(await exists(ctx, key(ctx, KeyType.datasetType, [code])))) {
-      throw invalid(`access.datasets names undefined dataset type ${code}`);
-    }
+  const codes = datasets.filter((code) => !known.has(code));
+  const types = await readRecordsAt(
+    ctx,
+    codes.map((code) => key(ctx, KeyType.datasetType, [code])),
+  );
+  codes.forEach((code, i) => {
+    if (types[i] === undefined) throw invalid(`access.datasets names undefined dataset type ${code}`);
     known.add(code);
-  }
+  });
 }
 
 /** Whether a recorded access answers the same request as `access` (a retry of it). */
@@ -176,18 +192,31 @@ export class AccessContract extends Contract {
   @Transaction()
   @Returns('string')
   async RecordAccess(ctx: Context, accessJson: string): Promise<string> {
-    const caller = await requireGrantee(ctx);
-    const access = AccessRecord.newInstance(parseArgument(accessJson, 'access'));
-    await requireDatasetTypes(ctx, access.datasets, new Set());
+    const mspId = callerMspId(ctx);
+    let access: AccessRecord;
+    try {
+      access = AccessRecord.newInstance(parseArgument(accessJson, 'access'));
+    } catch (error) {
+      await requireGrantee(ctx); // a caller that may not record accesses hears that first
+      throw error;
+    }
+    // Everything the decision needs, in one read: the caller, the grant, and the access ID in
+    // the caller's namespace and under the key of records written before namespaces.
+    const [member, grant, own, legacy] = (await readRecordsAt(ctx, [
+      memberKey(ctx, mspId),
+      key(ctx, KeyType.grant, [access.grantId]),
+      key(ctx, KeyType.access, [mspId, access.accessId]),
+      key(ctx, KeyType.access, [access.accessId]),
+    ])) as [Member?, Grant?, AccessRecord?, AccessRecord?];
+    const caller = granteeOf(mspId, member);
+    // The datasets the grant covers need no catalogue read (usually all of them).
+    await requireDatasetTypes(ctx, access.datasets, definedByGrant(grant));
     // Access IDs are the client's idempotency keys, one namespace per institution: another
     // bank's use of the same ID neither blocks this attempt nor keeps it off the ledger.
-    if (await readAccess(ctx, caller.mspId, access.accessId)) {
-      throw conflict(`access ${access.accessId} already exists`);
-    }
-    const grant = await readGrant(ctx, access.grantId);
-    await this.#decideAndWrite(ctx, caller, access, grant);
+    if (own || legacy?.accessor === mspId) throw conflict(`access ${access.accessId} already exists`);
+    const text = await this.#decideAndWrite(ctx, caller, access, grant);
     emit(ctx, 'AccessRecorded', accessEvent(access));
-    return marshal(access);
+    return text;
   }
 
   /**
@@ -257,14 +286,14 @@ export class AccessContract extends Contract {
   /**
    * Decides `access` against `grant` at the transaction time, charges the grant's budget when
    * GRANTED (writing the grant; the caller's in-memory copy carries the new count), and writes
-   * the access with its indexes.
+   * the access with its indexes. Returns the access as written (canonical JSON).
    */
   async #decideAndWrite(
     ctx: Context,
     caller: Member,
     access: AccessRecord,
     grant: Grant | undefined,
-  ): Promise<void> {
+  ): Promise<string> {
     access.accessor = caller.mspId;
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
@@ -272,30 +301,36 @@ export class AccessContract extends Contract {
       caller.status !== 'ACTIVE'
         ? 'SUSPENDED'
         : denialReason(access, grant, txEpochSeconds(ctx), caller.role);
+    const writes = new Writes();
     if (reason === undefined && grant) {
       access.outcome = 'GRANTED';
       grant.accessesUsed += 1;
-      await writeRecord(ctx, key(ctx, KeyType.grant, [grant.grantId]), grant);
+      writes.record(key(ctx, KeyType.grant, [grant.grantId]), grant);
     } else {
       access.outcome = 'DENIED';
       access.reason = reason;
     }
-    await this.#write(ctx, access);
+    return this.#write(ctx, access, writes);
   }
 
-  /** Writes an access (keyed by its accessor and ID) with its indexes. */
-  async #write(ctx: Context, access: AccessRecord): Promise<void> {
-    await writeRecord(ctx, key(ctx, KeyType.access, [access.accessor, access.accessId]), access);
+  /**
+   * Writes an access (keyed by its accessor and ID) with its indexes, after `writes` already
+   * collected, all together; returns the access as written (canonical JSON).
+   */
+  async #write(ctx: Context, access: AccessRecord, writes = new Writes()): Promise<string> {
+    const text = writes.record(key(ctx, KeyType.access, [access.accessor, access.accessId]), access);
     const at = access.accessedAt;
-    await putIndex(ctx, KeyType.accessById, [access.accessId, access.accessor]);
-    await putIndex(ctx, KeyType.accessBySubject, [access.subject, at, access.accessor, access.accessId]);
-    await putIndex(ctx, KeyType.accessByAccessor, [access.accessor, at, access.accessId]);
-    await putIndex(ctx, KeyType.accessByAccessorSubject, [
+    writes.index(ctx, KeyType.accessById, [access.accessId, access.accessor]);
+    writes.index(ctx, KeyType.accessBySubject, [access.subject, at, access.accessor, access.accessId]);
+    writes.index(ctx, KeyType.accessByAccessor, [access.accessor, at, access.accessId]);
+    writes.index(ctx, KeyType.accessByAccessorSubject, [
       access.accessor,
       access.subject,
       at,
       access.accessId,
     ]);
+    await writes.flush(ctx);
+    return text;
   }
 
   /**
@@ -380,9 +415,9 @@ export class AccessContract extends Contract {
     access.outcome = 'GRANTED';
     access.accessedAt = txTime(ctx);
     access.txId = ctx.stub.getTxID();
-    await this.#write(ctx, access);
+    const text = await this.#write(ctx, access);
     emit(ctx, 'AccessRecorded', accessEvent(access));
-    return marshal(access);
+    return text;
   }
 
   /**

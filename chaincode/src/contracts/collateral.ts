@@ -4,7 +4,7 @@ import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument, unmarshal } from '../lib/marshal';
-import { requireCaller } from '../lib/members';
+import { callerMspId, checkCaller, memberKey, requireCaller } from '../lib/members';
 import {
   deleteIndex,
   emit,
@@ -13,10 +13,12 @@ import {
   putIndex,
   readRecordPage,
   readRecord,
+  readRecordsAt,
   secondsOf,
   txEpochSeconds,
   txTime,
   writeRecord,
+  Writes,
 } from '../lib/state';
 import { Asset, LienEntry, Lien, Seizure } from '../model/asset';
 import { Grant } from '../model/grant';
@@ -102,12 +104,26 @@ export class CollateralContract extends Contract {
   @Transaction()
   @Returns('string')
   async RegisterLien(ctx: Context, lienJson: string): Promise<string> {
-    const bank = await requireCaller(ctx, 'BANK');
-    const lien = Lien.newInstance(parseArgument(lienJson, 'lien'));
+    const mspId = callerMspId(ctx);
+    let lien: Lien;
+    try {
+      lien = Lien.newInstance(parseArgument(lienJson, 'lien'));
+    } catch (error) {
+      await requireCaller(ctx, 'BANK'); // a caller that may not register liens hears that first
+      throw error;
+    }
     const lienKey = key(ctx, KeyType.lien, [lien.lienId]);
-    if (await exists(ctx, lienKey)) throw conflict(`lien ${lien.lienId} already exists`);
-    const asset = await this.#asset(ctx, lien.assetId);
-    const grant = await readGrant(ctx, lien.grantId);
+    // The caller, the lien ID, the asset and the grant in one read; the asset type depends on the asset.
+    const [member, existing, found, grant] = (await readRecordsAt(ctx, [
+      memberKey(ctx, mspId),
+      lienKey,
+      key(ctx, KeyType.asset, [lien.assetId]),
+      key(ctx, KeyType.grant, [lien.grantId]),
+    ])) as [Member?, Lien?, Asset?, Grant?];
+    const bank = checkCaller(mspId, member, ['BANK']);
+    if (existing) throw conflict(`lien ${lien.lienId} already exists`);
+    if (!found) throw notFound(`asset ${lien.assetId} is not registered`);
+    const asset = found;
     const now = txEpochSeconds(ctx);
     if (!grant || grant.grantee !== bank.mspId || grant.subject !== asset.owner) {
       throw forbidden('no grant from the asset owner to this bank');
@@ -148,9 +164,12 @@ export class CollateralContract extends Contract {
     entry.securedAmountFen = lien.securedAmountFen;
     entry.loanEnd = lien.loanEnd;
     asset.liens = [...active, entry];
-    await this.#save(ctx, asset, 'LIEN_REGISTERED');
-    await writeRecord(ctx, lienKey, lien);
-    await putIndex(ctx, KeyType.lienByMortgagee, [lien.mortgagee, lien.lienId]);
+    const writes = new Writes();
+    this.#stamp(ctx, asset, 'LIEN_REGISTERED');
+    writes.record(key(ctx, KeyType.asset, [asset.assetId]), asset);
+    const text = writes.record(lienKey, lien);
+    writes.index(ctx, KeyType.lienByMortgagee, [lien.mortgagee, lien.lienId]);
+    await writes.flush(ctx);
     emit(ctx, 'LienRegistered', {
       lienId: lien.lienId,
       assetId: asset.assetId,
@@ -160,7 +179,7 @@ export class CollateralContract extends Contract {
       securedAmountFen: lien.securedAmountFen,
       lienholders: asset.liens.map((l) => l.mortgagee),
     });
-    return marshal(lien);
+    return text;
   }
 
   /**
@@ -490,8 +509,13 @@ export class CollateralContract extends Contract {
   }
 
   async #save(ctx: Context, asset: Asset, action: string): Promise<void> {
+    this.#stamp(ctx, asset, action);
+    await writeRecord(ctx, key(ctx, KeyType.asset, [asset.assetId]), asset);
+  }
+
+  /** Marks `asset` as changed by `action` in this transaction. */
+  #stamp(ctx: Context, asset: Asset, action: string): void {
     asset.lastAction = action;
     asset.updatedAt = txTime(ctx);
-    await writeRecord(ctx, key(ctx, KeyType.asset, [asset.assetId]), asset);
   }
 }

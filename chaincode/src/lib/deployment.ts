@@ -15,45 +15,7 @@
 import type { Context } from 'fabric-contract-api';
 import type { Deployment } from '@ruralcredit/protocol';
 import { forbidden } from './errors';
-
-/** Reads protobuf fields of one message: `[fieldNumber, wireType, value]`, where length-delimited values are bytes. */
-function* fields(bytes: Uint8Array): Generator<[number, number, Uint8Array | number]> {
-  let i = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      if (i >= bytes.length || shift > 49) throw new Error('truncated varint');
-      const b = bytes[i++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-  };
-  while (i < bytes.length) {
-    const tag = varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag % 8;
-    if (wire === 0) yield [field, wire, varint()];
-    else if (wire === 2) {
-      const length = varint();
-      if (i + length > bytes.length) throw new Error('truncated field');
-      yield [field, wire, bytes.subarray(i, i + length)];
-      i += length;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
-  }
-}
-
-/** The bytes of length-delimited field `field`, or undefined. */
-function bytesField(message: Uint8Array, field: number): Uint8Array | undefined {
-  let found: Uint8Array | undefined;
-  for (const [f, wire, value] of fields(message)) {
-    if (f === field && wire === 2 && typeof value !== 'number') found = value;
-  }
-  return found;
-}
+import { bytesField } from './protobuf';
 
 /**
  * `ChaincodeInvocationSpec.chaincode_spec (1) .chaincode_id (2) .name (2)`

@@ -47,7 +47,7 @@ export function callerMspId(ctx: Context): string {
 
 /** Reads a member record. */
 export function readMember(ctx: Context, mspId: string): Promise<Member | undefined> {
-  return readRecord<Member>(ctx, key(ctx, KeyType.member, [mspId]));
+  return readRecord<Member>(ctx, memberKey(ctx, mspId));
 }
 
 /**
@@ -59,7 +59,21 @@ export function readMember(ctx: Context, mspId: string): Promise<Member | undefi
  */
 export async function requireCaller(ctx: Context, ...roles: Role[]): Promise<Member> {
   const mspId = callerMspId(ctx);
-  const member = await readMember(ctx, mspId);
+  return checkCaller(mspId, await readMember(ctx, mspId), roles);
+}
+
+/** The ledger key of a member record. */
+export function memberKey(ctx: Context, mspId: string): string {
+  return key(ctx, KeyType.member, [mspId]);
+}
+
+/**
+ * {@link requireCaller} on a member record already read (in the same transaction).
+ *
+ * @throws MEMBER_SUSPENDED when the caller is suspended; FORBIDDEN when it is
+ * not a member or lacks the role.
+ */
+export function checkCaller(mspId: string, member: Member | undefined, roles: readonly Role[]): Member {
   if (!member) throw forbidden(`${mspId} is not a member of the consortium`);
   if (member.status !== 'ACTIVE') throw suspended(`${mspId} is suspended: ${member.suspendedReason ?? ''}`);
   if (roles.length > 0 && !roles.includes(member.role)) {

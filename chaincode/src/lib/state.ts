@@ -6,7 +6,8 @@ import type { Context } from 'fabric-contract-api';
 import { isoFromEpochSeconds } from '@ruralcredit/protocol';
 import { invalid } from './errors';
 import { type KeyTypeName, key, lastKeyPart } from './keys';
-import { marshalBytes, unmarshal } from './marshal';
+import { marshal, marshalBytes, unmarshal } from './marshal';
+import { getStates, putStates } from './peer-batch';
 
 /** Page size used when the caller asks for none. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -42,6 +43,15 @@ export async function readRecord<T>(ctx: Context, k: string): Promise<T | undefi
   return unmarshal(bytes) as T;
 }
 
+/**
+ * Reads the records at `keys` (undefined where absent), in as few messages to the peer as it
+ * allows (lib/peer-batch.ts).
+ */
+export async function readRecordsAt(ctx: Context, keys: readonly string[]): Promise<unknown[]> {
+  const values = await getStates(ctx, keys);
+  return values.map((bytes) => (bytes && bytes.length > 0 ? unmarshal(bytes) : undefined));
+}
+
 /** Whether a key holds a value. */
 export async function exists(ctx: Context, k: string): Promise<boolean> {
   const bytes = await ctx.stub.getState(k);
@@ -51,6 +61,32 @@ export async function exists(ctx: Context, k: string): Promise<boolean> {
 /** Writes a record as canonical JSON. */
 export async function writeRecord(ctx: Context, k: string, value: object): Promise<void> {
   await ctx.stub.putState(k, marshalBytes(value));
+}
+
+/**
+ * The writes of one transaction, collected and sent together by {@link Writes.flush}, in as few
+ * messages to the peer as it allows (lib/peer-batch.ts). A later write of a key wins, as with
+ * `putState`; the transaction reads none of them back (Fabric shows no transaction its own writes).
+ */
+export class Writes {
+  readonly #writes: [string, Uint8Array][] = [];
+
+  /** Adds a record as canonical JSON and returns that text. */
+  record(k: string, value: object): string {
+    const text = marshal(value);
+    this.#writes.push([k, Buffer.from(text, 'utf8')]);
+    return text;
+  }
+
+  /** Adds an index entry. */
+  index(ctx: Context, type: KeyTypeName, parts: readonly string[]): void {
+    this.#writes.push([key(ctx, type, parts), INDEX_VALUE]);
+  }
+
+  /** Sends every write added so far. */
+  async flush(ctx: Context): Promise<void> {
+    await putStates(ctx, this.#writes.splice(0));
+  }
 }
 
 /** Writes an index entry. */
