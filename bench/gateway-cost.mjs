@@ -178,6 +178,15 @@ async function settle(pids, maxMs = 60_000) {
   return now() - started;
 }
 
+/** CPU seconds per second of each process over `ms` with nothing in flight. */
+async function idleCpuPerSecond(pids, ms) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  await sleep(ms);
+  return Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, (cpuSeconds(pid) - before[k]) / (ms / 1000)]),
+  );
+}
+
 /** A keep-alive HTTP request; resolves with the status and the parsed JSON body. */
 function request(agent, url, method, token, json) {
   const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
@@ -440,6 +449,12 @@ try {
     // The gateway is up but idle (asset reads commit no blocks): its CPU is kept to show it.
     { ...ledgerPids, gatewayIdle: gw.pid },
   );
+  // What every process spends with no request in flight (peers gossip, the gateway's timers),
+  // so that a reader can tell the REST report round's own CPU from the background.
+  const idleCpu = await idleCpuPerSecond(pids, 3000);
+  log(
+    `idle CPU s per s: ${JSON.stringify(idleCpu, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`,
+  );
   const restReport = await profiled('REST report', async (worker, i) => {
     const s = pick(gw.subjects, worker, i);
     const body = expect(
@@ -514,6 +529,7 @@ try {
     seed: gw.seed,
     assetRead: { rest: restAsset, direct: directAsset, ratio: restAsset.perSecond / directAsset.perSecond },
     report: { rest: restReport, direct: directReport, ratio: restReport.perSecond / directReport.perSecond },
+    idleCpuPerSecond: idleCpu,
   });
 } finally {
   direct?.close();

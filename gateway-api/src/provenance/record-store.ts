@@ -473,7 +473,18 @@ export class BatchFinaliser {
   }
 }
 
-/** Builds audit paths from stored chunks, caching the trees it builds for one reader's lifetime. */
+/**
+ * Merkle trees a record store keeps built (the most recently used): a chunk's tree of up to
+ * {@link LEAF_CHUNK} leaves is about 64 KiB, so at most about 16 MiB.
+ */
+const CACHED_TREES = 256;
+
+/**
+ * Builds audit paths from stored chunks, keeping the {@link CACHED_TREES} trees it used last.
+ * A chunk's leaf hashes never change once written under its upload's ID (an upload is either
+ * anchored and complete, or discarded, and reads only reach complete batches), so reports on
+ * the same batches read and rebuild them once, not once per record.
+ */
 class ProofReader {
   readonly #tree: Plain<Buffer>;
   readonly #chunks = new Map<string, MerkleTree>();
@@ -484,11 +495,17 @@ class ProofReader {
 
   async #load(key: string): Promise<MerkleTree | undefined> {
     const cached = this.#chunks.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // Most recently used last: the Map's first key is the one evicted.
+      this.#chunks.delete(key);
+      this.#chunks.set(key, cached);
+      return cached;
+    }
     const bytes = await this.#tree.get(key).catch(notFoundToUndefined);
     if (bytes === undefined) return undefined;
     const tree = MerkleTree.fromLeafHashes(Buffer.from(bytes));
     this.#chunks.set(key, tree);
+    if (this.#chunks.size > CACHED_TREES) this.#chunks.delete(this.#chunks.keys().next().value as string);
     return tree;
   }
 
@@ -516,10 +533,12 @@ class ProofReader {
 /** {@link RecordStore} over the provenance sublevels. */
 export class RecordStoreImpl implements RecordStore {
   readonly #levels: ProvenanceSublevels;
+  readonly #proofs: ProofReader;
 
   /** @param levels the provenance sublevels. */
   constructor(levels: ProvenanceSublevels) {
     this.#levels = levels;
+    this.#proofs = new ProofReader(levels.tree);
   }
 
   async batch(batchId: string): Promise<BatchMeta | undefined> {
@@ -555,7 +574,7 @@ export class RecordStoreImpl implements RecordStore {
       if (indexes.length >= MAX_RECORDS_PER_SUBJECT) break;
     }
     if (chosen === undefined) return [];
-    const proofs = new ProofReader(this.#levels.tree);
+    const proofs = this.#proofs;
     const out: StoredRecord[] = [];
     for (const index of indexes.reverse()) {
       const stored = await this.#read(chosen, index, proofs);
@@ -579,7 +598,7 @@ export class RecordStoreImpl implements RecordStore {
       ...(window.to === undefined ? {} : { lt: `${prefix}${SEP}${window.to}` }),
     };
     const metas = new Map<string, BatchMeta | undefined>();
-    const proofs = new ProofReader(this.#levels.tree);
+    const proofs = this.#proofs;
     const out: StoredRecord[] = [];
     for await (const key of this.#levels.bySubject.keys(range)) {
       const [, batchId, index] = key.slice(prefix.length + 1).split(SEP);
@@ -608,7 +627,7 @@ export class RecordStoreImpl implements RecordStore {
     if (meta === undefined || !Number.isSafeInteger(index) || index < 0 || index >= meta.recordCount) {
       return undefined;
     }
-    return this.#read(meta, index, new ProofReader(this.#levels.tree));
+    return this.#read(meta, index, this.#proofs);
   }
 
   async batchesWithLeaf(leafHashHex: string, limit: number): Promise<{ batchId: string; index: number }[]> {
