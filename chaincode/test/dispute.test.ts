@@ -57,25 +57,14 @@ describe('Dispute', () => {
         { batchId: 'hs-1', recordHash: digest(11), disputeId: 'd-1', status: 'OPEN' },
       ]);
     }
-    await c.queryRefused('INVALID', 'bankA', 'Dispute:GetOpenDisputes', JSON.stringify({ records: [] }));
-    await c.queryRefused(
-      'INVALID',
-      'bankA',
-      'Dispute:GetOpenDisputes',
+    for (const malformed of [
+      JSON.stringify({ records: [] }),
       records(...Array.from({ length: 101 }, (_, i) => i)),
-    );
-    await c.queryRefused(
-      'INVALID',
-      'bankA',
-      'Dispute:GetOpenDisputes',
       JSON.stringify({ records: [{ batchId: 'hs-1', recordHash: digest(11), subject: S }] }),
-    );
-    await c.queryRefused(
-      'INVALID',
-      'bankA',
-      'Dispute:GetOpenDisputes',
       JSON.stringify({ records: [{ batchId: 'hs-1', recordHash: 'not-a-digest' }] }),
-    );
+    ]) {
+      await c.queryRefused('INVALID', 'bankA', 'Dispute:GetOpenDisputes', malformed);
+    }
   });
 
   it('when a bank without a covering grant files, then FORBIDDEN; the regulator needs none', async () => {

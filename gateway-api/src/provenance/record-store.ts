@@ -473,11 +473,39 @@ export class BatchFinaliser {
   }
 }
 
+/** A bounded map that forgets the entry used least recently. */
+class RecentlyUsed<K, V> {
+  readonly #entries = new Map<K, V>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      // Most recently used last: the Map's first key is the one evicted.
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as K);
+  }
+}
+
 /**
  * Merkle trees a record store keeps built (the most recently used): a chunk's tree of up to
  * {@link LEAF_CHUNK} leaves is about 64 KiB, so at most about 16 MiB.
  */
 const CACHED_TREES = 256;
+
+/** Metadata of complete batches a record store keeps read (a few hundred bytes each). */
+const CACHED_BATCHES = 4096;
 
 /**
  * Builds audit paths from stored chunks, keeping the {@link CACHED_TREES} trees it used last.
@@ -487,7 +515,7 @@ const CACHED_TREES = 256;
  */
 class ProofReader {
   readonly #tree: Plain<Buffer>;
-  readonly #chunks = new Map<string, MerkleTree>();
+  readonly #chunks = new RecentlyUsed<string, MerkleTree>(CACHED_TREES);
 
   constructor(tree: Plain<Buffer>) {
     this.#tree = tree;
@@ -495,17 +523,11 @@ class ProofReader {
 
   async #load(key: string): Promise<MerkleTree | undefined> {
     const cached = this.#chunks.get(key);
-    if (cached !== undefined) {
-      // Most recently used last: the Map's first key is the one evicted.
-      this.#chunks.delete(key);
-      this.#chunks.set(key, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     const bytes = await this.#tree.get(key).catch(notFoundToUndefined);
     if (bytes === undefined) return undefined;
     const tree = MerkleTree.fromLeafHashes(Buffer.from(bytes));
     this.#chunks.set(key, tree);
-    if (this.#chunks.size > CACHED_TREES) this.#chunks.delete(this.#chunks.keys().next().value as string);
     return tree;
   }
 
@@ -534,6 +556,7 @@ class ProofReader {
 export class RecordStoreImpl implements RecordStore {
   readonly #levels: ProvenanceSublevels;
   readonly #proofs: ProofReader;
+  readonly #completeBatches = new RecentlyUsed<string, BatchMeta>(CACHED_BATCHES);
 
   /** @param levels the provenance sublevels. */
   constructor(levels: ProvenanceSublevels) {
@@ -546,8 +569,13 @@ export class RecordStoreImpl implements RecordStore {
   }
 
   async #complete(batchId: string): Promise<BatchMeta | undefined> {
+    const cached = this.#completeBatches.get(batchId);
+    if (cached !== undefined) return cached;
     const meta = await this.batch(batchId);
-    return meta?.state === 'COMPLETE' ? meta : undefined;
+    if (meta?.state !== 'COMPLETE') return undefined;
+    // A batch marked COMPLETE is never written again (BatchFinaliser.finalise skips it).
+    this.#completeBatches.set(batchId, meta);
+    return meta;
   }
 
   async latestForSubject(pseudonym: string, datasetType: string): Promise<StoredRecord[]> {
