@@ -382,7 +382,7 @@ try {
   const settleMs = await settle([gw.pid]);
   log(`setup ${(seedMs / 1000).toFixed(1)} s, settled after ${(settleMs / 1000).toFixed(1)} s`);
 
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const login = await request(agent, `${gw.url}/api/v1/auth/token`, 'POST', undefined, {
     username: gw.username,
     password: gw.password,
@@ -452,6 +452,10 @@ try {
   // What every process spends with no request in flight (peers gossip, the gateway's timers),
   // so that a reader can tell the REST report round's own CPU from the background.
   const idleCpu = await idleCpuPerSecond(pids, 3000);
+  // Fresh connections: the gateway closes keep-alive sockets left idle over the direct rounds, and a
+  // request sent on one as it closes fails with ECONNRESET (a load generator's artefact, not the gateway's).
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   log(
     `idle CPU s per s: ${JSON.stringify(idleCpu, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`,
   );
@@ -478,14 +482,18 @@ try {
     'direct report ledger calls',
     async (worker, i) => {
       const s = pick(gw.subjects, worker, i);
-      const disputes = await evaluateJson('Dispute:GetOpenDisputes', [
-        JSON.stringify({
-          records: recordBatches.map((batchId) => ({
-            batchId,
-            recordHash: sha256Hex(`${s.pseudonym}/${batchId}`),
-          })),
-        }),
-      ]);
+      // As ReportService: one call over the report's records, none for a report without records.
+      const disputes =
+        recordBatches.length === 0
+          ? []
+          : await evaluateJson('Dispute:GetOpenDisputes', [
+              JSON.stringify({
+                records: recordBatches.map((batchId) => ({
+                  batchId,
+                  recordHash: sha256Hex(`${s.pseudonym}/${batchId}`),
+                })),
+              }),
+            ]);
       if (disputes.length !== recordBatches.length || disputes.some((d) => d.disputeId !== undefined)) {
         throw new Error('unexpected open dispute');
       }
