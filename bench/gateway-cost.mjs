@@ -19,8 +19,9 @@
 //                vs direct contract.evaluate('Collateral:GetAsset', [id]);
 //   report:      REST POST /api/v1/reports (201 only after the access committed)
 //                vs the ledger calls ReportService.issue makes, in its order:
-//                Dispute:GetOpenDispute per record (NOT_FOUND expected),
-//                Collateral:ListAssetsByOwner, then Access:RecordAccess
+//                Dispute:GetOpenDisputes over the report's records (none open),
+//                Collateral:ListAssetsByOwner, Lending:RecordMultiLenderSignal
+//                (evaluated), then Access:RecordAccess
 //                submitted and committed (outcome GRANTED checked).
 // Each worker owns a disjoint set of subjects (and their consents), so no two
 // accesses in flight write the same grant: no MVCC conflicts by construction.
@@ -28,11 +29,22 @@
 // REST report, then the gateway is stopped before the direct report run, so
 // its indexer does not follow (and pay for) the blocks the direct path commits.
 //
+// With `--ledger fabric` the peer double is not started: the gateway and the
+// direct path use the real network of GATEWAY_CONNECTION_PROFILE (brought up
+// by network.mjs; bench/run.mjs does it when the Fabric binaries are found),
+// and the CPU of every network process (NETWORK_DIR/.run/<node>.pid: peers,
+// chaincode servers, orderers) is read over each round beside the gateway's.
+// `--cpu-profile DIR` writes a V8 CPU profile of the gateway over each REST
+// round into DIR (the inspector's profiler, started and stopped over IPC).
+//
 //   node bench/gateway-cost.mjs [--seconds 20] [--warmup 2] [--concurrency 16] [--farmers 200]
+//                               [--ledger double|fabric] [--cpu-profile DIR] [--gateway-dir DIR]
+// (`--gateway-dir` keeps the gateway's data between runs against the same network, so that a
+// second run skips the seeding; by default it is a temporary directory.)
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { randomUUID, createPrivateKey } from 'node:crypto';
-import { openSync, readFileSync, closeSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -47,6 +59,7 @@ const { connect, hash } = require('@hyperledger/fabric-gateway');
 // ratio measures the gateway's own work and not a choice of signer.
 const { nativeP256Signer } = gateway('ledger/signer');
 const { sha256Hex } = require('@ruralcredit/protocol');
+const { countyField } = gateway('supervision/county');
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux). */
@@ -60,6 +73,12 @@ const seconds = intArg(args, 'seconds', 20);
 const warmup = intArg(args, 'warmup', 2);
 const concurrency = intArg(args, 'concurrency', 16);
 const farmers = intArg(args, 'farmers', 200);
+const ledgerKind = args.ledger ?? 'double';
+if (!['double', 'fabric'].includes(ledgerKind)) throw new Error('--ledger must be double or fabric');
+if (ledgerKind === 'fabric' && !(process.env.GATEWAY_CONNECTION_PROFILE && process.env.NETWORK_DIR)) {
+  throw new Error('--ledger fabric needs GATEWAY_CONNECTION_PROFILE and NETWORK_DIR (network.mjs up)');
+}
+const cpuProfileDir = typeof args['cpu-profile'] === 'string' ? path.resolve(args['cpu-profile']) : undefined;
 
 /** utime + stime of a process, in seconds (Linux); NaN elsewhere or once it has exited. */
 function cpuSeconds(pid) {
@@ -71,6 +90,35 @@ function cpuSeconds(pid) {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds of a process's threads by thread name (main thread, libuv workers, V8 workers...). */
+function threadCpuSeconds(pid) {
+  const byName = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    }
+  } catch {
+    // The process (or a thread) exited meanwhile: what was read is kept.
+  }
+  return byName;
+}
+
+/** The PID of every node network.mjs started, by node name (peer0.banka, ccaas.banka, orderer0, ...). */
+function networkPids(networkDir) {
+  const runDir = path.join(networkDir, '.run');
+  const pids = {};
+  for (const file of readdirSync(runDir)
+    .filter((f) => f.endsWith('.pid'))
+    .sort()) {
+    pids[file.slice(0, -'.pid'.length)] = JSON.parse(readFileSync(path.join(runDir, file), 'utf8')).pid;
+  }
+  if (Object.keys(pids).length === 0) throw new Error(`no network processes in ${runDir}`);
+  return pids;
 }
 
 const selfCpuSeconds = () => {
@@ -98,6 +146,13 @@ function startChild(script, childArgs, logFile) {
   return {
     proc,
     ready,
+    /** Sends `message` and waits for the child's answer (the next message it sends). */
+    call(message) {
+      return new Promise((resolve) => {
+        proc.once('message', resolve);
+        proc.send(message);
+      });
+    },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.send('stop');
@@ -121,6 +176,15 @@ async function settle(pids, maxMs = 60_000) {
     before = after;
   }
   return now() - started;
+}
+
+/** CPU seconds per second of each process over `ms` with nothing in flight. */
+async function idleCpuPerSecond(pids, ms) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  await sleep(ms);
+  return Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, (cpuSeconds(pid) - before[k]) / (ms / 1000)]),
+  );
 }
 
 /** A keep-alive HTTP request; resolves with the status and the parsed JSON body. */
@@ -165,7 +229,8 @@ async function directContract(profilePath, mspId) {
   const base = path.dirname(profilePath);
   const profile = JSON.parse(await readFile(profilePath, 'utf8'));
   const org = profile.organisations.find((o) => o.mspId === mspId);
-  const peer = profile.peers.find((p) => p.name === org?.peer);
+  // The double's profile names one peer per organisation; network.mjs's names the trusted ones, own first.
+  const peer = profile.peers.find((p) => p.name === (org?.peer ?? org?.peers?.[0]));
   if (!org || !peer) throw new Error(`connection profile has no peer for ${mspId}`);
   const client = new grpc.Client(
     peer.endpoint,
@@ -221,15 +286,23 @@ async function load(op, durationMs) {
 }
 
 /** Warm-up, then a measured run with the CPU time of every process involved. */
-async function measure(name, op, pids) {
+async function measure(name, op, pids, profiler) {
   log(`${name}: ${warmup} s warm-up, ${seconds} s measured, ${concurrency} in flight`);
   await load(op, warmup * 1000);
+  await profiler?.start();
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const threadsBefore = pids.gateway === undefined ? undefined : threadCpuSeconds(pids.gateway);
   const selfBefore = selfCpuSeconds();
   const run = await load(op, seconds * 1000);
   const selfCpu = selfCpuSeconds() - selfBefore;
   const cpu = { loadGenerator: selfCpu };
   for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuSeconds(pid) - cpuBefore[k];
+  let gatewayThreads;
+  if (threadsBefore !== undefined) {
+    gatewayThreads = threadCpuSeconds(pids.gateway);
+    for (const name of Object.keys(gatewayThreads)) gatewayThreads[name] -= threadsBefore[name] ?? 0;
+  }
+  await profiler?.stop();
   const successes = run.latencies.length;
   const perOp = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, successes ? v / successes : NaN]));
   const result = {
@@ -243,10 +316,14 @@ async function measure(name, op, pids) {
     maxMs: run.latencies.length ? Math.max(...run.latencies) : NaN,
     cpuSeconds: cpu,
     cpuMsPerOp: Object.fromEntries(Object.entries(perOp).map(([k, v]) => [k, v * 1000])),
+    ...(gatewayThreads === undefined ? {} : { gatewayThreadCpuSeconds: gatewayThreads }),
   };
   log(
     `${name}: ${result.perSecond.toFixed(1)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, ` +
-      `${result.failures} failures; CPU ms/op ${JSON.stringify(result.cpuMsPerOp, (_, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`,
+      `${result.failures} failures; CPU ms/op ${JSON.stringify(result.cpuMsPerOp, (_, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}` +
+      (gatewayThreads === undefined
+        ? ''
+        : `; gateway threads (CPU s) ${JSON.stringify(gatewayThreads, (_, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`),
   );
   return result;
 }
@@ -263,16 +340,38 @@ let gatewayChild;
 let direct;
 try {
   const t0 = now();
-  double = startChild(
-    'fabric-peer-double.mjs',
-    ['--dir', path.join(dir, 'peer')],
-    path.join(dir, 'peer.log'),
-  );
-  const peerReady = await double.ready;
-  log(`peer double on ${peerReady.endpoint} (pid ${peerReady.pid})`);
+  let profilePath;
+  /** The ledger's processes, whose CPU is read over each round: the double, or every network node. */
+  let ledgerPids;
+  if (ledgerKind === 'fabric') {
+    profilePath = process.env.GATEWAY_CONNECTION_PROFILE;
+    ledgerPids = networkPids(process.env.NETWORK_DIR);
+    log(
+      `Fabric network: ${Object.entries(ledgerPids)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  } else {
+    double = startChild(
+      'fabric-peer-double.mjs',
+      ['--dir', path.join(dir, 'peer')],
+      path.join(dir, 'peer.log'),
+    );
+    const peerReady = await double.ready;
+    log(`peer double on ${peerReady.endpoint} (pid ${peerReady.pid})`);
+    profilePath = peerReady.profilePath;
+    ledgerPids = { peerDouble: peerReady.pid };
+  }
   gatewayChild = startChild(
     'gateway-over-double.mjs',
-    ['--dir', path.join(dir, 'gateway'), '--profile', peerReady.profilePath, '--farmers', String(farmers)],
+    [
+      '--dir',
+      typeof args['gateway-dir'] === 'string' ? path.resolve(args['gateway-dir']) : path.join(dir, 'gateway'),
+      '--profile',
+      profilePath,
+      '--farmers',
+      String(farmers),
+    ],
     path.join(dir, 'gateway.log'),
   );
   const gw = await gatewayChild.ready;
@@ -280,10 +379,10 @@ try {
   log(`${gw.seed.grants} unbudgeted consents in ${(gw.seed.grantSeedMs / 1000).toFixed(1)} s`);
   if (gw.subjects.length < concurrency) throw new Error(`need at least ${concurrency} subjects`);
   const seedMs = now() - t0;
-  const settleMs = await settle([peerReady.pid, gw.pid]);
+  const settleMs = await settle([gw.pid]);
   log(`setup ${(seedMs / 1000).toFixed(1)} s, settled after ${(settleMs / 1000).toFixed(1)} s`);
 
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const login = await request(agent, `${gw.url}/api/v1/auth/token`, 'POST', undefined, {
     username: gw.username,
     password: gw.password,
@@ -317,21 +416,26 @@ try {
       `${sample.report.collateral.length} assets`,
   );
 
-  const pids = { gateway: gw.pid, peerDouble: peerReady.pid };
-  const restAsset = await measure(
-    'REST asset read',
-    async () => {
-      const body = expect(
-        await request(agent, `${gw.url}/api/v1/assets/${randomAsset()}`, 'GET', token),
-        200,
-        'asset',
-      );
-      if (typeof body.assetId !== 'string') throw new Error('asset body without assetId');
-    },
-    pids,
-  );
+  const pids = { gateway: gw.pid, ...ledgerPids };
+  /** Runs `measure` with a CPU profile of the gateway over the measured seconds when asked. */
+  const profiled = async (name, op) => {
+    if (cpuProfileDir === undefined) return measure(name, op, pids);
+    const file = path.join(cpuProfileDir, `gateway-${name.replaceAll(' ', '-')}.cpuprofile`);
+    return measure(name, op, pids, {
+      start: () => gatewayChild.call({ profile: 'start' }),
+      stop: () => gatewayChild.call({ profile: 'stop', file }),
+    });
+  };
+  const restAsset = await profiled('REST asset read', async () => {
+    const body = expect(
+      await request(agent, `${gw.url}/api/v1/assets/${randomAsset()}`, 'GET', token),
+      200,
+      'asset',
+    );
+    if (typeof body.assetId !== 'string') throw new Error('asset body without assetId');
+  });
   // The direct path: the same peer and organisation through fabric-gateway in this process.
-  direct = await directContract(peerReady.profilePath, gw.bank);
+  direct = await directContract(profilePath, gw.bank);
   const { contract } = direct;
   const operator = sha256Hex('bench-direct-operator');
   const evaluateJson = async (fn, fnArgs) =>
@@ -343,67 +447,84 @@ try {
       if (typeof asset.assetId !== 'string') throw new Error('asset without assetId');
     },
     // The gateway is up but idle (asset reads commit no blocks): its CPU is kept to show it.
-    { peerDouble: peerReady.pid, gatewayIdle: gw.pid },
+    { ...ledgerPids, gatewayIdle: gw.pid },
   );
-  const restReport = await measure(
-    'REST report',
-    async (worker, i) => {
-      const s = pick(gw.subjects, worker, i);
-      const body = expect(
-        await request(agent, `${gw.url}/api/v1/reports`, 'POST', token, {
-          subjectId: s.subjectId,
-          consentId: s.grantId,
-          datasets: gw.datasets,
-          purpose: PURPOSE,
-        }),
-        201,
-        'report',
-      );
-      if (typeof body.txId !== 'string') throw new Error('report without txId');
-    },
-    pids,
+  // What every process spends with no request in flight (peers gossip, the gateway's timers),
+  // so that a reader can tell the REST report round's own CPU from the background.
+  const idleCpu = await idleCpuPerSecond(pids, 3000);
+  // Fresh connections: the gateway closes keep-alive sockets left idle over the direct rounds, and a
+  // request sent on one as it closes fails with ECONNRESET (a load generator's artefact, not the gateway's).
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  log(
+    `idle CPU s per s: ${JSON.stringify(idleCpu, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`,
   );
+  const restReport = await profiled('REST report', async (worker, i) => {
+    const s = pick(gw.subjects, worker, i);
+    const body = expect(
+      await request(agent, `${gw.url}/api/v1/reports`, 'POST', token, {
+        subjectId: s.subjectId,
+        consentId: s.grantId,
+        datasets: gw.datasets,
+        purpose: PURPOSE,
+      }),
+      201,
+      'report',
+    );
+    if (typeof body.txId !== 'string') throw new Error('report without txId');
+  });
   agent.destroy();
   // No gateway process for the direct writes: its indexer would follow (and pay for) their blocks.
   await gatewayChild.stop();
-  await settle([peerReady.pid]);
+  await settle(Object.values(ledgerPids), 10_000);
 
   const directReport = await measure(
     'direct report ledger calls',
     async (worker, i) => {
       const s = pick(gw.subjects, worker, i);
-      for (const batchId of recordBatches) {
-        try {
-          await contract.evaluate('Dispute:GetOpenDispute', {
-            arguments: [batchId, sha256Hex(`${s.pseudonym}/${batchId}`)],
-          });
-          throw new Error('unexpected open dispute');
-        } catch (err) {
-          const detail = (err.details ?? []).map((d) => d.message).join('; ');
-          if (!detail.includes('NOT_FOUND')) throw err;
-        }
+      // As ReportService: one call over the report's records, none for a report without records.
+      const disputes =
+        recordBatches.length === 0
+          ? []
+          : await evaluateJson('Dispute:GetOpenDisputes', [
+              JSON.stringify({
+                records: recordBatches.map((batchId) => ({
+                  batchId,
+                  recordHash: sha256Hex(`${s.pseudonym}/${batchId}`),
+                })),
+              }),
+            ]);
+      if (disputes.length !== recordBatches.length || disputes.some((d) => d.disputeId !== undefined)) {
+        throw new Error('unexpected open dispute');
       }
       await evaluateJson('Collateral:ListAssetsByOwner', [s.pseudonym, '50', '']);
+      const accessId = `acc-${randomUUID()}`;
+      await evaluateJson('Lending:RecordMultiLenderSignal', [`sig-${accessId}`, s.pseudonym, s.grantId]);
       const result = await contract.submit('Access:RecordAccess', {
         arguments: [
           JSON.stringify({
-            accessId: `acc-${randomUUID()}`,
+            accessId,
             grantId: s.grantId,
             subject: s.pseudonym,
             datasets: [...gw.datasets].sort(),
             purpose: PURPOSE,
             operator,
             releaseDigest: sha256Hex(randomUUID()),
+            ...countyField(s.subjectId),
           }),
         ],
       });
       const access = JSON.parse(Buffer.from(result).toString('utf8'));
       if (access.outcome !== 'GRANTED') throw new Error(`access ${access.outcome}: ${access.reason}`);
     },
-    { peerDouble: peerReady.pid },
+    ledgerPids,
   );
   emit({
-    peer: 'gRPC peer double over the embedded ledger (gateway-api/test/fabric/peer-double.ts), not Fabric',
+    ledger: ledgerKind,
+    peer:
+      ledgerKind === 'fabric'
+        ? 'Fabric network brought up by network.mjs (GATEWAY_CONNECTION_PROFILE)'
+        : 'gRPC peer double over the embedded ledger (gateway-api/test/fabric/peer-double.ts), not Fabric',
     concurrency,
     seconds,
     warmupSeconds: warmup,
@@ -416,6 +537,7 @@ try {
     seed: gw.seed,
     assetRead: { rest: restAsset, direct: directAsset, ratio: restAsset.perSecond / directAsset.perSecond },
     report: { rest: restReport, direct: directReport, ratio: restReport.perSecond / directReport.perSecond },
+    idleCpuPerSecond: idleCpu,
   });
 } finally {
   direct?.close();

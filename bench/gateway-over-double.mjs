@@ -15,7 +15,12 @@
 //     (grantId `bench-report-<n>`), so reports never run out of budget,
 //   - a LOAN_OFFICER user of that bank.
 // Then listens on port 0 and sends `{ ready, url, pid, ... }`; stops on `stop`
-// or when the parent disconnects.
+// or when the parent disconnects. `{ profile: 'start' }` starts V8's CPU
+// profiler in this process, `{ profile: 'stop', file }` writes the profile to
+// `file`; each is answered with `{ profile }` once done.
+//
+// The connection profile may be the double's or a real network's (network.mjs):
+// gateway-cost.mjs --ledger fabric passes the latter.
 //
 // Runs with GATEWAY_RATE_LIMIT_PER_MINUTE at its ceiling (1,000,000): the
 // default 600 per user per minute would turn a load test into a test of the
@@ -24,6 +29,9 @@
 //
 //   node bench/gateway-over-double.mjs --dir DIR --profile PROFILE [--farmers N]
 import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { gateway, intArg, parseArgs, require } from './lib.mjs';
 
 const { isoFromEpochSeconds, sha256Hex } = require('@ruralcredit/protocol');
@@ -87,19 +95,24 @@ for (let n = 1; n <= farmers; n++) {
 const t1 = Date.now();
 for (let first = 0; first < subjects.length; first += SEED_CONCURRENCY) {
   await Promise.all(
-    subjects.slice(first, first + SEED_CONCURRENCY).map((s) =>
-      context.ledger.submit(bank, 'Consent:RecordGrant', [
-        JSON.stringify({
-          grantId: s.grantId,
-          subject: s.pseudonym,
-          scope: consortium.datasetTypes.map((d) => d.code),
-          purpose: 'LOAN_APPLICATION',
-          validFrom: isoFromEpochSeconds(now - DAY),
-          validUntil: isoFromEpochSeconds(now + 30 * DAY),
-          evidence: { type: 'FORM_HASH', formHash: sha256Hex(`bench consent form ${s.grantId}`) },
-        }),
-      ]),
-    ),
+    subjects.slice(first, first + SEED_CONCURRENCY).map(async (s) => {
+      try {
+        await context.ledger.submit(bank, 'Consent:RecordGrant', [
+          JSON.stringify({
+            grantId: s.grantId,
+            subject: s.pseudonym,
+            scope: consortium.datasetTypes.map((d) => d.code),
+            purpose: 'LOAN_APPLICATION',
+            validFrom: isoFromEpochSeconds(now - DAY),
+            validUntil: isoFromEpochSeconds(now + 30 * DAY),
+            evidence: { type: 'FORM_HASH', formHash: sha256Hex(`bench consent form ${s.grantId}`) },
+          }),
+        ]);
+      } catch (err) {
+        // Granted by an earlier run on the same network with the same data directory (gateway-cost --gateway-dir).
+        if (err?.code !== 'CONFLICT') throw err;
+      }
+    }),
   );
 }
 const grantSeedMs = Date.now() - t1;
@@ -119,8 +132,26 @@ const stop = () => {
 };
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
+let session;
+/** Starts or stops (and writes) a CPU profile of this process, then answers the parent. */
+async function profile(message) {
+  if (message.profile === 'start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  } else if (session !== undefined) {
+    const { profile: result } = await session.post('Profiler.stop');
+    session.disconnect();
+    session = undefined;
+    await mkdir(path.dirname(message.file), { recursive: true });
+    await writeFile(message.file, JSON.stringify(result));
+  }
+  process.send({ profile: message.profile });
+}
 process.on('message', (message) => {
   if (message === 'stop') void stop();
+  else if (typeof message?.profile === 'string') void profile(message);
 });
 process.send({
   ready: true,

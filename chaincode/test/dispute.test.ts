@@ -43,6 +43,30 @@ describe('Dispute', () => {
     await c.refused('CONFLICT', 'regulator', 'Dispute:FileDispute', filing({ disputeId: 'd-2' }));
   });
 
+  it('when several records are asked at once, then GetOpenDisputes answers each in order, with the open dispute only where there is one; a malformed list is INVALID', async () => {
+    const records = (...hashes: number[]) =>
+      JSON.stringify({ records: hashes.map((n) => ({ batchId: 'hs-1', recordHash: digest(n) })) });
+    expect(await c.evaluate('bankB', 'Dispute:GetOpenDisputes', records(12, 11))).to.deep.equal([
+      { batchId: 'hs-1', recordHash: digest(12) },
+      { batchId: 'hs-1', recordHash: digest(11) },
+    ]);
+    await c.submit('bankA', 'Dispute:FileDispute', filing());
+    for (const org of ['bankB', 'agri', 'regulator'] as const) {
+      expect(await c.evaluate(org, 'Dispute:GetOpenDisputes', records(12, 11))).to.deep.equal([
+        { batchId: 'hs-1', recordHash: digest(12) },
+        { batchId: 'hs-1', recordHash: digest(11), disputeId: 'd-1', status: 'OPEN' },
+      ]);
+    }
+    for (const malformed of [
+      JSON.stringify({ records: [] }),
+      records(...Array.from({ length: 101 }, (_, i) => i)),
+      JSON.stringify({ records: [{ batchId: 'hs-1', recordHash: digest(11), subject: S }] }),
+      JSON.stringify({ records: [{ batchId: 'hs-1', recordHash: 'not-a-digest' }] }),
+    ]) {
+      await c.queryRefused('INVALID', 'bankA', 'Dispute:GetOpenDisputes', malformed);
+    }
+  });
+
   it('when a bank without a covering grant files, then FORBIDDEN; the regulator needs none', async () => {
     await c.refused('FORBIDDEN', 'bankB', 'Dispute:FileDispute', filing({ grantId: 'g-1' }));
     await c.refused('FORBIDDEN', 'bankA', 'Dispute:FileDispute', filing({ grantId: undefined }));

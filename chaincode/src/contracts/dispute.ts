@@ -24,6 +24,9 @@ import type { Member } from '../model/member';
 import { readGrant } from './consent';
 import { readBatch } from './provenance';
 
+/** Most records {@link DisputeContract.GetOpenDisputes} checks in one call. */
+export const MAX_DISPUTE_CHECKS = 100;
+
 /** A dispute as returned: the record plus whether it is overdue at the transaction time. */
 function view(ctx: Context, d: Dispute): object {
   return { ...d, overdue: d.status === 'OPEN' && txTime(ctx) > d.dueBy };
@@ -171,6 +174,43 @@ export class DisputeContract extends Contract {
     if (!mark) throw notFound('the record has no open dispute');
     const dispute = await this.#existing(ctx, mark.disputeId);
     return marshal({ disputeId: dispute.disputeId, status: dispute.status });
+  }
+
+  /**
+   * {@link GetOpenDispute} for several records in one call, as a report checks every record it
+   * shows: one proposal and one chaincode call instead of one per record, and a record without a
+   * dispute is an answer, not an error. Same visibility: the open dispute's ID and status only.
+   *
+   * @param recordsJson `{ records: [{ batchId, recordHash }] }`, 1-{@link MAX_DISPUTE_CHECKS} records
+   * @returns `[{ batchId, recordHash, disputeId?, status? }]` in the order asked, the dispute's
+   *   fields only on a record with an open dispute
+   * @throws INVALID on a malformed list, an unknown field or more than {@link MAX_DISPUTE_CHECKS} records.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async GetOpenDisputes(ctx: Context, recordsJson: string): Promise<string> {
+    await requireCaller(ctx);
+    const records = new Fields(parseArgument(recordsJson, 'records'), 'query', ['records']).objects(
+      'records',
+      MAX_DISPUTE_CHECKS,
+      ['batchId', 'recordHash'],
+    );
+    const out: object[] = [];
+    for (const f of records) {
+      const batchId = f.id('batchId');
+      const recordHash = f.digest('recordHash');
+      const mark = await readRecord<{ disputeId: string }>(
+        ctx,
+        key(ctx, KeyType.disputeByRecord, [batchId, recordHash]),
+      );
+      if (!mark) {
+        out.push({ batchId, recordHash });
+        continue;
+      }
+      const dispute = await this.#existing(ctx, mark.disputeId);
+      out.push({ batchId, recordHash, disputeId: dispute.disputeId, status: dispute.status });
+    }
+    return marshal(out);
   }
 
   /**

@@ -183,6 +183,13 @@ export class FabricLedgerClientImpl implements LedgerClient {
   readonly #singleOrganisation: boolean;
   /** Peer name -> time until which it is tried after the others. */
   readonly #backoff = new Map<string, number>();
+  /**
+   * Peer name -> the highest block it confirmed having committed, since it last failed a call (a
+   * peer that failed may come back with a rebuilt ledger: what it held before is not assumed).
+   */
+  readonly #committedHeight = new Map<string, number>();
+  /** Peer name -> commit-status questions on their way to it, by the block they ask about. */
+  readonly #confirming = new Map<string, Map<number, Promise<string | undefined>>>();
 
   private constructor(options: {
     clients: grpc.Client[];
@@ -354,7 +361,7 @@ export class FabricLedgerClientImpl implements LedgerClient {
         }
         throw fromValidationCode(code, status.transactionId);
       }
-      await this.#committedOnEveryPeer(mspId, endorsed.target.peer, submitted);
+      await this.#committedOnEveryPeer(mspId, endorsed.target.peer, submitted, Number(status.blockNumber));
       return {
         result: parse<T>(transaction.getResult()),
         txId: status.transactionId,
@@ -446,6 +453,7 @@ export class FabricLedgerClientImpl implements LedgerClient {
         const cause = transientCause(failure.error);
         if (cause === undefined) throw this.#map(failure.error, fn, failure.txId, target.peer);
         this.#backoff.set(target.peer, Date.now() + PEER_BACKOFF_MS);
+        this.#committedHeight.delete(target.peer);
         this.#logger.warn('ledger call failed on a peer; trying the next trusted peer', {
           fn,
           mspId,
@@ -466,30 +474,68 @@ export class FabricLedgerClientImpl implements LedgerClient {
    * through another peer (or endorsed there), must not read the world state from before it.
    * Bounded: a peer that is down or lags is logged and left to catch up on its own.
    */
-  async #committedOnEveryPeer(mspId: string, committedOn: string, commit: Commit): Promise<void> {
+  async #committedOnEveryPeer(
+    mspId: string,
+    committedOn: string,
+    commit: Commit,
+    blockNumber: number,
+  ): Promise<void> {
+    this.#raiseCommittedHeight(committedOn, blockNumber);
     const now = Date.now();
     const others = (this.#targets.get(mspId) ?? []).filter(
       (t) => t.peer !== committedOn && (this.#backoff.get(t.peer) ?? 0) <= now,
     );
-    if (others.length === 0) return;
-    const bytes = commit.getBytes();
     await Promise.all(
       others.map(async (t) => {
-        try {
-          await t.gateway.newCommit(bytes).getStatus({ deadline: Date.now() + PEER_CATCH_UP_MS });
-        } catch (err) {
+        // Known to hold this block already (another transaction of it, or a later one, was confirmed there).
+        if ((this.#committedHeight.get(t.peer) ?? -1) >= blockNumber) return;
+        const failure = await this.#confirmBlock(t, blockNumber, commit);
+        if (failure !== undefined) {
           this.#logger.warn(
             'a peer did not confirm a committed transaction in time; reads through it may lag',
-            {
-              mspId,
-              peer: t.peer,
-              transactionId: commit.getTransactionId(),
-              message: err instanceof Error ? err.message : String(err),
-            },
+            { mspId, peer: t.peer, transactionId: commit.getTransactionId(), message: failure },
           );
         }
       }),
     );
+  }
+
+  /**
+   * Asks `target`'s peer for the commit status of `commit` (committed in `blockNumber`), unless a
+   * question about this block or a later one is already on its way to that peer: the transactions
+   * of one block share one call per peer instead of one each. A commit status means the peer
+   * committed the whole block, and so every block before it. Resolves with the failure's message,
+   * or undefined once the peer confirmed.
+   */
+  #confirmBlock(target: Target, blockNumber: number, commit: Commit): Promise<string | undefined> {
+    let pending = this.#confirming.get(target.peer);
+    if (pending === undefined) {
+      pending = new Map();
+      this.#confirming.set(target.peer, pending);
+    }
+    for (const [block, check] of pending) if (block >= blockNumber) return check;
+    const inFlight = pending;
+    const check = target.gateway
+      .newCommit(commit.getBytes())
+      .getStatus({ deadline: Date.now() + PEER_CATCH_UP_MS })
+      .then(
+        () => {
+          this.#raiseCommittedHeight(target.peer, blockNumber);
+          return undefined;
+        },
+        (err: unknown) => {
+          this.#committedHeight.delete(target.peer);
+          return err instanceof Error ? err.message : String(err);
+        },
+      )
+      .finally(() => inFlight.delete(blockNumber));
+    inFlight.set(blockNumber, check);
+    return check;
+  }
+
+  #raiseCommittedHeight(peerName: string, blockNumber: number): void {
+    if ((this.#committedHeight.get(peerName) ?? -1) < blockNumber)
+      this.#committedHeight.set(peerName, blockNumber);
   }
 
   #anyNetwork(): Network {

@@ -473,10 +473,49 @@ export class BatchFinaliser {
   }
 }
 
-/** Builds audit paths from stored chunks, caching the trees it builds for one reader's lifetime. */
+/** A bounded map that forgets the entry used least recently. */
+class RecentlyUsed<K, V> {
+  readonly #entries = new Map<K, V>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      // Most recently used last: the Map's first key is the one evicted.
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as K);
+  }
+}
+
+/**
+ * Merkle trees a record store keeps built (the most recently used): a chunk's tree of up to
+ * {@link LEAF_CHUNK} leaves is about 64 KiB, so at most about 16 MiB.
+ */
+const CACHED_TREES = 256;
+
+/** Metadata of complete batches a record store keeps read (a few hundred bytes each). */
+const CACHED_BATCHES = 4096;
+
+/**
+ * Builds audit paths from stored chunks, keeping the {@link CACHED_TREES} trees it used last.
+ * A chunk's leaf hashes never change once written under its upload's ID (an upload is either
+ * anchored and complete, or discarded, and reads only reach complete batches), so reports on
+ * the same batches read and rebuild them once, not once per record.
+ */
 class ProofReader {
   readonly #tree: Plain<Buffer>;
-  readonly #chunks = new Map<string, MerkleTree>();
+  readonly #chunks = new RecentlyUsed<string, MerkleTree>(CACHED_TREES);
 
   constructor(tree: Plain<Buffer>) {
     this.#tree = tree;
@@ -516,10 +555,13 @@ class ProofReader {
 /** {@link RecordStore} over the provenance sublevels. */
 export class RecordStoreImpl implements RecordStore {
   readonly #levels: ProvenanceSublevels;
+  readonly #proofs: ProofReader;
+  readonly #completeBatches = new RecentlyUsed<string, BatchMeta>(CACHED_BATCHES);
 
   /** @param levels the provenance sublevels. */
   constructor(levels: ProvenanceSublevels) {
     this.#levels = levels;
+    this.#proofs = new ProofReader(levels.tree);
   }
 
   async batch(batchId: string): Promise<BatchMeta | undefined> {
@@ -527,8 +569,13 @@ export class RecordStoreImpl implements RecordStore {
   }
 
   async #complete(batchId: string): Promise<BatchMeta | undefined> {
+    const cached = this.#completeBatches.get(batchId);
+    if (cached !== undefined) return cached;
     const meta = await this.batch(batchId);
-    return meta?.state === 'COMPLETE' ? meta : undefined;
+    if (meta?.state !== 'COMPLETE') return undefined;
+    // A batch marked COMPLETE is never written again (BatchFinaliser.finalise skips it).
+    this.#completeBatches.set(batchId, meta);
+    return meta;
   }
 
   async latestForSubject(pseudonym: string, datasetType: string): Promise<StoredRecord[]> {
@@ -555,7 +602,7 @@ export class RecordStoreImpl implements RecordStore {
       if (indexes.length >= MAX_RECORDS_PER_SUBJECT) break;
     }
     if (chosen === undefined) return [];
-    const proofs = new ProofReader(this.#levels.tree);
+    const proofs = this.#proofs;
     const out: StoredRecord[] = [];
     for (const index of indexes.reverse()) {
       const stored = await this.#read(chosen, index, proofs);
@@ -579,7 +626,7 @@ export class RecordStoreImpl implements RecordStore {
       ...(window.to === undefined ? {} : { lt: `${prefix}${SEP}${window.to}` }),
     };
     const metas = new Map<string, BatchMeta | undefined>();
-    const proofs = new ProofReader(this.#levels.tree);
+    const proofs = this.#proofs;
     const out: StoredRecord[] = [];
     for await (const key of this.#levels.bySubject.keys(range)) {
       const [, batchId, index] = key.slice(prefix.length + 1).split(SEP);
@@ -608,7 +655,7 @@ export class RecordStoreImpl implements RecordStore {
     if (meta === undefined || !Number.isSafeInteger(index) || index < 0 || index >= meta.recordCount) {
       return undefined;
     }
-    return this.#read(meta, index, new ProofReader(this.#levels.tree));
+    return this.#read(meta, index, this.#proofs);
   }
 
   async batchesWithLeaf(leafHashHex: string, limit: number): Promise<{ batchId: string; index: number }[]> {

@@ -383,12 +383,37 @@ export class ReportService {
     datasets: string[],
     recordsOf: (datasetType: string) => Promise<readonly SourceRecord[]>,
   ): Promise<Report> {
-    const sections: Report['datasets'] = [];
-    const section = async (stored: readonly SourceRecord[]): Promise<ReportRecord[]> => {
-      const out: ReportRecord[] = [];
-      for (const r of stored) {
-        const dispute = await this.#openDispute(principal, r.batchId, r.leafHash);
-        out.push({
+    // Every record of every section first, then their open disputes in as few ledger calls as possible.
+    const found: {
+      datasetType: string;
+      records: readonly SourceRecord[];
+      history?: readonly SourceRecord[];
+    }[] = [];
+    for (const datasetType of datasets) {
+      const records = await recordsOf(datasetType);
+      found.push(
+        request.historyFrom === undefined
+          ? { datasetType, records }
+          : {
+              datasetType,
+              records,
+              history: await this.#records.historyForSubject(
+                pseudonym,
+                datasetType,
+                { from: request.historyFrom, to: request.historyTo },
+                MAX_HISTORY_RECORDS,
+              ),
+            },
+      );
+    }
+    const disputes = await this.#openDisputes(
+      principal,
+      found.flatMap((f) => [...f.records, ...(f.history ?? [])]),
+    );
+    const section = (stored: readonly SourceRecord[]): ReportRecord[] =>
+      stored.map((r) => {
+        const dispute = disputes.get(disputeKey(r.batchId, r.leafHash));
+        return {
           batchId: r.batchId,
           index: r.index,
           record: r.record,
@@ -398,26 +423,13 @@ export class ReportService {
           anchoredAt: r.anchoredAt,
           disputed: dispute !== undefined,
           ...(dispute === undefined ? {} : { disputeId: dispute }),
-        });
-      }
-      return out;
-    };
-    for (const datasetType of datasets) {
-      const records = await section(await recordsOf(datasetType));
-      if (request.historyFrom === undefined) {
-        sections.push({ datasetType, records });
-        continue;
-      }
-      const history = await section(
-        await this.#records.historyForSubject(
-          pseudonym,
-          datasetType,
-          { from: request.historyFrom, to: request.historyTo },
-          MAX_HISTORY_RECORDS,
-        ),
-      );
-      sections.push({ datasetType, records, history, changes: changesOf(history) });
-    }
+        };
+      });
+    const sections: Report['datasets'] = found.map(({ datasetType, records, history }) => {
+      if (history === undefined) return { datasetType, records: section(records) };
+      const shown = section(history);
+      return { datasetType, records: section(records), history: shown, changes: changesOf(shown) };
+    });
     const assets = await this.#ctx.ledger.evaluate<{ records: Record<string, unknown>[] }>(
       principal.orgMspId,
       'Collateral:ListAssetsByOwner',
@@ -662,18 +674,27 @@ export class ReportService {
     }
   }
 
-  async #openDispute(principal: Principal, batchId: string, recordHash: string): Promise<string | undefined> {
-    try {
-      const d = await this.#ctx.ledger.evaluate<{ disputeId: string }>(
-        principal.orgMspId,
-        'Dispute:GetOpenDispute',
-        [batchId, recordHash],
-      );
-      return d.disputeId;
-    } catch (err) {
-      if (err instanceof AppError && err.status === 404) return undefined;
-      throw err;
+  /**
+   * The open disputes on `records`, by {@link disputeKey}: `Dispute:GetOpenDisputes` over up to
+   * {@link DISPUTE_CHECKS_PER_CALL} distinct records a call (one call for a report without history).
+   */
+  async #openDisputes(principal: Principal, records: readonly SourceRecord[]): Promise<Map<string, string>> {
+    const distinct = new Map<string, { batchId: string; recordHash: string }>();
+    for (const r of records)
+      distinct.set(disputeKey(r.batchId, r.leafHash), { batchId: r.batchId, recordHash: r.leafHash });
+    const checks = [...distinct.values()];
+    const open = new Map<string, string>();
+    for (let first = 0; first < checks.length; first += DISPUTE_CHECKS_PER_CALL) {
+      const answers = await this.#ctx.ledger.evaluate<
+        { batchId: string; recordHash: string; disputeId?: string }[]
+      >(principal.orgMspId, 'Dispute:GetOpenDisputes', [
+        JSON.stringify({ records: checks.slice(first, first + DISPUTE_CHECKS_PER_CALL) }),
+      ]);
+      for (const a of answers) {
+        if (a.disputeId !== undefined) open.set(disputeKey(a.batchId, a.recordHash), a.disputeId);
+      }
     }
+    return open;
   }
 }
 
@@ -694,6 +715,14 @@ type ReportRecord = Report['datasets'][number]['records'][number];
 
 /** Most history records of one dataset in a report. */
 const MAX_HISTORY_RECORDS = 1000;
+
+/** Records checked for open disputes per ledger call (the chaincode's limit, MAX_DISPUTE_CHECKS). */
+const DISPUTE_CHECKS_PER_CALL = 100;
+
+/** A record's key in the map of open disputes. */
+function disputeKey(batchId: string, recordHash: string): string {
+  return `${batchId}\n${recordHash}`;
+}
 
 /**
  * Each numeric field's change between the subject's last record of the latest batch

@@ -249,6 +249,49 @@ describe('verification reports', () => {
     );
     expect(await g.context.ledger.height()).to.equal(height);
   });
+
+  it("when a record of the report is disputed, then the next report marks it disputed with the open dispute's ID", async () => {
+    await seed(g, {
+      batchId: 'hs-disputed',
+      records: [7, 8],
+      consentId: 'c-disputed',
+      subject: 7,
+      maxAccesses: 3,
+    });
+    const report = async () => {
+      const res = await g.api('/reports', {
+        method: 'POST',
+        as: ['bankA', 'LOAN_OFFICER'],
+        json: {
+          subjectId: residentId(7),
+          consentId: 'c-disputed',
+          datasets: ['HOMESTEAD'],
+          purpose: 'LOAN_APPLICATION',
+        },
+      });
+      expect(res.status, res.text).to.equal(201);
+      return (res.body as { report: Report }).report.datasets[0]!.records;
+    };
+    const before = await report();
+    expect(before.map((r) => [r.batchId, r.disputed, r.disputeId])).to.deep.equal([
+      ['hs-disputed', false, undefined],
+    ]);
+    await g.context.ledger.submit(ORG.bankA, 'Dispute:FileDispute', [
+      JSON.stringify({
+        disputeId: 'd-report-1',
+        datasetType: 'HOMESTEAD',
+        batchId: 'hs-disputed',
+        recordHash: before[0]!.leafHash,
+        subject: g.context.subjects.pseudonym(residentId(7)),
+        grantId: 'c-disputed',
+        reason: 'WRONG_VALUE',
+      }),
+    ]);
+    const after = await report();
+    expect(after.map((r) => [r.batchId, r.disputed, r.disputeId])).to.deep.equal([
+      ['hs-disputed', true, 'd-report-1'],
+    ]);
+  });
 });
 
 describe('verification reports: retries with the same accessId (idempotency)', () => {
