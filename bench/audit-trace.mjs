@@ -14,7 +14,7 @@
 //   node bench/audit-trace.mjs --mode build --dir D --records N --subjects S
 //   node bench/audit-trace.mjs --mode query --dir D
 import { Buffer } from 'node:buffer';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   emit,
@@ -42,8 +42,13 @@ const { loadConsortium } = gateway('consortium/definition');
 
 /** Transactions per synthetic block. */
 const TXS_PER_BLOCK = 100;
-/** Index writes buffered before one LevelDB batch (about 800 transactions). */
-const FLUSH_OPS = 10_000;
+/** Index writes buffered before one LevelDB batch (about 4,000 transactions). */
+const FLUSH_OPS = 50_000;
+/**
+ * The loader's LevelDB tuning (a bulk load: bigger memtable and table files,
+ * fewer level-0 compactions). The query process opens with the gateway's defaults.
+ */
+const LOAD_TUNING = { writeBufferSize: 64 * 1024 * 1024, maxFileSize: 8 * 1024 * 1024 };
 /** The data set covers this many days, from DAY0. */
 const DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -63,28 +68,34 @@ const TRACE_MAX = 50;
 /** Timed queries per kind, and untimed warm-up queries before them. */
 const QUERIES = 200;
 const WARMUP = 20;
-/** Full scans per kind (each reads every record). */
+/** Full scans per kind (each reads every record); `--scans` lowers it for the largest sizes. */
 const SCANS = 3;
 /** First page of an institution's day. */
 const PAGE = 100;
 
 /**
  * An IndexStore that applies each write (one transaction's atomic batch)
- * to an in-memory overlay and flushes the overlay as one LevelDB batch
- * every FLUSH_OPS writes. Reads see the overlay first, so the projection's
+ * to an in-memory overlay and hands the overlay to LevelDB as one batch
+ * every FLUSH_OPS writes. The batch is written while the next overlay fills
+ * (at most one batch in flight: LevelDB writes on its own thread, so the
+ * projection is not idle waiting for it). Reads see the filling overlay,
+ * then the one being written, then the database, so the projection's
  * read-modify-write of counters stays exact. A transaction's writes are
  * never split across two batches, so each stays atomic.
  */
 class BufferedIndexStore {
   #inner;
   #pending = new Map();
+  /** The overlay being written to LevelDB, and the write's promise. */
+  #writing = new Map();
+  #inFlight = Promise.resolve();
 
   constructor(inner) {
     this.#inner = inner;
   }
 
   async get(key) {
-    const op = this.#pending.get(key);
+    const op = this.#pending.get(key) ?? this.#writing.get(key);
     if (op !== undefined) return op.type === 'put' ? op.value : undefined;
     return this.#inner.get(key);
   }
@@ -99,14 +110,24 @@ class BufferedIndexStore {
 
   async write(ops) {
     for (const op of ops) this.#pending.set(op.key, op);
-    if (this.#pending.size >= FLUSH_OPS) await this.flush();
+    if (this.#pending.size >= FLUSH_OPS) await this.#startFlush();
+  }
+
+  /** Waits for the batch in flight, then starts writing the filled overlay. */
+  async #startFlush() {
+    await this.#inFlight;
+    if (this.#pending.size === 0) return;
+    const writing = this.#pending;
+    this.#writing = writing;
+    this.#pending = new Map();
+    this.#inFlight = this.#inner.write([...writing.values()]).then(() => {
+      if (this.#writing === writing) this.#writing = new Map();
+    });
   }
 
   async flush() {
-    if (this.#pending.size === 0) return;
-    const ops = [...this.#pending.values()];
-    this.#pending = new Map();
-    await this.#inner.write(ops);
+    await this.#startFlush();
+    await this.#inFlight;
   }
 }
 
@@ -152,6 +173,15 @@ async function* syntheticBlocks(n, subjects, banks, counts) {
   }
 }
 
+/** Bytes of every file under `dir` (the LevelDB files as written, before any later compaction). */
+async function directoryBytes(dir) {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath ?? entry.path, entry.name))).size;
+  }
+  return total;
+}
+
 async function build(args) {
   const dir = args.dir;
   const n = intArg(args, 'records', 1_000_000);
@@ -159,7 +189,7 @@ async function build(args) {
   const banks = loadConsortium()
     .organisations.filter((o) => o.role === 'BANK')
     .map((o) => o.mspId);
-  const db = await openDatabase(dir);
+  const db = await openDatabase(dir, LOAD_TUNING);
   const logger = silentLogger();
   const store = new BufferedIndexStore(new LevelIndexStore({ db }));
   const processor = new BlockProcessor({
@@ -177,6 +207,7 @@ async function build(args) {
   await store.flush();
   const loadMs = now() - t0;
   await db.close();
+  const diskBytes = await directoryBytes(dir);
   await writeFile(path.join(dir, 'meta.json'), JSON.stringify({ n, subjects, banks, counts: [...counts] }));
   log(`loaded ${n} records in ${(loadMs / 1000).toFixed(1)} s`);
   emit({
@@ -185,6 +216,7 @@ async function build(args) {
     subjects,
     loadMs,
     recordsPerSecond: n / (loadMs / 1000),
+    diskBytes,
     peakRssBytes: peakRssBytes(),
   });
 }
@@ -219,6 +251,7 @@ async function timed(fn) {
 
 async function query(args) {
   const dir = args.dir;
+  const scans = intArg(args, 'scans', SCANS);
   const meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8'));
   const db = await openDatabase(dir);
   const store = new LevelIndexStore({ db });
@@ -279,7 +312,7 @@ async function query(args) {
   const subjectScanMs = [];
   const institutionScanMs = [];
   let scanned = 0;
-  for (let s = 0; s < SCANS; s++) {
+  for (let s = 0; s < scans; s++) {
     const k = timedSubjects[s];
     const pseudonym = subjectPseudonym(k);
     const indexed = await subjectTrace(k);
@@ -288,9 +321,9 @@ async function query(args) {
       throw new Error(`full scan of subject ${k} differs from the index`);
     subjectScanMs.push(ms);
     scanned = value.scanned;
-    log(`full scan ${s + 1}/${SCANS} (subject): ${ms.toFixed(0)} ms over ${value.scanned} records`);
+    log(`full scan ${s + 1}/${scans} (subject): ${ms.toFixed(0)} ms over ${value.scanned} records`);
   }
-  for (let s = 0; s < SCANS; s++) {
+  for (let s = 0; s < scans; s++) {
     const window = institutionDay(s);
     const indexed = await index.page(window, { limit: PAGE });
     const { ms, value } = await timed(async () => {
@@ -303,7 +336,7 @@ async function query(args) {
     if (!sameAnswer(indexed.items, value))
       throw new Error(`full scan of institution day ${s} differs from the index`);
     institutionScanMs.push(ms);
-    log(`full scan ${s + 1}/${SCANS} (institution day): ${ms.toFixed(0)} ms`);
+    log(`full scan ${s + 1}/${scans} (institution day): ${ms.toFixed(0)} ms`);
   }
   const rssEnd = residentMemory();
   await db.close();
@@ -321,7 +354,7 @@ async function query(args) {
       p50Ms: percentile(subjectMs, 50),
       p95Ms: percentile(subjectMs, 95),
       maxMs: Math.max(...subjectMs),
-      fullScan: { scans: SCANS, p50Ms: percentile(subjectScanMs, 50), samplesMs: subjectScanMs },
+      fullScan: { scans, p50Ms: percentile(subjectScanMs, 50), samplesMs: subjectScanMs },
     },
     institutionDay: {
       queries: institutionMs.length,
@@ -329,7 +362,7 @@ async function query(args) {
       p50Ms: percentile(institutionMs, 50),
       p95Ms: percentile(institutionMs, 95),
       maxMs: Math.max(...institutionMs),
-      fullScan: { scans: SCANS, p50Ms: percentile(institutionScanMs, 50), samplesMs: institutionScanMs },
+      fullScan: { scans, p50Ms: percentile(institutionScanMs, 50), samplesMs: institutionScanMs },
     },
     rss: {
       afterOpen: rssOpen,

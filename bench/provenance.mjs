@@ -1,19 +1,23 @@
-// Item 4, provenance anchoring: canonicalise + leaf-hash + Merkle tree over
-// N records of about 200 bytes (the exact protocol functions the gateway's
-// provenance upload calls: leafHash per record into a doubling buffer of
-// leaf hashes, then MerkleTree.fromLeafHashes), or the baseline, one plain
-// SHA-256 per record over the same canonical bytes.
+// Item 4, provenance anchoring: canonicalise + leaf-hash + Merkle root over
+// N records of about 200 bytes with the gateway's own upload hasher
+// (gateway-api provenance/leaf-hasher.ts, as the upload service calls it:
+// push per record, drain when backlogged, finish), or the baseline, one
+// plain SHA-256 per record over the same canonical bytes on one thread.
 //
 // Run as a child process (one mode per process) so its peak RSS is its own.
-//   node bench/provenance.mjs --mode pipeline|sha256 --records N
+//   node bench/provenance.mjs --mode pipeline|sha256 --records N [--workers W]
 import { hash } from 'node:crypto';
 import { Buffer } from 'node:buffer';
-import { emit, intArg, log, now, parseArgs, peakRssBytes, require } from './lib.mjs';
+import { emit, gateway, intArg, log, now, parseArgs, peakRssBytes, require } from './lib.mjs';
 
-const { HASH_BYTES, MerkleTree, canonicalJson, leafHash } = require('@ruralcredit/protocol');
+const { HASH_BYTES, canonicalJson, canonicalJsonFast } = require('@ruralcredit/protocol');
+const { LeafHasher } = gateway('provenance/leaf-hasher');
 
-/** Records generated (untimed) and processed per step; the upload also streams them. */
-const CHUNK = 8192;
+/**
+ * Records generated (untimed) and processed per step; the upload also streams them.
+ * A multiple of the hasher's 1,024-record chunks, so each step ends with every chunk handed out.
+ */
+const CHUNK = 65_536;
 
 const VILLAGES = ['Chengyang', 'Xiaoyang', 'Baishi', 'Xiadang', 'Shuangxi', 'Qixia', 'Zhouning', 'Tangkou'];
 
@@ -37,44 +41,42 @@ function records(from, count) {
   return out;
 }
 
-/** The gateway's HashList growth policy (provenance/service.ts): start at 1024 hashes, double. */
-class LeafBuffer {
-  buffer = Buffer.allocUnsafe(1024 * HASH_BYTES);
-  count = 0;
-
-  push(digest) {
-    if ((this.count + 1) * HASH_BYTES > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(this.buffer.length * 2);
-      this.buffer.copy(grown, 0, 0, this.count * HASH_BYTES);
-      this.buffer = grown;
-    }
-    this.buffer.set(digest, this.count * HASH_BYTES);
-    this.count += 1;
-  }
-
-  bytes() {
-    return this.buffer.subarray(0, this.count * HASH_BYTES);
-  }
-}
-
-function runPipeline(n) {
-  const leaves = new LeafBuffer();
+/**
+ * The gateway's upload hashing (provenance/leaf-hasher.ts, what the upload
+ * service runs per record): canonical JSON on this thread, leaf hashes and
+ * chunk subtree roots on worker threads once past the worker threshold,
+ * then the root over the chunk roots. `--workers 0` keeps everything on
+ * this thread (threshold out of reach), to show what the workers add.
+ */
+async function runPipeline(n, workers) {
+  const hasher = new LeafHasher(workers === 0 ? { workerThreshold: Infinity } : { workers });
   let hashMs = 0;
   let canonicalMs = 0;
-  for (let from = 0; from < n; from += CHUNK) {
-    const chunk = records(from, Math.min(CHUNK, n - from));
-    const t0 = now();
-    for (const record of chunk) leaves.push(leafHash(record));
-    hashMs += now() - t0;
-    // Where the time goes: canonicalJson alone over the same records (not part of the total).
-    const t1 = now();
-    for (const record of chunk) canonicalJson(record);
-    canonicalMs += now() - t1;
+  let workerThreads = 0;
+  try {
+    for (let from = 0; from < n; from += CHUNK) {
+      const chunk = records(from, Math.min(CHUNK, n - from));
+      const t0 = now();
+      for (const record of chunk) {
+        hasher.push(record);
+        if (hasher.backlogged) await hasher.drain();
+      }
+      workerThreads = Math.max(workerThreads, hasher.workerThreads);
+      // The workers must not hash while the next records are generated (untimed).
+      await hasher.settled();
+      hashMs += now() - t0;
+      // Where the time goes: the fast canonical JSON alone over the same records (not part of the total).
+      const t1 = now();
+      for (const record of chunk) canonicalJsonFast(record);
+      canonicalMs += now() - t1;
+    }
+    const t2 = now();
+    const { merkleRoot } = await hasher.finish();
+    const finishMs = now() - t2;
+    return { workerThreads, hashMs, canonicalMs, finishMs, totalMs: hashMs + finishMs, root: merkleRoot };
+  } finally {
+    await hasher.close();
   }
-  const t2 = now();
-  const root = MerkleTree.fromLeafHashes(leaves.bytes()).rootHex();
-  const treeMs = now() - t2;
-  return { hashMs, canonicalMs, treeMs, totalMs: hashMs + treeMs, root };
 }
 
 function runSha256(n) {
@@ -97,7 +99,8 @@ const n = intArg(args, 'records', 1_000_000);
 const mode = args.mode;
 if (mode !== 'pipeline' && mode !== 'sha256') throw new Error('--mode pipeline|sha256');
 const rssBefore = process.memoryUsage().rss;
-const result = mode === 'pipeline' ? runPipeline(n) : runSha256(n);
+const workers = args.workers === undefined ? undefined : Number(args.workers);
+const result = mode === 'pipeline' ? await runPipeline(n, workers) : runSha256(n);
 const recordsPerSecond = n / (result.totalMs / 1000);
 log(`${mode}: ${n} records in ${(result.totalMs / 1000).toFixed(2)} s (${Math.round(recordsPerSecond)}/s)`);
 emit({

@@ -37,6 +37,98 @@ export function canonicalBytes(value: unknown): Buffer {
 }
 
 /**
+ * The same bytes as {@link canonicalJson}, faster for plain data (what
+ * `JSON.parse` produces: plain objects, arrays, strings, finite numbers,
+ * booleans, null), which is every record of a provenance upload.
+ *
+ * Quoted member names are cached, strings that need no escaping are quoted
+ * without `JSON.stringify`, and the error-path bookkeeping is left out. Any
+ * value off that fast path (a class instance, `toJSON`, a Map, a non-finite
+ * number, a lone surrogate, a hole) makes the whole value go through
+ * {@link canonicalJson}, which returns its output or throws its error, so
+ * results and errors are exactly canonicalJson's.
+ *
+ * @throws TypeError when the value cannot be represented as JSON (as canonicalJson).
+ */
+export function canonicalJsonFast(value: unknown): string {
+  try {
+    return fastSerialise(value);
+  } catch (err) {
+    if (err === OFF_FAST_PATH) return canonicalJson(value);
+    throw err;
+  }
+}
+
+/** Thrown (one shared instance, no stack per throw) when a value leaves the fast path. */
+class OffFastPath extends Error {}
+const OFF_FAST_PATH = new OffFastPath('value is not plain data');
+
+/** A string holding any of these needs JSON escaping or a well-formedness check. */
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
+
+/** Most member names whose quoted form is cached (record schemas have tens). */
+const MAX_CACHED_NAMES = 4096;
+const quotedNames = new Map<string, string>();
+
+function quoteString(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  if (SURROGATE.test(value) && !value.isWellFormed()) throw OFF_FAST_PATH;
+  return JSON.stringify(value);
+}
+
+/** `"name":`, cached. */
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = `${quoteString(name)}:`;
+    if (quotedNames.size < MAX_CACHED_NAMES) quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
+function fastSerialise(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return quoteString(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw OFF_FAST_PATH;
+      // -0 === 0, and both print as 0 (RFC 8785).
+      return value === 0 ? '0' : String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined) throw OFF_FAST_PATH;
+          out += i === 0 ? fastSerialise(item) : `,${fastSerialise(item)}`;
+        }
+        return `${out}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw OFF_FAST_PATH;
+      const record = value as Record<string, unknown>;
+      if (typeof record.toJSON === 'function') throw OFF_FAST_PATH;
+      // UTF-16 code unit order, as in serialiseObject.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      for (const k of keys) {
+        const member = record[k];
+        if (member === undefined) continue;
+        out += out.length === 1 ? quotedName(k) : `,${quotedName(k)}`;
+        out += fastSerialise(member);
+      }
+      return `${out}}`;
+    }
+    default:
+      throw OFF_FAST_PATH;
+  }
+}
+
+/**
  * Raised inside the serialiser; each enclosing container adds its path
  * segment on the way out, so the hot path never builds paths.
  */

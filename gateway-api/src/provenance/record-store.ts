@@ -332,17 +332,25 @@ export class UploadStaging {
    * Writes the leaf hashes in chunks of {@link LEAF_CHUNK} and the chunk
    * roots; returns the root of the tree over the chunk roots, which equals
    * the root of the whole tree.
+   *
+   * @param chunkRoots - the chunks' roots when already computed (the upload's
+   *   leaf hasher, leaf-hasher.ts); computed from the leaves when omitted
+   * @throws RangeError when `chunkRoots` does not hold one root per chunk.
    */
-  async writeTree(leafHashes: Buffer): Promise<string> {
+  async writeTree(leafHashes: Buffer, chunkRoots?: Buffer): Promise<string> {
     const chunkBytes = LEAF_CHUNK * HASH_BYTES;
     const chunks = Math.ceil(leafHashes.length / chunkBytes);
+    if (chunkRoots !== undefined && chunkRoots.length !== chunks * HASH_BYTES)
+      throw new RangeError(`expected ${chunks} chunk roots, got ${chunkRoots.length / HASH_BYTES}`);
     const roots = Buffer.allocUnsafe(chunks * HASH_BYTES);
     let ops: AbstractBatchOperation<Plain<Buffer>, string, Buffer>[] = [];
     for (let c = 0; c < chunks; c++) {
       const chunk = Buffer.from(leafHashes.subarray(c * chunkBytes, (c + 1) * chunkBytes));
-      MerkleTree.fromLeafHashes(chunk)
-        .root()
-        .copy(roots, c * HASH_BYTES);
+      if (chunkRoots === undefined)
+        MerkleTree.fromLeafHashes(chunk)
+          .root()
+          .copy(roots, c * HASH_BYTES);
+      else chunkRoots.copy(roots, c * HASH_BYTES, c * HASH_BYTES, (c + 1) * HASH_BYTES);
       ops.push({ type: 'put', key: chunkKey(this.#uploadId, c), value: chunk });
       if (ops.length >= 64) {
         await this.#levels.tree.batch(ops);

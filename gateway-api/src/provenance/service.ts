@@ -7,8 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  HASH_BYTES,
-  MerkleTree,
   canonicalJson,
   leafHash,
   signTypedMessage,
@@ -22,6 +20,7 @@ import type { DomainContext } from '../domain';
 import { AppError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import type { GatewayDb } from '../store/db';
+import { LeafHasher } from './leaf-hasher';
 import { invalidRecord, jsonArrayRecords, ndjsonRecords, type ParsedItem } from './parsers';
 import {
   BatchFinaliser,
@@ -54,39 +53,14 @@ const MAX_VERIFY_CANDIDATES = 16;
 /** How the upload body is encoded. */
 export type BatchFormat = 'json' | 'ndjson';
 
-/** A growable buffer of 32-byte hashes. */
-class HashList {
-  #buffer = Buffer.allocUnsafe(1024 * HASH_BYTES);
-  #count = 0;
-
-  get count(): number {
-    return this.#count;
-  }
-
-  push(hash: Uint8Array): void {
-    if ((this.#count + 1) * HASH_BYTES > this.#buffer.length) {
-      const grown = Buffer.allocUnsafe(this.#buffer.length * 2);
-      this.#buffer.copy(grown, 0, 0, this.#count * HASH_BYTES);
-      this.#buffer = grown;
-    }
-    this.#buffer.set(hash, this.#count * HASH_BYTES);
-    this.#count += 1;
-  }
-
-  /** The hashes, concatenated (a view; do not modify). */
-  bytes(): Buffer {
-    return this.#buffer.subarray(0, this.#count * HASH_BYTES);
-  }
-}
-
 /**
- * The record's leaf hash.
- * @throws AppError 400 INVALID_RECORD (rule `CANONICAL_JSON`) when the record
- *   has no RFC 8785 form (a string with a lone surrogate, which JSON.parse accepts).
+ * Adds the record to the upload's leaf hashes.
+ * @throws AppError 400 INVALID_RECORD (rule `CANONICAL_JSON`) when the
+ *   record has no RFC 8785 form (a string with a lone surrogate, which JSON.parse accepts).
  */
-function recordLeafHash(item: ParsedItem, record: Record<string, unknown>): Buffer {
+function pushRecord(hasher: LeafHasher, item: ParsedItem, record: Record<string, unknown>): void {
   try {
-    return leafHash(record);
+    hasher.push(record);
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
     const where = { index: item.index, ...(item.line === undefined ? {} : { line: item.line }) };
@@ -279,7 +253,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
     body: Readable,
   ): Promise<UploadResult> {
     const batchId = query.batchId ?? `bat-${randomUUID()}`;
-    const leaves = new HashList();
+    const hasher = new LeafHasher();
     let submitted = false;
     let anchored: AnchoredBatch | undefined;
     let committed: { txId: string; blockNumber: number } | undefined;
@@ -298,24 +272,24 @@ export class ProvenanceServiceImpl implements ProvenanceService {
           });
         }
         const valid = validator.check(item);
-        leaves.push(recordLeafHash(item, valid.record));
+        pushRecord(hasher, item, valid.record);
         await staging.addRecord(item.index, valid.record, Buffer.from(valid.subject, 'hex'));
+        if (hasher.backlogged) await hasher.drain();
       }
-      if (leaves.count === 0) {
+      if (hasher.count === 0) {
         throw AppError.badRequest('a batch holds at least one record', { code: 'EMPTY_BATCH' });
       }
       await staging.finishRecords();
-      const leafHashes = leaves.bytes();
-      const merkleRoot = MerkleTree.fromLeafHashes(leafHashes).rootHex();
-      const chunkedRoot = await staging.writeTree(leafHashes);
-      if (chunkedRoot !== merkleRoot)
+      const hashes = await hasher.finish();
+      const merkleRoot = await staging.writeTree(hashes.leafHashes, hashes.chunkRoots);
+      if (merkleRoot !== hashes.merkleRoot)
         throw AppError.internal('chunked Merkle root differs from the tree root');
       const manifest: BatchManifestMessage = {
         batchId,
         datasetType: dataset.code,
         provider: dataset.provider,
         merkleRoot,
-        recordCount: leaves.count,
+        recordCount: hashes.count,
         periodStart: query.periodStart,
         periodEnd: query.periodEnd,
         schemaVersion: dataset.schemaVersion,
@@ -332,7 +306,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         datasetType: dataset.code,
         provider: dataset.provider,
         merkleRoot,
-        recordCount: leaves.count,
+        recordCount: hashes.count,
         ledgerHeight: await this.#ctx.ledger.height(),
       });
       submitted = true;
@@ -360,6 +334,9 @@ export class ProvenanceServiceImpl implements ProvenanceService {
         );
       }
       throw closing(err);
+    } finally {
+      // Stops the hashing workers of an upload that failed before finish() did.
+      await hasher.close();
     }
     // Anchored on the ledger: from here the batch exists whatever happens off-chain.
     try {

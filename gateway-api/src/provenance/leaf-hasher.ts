@@ -1,0 +1,208 @@
+/**
+ * The leaf hashes and Merkle root of an upload, computed as the records
+ * stream in.
+ *
+ * Each record is serialised (RFC 8785, {@link canonicalJsonFast}) on the
+ * caller's thread as it arrives; records are grouped into chunks of
+ * {@link LEAF_CHUNK}, a power of two, so the root of the whole tree is the
+ * root of the tree over the chunks' subtree roots (RFC 6962 splits at the
+ * largest power of two below the size). A chunk's leaf hashes and subtree
+ * root are computed on the caller's thread while the upload is small, and
+ * on worker threads once it reaches `workerThreshold` records, so a large
+ * upload uses every core while small ones never pay a worker's start-up.
+ */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EMPTY_TREE_ROOT_HEX, HASH_BYTES, MerkleTree, canonicalJsonFast } from '@ruralcredit/protocol';
+import { LEAF_SEPARATOR, hashChunk, type ChunkHashes } from './leaf-chunk';
+import type { ChunkRequest, ChunkResponse } from './leaf-worker';
+import { LEAF_CHUNK } from './record-store';
+
+/** Records from which an upload's chunks go to worker threads (by default). */
+export const WORKER_THRESHOLD = 16 * LEAF_CHUNK;
+
+/** Chunks in flight per worker before {@link LeafHasher.backlogged} says to wait. */
+const MAX_IN_FLIGHT_PER_WORKER = 4;
+
+/** What an upload's hashing produced. */
+export interface BatchHashes {
+  /** Number of records (leaves). */
+  readonly count: number;
+  /** The leaf hashes, 32 bytes each, in record order. */
+  readonly leafHashes: Buffer;
+  /** The root of each chunk of {@link LEAF_CHUNK} leaves, 32 bytes each. */
+  readonly chunkRoots: Buffer;
+  /** Merkle root of the whole batch, lowercase hex. */
+  readonly merkleRoot: string;
+}
+
+/** Options of {@link LeafHasher}. */
+export interface LeafHasherOptions {
+  /** Records from which chunks are hashed on worker threads; default {@link WORKER_THRESHOLD}. */
+  readonly workerThreshold?: number;
+  /** Worker threads once past the threshold; default the available cores (at most 4). */
+  readonly workers?: number;
+}
+
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Hashes one upload's records; use once, then {@link LeafHasher.close}. */
+export class LeafHasher {
+  readonly #workerThreshold: number;
+  readonly #workerCount: number;
+  #workers: Worker[] = [];
+  #text = '';
+  #count = 0;
+  #chunks = 0;
+  #leafHashes: Buffer = Buffer.allocUnsafe(LEAF_CHUNK * HASH_BYTES);
+  #chunkRoots: Buffer = Buffer.allocUnsafe(16 * HASH_BYTES);
+  #inFlight = 0;
+  #failure: Error | undefined;
+  #waiters: { resolve: () => void; reject: (err: Error) => void; below: number }[] = [];
+
+  /** @param options - when chunks go to worker threads, and to how many */
+  constructor(options: Readonly<LeafHasherOptions> = {}) {
+    this.#workerThreshold = options.workerThreshold ?? WORKER_THRESHOLD;
+    this.#workerCount = options.workers ?? defaultWorkers();
+  }
+
+  /** Records pushed so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Worker threads running now (0 until the upload reaches the threshold, and after finish). */
+  get workerThreads(): number {
+    return this.#workers.length;
+  }
+
+  /** Whether enough chunks are waiting for workers that the caller should {@link drain} first. */
+  get backlogged(): boolean {
+    return this.#inFlight >= MAX_IN_FLIGHT_PER_WORKER * this.#workers.length && this.#inFlight > 0;
+  }
+
+  /**
+   * Adds the next record.
+   *
+   * @throws TypeError when the record has no RFC 8785 form (nothing is added then).
+   */
+  push(record: unknown): void {
+    this.#text += LEAF_SEPARATOR + canonicalJsonFast(record);
+    this.#count += 1;
+    if (this.#count % LEAF_CHUNK === 0) this.#dispatch();
+  }
+
+  /**
+   * Resolves once the chunks in flight are down to half the backlog limit.
+   *
+   * @throws Error when a worker failed.
+   */
+  drain(): Promise<void> {
+    return this.#waitBelow(Math.floor((MAX_IN_FLIGHT_PER_WORKER * this.#workers.length) / 2) + 1);
+  }
+
+  /**
+   * Resolves once every chunk handed to a worker so far is hashed.
+   *
+   * @throws Error when a worker failed.
+   */
+  settled(): Promise<void> {
+    return this.#waitBelow(1);
+  }
+
+  /**
+   * Hashes what is left, waits for every chunk and builds the root; stops the workers.
+   *
+   * @throws Error when a worker failed.
+   */
+  async finish(): Promise<BatchHashes> {
+    if (this.#text !== '') this.#dispatch();
+    await this.#waitBelow(1);
+    await this.close();
+    const chunkRoots = this.#chunkRoots.subarray(0, this.#chunks * HASH_BYTES);
+    return {
+      count: this.#count,
+      leafHashes: this.#leafHashes.subarray(0, this.#count * HASH_BYTES),
+      chunkRoots,
+      merkleRoot: this.#count === 0 ? EMPTY_TREE_ROOT_HEX : MerkleTree.fromLeafHashes(chunkRoots).rootHex(),
+    };
+  }
+
+  /** Stops the worker threads (after {@link finish}, or when the upload is abandoned). */
+  async close(): Promise<void> {
+    const workers = this.#workers;
+    this.#workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  #dispatch(): void {
+    const chunk = this.#chunks;
+    this.#chunks += 1;
+    const text = this.#text;
+    const count = this.#count - chunk * LEAF_CHUNK;
+    this.#text = '';
+    if (this.#workers.length === 0 && this.#count >= this.#workerThreshold) this.#startWorkers();
+    if (this.#workers.length === 0) {
+      this.#store(chunk, hashChunk(text, count));
+      return;
+    }
+    const request: ChunkRequest = { chunk, text, count };
+    this.#inFlight += 1;
+    this.#workers[chunk % this.#workers.length]!.postMessage(request);
+  }
+
+  #startWorkers(): void {
+    for (let i = 0; i < this.#workerCount; i++) {
+      const worker = new Worker(path.join(__dirname, 'leaf-worker.js'));
+      worker.on('message', (response: ChunkResponse) => {
+        this.#inFlight -= 1;
+        this.#store(response.chunk, response);
+        this.#settle();
+      });
+      worker.on('error', (err) => this.#fail(err));
+      worker.on('exit', (code) => {
+        if (this.#workers.includes(worker)) this.#fail(new Error(`leaf hashing worker exited with ${code}`));
+      });
+      this.#workers.push(worker);
+    }
+  }
+
+  #store(chunk: number, hashes: ChunkHashes): void {
+    const leafOffset = chunk * LEAF_CHUNK * HASH_BYTES;
+    this.#leafHashes = ensureCapacity(this.#leafHashes, leafOffset + hashes.leaves.length);
+    this.#leafHashes.set(hashes.leaves, leafOffset);
+    this.#chunkRoots = ensureCapacity(this.#chunkRoots, (chunk + 1) * HASH_BYTES);
+    this.#chunkRoots.set(hashes.root, chunk * HASH_BYTES);
+  }
+
+  #waitBelow(below: number): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#inFlight < below) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject, below }));
+  }
+
+  #settle(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (this.#inFlight >= w.below) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    for (const w of this.#waiters) w.reject(this.#failure);
+    this.#waiters = [];
+  }
+}
+
+/** `buffer`, or a copy twice as large (or more) when it holds fewer than `bytes`. */
+function ensureCapacity(buffer: Buffer, bytes: number): Buffer {
+  if (bytes <= buffer.length) return buffer;
+  const grown = Buffer.allocUnsafe(Math.max(bytes, buffer.length * 2));
+  buffer.copy(grown);
+  return grown;
+}

@@ -1,0 +1,31 @@
+/**
+ * Worker thread of {@link LeafHasher}: hashes the chunks it is sent
+ * (`{ chunk, text, count }`) and answers `{ chunk, leaves, root }`, the leaves'
+ * buffer transferred, not copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import { hashChunk } from './leaf-chunk';
+
+/** A chunk to hash. */
+export interface ChunkRequest {
+  readonly chunk: number;
+  readonly text: string;
+  /** Records in the text. */
+  readonly count: number;
+}
+
+/** A hashed chunk. */
+export interface ChunkResponse {
+  readonly chunk: number;
+  readonly leaves: Uint8Array;
+  readonly root: Uint8Array;
+}
+
+const port = parentPort;
+if (port !== null) {
+  port.on('message', (request: ChunkRequest) => {
+    const { leaves, root } = hashChunk(request.text, request.count);
+    const response: ChunkResponse = { chunk: request.chunk, leaves, root };
+    port.postMessage(response, [leaves.buffer as ArrayBuffer]);
+  });
+}

@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { EMPTY_TREE_ROOT_HEX, HASH_BYTES, MerkleTree, leafHash } from '@ruralcredit/protocol';
+import { LeafHasher, WORKER_THRESHOLD } from '../../src/provenance/leaf-hasher';
+import { LEAF_CHUNK } from '../../src/provenance/record-store';
+
+/** Record `i`: keys out of order, unicode, numbers and nesting, so canonicalisation matters. */
+function record(i: number): Record<string, unknown> {
+  return {
+    village: i % 3 === 0 ? `福安 Village ${i}` : `Xiadang ${i}`,
+    areaSquareMetres: 80 + (i % 4000) / 10,
+    certificateNo: `NDJ(2019)${String(i).padStart(8, '0')}`,
+    parcel: { shared: i % 2 === 0, code: `350902-${i}`, owners: [i, `o"${i}\n`] },
+    emoji: i % 7 === 0 ? '😀' : 'a',
+  };
+}
+
+async function hashAll(
+  n: number,
+  options: ConstructorParameters<typeof LeafHasher>[0],
+): Promise<{ result: Awaited<ReturnType<LeafHasher['finish']>>; threads: number }> {
+  const hasher = new LeafHasher(options);
+  let threads = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      hasher.push(record(i));
+      if (hasher.backlogged) await hasher.drain();
+      threads = Math.max(threads, hasher.workerThreads);
+    }
+    return { result: await hasher.finish(), threads };
+  } finally {
+    await hasher.close();
+  }
+}
+
+/** The reference: leafHash per record, the whole tree, and each chunk's tree. */
+function reference(n: number): { leaves: Buffer; root: string; chunkRoots: Buffer } {
+  const records = Array.from({ length: n }, (_, i) => record(i));
+  const leaves = Buffer.concat(records.map((r) => leafHash(r)));
+  const chunkRoots: Buffer[] = [];
+  for (let c = 0; c * LEAF_CHUNK < n; c++) {
+    const chunk = leaves.subarray(c * LEAF_CHUNK * HASH_BYTES, (c + 1) * LEAF_CHUNK * HASH_BYTES);
+    chunkRoots.push(MerkleTree.fromLeafHashes(Buffer.from(chunk)).root());
+  }
+  return { leaves, root: MerkleTree.fromRecords(records).rootHex(), chunkRoots: Buffer.concat(chunkRoots) };
+}
+
+describe('provenance leaf hasher', () => {
+  for (const n of [1, 2, 3, LEAF_CHUNK - 1, LEAF_CHUNK, LEAF_CHUNK + 1, 3 * LEAF_CHUNK + 17]) {
+    it(`when ${n} records are hashed on the upload's thread, then leaves, chunk roots and root equal the reference`, async () => {
+      const { result, threads } = await hashAll(n, {});
+      const ref = reference(n);
+      expect(threads).to.equal(0);
+      expect(result.count).to.equal(n);
+      expect(result.leafHashes.equals(ref.leaves)).to.equal(true);
+      expect(result.chunkRoots.equals(ref.chunkRoots)).to.equal(true);
+      expect(result.merkleRoot).to.equal(ref.root);
+    });
+  }
+
+  it('when an upload passes the threshold, then two workers hash its chunks and every hash equals the reference', async () => {
+    const n = 6 * LEAF_CHUNK + 5;
+    const { result, threads } = await hashAll(n, { workerThreshold: 2 * LEAF_CHUNK, workers: 2 });
+    const ref = reference(n);
+    expect(threads).to.equal(2);
+    expect(result.count).to.equal(n);
+    expect(result.leafHashes.equals(ref.leaves)).to.equal(true);
+    expect(result.chunkRoots.equals(ref.chunkRoots)).to.equal(true);
+    expect(result.merkleRoot).to.equal(ref.root);
+  });
+
+  it('when an upload stays below the default threshold, then no worker starts', async () => {
+    const { threads } = await hashAll(WORKER_THRESHOLD - 1, {});
+    expect(threads).to.equal(0);
+  });
+
+  it('when nothing is pushed, then the root is the empty tree root', async () => {
+    const { result } = await hashAll(0, {});
+    expect(result.count).to.equal(0);
+    expect(result.merkleRoot).to.equal(EMPTY_TREE_ROOT_HEX);
+  });
+
+  it('when a record has a lone surrogate, then push throws TypeError and the count is unchanged', async () => {
+    const hasher = new LeafHasher();
+    hasher.push(record(0));
+    expect(() => hasher.push({ name: 'a\uD800' })).to.throw(TypeError, 'lone surrogate');
+    expect(hasher.count).to.equal(1);
+    const result = await hasher.finish();
+    expect(result.merkleRoot).to.equal(MerkleTree.fromRecords([record(0)]).rootHex());
+  });
+});

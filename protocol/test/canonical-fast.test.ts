@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { canonicalJson, canonicalJsonFast } from '../src/canonical';
+
+/** What a serialiser did with a value: its output, or the error it threw. */
+function outcome(serialise: (value: unknown) => string, value: unknown): string {
+  try {
+    return `ok ${serialise(value)}`;
+  } catch (err) {
+    return `${(err as Error).constructor.name} ${(err as Error).message}`;
+  }
+}
+
+/** Any code point, lone surrogates included ('binary' unit), and the characters JSON escapes. */
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom('"', '\\', '\u0000', '\n', '\u001f', '\u2028', 'é', '€', '😀', 'a'),
+    maxLength: 8,
+  }),
+  fc.constantFrom('', '\uD800', 'a\uDC00b', '\uD83D\uDE00', '\u0000', 'NDJ(2019)00000001'),
+);
+
+/** Every kind of number RFC 8785 formats, and the ones it refuses (NaN, ±Infinity). */
+const number = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.constantFrom(0, -0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, 333333333.3333333, 2 ** 53 + 2, NaN, Infinity),
+);
+
+const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    text,
+    number,
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(text, fc.oneof(tie('value'), fc.constant(undefined)), { maxKeys: 6 }),
+  ),
+}));
+
+/** A provenance record's shape (as a HOMESTEAD upload carries), with any text and numbers in it. */
+const record = fc.record(
+  {
+    subjectId: text,
+    certificateNo: text,
+    parcelCode: text,
+    areaSquareMetres: number,
+    registeredOn: text,
+    village: text,
+    parcels: fc.array(fc.record({ code: text, area: number, shared: fc.boolean() }), { maxLength: 3 }),
+  },
+  { requiredKeys: ['subjectId', 'certificateNo', 'areaSquareMetres'] },
+);
+
+describe('fast canonical JSON against the reference canonicalJson', () => {
+  it('when given any JSON value (unicode, lone surrogates, every number, nesting), then output or error is identical', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(outcome(canonicalJsonFast, v)).to.equal(outcome(canonicalJson, v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('when given records of the upload shape, then the bytes are identical', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(outcome(canonicalJsonFast, r)).to.equal(outcome(canonicalJson, r));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('when a value is off the fast path, then the reference result or error comes back', () => {
+    class Parcel {
+      constructor(readonly code: string) {}
+    }
+    const cases: unknown[] = [
+      { when: new Date(0) },
+      { parcel: new Parcel('p-1'), z: 1 },
+      { m: new Map() },
+      { n: Infinity },
+      [1, undefined],
+      // eslint-disable-next-line no-sparse-arrays
+      [1, , 2],
+      { s: 'a\uD800' },
+      { ['k\uDFFF']: 1 },
+      { f: () => 1 },
+      { b: 1n },
+      Object.assign(Object.create(null) as object, { b: 2, a: 1 }),
+      { toJSON: () => ({ y: 2, x: 1 }) },
+    ];
+    for (const c of cases) expect(outcome(canonicalJsonFast, c)).to.equal(outcome(canonicalJson, c));
+    expect(canonicalJsonFast({ b: -0, a: 'x"\n' })).to.equal('{"a":"x\\"\\n","b":0}');
+    expect(() => canonicalJsonFast({ a: [{ s: '\uD800' }] })).to.throw(
+      TypeError,
+      '$.a[0].s: string with a lone surrogate',
+    );
+  });
+});
