@@ -17,8 +17,8 @@
 //    win; the others must answer 409 CONFLICT. Checked after on the ledger as the
 //    regulator (one active lien per right, held by the winner).
 //
-//   node bench/asset-registry.mjs [--assets 150000] [--owners 10000] [--batch 200]
-//     [--concurrency 4] [--singles 400] [--reads 2000] [--read-concurrency 4]
+//   node bench/asset-registry.mjs [--assets 150000] [--owners 10000] [--batch 100]
+//     [--concurrency 6] [--singles 400] [--reads 2000] [--read-concurrency 4]
 //     [--race-assets 200] [--race-banks 3] [--ledger embedded|fabric]
 import { randomBytes } from 'node:crypto';
 import { benchResidentIds, ledgerKindOf, startBenchGateway } from './bench-gateway.mjs';
@@ -39,8 +39,8 @@ const { isoFromEpochSeconds, sha256Hex } = require('@ruralcredit/protocol');
 const args = parseArgs();
 const assetCount = intArg(args, 'assets', 150_000);
 const ownerCount = intArg(args, 'owners', 10_000);
-const batchSize = intArg(args, 'batch', 200);
-const concurrency = intArg(args, 'concurrency', 4);
+const batchSize = intArg(args, 'batch', 100);
+const concurrency = intArg(args, 'concurrency', 6);
 const singles = intArg(args, 'singles', 400);
 const reads = intArg(args, 'reads', 2000);
 const readConcurrency = intArg(args, 'read-concurrency', 4);
@@ -59,7 +59,7 @@ const AREA_UNIT = {
 };
 const DAY = 86_400;
 
-const { server, context, consortium, url, login, stop } = await startBenchGateway('assets', ledgerKind);
+const { context, consortium, url, login, stop } = await startBenchGateway('assets', ledgerKind);
 /** IDs of this run: a network may hold an earlier run's rights. */
 const run = randomBytes(3).toString('hex').toUpperCase();
 const nowSeconds = Math.floor(Date.now() / 1000);
