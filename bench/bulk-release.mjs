@@ -13,72 +13,24 @@
 //
 //   node bench/bulk-release.mjs --subjects N [--ledger embedded|fabric]
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { TextDecoder } from 'node:util';
-import { emit, gateway, intArg, log, now, parseArgs, peakRssBytes, require, tempDir } from './lib.mjs';
+import { benchResidentIds, ledgerKindOf, startBenchGateway } from './bench-gateway.mjs';
+import { emit, gateway, intArg, log, now, parseArgs, peakRssBytes, require } from './lib.mjs';
 
-const { isoFromEpochSeconds, sha256Hex, makeResidentId } = require('@ruralcredit/protocol');
-const { buildGateway, DOMAIN_MODULES, loadConsortium, openLedger } = gateway('app');
-const { loadConfig } = gateway('config');
-const { createLogger } = gateway('http/logger');
-const { openDatabase } = gateway('store/db');
+const { isoFromEpochSeconds, sha256Hex } = require('@ruralcredit/protocol');
 const { createIndexer } = gateway('indexer/indexer');
 
 const args = parseArgs();
 const subjects = intArg(args, 'subjects', 10_000);
-const ledgerKind = args.ledger ?? 'embedded';
-if (!['embedded', 'fabric'].includes(ledgerKind)) throw new Error('--ledger must be embedded or fabric');
-if (ledgerKind === 'fabric' && !process.env.GATEWAY_CONNECTION_PROFILE) {
-  throw new Error('--ledger fabric needs GATEWAY_CONNECTION_PROFILE (a network brought up by network.mjs)');
-}
-const { dir, cleanup } = await tempDir('bulk');
-const env = {
-  ...process.env,
-  GATEWAY_DATA_DIR: dir,
-  GATEWAY_LEDGER: ledgerKind,
-  GATEWAY_PORT: '0',
-  GATEWAY_OPERATIONS_PORT: '0',
-  GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
-  GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
-  GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000',
-  GATEWAY_LOG_LEVEL: 'error',
-};
-const config = loadConfig(env);
-const logger = createLogger({ level: 'error' });
-const consortium = loadConsortium();
-const db = await openDatabase(path.join(dir, 'gateway'));
-const ledger = await openLedger(config, consortium, logger, env);
-const { gateway: server, context } = await buildGateway({
-  config,
-  db,
-  logger,
-  ledger,
-  consortium,
-  domainModules: DOMAIN_MODULES,
-});
+const ledgerKind = ledgerKindOf(args);
+const { server, context, consortium, url, login, stop } = await startBenchGateway('bulk', ledgerKind);
 const bank = consortium.organisations.find((o) => o.role === 'BANK').mspId;
 const provider = consortium.datasetTypes.find((d) => d.code === 'HOMESTEAD')?.provider;
-const { url } = await server.start();
 /** IDs of this run: a network may hold an earlier run's batch and consents. */
 const run = randomBytes(4).toString('hex');
 
-async function login(orgMspId, role) {
-  const username = `bench.${role.toLowerCase()}.${randomBytes(3).toString('hex')}`;
-  const password = randomBytes(18).toString('base64url');
-  await server.deps.users.create({ orgMspId, username, password, roles: [role] });
-  const res = await globalThis.fetch(`${url}/api/v1/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  return (await res.json()).accessToken;
-}
-
 try {
-  const residentIds = Array.from({ length: subjects }, (_, n) => {
-    const body = `350902198${String(1 + (n % 9))}${String(1 + (Math.floor(n / 9) % 12)).padStart(2, '0')}${String(1 + (Math.floor(n / 108) % 28)).padStart(2, '0')}${String(Math.floor(n / 3024) % 1000).padStart(3, '0')}`;
-    return makeResidentId(body);
-  });
+  const residentIds = benchResidentIds(subjects);
   const officer = await login(provider, 'DATA_OFFICER');
   const ndjson = residentIds
     .map((id, n) =>
@@ -174,7 +126,5 @@ try {
   console.error(err);
   process.exitCode = 1;
 } finally {
-  await server.stop();
-  await db.close();
-  await cleanup();
+  await stop();
 }

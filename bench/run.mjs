@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findFabric } from '../network/scripts/lib/fabric-bin.mjs';
 import { parseArgs, tempDir } from './lib.mjs';
+import { REGISTRY_SIZES, registryRows } from './registry-rows.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(BENCH_DIR, '..');
@@ -614,10 +615,21 @@ const bulkOnFabric = await onFabric('bulk-release.mjs', [
   '--ledger',
   'fabric',
 ]);
+console.error('issue 17: asset registry at seed scale on Fabric');
+const registry = REGISTRY_SIZES[quick ? 'quick' : 'full'];
+const registryOnFabric = await onFabric('asset-registry.mjs', [
+  '--assets',
+  String(registry.assets),
+  '--owners',
+  String(registry.owners),
+  '--ledger',
+  'fabric',
+]);
 const tableRows = [
   ...rows({ audit, seedAudit, prov, catchup, gatewayCost, sync }, size),
   ...financingRows(claimRace, signal),
   ...postLoanRows({ watchEval, bulk, bulkOnFabric }),
+  ...registryRows(registryOnFabric),
 ];
 const finished = new Date();
 console.log(

@@ -1,6 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { COLLATERAL_SCOPE, epochSecondsFromIso, isoFromEpochSeconds } from '@ruralcredit/protocol';
-import { conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { LedgerError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { Fields } from '../lib/fields';
 import { KeyType, key, lastKeyPart } from '../lib/keys';
 import { marshal, parseArgument, unmarshal } from '../lib/marshal';
@@ -47,6 +47,59 @@ interface AssetHistoryEntry {
  */
 type AssetVisibility = 'FULL' | 'COLLATERAL_GRANT' | 'MEMBER';
 
+/** Most assets one {@link CollateralContract.RegisterAssets} transaction registers. */
+export const MAX_BATCH_ASSETS = 500;
+
+/** What a batch has already checked, so each asset type and provenance batch is read once. */
+class RegistrationChecks {
+  readonly typeIssuers = new Map<string, string>();
+  readonly batches = new Set<string>();
+}
+
+/** The registration fields an issuer sets, compared to tell a retry from a different registration. */
+const REGISTRATION_FIELDS = [
+  'assetType',
+  'certificateNo',
+  'owner',
+  'location',
+  'areaValue',
+  'areaUnit',
+  'appraisedValueFen',
+  'appraisalDate',
+  'rightExpiry',
+  'provenanceBatch',
+] as const;
+
+/** Whether `recorded` is `asset` registered earlier by the same issuer (a retried batch). */
+function sameRegistration(recorded: Asset, asset: Asset, issuer: string): boolean {
+  return recorded.issuer === issuer && REGISTRATION_FIELDS.every((f) => recorded[f] === asset[f]);
+}
+
+/** Names the batch row a refusal is about: `INVALID: batch.assets[3]: ...`, the code kept first. */
+function rowError(i: number, err: unknown): unknown {
+  if (!(err instanceof LedgerError)) return err;
+  const detail = err.message.slice(err.code.length + 2);
+  return new LedgerError(err.code, `batch.assets[${i}]: ${detail}`);
+}
+
+/** Runs a row's synchronous check, naming the row on refusal. */
+function atRow<T>(i: number, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw rowError(i, err);
+  }
+}
+
+/** Runs a row's check, naming the row on refusal. */
+async function atRowAsync<T>(i: number, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    throw rowError(i, err);
+  }
+}
+
 /** Most grant index entries read to decide whether a bank holds a collateral grant. */
 const MAX_GRANTS_SCANNED = 1000;
 
@@ -73,22 +126,106 @@ export class CollateralContract extends Contract {
   async RegisterAsset(ctx: Context, assetJson: string): Promise<string> {
     const issuer = await requireCaller(ctx, 'DATA_PROVIDER');
     const asset = Asset.newInstance(parseArgument(assetJson, 'asset'));
-    const type = await readAssetType(ctx, asset.assetType);
-    if (type.issuer !== issuer.mspId) throw forbidden(`${issuer.mspId} is not the issuer of ${type.code}`);
+    const earlier = await this.#checkRegistration(ctx, issuer, asset, new RegistrationChecks());
+    if (earlier) throw conflict(`asset ${asset.assetId} is already registered`);
+    await this.#writeRegistration(ctx, issuer, asset);
+    emit(ctx, 'AssetRegistered', { assetId: asset.assetId, assetType: asset.assetType, owner: asset.owner });
+    return marshal(asset);
+  }
+
+  /**
+   * Registers up to {@link MAX_BATCH_ASSETS} rights in one transaction (a registry
+   * department loading its certificates), each checked as {@link RegisterAsset}
+   * checks one; all or none are written. A right already registered with the same
+   * registration (a retry of a batch that committed) is counted as replayed, not
+   * refused, so a batch may be retried whole.
+   *
+   * @param batchJson `{ assets: [asset, ...] }`, each asset as {@link RegisterAsset} takes it
+   * @returns `{ registered: assetId[], replayed: assetId[] }` in request order
+   * @throws INVALID on a malformed batch or asset (naming `assets[i]`), an asset listed twice, or an
+   * expired right; FORBIDDEN when the caller is not the issuer of a type; NOT_FOUND for an unknown
+   * type or provenance batch; CONFLICT when an asset ID is registered with another registration.
+   */
+  @Transaction()
+  @Returns('string')
+  async RegisterAssets(ctx: Context, batchJson: string): Promise<string> {
+    const issuer = await requireCaller(ctx, 'DATA_PROVIDER');
+    const raw = parseArgument(batchJson, 'batch');
+    const list = raw.assets;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_ASSETS) {
+      throw invalid(`batch.assets must list 1 to ${MAX_BATCH_ASSETS} assets`);
+    }
+    if (Object.keys(raw).some((k) => k !== 'assets')) throw invalid('batch takes assets only');
+    const assets = list.map((item, i) => {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        throw invalid(`batch.assets[${i}] must be an object`);
+      }
+      return atRow(i, () => Asset.newInstance(item as Record<string, unknown>));
+    });
+    const seen = new Set<string>();
+    for (const [i, asset] of assets.entries()) {
+      if (seen.has(asset.assetId))
+        throw invalid(`batch.assets[${i}]: asset ${asset.assetId} is listed twice`);
+      seen.add(asset.assetId);
+    }
+    const checks = new RegistrationChecks();
+    const registered: Asset[] = [];
+    const replayed: string[] = [];
+    for (const [i, asset] of assets.entries()) {
+      const earlier = await atRowAsync(i, () => this.#checkRegistration(ctx, issuer, asset, checks));
+      if (earlier === undefined) {
+        registered.push(asset);
+      } else if (sameRegistration(earlier, asset, issuer.mspId)) {
+        replayed.push(asset.assetId);
+      } else {
+        throw conflict(`batch.assets[${i}]: asset ${asset.assetId} is already registered`);
+      }
+    }
+    for (const asset of registered) await this.#writeRegistration(ctx, issuer, asset);
+    if (registered.length > 0) {
+      emit(ctx, 'AssetsRegistered', {
+        assets: registered.map((a) => ({ assetId: a.assetId, assetType: a.assetType, owner: a.owner })),
+      });
+    }
+    return marshal({ registered: registered.map((a) => a.assetId), replayed });
+  }
+
+  /**
+   * The checks of a registration by `issuer`: the issuer of the type, a right not yet
+   * expired, a known provenance batch. Returns the asset already registered under the
+   * same ID, if any (the caller decides whether that is a conflict or a replay).
+   */
+  async #checkRegistration(
+    ctx: Context,
+    issuer: Member,
+    asset: Asset,
+    checks: RegistrationChecks,
+  ): Promise<Asset | undefined> {
+    let typeIssuer = checks.typeIssuers.get(asset.assetType);
+    if (typeIssuer === undefined) {
+      typeIssuer = (await readAssetType(ctx, asset.assetType)).issuer;
+      checks.typeIssuers.set(asset.assetType, typeIssuer);
+    }
+    if (typeIssuer !== issuer.mspId)
+      throw forbidden(`${issuer.mspId} is not the issuer of ${asset.assetType}`);
     if (epochSecondsFromIso(asset.rightExpiry) <= txEpochSeconds(ctx))
       throw invalid('asset.rightExpiry is already past');
-    if (asset.provenanceBatch !== '') await readBatch(ctx, asset.provenanceBatch);
-    const k = key(ctx, KeyType.asset, [asset.assetId]);
-    if (await exists(ctx, k)) throw conflict(`asset ${asset.assetId} is already registered`);
+    if (asset.provenanceBatch !== '' && !checks.batches.has(asset.provenanceBatch)) {
+      await readBatch(ctx, asset.provenanceBatch);
+      checks.batches.add(asset.provenanceBatch);
+    }
+    return readRecord<Asset>(ctx, key(ctx, KeyType.asset, [asset.assetId]));
+  }
+
+  /** Writes a checked registration and its owner index entry. */
+  async #writeRegistration(ctx: Context, issuer: Member, asset: Asset): Promise<void> {
     const at = txTime(ctx);
     asset.issuer = issuer.mspId;
     asset.registeredAt = at;
     asset.updatedAt = at;
     asset.lastAction = 'REGISTERED';
-    await writeRecord(ctx, k, asset);
+    await writeRecord(ctx, key(ctx, KeyType.asset, [asset.assetId]), asset);
     await putIndex(ctx, KeyType.assetByOwner, [asset.owner, asset.assetId]);
-    emit(ctx, 'AssetRegistered', { assetId: asset.assetId, assetType: asset.assetType, owner: asset.owner });
-    return marshal(asset);
   }
 
   /**

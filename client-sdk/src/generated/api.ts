@@ -708,6 +708,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/assets/batch': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Register up to 500 rights issued by the caller’s organisation in one transaction (a registry loading its certificates): each checked as POST /assets checks one, all or none; safe to retry whole
+     * @description Roles: DATA_OFFICER.
+     */
+    post: operations['postAssetsBatch'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets/{id}': {
     parameters: {
       query?: never;
@@ -2676,6 +2696,18 @@ export interface components {
       by: string;
       orderRef: string;
       at: string;
+    };
+    RegisterAssetBatchRequest: {
+      /** @description 1 to 500 rights, each as `POST /assets` takes one; registered in one transaction, all or none */
+      assets: components['schemas']['RegisterAssetRequest'][];
+    };
+    AssetBatchChange: {
+      /** @description Asset IDs registered by this transaction, in request order */
+      registered: string[];
+      /** @description Asset IDs already registered with the same registration (a retried batch), not written again */
+      replayed: string[];
+      txId: string;
+      blockNumber: number;
     };
     AssetDetail: {
       assetId: string;
@@ -5274,6 +5306,70 @@ export interface operations {
         };
       };
       /** @description CONFLICT: already registered */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postAssetsBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterAssetBatchRequest'];
+      };
+    };
+    responses: {
+      /** @description Committed: the rights registered, and those already registered identically (a retry) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AssetBatchChange'];
+        };
+      };
+      /** @description INVALID_REQUEST (malformed), INVALID_SUBJECT_ID, or INVALID (refused by the ledger) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      401: components['responses']['Error'];
+      /** @description FORBIDDEN_ROLE, or FORBIDDEN (the ledger refused this organisation) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: unknown asset type or provenance batch (the message names the row) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: an asset ID already registered with another registration (names the row) */
       409: {
         headers: {
           [name: string]: unknown;

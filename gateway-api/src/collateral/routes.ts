@@ -9,12 +9,14 @@ import type { GatewayDeps } from '../feature';
 import { pageSchema } from '../http/pagination';
 import type { ApiRouter } from '../http/router';
 import {
+  AssetBatchChangeSchema,
   AssetChangeSchema,
   AssetDetailSchema,
   LienChangeSchema,
   LienRecordSchema,
   LienSchema,
   ObjectIdParamsSchema,
+  RegisterAssetBatchSchema,
   RegisterAssetSchema,
   RegisterLienSchema,
   SeizureRequestSchema,
@@ -57,6 +59,31 @@ export function registerCollateralRoutes(
     async handler({ body, principal }) {
       const change = await service.registerAsset(principal, body);
       return { status: 201, body: change, headers: { Location: assetLocation(change.asset.assetId) } };
+    },
+  });
+
+  router.route({
+    method: 'post',
+    path: '/assets/batch',
+    summary:
+      'Register up to 500 rights issued by the caller’s organisation in one transaction (a registry loading its ' +
+      'certificates): each checked as POST /assets checks one, all or none; safe to retry whole',
+    tags: TAGS,
+    auth: ISSUER,
+    body: RegisterAssetBatchSchema,
+    responses: {
+      201: {
+        description: 'Committed: the rights registered, and those already registered identically (a retry)',
+        schema: AssetBatchChangeSchema,
+      },
+      ...COMMON,
+      404: { description: 'NOT_FOUND: unknown asset type or provenance batch (the message names the row)' },
+      409: {
+        description: 'CONFLICT: an asset ID already registered with another registration (names the row)',
+      },
+    },
+    async handler({ body, principal }) {
+      return { status: 201, body: await service.registerAssets(principal, body) };
     },
   });
 

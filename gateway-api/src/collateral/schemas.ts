@@ -41,6 +41,23 @@ export const RegisterAssetSchema = z
   .strict()
   .meta({ id: 'RegisterAssetRequest' });
 
+/** Most rights one `POST /assets/batch` registers (the chaincode's limit per transaction). */
+export const MAX_BATCH_ASSETS = 500;
+
+/** Body of `POST /assets/batch`. */
+export const RegisterAssetBatchSchema = z
+  .object({
+    assets: z
+      .array(RegisterAssetSchema)
+      .min(1)
+      .max(MAX_BATCH_ASSETS)
+      .describe(
+        `1 to ${MAX_BATCH_ASSETS} rights, each as \`POST /assets\` takes one; registered in one transaction, all or none`,
+      ),
+  })
+  .strict()
+  .meta({ id: 'RegisterAssetBatchRequest' });
+
 /** Body of `POST /liens`. */
 export const RegisterLienSchema = z
   .object({
@@ -205,6 +222,24 @@ export const LienChangeSchema = z
   .object({ lien: LienSchema, txId: z.string(), blockNumber: z.number().int() })
   .meta({ id: 'LienChange' });
 
+/** The answer of `POST /assets/batch`. */
+export const AssetBatchChangeSchema = z
+  .object({
+    registered: z.array(z.string()).describe('Asset IDs registered by this transaction, in request order'),
+    replayed: z
+      .array(z.string())
+      .describe(
+        'Asset IDs already registered with the same registration (a retried batch), not written again',
+      ),
+    txId: z.string(),
+    blockNumber: z.number().int(),
+  })
+  .meta({ id: 'AssetBatchChange' });
+
+/** Validated body of `POST /assets/batch`. */
+export type RegisterAssetBatchInput = z.output<typeof RegisterAssetBatchSchema>;
+/** The answer of `POST /assets/batch`. */
+export type AssetBatchChange = z.output<typeof AssetBatchChangeSchema>;
 /** Validated body of `POST /assets`. */
 export type RegisterAssetInput = z.output<typeof RegisterAssetSchema>;
 /** Validated body of `POST /liens`. */

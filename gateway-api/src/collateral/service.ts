@@ -9,16 +9,19 @@ import type { Principal } from '../auth/principal';
 import type { SubjectPseudonymiser } from '../consortium/subjects';
 import type { Page, PageRequest } from '../http/pagination';
 import type { TxLocator } from '../indexer/types';
+import { AppError } from '../http/errors';
 import { ledgerPage } from '../ledger/pages';
 import type { Committed, LedgerClient } from '../ledger/types';
 import { RecentCommits } from './recent-commits';
 import type {
   LienRecord,
+  AssetBatchChange,
   AssetChange,
   AssetDetail,
   AssetView,
   LienChange,
   LienView,
+  RegisterAssetBatchInput,
   RegisterAssetInput,
   RegisterLienInput,
 } from './schemas';
@@ -101,6 +104,13 @@ export interface CollateralService {
    */
   registerAsset(principal: Principal, input: RegisterAssetInput): Promise<AssetChange>;
   /**
+   * Registers up to 500 rights issued by the caller's organisation in one transaction, all or none;
+   * rights already registered with the same registration (a retried batch) come back as replayed.
+   * @throws AppError 400 INVALID_SUBJECT_ID naming the row; chaincode FORBIDDEN/CONFLICT/INVALID/NOT_FOUND
+   * as mapped, their message naming the row (`batch.assets[i]`).
+   */
+  registerAssets(principal: Principal, input: RegisterAssetBatchInput): Promise<AssetBatchChange>;
+  /**
    * Reads an asset with its history and the proof of its latest change.
    * @throws AppError 404 NOT_FOUND for an unregistered asset.
    */
@@ -175,12 +185,38 @@ export class CollateralServiceImpl implements CollateralService {
   }
 
   async registerAsset(principal: Principal, input: RegisterAssetInput): Promise<AssetChange> {
+    return this.#assetChange(
+      await this.#submit<LedgerAsset>(principal, 'Collateral:RegisterAsset', [
+        JSON.stringify(this.#registration(input)),
+      ]),
+    );
+  }
+
+  async registerAssets(principal: Principal, input: RegisterAssetBatchInput): Promise<AssetBatchChange> {
+    const assets = input.assets.map((asset, i) => {
+      try {
+        return this.#registration(asset);
+      } catch (err) {
+        if (err instanceof AppError) {
+          throw new AppError(err.status, err.code, `assets[${i}].ownerSubjectId: ${err.message}`);
+        }
+        throw err;
+      }
+    });
+    const committed = await this.#submit<{ registered: string[]; replayed: string[] }>(
+      principal,
+      'Collateral:RegisterAssets',
+      [JSON.stringify({ assets })],
+    );
+    const { registered, replayed } = committed.result;
+    return { registered, replayed, txId: committed.txId, blockNumber: committed.blockNumber };
+  }
+
+  /** A registration as the chaincode takes it: the owner as a pseudonym. */
+  #registration(input: RegisterAssetInput): object {
     const { ownerSubjectId, provenanceBatch, ...rest } = input;
     const owner = this.#subjects.pseudonym(ownerSubjectId);
-    const asset = { ...rest, owner, ...(provenanceBatch === undefined ? {} : { provenanceBatch }) };
-    return this.#assetChange(
-      await this.#submit<LedgerAsset>(principal, 'Collateral:RegisterAsset', [JSON.stringify(asset)]),
-    );
+    return { ...rest, owner, ...(provenanceBatch === undefined ? {} : { provenanceBatch }) };
   }
 
   async getAsset(principal: Principal, assetId: string): Promise<AssetDetail> {

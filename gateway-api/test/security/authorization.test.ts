@@ -288,6 +288,10 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       },
     },
     'POST /api/v1/assets': { path: '/assets', json: homesteadRight('HS-AUD', residentId(902)) },
+    'POST /api/v1/assets/batch': {
+      path: '/assets/batch',
+      json: { assets: [homesteadRight('HS-AUD-B', residentId(902))] },
+    },
     'POST /api/v1/liens': { path: '/liens', json: lienBody('HOMESTEAD_RIGHT:HS-AUTHZ', 'col-a') },
     'POST /api/v1/liens/{id}/release': { path: '/liens/LIEN/release' },
     'POST /api/v1/liens/{id}/enforce': { path: '/liens/LIEN/enforce' },

@@ -263,6 +263,7 @@ describe('security: malformed input (issue 7 case 10)', () => {
     },
     'POST /api/v1/reports/verify': { report: { reportId: 'r', version: 1 } },
     'POST /api/v1/assets': homesteadRight('HS-FUZZ-NEW', residentId(1003)),
+    'POST /api/v1/assets/batch': { assets: [homesteadRight('HS-FUZZ-BATCH', residentId(1003))] },
     'POST /api/v1/liens': lienBody('HOMESTEAD_RIGHT:HS-FUZZ', 'col-fuzz'),
     'POST /api/v1/assets/{id}/seizure': { orderRef: 'ord-fuzz' },
     'POST /api/v1/assets/{id}/transfer': { newOwnerSubjectId: residentId(1003) },
