@@ -4,7 +4,7 @@
 // `network.mjs up --bench` (3 Raft orderers, or 4 SmartBFT with --orderer bft; 3 peers, 2-of-3
 // endorsement, 250 ms batches; plus the test-only blind-write chaincode as a second CCaaS chaincode).
 //
-//   node bench/caliper/run.mjs [--orderer raft,bft] [--seconds 20] [--rate 30] [--load 64]
+//   node bench/caliper/run.mjs [--orderer raft,bft] [--seconds 20] [--rate 10] [--load 64]
 //                              [--fresh] [--keep] [--emit]
 // --fresh wipes a network left in .data/caliper/<raft|bft> first (its ledger grows with every
 // run); --keep leaves the network running afterwards (else it is stopped, ledger kept).
@@ -26,7 +26,7 @@ import { promisify } from 'node:util';
 import { findFabric } from '../../network/scripts/lib/fabric-bin.mjs';
 import { topology } from '../../network/scripts/lib/topology.mjs';
 import { intArg, log, parseArgs, percentile } from '../lib.mjs';
-import { anchorsOf, caliperRows } from './rows.mjs';
+import { anchorsOf, caliperRows, mergeIntoResults, table } from './rows.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -39,7 +39,7 @@ const CLK_TCK = 100;
 const args = parseArgs();
 const orderers = String(args.orderer ?? 'raft,bft').split(',');
 const seconds = intArg(args, 'seconds', 20);
-const rate = intArg(args, 'rate', 30);
+const rate = intArg(args, 'rate', 10);
 const load = intArg(args, 'load', 64);
 const WORKERS = 2;
 
@@ -425,7 +425,6 @@ async function main() {
     return;
   }
   const rows = caliperRows(result);
-  const { table, mergeIntoResults } = await import('./rows.mjs');
   console.log(table(rows));
   await mergeIntoResults(rows, result);
 }
