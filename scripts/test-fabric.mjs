@@ -9,6 +9,7 @@
  *   FABRIC_TEST_KEEP=1       leave the network running afterwards (its folder is printed)
  *   FABRIC_TEST_PORT_BASE    first port (default 23000; the BFT phase 1000 above; below Linux's ephemeral range 32768-60999, where an outgoing connection could take a node's port)
  *   FABRIC_TEST_FILES        mocha file globs for the raft phase instead of the default set (space separated)
+ *   FABRIC_TEST_BFT_FILES    the same for the BFT phase
  *   FABRIC_TEST_PHASES       which phases to run (default raft,bft)
  */
 import { spawn } from 'node:child_process';
@@ -125,8 +126,8 @@ for (const phase of PHASES.filter((p) => !only || only.includes(p.name))) {
     phaseCode = await run(process.execPath, [networkScript, 'up', ...phase.upArgs], env);
     upMs = Date.now() - upStart;
     if (phaseCode === 0) {
-      const files =
-        (phase.name === 'raft' && process.env.FABRIC_TEST_FILES?.split(/\s+/).filter(Boolean)) || phase.files;
+      const chosen = process.env[phase.name === 'raft' ? 'FABRIC_TEST_FILES' : 'FABRIC_TEST_BFT_FILES'];
+      const files = chosen?.split(/\s+/).filter(Boolean) ?? phase.files;
       const testStart = Date.now();
       phaseCode = await run(
         process.execPath,

@@ -26,7 +26,8 @@ import { OrgSignerStoreImpl, OwnOrgSigner, type OrgSignerStore } from './consort
 import { SubjectPseudonymiserImpl } from './consortium/subjects';
 import type { GatewayConfig, OrganisationSettings } from './config';
 import { loadOrgIdentity, OrgKeyError, type OrgIdentity } from './organisation/identity';
-import { readMspRoots, type MspRoots } from './organisation/msp';
+import { readMspRoots } from './organisation/msp';
+import { ChannelMspRoots, type LiveMspRoots } from './organisation/channel-roots';
 import { createOrganisationModule } from './organisation/routes';
 import type { Deployment } from './ops/routes';
 import type { DomainContext, DomainModuleFactory } from './domain';
@@ -82,7 +83,8 @@ export const DEFAULT_CONNECTION_PROFILE = path.resolve(
 /** A per-organisation gateway's own keys and the channel's MSP roots. */
 export interface OwnOrganisation {
   readonly identity: OrgIdentity;
-  readonly roots: MspRoots;
+  /** Updated in place from the channel's configuration block (see organisation/channel-roots.ts). */
+  readonly roots: LiveMspRoots;
 }
 
 /**
@@ -92,9 +94,9 @@ export interface OwnOrganisation {
  * @throws OrgKeyError when a key is missing, invalid or another organisation's.
  */
 export function loadOwnOrganisation(settings: OrganisationSettings): OwnOrganisation {
-  let roots: MspRoots;
+  let roots: LiveMspRoots;
   try {
-    roots = readMspRoots(settings.mspRootsFile);
+    roots = new Map(readMspRoots(settings.mspRootsFile));
   } catch (err) {
     throw new OrgKeyError('ORG_KEY_INVALID', `${settings.mspRootsFile}: ${(err as Error).message}`);
   }
@@ -221,6 +223,17 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     options.logger ?? createLogger({ level: options.config.logLevel }),
     options.ledgerWaitMs ?? DEFAULT_LEDGER_WAIT_MS,
   );
+  // The channel's configuration, read from the organisation's own peer, replaces the kit's roots file.
+  const channelRoots =
+    own === undefined || options.ledger.channelConfigBlock === undefined
+      ? undefined
+      : new ChannelMspRoots(
+          own.roots,
+          () => options.ledger.channelConfigBlock!(),
+          own.identity.mspId,
+          options.logger ?? createLogger({ level: options.config.logLevel }),
+        );
+  await channelRoots?.refresh();
   const context: DomainContext = {
     ledger: options.ledger,
     consortium: options.consortium,
@@ -237,6 +250,17 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
     // Registered first so that it runs last: shutdown hooks run in reverse, and the
     // modules' hooks (indexer, event streams) still need the ledger while they stop.
     { name: 'ledger', register: (_router, deps) => deps.onShutdown(() => options.ledger.close()) },
+    ...(channelRoots === undefined
+      ? []
+      : [
+          {
+            name: 'msp-roots',
+            register: (_router: unknown, deps: { onShutdown(hook: () => Promise<void>): void }) => {
+              channelRoots.start((options.config.organisation?.mspRefreshSeconds ?? 0) * 1000);
+              deps.onShutdown(() => channelRoots.stop());
+            },
+          },
+        ]),
     ...factories.map((factory): FeatureModule => ({
       name: factory.name,
       register: (router, deps) => factory(context, deps).register(router, deps),

@@ -92,6 +92,8 @@ export interface OrganisationSettings {
   readonly gateways: Readonly<Record<string, string>>;
   /** How long after a bank's access was committed a provider still releases under it. `GATEWAY_RELEASE_WINDOW_SECONDS`. */
   readonly releaseWindowSeconds: number;
+  /** How often the MSP roots are read again from the channel's configuration block (0: only at start). `GATEWAY_MSP_REFRESH_SECONDS`. */
+  readonly mspRefreshSeconds: number;
 }
 
 /** Hard ceiling for {@link GatewayConfig.tokenTtlSeconds}: the issue caps tokens at 15 minutes. */
@@ -190,6 +192,7 @@ const envSchema = z.object({
       }
     }),
   GATEWAY_RELEASE_WINDOW_SECONDS: integer(1, 7 * 24 * 3600, 600),
+  GATEWAY_MSP_REFRESH_SECONDS: integer(0, 24 * 3600, 300),
   GATEWAY_OVERDUE_SWEEP_SECONDS: integer(0, 24 * 3600, 300),
 });
 
@@ -378,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
             mspRootsFile: path.resolve(settings.GATEWAY_MSP_ROOTS ?? ''),
             gateways: settings.GATEWAY_ORG_GATEWAYS,
             releaseWindowSeconds: settings.GATEWAY_RELEASE_WINDOW_SECONDS,
+            mspRefreshSeconds: settings.GATEWAY_MSP_REFRESH_SECONDS,
           }),
         }),
   });

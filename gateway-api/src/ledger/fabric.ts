@@ -397,6 +397,12 @@ export class FabricLedgerClientImpl implements LedgerClient {
     return Number(common.BlockchainInfo.deserializeBinary(info).getHeight());
   }
 
+  async channelConfigBlock(): Promise<Uint8Array> {
+    // cscc GetConfigBlock: the latest configuration block, readable by any channel member.
+    const network = this.#anyNetwork();
+    return network.getContract('cscc').evaluateTransaction('GetConfigBlock', network.getName());
+  }
+
   async ready(): Promise<boolean> {
     try {
       await this.height();

@@ -59,6 +59,8 @@ export interface LedgerClient {
   blocks(startBlock: number): BlockStream;
   /** Current block height. */
   height(): Promise<number>;
+  /** The channel's latest configuration block, from the peer (Fabric only: the embedded ledger has none). */
+  channelConfigBlock?(): Promise<Uint8Array>;
   /** Whether the backend can serve requests. */
   ready(): Promise<boolean>;
   /** Releases connections. */

@@ -13,6 +13,7 @@ import { common } from '@hyperledger/fabric-protos';
 import { DOMAIN_MODULES } from '../../src/app';
 import { residentId, startConsortiumGateway, type ConsortiumGateway } from '../acceptance/consortium-gateway';
 import type { ApiResponse } from '../helpers';
+import { replayLedger } from '../indexer/ledger-fixture';
 import { caseIt } from '../security/recorder';
 import {
   grantConsent,
@@ -81,6 +82,26 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
       // The loan ends within the collateral grant's validity (180 days).
       json: { ...lienBody(assetId, collateralId, { loanEnd: ledgerTime(90 * 86_400) }), lienId },
     });
+
+  /** The subject's accesses in the gateway's index, as the auditor lists them (every page). */
+  const indexedAccessesOf = async (
+    subjectId: string,
+  ): Promise<{ accessId: string; txId: string; blockNumber: number }[]> => {
+    type Entry = { accessId: string; txId: string; blockNumber: number };
+    const all: Entry[] = [];
+    let cursor: string | null = null;
+    do {
+      const more: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const res = await g.api(`/audit/accesses?subjectId=${subjectId}&limit=100${more}`, {
+        as: ['auditor', 'AUDITOR'],
+      });
+      expect(res.status, res.text).to.equal(200);
+      const page = res.body as { items: Entry[]; nextCursor: string | null };
+      all.push(...page.items.map(({ accessId, txId, blockNumber }) => ({ accessId, txId, blockNumber })));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return all;
+  };
 
   before(async function () {
     nodes = requireNetwork(this);
@@ -258,8 +279,21 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
         if (new Set(h).size !== 1) throw new Error(`heights ${h.join(', ')}`);
         return h;
       });
+      // The gateway's index (built from the blocks while the peer was down and after) equals a replay
+      // of the ledger from block 0, for the subject of these reports: each access once, same block.
+      const pseudonym = g.context.subjects.pseudonym(subject);
+      const { value: compared } = await eventually(async () => {
+        const replay = (await replayLedger(g.context.ledger)).accesses
+          .filter((a) => a.subject === pseudonym)
+          .map(({ accessId, txId, blockNumber }) => ({ accessId, txId, blockNumber }));
+        const indexed = await indexedAccessesOf(subject);
+        const byId = (a: { accessId: string }, b: { accessId: string }) =>
+          a.accessId.localeCompare(b.accessId);
+        expect(indexed.sort(byId)).to.deep.equal(replay.sort(byId));
+        return replay.length;
+      });
       figures.notes.push(
-        `${bankPeer.name} killed after 5 writes; heights after restart ${caughtUp.join(', ')}`,
+        `${bankPeer.name} killed after 5 writes; heights after restart ${caughtUp.join(', ')}; index = ledger replay for the subject (${compared} accesses, each once)`,
       );
     },
   );

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { loadOrgIdentity, type OrgIdentity } from '../../src/organisation/identi
 import { readMspRoots } from '../../src/organisation/msp';
 import { signOrgRequest } from '../../src/organisation/signed-request';
 import { residentId } from '../acceptance/consortium-gateway';
+import type { Role } from '../../src/auth/roles';
+import { subscribe, type SseSubscription } from '../alerts/sse-client';
 import { requireNetwork, type NetworkNodes } from './support';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'main.js');
@@ -75,22 +77,14 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
   let nodes: NetworkNodes;
   let tmp: string;
   let kits: OrgKits;
+  let staleRootsFile: string;
   const orgs = new Map<string, OrgProcess>();
   const identities = new Map<string, OrgIdentity>();
   const pseudonymSecret = randomBytes(32);
   const tokens = new Map<string, string>();
 
-  const api = async (
-    mspId: string,
-    role: string,
-    route: string,
-    init: {
-      method?: string;
-      json?: unknown;
-      body?: FormData | string;
-      headers?: Record<string, string>;
-    } = {},
-  ) => {
+  /** A token of `mspId`'s demo user with `role`, logged in at that organisation's own gateway. */
+  const tokenOf = async (mspId: string, role: string): Promise<string> => {
     const org = orgs.get(mspId)!;
     let token = tokens.get(`${mspId}/${role}`);
     if (token === undefined) {
@@ -104,10 +98,31 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
       token = ((await res.json()) as { accessToken: string }).accessToken;
       tokens.set(`${mspId}/${role}`, token);
     }
-    const res = await fetch(`${org.url}/api/v1${route}`, {
+    return token;
+  };
+
+  /** The block `mspId`'s gateway last indexed from its own peer, from its operations listener's metrics. */
+  const indexedBlock = async (mspId: string): Promise<number> => {
+    const ops = /Operations \(readiness, metrics\): (\S+)\/readyz/.exec(orgs.get(mspId)!.output())?.[1];
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    return Number(/^gateway_indexer_processed_block (\d+)/m.exec(metrics)?.[1] ?? -1);
+  };
+
+  const api = async (
+    mspId: string,
+    role: string,
+    route: string,
+    init: {
+      method?: string;
+      json?: unknown;
+      body?: FormData | string;
+      headers?: Record<string, string>;
+    } = {},
+  ) => {
+    const res = await fetch(`${orgs.get(mspId)!.url}/api/v1${route}`, {
       method: init.method ?? (init.json === undefined && init.body === undefined ? 'GET' : 'POST'),
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${await tokenOf(mspId, role)}`,
         ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
         ...init.headers,
       },
@@ -141,7 +156,9 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     GATEWAY_LEDGER: 'fabric',
     GATEWAY_DEMO: '1',
     GATEWAY_ORG_KEY_DIR: kitDir,
-    GATEWAY_MSP_ROOTS: kits.mspRootsFile,
+    // The others start from a roots file without the auditor: its requests verify only because each
+    // gateway reads the channel's MSP definitions from its own peer (step 7 of the flow).
+    GATEWAY_MSP_ROOTS: mspId === 'AuditorMSP' ? kits.mspRootsFile : staleRootsFile,
     GATEWAY_CONNECTION_PROFILE: profile,
     // Until the OPRF replaces it, every member computes pseudonyms with the same configured secret.
     GATEWAY_PSEUDONYM_SECRET: pseudonymSecret.toString('hex'),
@@ -159,6 +176,10 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     nodes = requireNetwork(this);
     tmp = mkdtempSync(path.join(os.tmpdir(), 'ruralcredit-orggw-'));
     kits = writeOrgKits(path.resolve(process.env.NETWORK_DIR!), path.join(tmp, 'kits'));
+    const stale = JSON.parse(readFileSync(kits.mspRootsFile, 'utf8')) as Record<string, string[]>;
+    delete stale.AuditorMSP;
+    staleRootsFile = path.join(tmp, 'kits', 'msp-roots-without-auditor.json');
+    writeFileSync(staleRootsFile, JSON.stringify(stale));
     const roots = readMspRoots(kits.mspRootsFile);
     const ports = new Map<string, number>();
     for (const kit of kits.kits) {
@@ -364,7 +385,8 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     const bankBView = (await api('BankBMSP', 'LOAN_OFFICER', `/audit/accesses?subjectId=${FARMER}`))
       .body as typeof trace;
     expect(bankBView.items.map((a) => a.accessId)).to.deep.equal([]);
-    // 7. The auditor checks each provider's release log against the ledger: same access, same requester.
+    // 7. The auditor checks each provider's release log against the ledger: same access, same requester
+    // (the providers' roots files lacked the auditor; their peers' channel configuration named it).
     for (const provider of ['AgricultureMSP', 'NaturalResourcesMSP']) {
       const logPath = '/api/v1/org/release-log?after=0&limit=1000';
       const res = await fetch(`${orgs.get(provider)!.url}${logPath}`, {
@@ -524,5 +546,68 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
       'RegulatorMSP: refused',
       'BankBMSP is ACTIVE',
     ]);
+  });
+
+  it("when the regulator seizes the pledged land right and lifts the seizure, then only Bank A's gateway (the lienholder) alerts, from its own peer's blocks", async () => {
+    const assetId = `LAND_CONTRACT_RIGHT:LC-${RUN}`;
+    const watching = ['BankAMSP', 'BankBMSP', 'AgricultureMSP', 'RegulatorMSP'] as const;
+    const streams = new Map<string, SseSubscription>();
+    const role = (mspId: string) =>
+      ({ BankAMSP: 'LOAN_OFFICER', BankBMSP: 'LOAN_OFFICER', AgricultureMSP: 'DATA_OFFICER' })[mspId] ??
+      'REGULATOR_ADMIN';
+    try {
+      for (const mspId of watching) {
+        const stream = await subscribe(
+          { url: orgs.get(mspId)!.url, token: () => tokenOf(mspId, role(mspId)) },
+          'bankA',
+          role(mspId) as Role,
+        );
+        expect(stream.status, mspId).to.equal(200);
+        streams.set(mspId, stream);
+      }
+      const seized = await api('RegulatorMSP', 'REGULATOR_ADMIN', `/assets/${assetId}/seizure`, {
+        json: { orderRef: `ORDER-${RUN}` },
+      });
+      expect(seized.status, seized.text).to.equal(200);
+      const lifted = await api('RegulatorMSP', 'REGULATOR_ADMIN', `/assets/${assetId}/seizure`, {
+        method: 'DELETE',
+      });
+      expect(lifted.status, lifted.text).to.equal(200);
+      const lastBlock = (lifted.body as { blockNumber: number }).blockNumber;
+      await streams.get('BankAMSP')!.until((f) => f.some((x) => x.event === 'SeizureLifted'), 30_000);
+      // The others have indexed those blocks from their own peers too: their silence is a decision, not a lag.
+      for (const mspId of watching) {
+        for (let i = 0; i < 60 && (await indexedBlock(mspId)) < lastBlock; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(await indexedBlock(mspId), `${mspId} indexed`).to.be.at.least(lastBlock);
+      }
+      const seen = Object.fromEntries(
+        watching.map((mspId) => [
+          mspId,
+          streams
+            .get(mspId)!
+            .events()
+            .map(
+              (f) =>
+                `${f.event} ${(JSON.parse(f.data ?? '{}') as { payload: { assetId?: string } }).payload.assetId}`,
+            ),
+        ]),
+      );
+      expect(seen).to.deep.equal({
+        BankAMSP: [`AssetSeized ${assetId}`, `SeizureLifted ${assetId}`],
+        BankBMSP: [],
+        AgricultureMSP: [],
+        RegulatorMSP: [],
+      });
+      expect(
+        streams
+          .get('BankAMSP')!
+          .frames.map((f) => f.data ?? '')
+          .join(''),
+      ).not.to.contain(FARMER);
+    } finally {
+      for (const stream of streams.values()) stream.close();
+    }
   });
 });

@@ -268,6 +268,7 @@ describe('OverdueSweeper: failures, overlap and shutdown (ledger double)', () =>
       mspRootsFile: '/r',
       gateways: {},
       releaseWindowSeconds: 600,
+      mspRefreshSeconds: 300,
     });
     expect(sweepsOverdueClaims({ overdueSweepSeconds: 300 }, ORG.regulator)).to.equal(true);
     expect(
