@@ -126,7 +126,7 @@ function connectionProfile(t, org) {
 
 function rounds(consensus, seedFile, outcomesDir) {
   const fixedRate = { type: 'fixed-rate', opts: { tps: rate } };
-  const fixedLoad = { type: 'fixed-load', opts: { transactionLoad: load, startingTps: rate } };
+  const fixedLoad = { type: 'fixed-load', opts: { transactionLoad: load, startTps: rate } };
   const round = (op, control) => ({
     label: `${op}-${control === fixedRate ? 'rate' : 'load'}`,
     txDuration: seconds,
