@@ -30,23 +30,9 @@ function seedOf(file) {
 }
 
 class RuralCreditWorkload extends WorkloadModuleBase {
-  async initializeWorkloadModule(
-    workerIndex,
-    totalWorkers,
-    roundIndex,
-    roundArguments,
-    sutAdapter,
-    sutContext,
-  ) {
-    await super.initializeWorkloadModule(
-      workerIndex,
-      totalWorkers,
-      roundIndex,
-      roundArguments,
-      sutAdapter,
-      sutContext,
-    );
-    const a = roundArguments;
+  async initializeWorkloadModule(...args) {
+    await super.initializeWorkloadModule(...args);
+    const a = this.roundArguments;
     if (!OPS.includes(a.op)) throw new Error(`workload: unknown op ${a.op} (${OPS.join(', ')})`);
     this.op = a.op;
     this.seed = seedOf(a.seedFile);
@@ -54,7 +40,7 @@ class RuralCreditWorkload extends WorkloadModuleBase {
     this.sent = 0;
     this.latenciesMs = [];
     this.outcomes = { answered: 0, expected: 0, unexpected: 0, failed: 0, exhausted: 0 };
-    this.prefix = `${this.seed.run}-r${roundIndex}-w${workerIndex}`;
+    this.prefix = `${this.seed.run}-r${this.roundIndex}-w${this.workerIndex}`;
   }
 
   /** The request of the next transaction of this worker. */
