@@ -3,7 +3,7 @@
 // modules (the benchmarks measure the compiled code `npm start` runs).
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -104,4 +104,44 @@ export function seededRandom(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+const COLUMNS = [
+  ['item', 'item'],
+  ['measured', 'measured'],
+  ['baseline', 'baseline'],
+  ['ratio', 'ratio'],
+  ['target', 'target'],
+  ['met', 'met?'],
+];
+
+/** The benchmark table (item, measured, baseline, ratio, target, met?) as Markdown. */
+export function formatTable(tableRows) {
+  const widths = COLUMNS.map(([key, title]) =>
+    Math.max(title.length, ...tableRows.map((r) => String(r[key]).length)),
+  );
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [
+    line(COLUMNS.map(([, title]) => title)),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...tableRows.map((r) => line(COLUMNS.map(([key]) => r[key]))),
+  ].join('\n');
+}
+
+/** A results document, or undefined when there is none. */
+export async function readResults(file) {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a results document formatted as the repository's prettier config would, so `npm run lint` stays clean. */
+export async function writeResults(file, document) {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  const text = await prettier.format(JSON.stringify(document), { ...options, parser: 'json' });
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
 }

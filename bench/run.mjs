@@ -1,12 +1,14 @@
-// `npm run bench [-- --quick] [-- --seed-scale]`: runs the benchmarks that can run on this
-// machine (items 2, 3, 4, 5 of issue 6), each in its own child process, with
-// every ratio taken against a baseline measured in the same run; prints one
-// table and writes bench/results/latest.json.
+// `npm run bench [-- --quick] [-- --seed-scale]`: runs the benchmarks (items 1-6 of issue 6 and
+// the later issues' rows), each in its own child process, with every ratio
+// taken against a baseline measured in the same run; prints one table and
+// writes bench/results/latest.json.
 //
-// Items 1 and 6 need a running Fabric network (Caliper, per-process CPU of
-// peers and orderers). Fabric binaries cannot be built here (the Go module
-// proxy answers 403 for github.com/hyperledger/fabric), so those rows say
-// "not run" and carry no figure. Item 2 runs against the test-only gRPC double
+// Items 1 and 6 (issue 17) run Hyperledger Caliper 0.6 against a real Fabric
+// network that bench/caliper/run.mjs brings up with `network.mjs up --bench`
+// (Raft on ports from BENCH_FABRIC_PORT_BASE or 25000, then BFT from
+// BENCH_FABRIC_BFT_PORT_BASE or 25500, in .data/caliper/), when the Fabric
+// binaries are found; otherwise their rows say plainly that they were skipped.
+// `node bench/caliper/run.mjs` runs just those rows. Item 2 runs against the test-only gRPC double
 // of a peer's Gateway/Deliver services (gateway-api/test/fabric/peer-double.ts),
 // NOT a Fabric network, and its rows say so; see bench/README.md for why its
 // REST/direct ratio is a lower bound on the ratio over a real network.
@@ -14,20 +16,19 @@
 // ports from BENCH_FABRIC_PORT_BASE or 25000) when the Fabric binaries are found,
 // and says it was skipped otherwise.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findFabric } from '../network/scripts/lib/fabric-bin.mjs';
-import { parseArgs, tempDir } from './lib.mjs';
+import { caliperRows } from './caliper/rows.mjs';
+import { formatTable, parseArgs, tempDir, writeResults as writeResultsFile } from './lib.mjs';
 import { REGISTRY_SIZES, registryRows } from './registry-rows.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(BENCH_DIR, '..');
 const execFileAsync = promisify(execFile);
 const RESULTS_FILE = path.join(BENCH_DIR, 'results', 'latest.json');
-const NOT_RUN = 'not run: no Fabric network (Go proxy 403)';
 const MIB = 1024 * 1024;
 
 /** Data set sizes: the issue's, and the quick mode's (same shape, under 5 minutes). */
@@ -45,6 +46,7 @@ const SIZES = {
     watchRecords: 1_000_000,
     watches: 10_000,
     bulkSubjects: 10_000,
+    caliperSeconds: 20,
   },
   quick: {
     auditRecords: 100_000,
@@ -59,6 +61,7 @@ const SIZES = {
     watchRecords: 200_000,
     watches: 10_000,
     bulkSubjects: 2_000,
+    caliperSeconds: 8,
   },
 };
 /**
@@ -402,14 +405,6 @@ function rows(results, size) {
   const provPeak = Math.max(...prov.pipeline.map((p) => p.peakRssBytes));
   const catchupRatio = catchup.indexer.transactionsPerSecond / catchup.streamOnly.transactionsPerSecond;
   return [
-    {
-      item: '1 Chaincode throughput, Caliper 0.6',
-      measured: NOT_RUN,
-      baseline: '-',
-      ratio: '-',
-      target: 'recordAccess, registerLien >= 0.8 x blind write',
-      met: 'not run',
-    },
     gatewayRow('GET asset', gatewayCost.assetRead, gatewayCost.concurrency, gatewayLedger(gatewayCost)),
     gatewayRow('POST report', gatewayCost.report, gatewayCost.concurrency, gatewayLedger(gatewayCost)),
     ...(gatewayCost.ledger === 'fabric' ? [gatewayCpuRow(gatewayCost)] : []),
@@ -504,46 +499,11 @@ function rows(results, size) {
       met: '-',
       values: sync,
     },
-    {
-      item: '6 CPU s per committed tx, by process',
-      measured: NOT_RUN,
-      baseline: '-',
-      ratio: '-',
-      target: 'name the bottleneck',
-      met: 'not run',
-    },
   ];
 }
 
-const COLUMNS = [
-  ['item', 'item'],
-  ['measured', 'measured'],
-  ['baseline', 'baseline'],
-  ['ratio', 'ratio'],
-  ['target', 'target'],
-  ['met', 'met?'],
-];
-
-function table(tableRows) {
-  const widths = COLUMNS.map(([key, title]) =>
-    Math.max(title.length, ...tableRows.map((r) => String(r[key]).length)),
-  );
-  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-  return [
-    line(COLUMNS.map(([, title]) => title)),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...tableRows.map((r) => line(COLUMNS.map(([key]) => r[key]))),
-  ].join('\n');
-}
-
-async function writeResults(document) {
-  // Formatted as the repository's prettier config would, so `npm run lint` stays clean.
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(RESULTS_FILE)) ?? {};
-  const text = await prettier.format(JSON.stringify(document), { ...options, parser: 'json' });
-  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, text);
-}
+const table = formatTable;
+const writeResults = (document) => writeResultsFile(RESULTS_FILE, document);
 
 const args = parseArgs();
 const quick = args.quick === true;
@@ -615,6 +575,13 @@ const bulkOnFabric = await onFabric('bulk-release.mjs', [
   '--ledger',
   'fabric',
 ]);
+console.error('items 1 and 6: Caliper 0.6 on Fabric (Raft, then BFT)');
+const caliper = await child('caliper/run.mjs', [
+  '--emit',
+  '--fresh',
+  '--seconds',
+  String(size.caliperSeconds),
+]);
 console.error('issue 17: asset registry at seed scale on Fabric');
 const registry = REGISTRY_SIZES[quick ? 'quick' : 'full'];
 const registryOnFabric = await onFabric('asset-registry.mjs', [
@@ -626,6 +593,7 @@ const registryOnFabric = await onFabric('asset-registry.mjs', [
   'fabric',
 ]);
 const tableRows = [
+  ...caliperRows(caliper),
   ...rows({ audit, seedAudit, prov, catchup, gatewayCost, sync }, size),
   ...financingRows(claimRace, signal),
   ...postLoanRows({ watchEval, bulk, bulkOnFabric }),
@@ -647,9 +615,6 @@ await writeResults({
   machine: { ...machine, loadAverageAtEnd: os.loadavg() },
   sizes: size,
   notRun: {
-    reason:
-      'Fabric binaries cannot be built on this machine: the Go module proxy answers HTTP 403 for github.com/hyperledger/fabric',
-    items: [1, 6],
     item2:
       gatewayCost.ledger === 'fabric'
         ? `measured ${ON_FABRIC} (network.mjs, dev profile: 250 ms batches)`
@@ -666,6 +631,7 @@ await writeResults({
     financing: { claimRace, signal },
     watchEvaluation: watchEval,
     bulkDownload: bulk,
+    caliper,
   },
 });
 console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS_FILE)}`);

@@ -5,8 +5,10 @@
  * per peer organisation, the chaincode as a service (one chaincode server per
  * peer), every link over TLS.
  *
- *   network.mjs up [--profile dev|standard] [--orderer raft|bft]
- *                                            create (raft: 3 etcdraft orderers; bft: 4 SmartBFT), or restart what is stopped
+ *   network.mjs up [--profile dev|standard] [--orderer raft|bft] [--bench]
+ *                                            create (raft: 3 etcdraft orderers; bft: 4 SmartBFT), or restart what is stopped;
+ *                                            --bench (benchmarks and tests only) also deploys the test-only
+ *                                            blind-write chaincode `blindwrite` (network/bench-chaincode)
  *   network.mjs down [--clean]                stop every process (--clean: wipe ledgers, crypto, logs)
  *   network.mjs status                        one line per node
  *   network.mjs stop|start|kill <node>        one node (orderer0, peer0.banka, ccaas.banka, ...)
@@ -22,6 +24,7 @@ import { promisify } from 'node:util';
 import { configtx, cryptoConfig } from './lib/channel-config.mjs';
 import { requireFabric } from './lib/fabric-bin.mjs';
 import {
+  blindWriteServerProcess,
   chaincodeServerProcess,
   ordererProcess,
   peerCliEnv,
@@ -96,6 +99,15 @@ function allNodes(fabric, state) {
       });
     }
   }
+  if (state.bench?.packageId) {
+    for (const p of t.peers) {
+      nodes.push({
+        spec: p.benchCcaas,
+        proc: () => blindWriteServerProcess(t, p, state.bench.packageId),
+        port: p.benchCcaas.port,
+      });
+    }
+  }
   return nodes;
 }
 
@@ -151,16 +163,16 @@ function adminTls() {
   ];
 }
 
-/** The ccaas package: metadata.json and code.tar.gz holding the connection.json template. */
-async function packageChaincode() {
-  const dir = path.join(t.generated, 'chaincode');
+/** The ccaas package of chaincode `name`: metadata.json and code.tar.gz holding the connection.json template. */
+async function packageChaincode(name = t.chaincode) {
+  const dir = path.join(t.generated, `chaincode-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'src'), { recursive: true });
-  const label = `${t.chaincode}_1`;
+  const label = `${name}_1`;
   writeFileSync(
     path.join(dir, 'src', 'connection.json'),
     JSON.stringify({
-      address: `{{ccaas:${t.chaincode}}}`,
+      address: `{{ccaas:${name}}}`,
       dial_timeout: '10s',
       tls_required: true,
       client_auth_required: true,
@@ -182,7 +194,7 @@ async function packageChaincode() {
   return { file, label, packageId };
 }
 
-async function create(fabric, profileName) {
+async function create(fabric, profileName, bench) {
   const profile = PROFILES[profileName];
   if (!profile) throw new Error(`unknown profile ${profileName} (dev, standard)`);
   const state = readState();
@@ -284,9 +296,45 @@ async function create(fabric, profileName) {
   }
 
   const pkg = await packageChaincode();
-  state.installed ??= {};
+  await installPackage(fabric, pkg, state, state);
+  state.packageId = pkg.packageId;
+  writeState(state);
+
+  say(`starting ${t.peers.length} chaincode servers`);
   for (const p of t.peers) {
-    if (state.installed[p.name] === pkg.packageId) continue;
+    await ensureNode({
+      spec: p.ccaas,
+      proc: () => chaincodeServerProcess(t, p, pkg.packageId),
+      port: p.ccaas.port,
+    });
+  }
+  await commitDefinition(fabric, t.chaincode, pkg, state, state);
+
+  if (bench || state.bench) {
+    // Test-only: the blind-write baseline chaincode, its own servers and definition.
+    state.bench ??= {};
+    const benchPkg = await packageChaincode(t.benchChaincode);
+    await installPackage(fabric, benchPkg, state, state.bench);
+    state.bench.packageId = benchPkg.packageId;
+    writeState(state);
+    say(`starting ${t.peers.length} blind-write chaincode servers (--bench, test-only)`);
+    for (const p of t.peers) {
+      await ensureNode({
+        spec: p.benchCcaas,
+        proc: () => blindWriteServerProcess(t, p, benchPkg.packageId),
+        port: p.benchCcaas.port,
+      });
+    }
+    await commitDefinition(fabric, t.benchChaincode, benchPkg, state, state.bench);
+  }
+  writeConnectionProfile();
+}
+
+/** Installs `pkg` on every peer that does not have it; progress in `record.installed`. */
+async function installPackage(fabric, pkg, state, record) {
+  record.installed ??= {};
+  for (const p of t.peers) {
+    if (record.installed[p.name] === pkg.packageId) continue;
     say(`installing chaincode package ${pkg.label} on ${p.name}`);
     const env = peerCliEnv(t, fabric, p.org, p);
     const installed = await fabricTool(
@@ -299,21 +347,13 @@ async function create(fabric, profileName) {
       (c) => c.package_id === pkg.packageId,
     );
     if (!already) await fabricTool(fabric, 'peer', ['lifecycle', 'chaincode', 'install', pkg.file], env);
-    state.installed[p.name] = pkg.packageId;
+    record.installed[p.name] = pkg.packageId;
     writeState(state);
   }
-  state.packageId = pkg.packageId;
-  writeState(state);
+}
 
-  say(`starting ${t.peers.length} chaincode servers`);
-  for (const p of t.peers) {
-    await ensureNode({
-      spec: p.ccaas,
-      proc: () => chaincodeServerProcess(t, p, pkg.packageId),
-      port: p.ccaas.port,
-    });
-  }
-
+/** Approves (each peer organisation) and commits the definition of chaincode `name`; progress in `record`. */
+async function commitDefinition(fabric, name, pkg, state, record) {
   const orderer = t.orderers[0];
   const ordererArgs = [
     '-o',
@@ -322,11 +362,11 @@ async function create(fabric, profileName) {
     '--cafile',
     path.join(orderer.tlsDir, 'ca.crt'),
   ];
-  const definition = ['--channelID', t.channel, '--name', t.chaincode, '--version', '1.0', '--sequence', '1'];
-  if (!state.committed) {
+  const definition = ['--channelID', t.channel, '--name', name, '--version', '1.0', '--sequence', '1'];
+  if (!record.committed) {
     const commitStart = Date.now();
     for (const p of t.peers) {
-      say(`approving the chaincode definition for ${p.mspId}`);
+      say(`approving the definition of ${name} for ${p.mspId}`);
       const env = peerCliEnv(t, fabric, p.org, p);
       const approved = await fabricTool(
         fabric,
@@ -352,7 +392,7 @@ async function create(fabric, profileName) {
       );
     }
     say(
-      `committing the chaincode definition (endorsement: ${t.endorsementRequired} of ${t.peers.length} peer organisations)`,
+      `committing the definition of ${name} (endorsement: ${t.endorsementRequired} of ${t.peers.length} peer organisations)`,
     );
     const first = t.peers[0];
     await fabricTool(
@@ -374,11 +414,10 @@ async function create(fabric, profileName) {
       ],
       peerCliEnv(t, fabric, first.org, first),
     );
-    state.committed = true;
-    state.commitSeconds = (Date.now() - commitStart) / 1000;
+    record.committed = true;
+    record.commitSeconds = (Date.now() - commitStart) / 1000;
     writeState(state);
   }
-  writeConnectionProfile();
 }
 
 /** network/.generated/connection.json: peers, orderers and each organisation's client identity and trusted peers. */
@@ -411,10 +450,12 @@ function writeConnectionProfile() {
   };
   writeFileSync(t.connectionProfile, `${JSON.stringify(profile, null, 2)}\n`);
   // What tests and operators need beyond the gateway's profile: nodes, admin identities, CAs.
+  const bench = readState().bench?.committed === true;
   const nodes = {
     consensus: t.consensus,
     channel: t.channel,
     chaincode: t.chaincode,
+    ...(bench ? { benchChaincode: t.benchChaincode } : {}),
     fabricCfgDir: requireFabric().cfgDir,
     orderers: t.orderers.map((o) => ({
       name: o.name,
@@ -431,6 +472,7 @@ function writeConnectionProfile() {
       operationsEndpoint: `${t.host}:${p.operationsPort}`,
       tlsCaCert: p.org.tlsCaCert,
       chaincodeServer: p.ccaas.name,
+      ...(bench ? { benchChaincodeServer: p.benchCcaas.name } : {}),
     })),
     organisations: t.organisations.map((o) => ({
       mspId: o.mspId,
@@ -462,14 +504,19 @@ async function up(flags) {
   say(`Fabric ${fabric.version} from ${fabric.binDir} (${fabric.source})`);
   const state = readState();
   const nodes = allNodes(fabric, state);
-  if (state.committed && nodes.every((n) => runningPid(t.runDir, n.spec.name) !== undefined)) {
+  const benchMissing = flags.has('bench') && !state.bench?.committed;
+  if (
+    state.committed &&
+    !benchMissing &&
+    nodes.every((n) => runningPid(t.runDir, n.spec.name) !== undefined)
+  ) {
     console.log(
       `network: already running (${nodes.length} processes); nothing changed. 'network:status' shows them.`,
     );
     return;
   }
   if (state.committed) say('restarting the stopped processes of the existing network (ledgers kept)');
-  await create(fabric, flags.get('profile') ?? state.profile ?? 'dev');
+  await create(fabric, flags.get('profile') ?? state.profile ?? 'dev', flags.has('bench'));
   await waitEndorsable();
   const s = readState();
   console.log(
@@ -482,6 +529,7 @@ async function up(flags) {
 async function down(flags) {
   const state = readState();
   const names = [
+    ...t.peers.map((p) => p.benchCcaas.name),
     ...t.peers.map((p) => p.ccaas.name),
     ...t.peers.map((p) => p.name),
     ...t.orderers.map((o) => o.name),
@@ -509,6 +557,7 @@ async function status() {
     ...t.orderers.map((o) => [o.name, o.port, o.operationsPort]),
     ...t.peers.map((p) => [p.name, p.port, p.operationsPort]),
     ...t.peers.map((p) => [p.ccaas.name, p.ccaas.port, undefined]),
+    ...(state.bench ? t.peers.map((p) => [p.benchCcaas.name, p.benchCcaas.port, undefined]) : []),
   ];
   for (const [name, port, ops] of rows) {
     const pid = runningPid(t.runDir, name);
@@ -527,7 +576,8 @@ async function status() {
     );
   }
   console.log(
-    `channel ${t.channel} (${t.consensus}), chaincode ${state.committed ? `committed (${state.packageId})` : 'not committed'}, profile ${state.profile ?? '-'}`,
+    `channel ${t.channel} (${t.consensus}), chaincode ${state.committed ? `committed (${state.packageId})` : 'not committed'}, profile ${state.profile ?? '-'}` +
+      (state.bench?.committed ? `; test-only ${t.benchChaincode} committed (--bench)` : ''),
   );
   return down === 0 ? 0 : 1;
 }
@@ -572,7 +622,7 @@ async function main() {
       return single(command, positional[0]);
     default:
       console.error(
-        'usage: network.mjs up [--profile dev|standard] | down [--clean] | status | start|stop|kill <node>',
+        'usage: network.mjs up [--profile dev|standard] [--orderer raft|bft] [--bench] | down [--clean] | status | start|stop|kill <node>',
       );
       process.exitCode = 2;
   }

@@ -59,7 +59,10 @@ export function writeBuilderConfig(t, p) {
     file,
     JSON.stringify(
       {
-        addresses: { [t.chaincode]: `${t.host}:${p.ccaas.port}` },
+        addresses: {
+          [t.chaincode]: `${t.host}:${p.ccaas.port}`,
+          [t.benchChaincode]: `${t.host}:${p.benchCcaas.port}`,
+        },
         tls: {
           rootCertFile: path.join(p.ccaas.tlsDir, 'ca.crt'),
           clientCertFile: path.join(p.tlsDir, 'server.crt'),
@@ -144,6 +147,34 @@ export function chaincodeServerProcess(t, p, packageId) {
       NODE_ENV: 'production',
     },
     cwd: chaincodeDir,
+  };
+}
+
+/** The test-only blind-write chaincode server serving one peer (network.mjs up --bench). */
+export function blindWriteServerProcess(t, p, packageId) {
+  const script = path.join(REPO_ROOT, 'network', 'bench-chaincode', 'blind-write.mjs');
+  return {
+    name: p.benchCcaas.name,
+    command: process.execPath,
+    args: [
+      script,
+      '--address',
+      `${t.host}:${p.benchCcaas.port}`,
+      '--ccid',
+      packageId,
+      '--tls-dir',
+      p.benchCcaas.tlsDir,
+      '--client-ca',
+      p.org.tlsCaCert,
+    ],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'WARNING',
+      NODE_ENV: 'production',
+      BLINDWRITE_MSPS: t.organisations.map((o) => o.mspId).join(','),
+    },
+    cwd: REPO_ROOT,
   };
 }
 

@@ -29,6 +29,9 @@ export function shortName(mspId) {
   return mspId.replace(/MSP$/, '').toLowerCase();
 }
 
+/** The test-only blind-write chaincode deployed by `network.mjs up --bench` (never by a plain start). */
+export const BENCH_CHAINCODE = 'blindwrite';
+
 /** Ordering services: etcdraft (crash fault tolerant) or Fabric 3's SmartBFT (3f+1 nodes, f = 1). */
 export const CONSENSUS = { raft: { minNodes: 3 }, bft: { minNodes: 4 } };
 
@@ -113,6 +116,13 @@ export function topology(options = {}) {
         port: base + 230 + j,
         tlsDir: path.join(org.dir, 'peers', `ccaas.${org.domain}`, 'tls'),
       },
+      // The test-only blind-write chaincode's server (network.mjs up --bench), same TLS identity.
+      benchCcaas: {
+        name: `ccaas-bw.${shortName(org.mspId)}`,
+        hostname: `ccaas.${org.domain}`,
+        port: base + 240 + j,
+        tlsDir: path.join(org.dir, 'peers', `ccaas.${org.domain}`, 'tls'),
+      },
     };
   });
 
@@ -131,6 +141,7 @@ export function topology(options = {}) {
     consortium,
     channel: consortium.channel,
     chaincode: consortium.chaincode,
+    benchChaincode: BENCH_CHAINCODE,
     domain,
     host,
     root,
