@@ -176,7 +176,7 @@ export class CollateralServiceImpl implements CollateralService {
 
   async registerAsset(principal: Principal, input: RegisterAssetInput): Promise<AssetChange> {
     const { ownerSubjectId, provenanceBatch, ...rest } = input;
-    const owner = this.#subjects.pseudonym(ownerSubjectId);
+    const owner = await this.#subjects.pseudonym(ownerSubjectId);
     const asset = { ...rest, owner, ...(provenanceBatch === undefined ? {} : { provenanceBatch }) };
     return this.#assetChange(
       await this.#submit<LedgerAsset>(principal, 'Collateral:RegisterAsset', [JSON.stringify(asset)]),
@@ -237,7 +237,7 @@ export class CollateralServiceImpl implements CollateralService {
   }
 
   async transfer(principal: Principal, assetId: string, newOwnerSubjectId: string): Promise<AssetChange> {
-    const newOwner = this.#subjects.pseudonym(newOwnerSubjectId);
+    const newOwner = await this.#subjects.pseudonym(newOwnerSubjectId);
     return this.#assetChange(
       await this.#submit<LedgerAsset>(principal, 'Collateral:TransferAsset', [assetId, newOwner]),
     );

@@ -245,10 +245,10 @@ export class FinancingServiceImpl implements FinancingService {
     return ledgerPage(this.#ledger, principal.orgMspId, 'Lending:ListLoans', [bank], page);
   }
 
-  signal(principal: Principal, subjectId: string, consentId: string, signalId?: string) {
+  async signal(principal: Principal, subjectId: string, consentId: string, signalId?: string) {
     return this.#change(principal, 'signal', 'Lending:RecordMultiLenderSignal', [
       signalId ?? `sig-${randomUUID()}`,
-      this.#subjects.pseudonym(subjectId),
+      await this.#subjects.pseudonym(subjectId),
       consentId,
     ]);
   }

@@ -229,7 +229,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       const bySubject = await ledger.evaluate<{ items?: { accessor: string }[] }>(
         ORG.bankB,
         'Access:ListAccessesBySubject',
-        [g.context.subjects.pseudonym(SUBJECT), '', '', '100', ''],
+        [await g.context.subjects.pseudonym(SUBJECT), '', '', '100', ''],
       );
       if ((bySubject.items ?? []).some((a) => a.accessor !== ORG.bankB))
         problems.push('Access:ListAccessesBySubject shows another bank');
@@ -479,7 +479,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       const submits = Object.entries(metadata.contracts).flatMap(([contract, c]) =>
         c.transactions.filter((t) => (t.tag ?? []).includes('SUBMIT')).map((t) => `${contract}:${t.name}`),
       );
-      const owner = g.context.subjects.pseudonym(OWNER);
+      const owner = await g.context.subjects.pseudonym(OWNER);
       const fallback: Record<string, readonly string[]> = {
         'Membership:Bootstrap': ['Auditors'],
         'Membership:AdmitMember': [JSON.stringify({ mspId: 'EvilMSP', name: 'Evil', role: 'BANK' })],
