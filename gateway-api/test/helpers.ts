@@ -42,9 +42,7 @@ export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
     GATEWAY_OPERATIONS_PORT: '0',
     GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
-    ...(extra.GATEWAY_PSEUDONYM_EVALUATOR_URL === undefined
-      ? { GATEWAY_OPRF_KEY_FILE: oprfKeyFile(dataDir) }
-      : {}),
+    ...(extra.GATEWAY_ORG === undefined ? { GATEWAY_OPRF_KEY_FILE: oprfKeyFile(dataDir) } : {}),
     GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
     GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
     GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE: '10000',

@@ -58,4 +58,3 @@ export function makeOrg(dir: string, name: string): { ca: X509Certificate; keyDi
   writeFileSync(path.join(keyDir, KEY_FILES.eip712Key), `0x${'11'.repeat(32)}\n`);
   return { ca: new X509Certificate(readFileSync(path.join(d, 'ca.pem'))), keyDir };
 }
-
