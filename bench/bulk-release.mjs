@@ -13,6 +13,7 @@
 //
 //   node bench/bulk-release.mjs --subjects N [--ledger embedded|fabric]
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TextDecoder } from 'node:util';
 import { emit, gateway, intArg, log, now, parseArgs, peakRssBytes, require, tempDir } from './lib.mjs';
@@ -32,6 +33,12 @@ if (ledgerKind === 'fabric' && !process.env.GATEWAY_CONNECTION_PROFILE) {
   throw new Error('--ledger fabric needs GATEWAY_CONNECTION_PROFILE (a network brought up by network.mjs)');
 }
 const { dir, cleanup } = await tempDir('bulk');
+/** The regulator's OPRF key seed, as its operator would provide it (this process evaluates pseudonyms itself). */
+function oprfSeedFile(into) {
+  const file = path.join(into, 'oprf-key.hex');
+  writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return file;
+}
 const env = {
   ...process.env,
   GATEWAY_DATA_DIR: dir,
@@ -40,6 +47,7 @@ const env = {
   GATEWAY_OPERATIONS_PORT: '0',
   GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
   GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
+  GATEWAY_OPRF_KEY_FILE: oprfSeedFile(dir),
   GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000',
   GATEWAY_LOG_LEVEL: 'error',
 };
@@ -105,11 +113,11 @@ try {
   const SEED = 16;
   for (let first = 0; first < subjects; first += SEED) {
     await Promise.all(
-      residentIds.slice(first, first + SEED).map((id, i) =>
+      residentIds.slice(first, first + SEED).map(async (id, i) =>
         context.ledger.submit(bank, 'Consent:RecordGrant', [
           JSON.stringify({
             grantId: `bulk-g-${run}-${first + i}`,
-            subject: context.subjects.pseudonym(id),
+            subject: await context.subjects.pseudonym(id),
             scope: ['HOMESTEAD'],
             purpose: 'LOAN_APPLICATION',
             validFrom: isoFromEpochSeconds(nowSeconds - 3600),

@@ -520,7 +520,9 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
         )
       ).code,
       otherBody: (
-        await evaluate(signOrgRequest(bankA, 'POST', EVALUATE_PATH, body), { blinded: blinder.blind(['x'.repeat(18)]).blinded })
+        await evaluate(signOrgRequest(bankA, 'POST', EVALUATE_PATH, body), {
+          blinded: blinder.blind(['x'.repeat(18)]).blinded,
+        })
       ).code,
     };
     expect(outcomes).to.deep.equal({
