@@ -182,7 +182,7 @@ try {
   }
   // One owner's rights, as the ledger lists them: exactly its share of this run's.
   const sample = await context.ledger.evaluate(regulator, 'Collateral:ListAssetsByOwner', [
-    context.subjects.pseudonym(owners[1]),
+    await context.subjects.pseudonym(owners[1]),
     '200',
     '',
   ]);
@@ -231,11 +231,11 @@ try {
     throw new Error('race rights must be homestead rights');
   const consentOf = (bank, i) => `col-${run}-${bank}-${i}`;
   const grants = contested.flatMap((r, i) => racers.map((bank) => ({ bank, r, i })));
-  await pool(grants, 16, ({ bank, r, i }) =>
+  await pool(grants, 16, async ({ bank, r, i }) =>
     context.ledger.submit(bank, 'Consent:RecordGrant', [
       JSON.stringify({
         grantId: consentOf(bank, i),
-        subject: context.subjects.pseudonym(r.ownerSubjectId),
+        subject: await context.subjects.pseudonym(r.ownerSubjectId),
         scope: ['COLLATERAL'],
         purpose: 'COLLATERAL_REGISTRATION',
         validFrom: isoFromEpochSeconds(nowSeconds - 3600),

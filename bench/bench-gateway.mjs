@@ -3,6 +3,7 @@
 // `ledgerKind` 'fabric', on the network GATEWAY_CONNECTION_PROFILE describes
 // (bench/run.mjs brings one up when the Fabric binaries are found).
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gateway, require, tempDir } from './lib.mjs';
 
@@ -12,6 +13,13 @@ const { buildGateway, DOMAIN_MODULES, loadConsortium, openLedger } = gateway('ap
 const { loadConfig } = gateway('config');
 const { createLogger } = gateway('http/logger');
 const { openDatabase } = gateway('store/db');
+
+/** Writes a fresh OPRF key seed into `dir` (mode 0600) and returns its path. */
+function oprfSeedFile(dir) {
+  const file = path.join(dir, 'oprf-key.hex');
+  writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return file;
+}
 
 /** The `--ledger` argument checked: 'embedded' (default) or 'fabric' with a connection profile. */
 export function ledgerKindOf(args) {
@@ -39,6 +47,8 @@ export async function startBenchGateway(prefix, ledgerKind, extraEnv = {}) {
     GATEWAY_OPERATIONS_PORT: '0',
     GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
+    // The regulator's OPRF key seed, as its operator would provide it (this process evaluates pseudonyms itself).
+    GATEWAY_OPRF_KEY_FILE: oprfSeedFile(dir),
     GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000',
     GATEWAY_LOG_LEVEL: 'error',
     ...extraEnv,

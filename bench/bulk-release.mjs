@@ -57,11 +57,11 @@ try {
   const SEED = 16;
   for (let first = 0; first < subjects; first += SEED) {
     await Promise.all(
-      residentIds.slice(first, first + SEED).map((id, i) =>
+      residentIds.slice(first, first + SEED).map(async (id, i) =>
         context.ledger.submit(bank, 'Consent:RecordGrant', [
           JSON.stringify({
             grantId: `bulk-g-${run}-${first + i}`,
-            subject: context.subjects.pseudonym(id),
+            subject: await context.subjects.pseudonym(id),
             scope: ['HOMESTEAD'],
             purpose: 'LOAN_APPLICATION',
             validFrom: isoFromEpochSeconds(nowSeconds - 3600),

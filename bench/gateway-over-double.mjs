@@ -88,7 +88,7 @@ for (let n = 1; n <= farmers; n++) {
   const subjectId = demoFarmerId(n);
   subjects.push({
     subjectId,
-    pseudonym: context.subjects.pseudonym(subjectId),
+    pseudonym: await context.subjects.pseudonym(subjectId),
     grantId: `bench-report-${n}`,
   });
 }

@@ -39,6 +39,13 @@ async function typesFrom(document) {
   return format(HEADER + astToString(ast), typesPath);
 }
 
+/** A throw-away OPRF key seed file (the regulator's key) in `dir`. */
+async function writeSeedFile(dir) {
+  const file = path.join(dir, 'oprf-key.hex');
+  await writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return file;
+}
+
 /** Starts the built gateway on a free port in a temp dir and returns its document. */
 async function fetchLiveDocument() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rcl-sdk-generate-'));
@@ -52,6 +59,7 @@ async function fetchLiveDocument() {
       GATEWAY_LEDGER: 'embedded',
       GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
       GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
+      GATEWAY_OPRF_KEY_FILE: await writeSeedFile(dataDir),
       GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
       GATEWAY_LOG_LEVEL: 'error',
     },

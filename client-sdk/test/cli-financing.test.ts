@@ -114,7 +114,7 @@ describe('ruralcredit financing commands (as processes): product -> demand -> cl
       status: 'OPEN',
       countyCode: COUNTY,
       amountFen: 20_000_000,
-      subject: s.g.context.subjects.pseudonym(FARMER),
+      subject: await s.g.context.subjects.pseudonym(FARMER),
     });
     expect(JSON.stringify(filed)).to.not.include(FARMER);
 

@@ -334,7 +334,7 @@ describe('RuralCreditClient against the real gateway', function () {
         'NO_CONSENT',
       );
       const { pseudonym: subject } = await officer.subjects.pseudonym(residentId(5), 'sdk-c-kyc');
-      expect(subject).to.equal(s.g.context.subjects.pseudonym(residentId(5)));
+      expect(subject).to.equal(await s.g.context.subjects.pseudonym(residentId(5)));
       const wallet = Wallet.createRandom();
       const binding = await signTypedMessage(
         wallet,

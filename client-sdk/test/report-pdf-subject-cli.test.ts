@@ -105,7 +105,7 @@ describe('ruralcredit report pdf, report verify --offline on a PDF, and the subj
   });
 
   it('when the farmer uses the subject commands with its bound key, then consents, records, report, dispute and revoke work; another key exits 1', async () => {
-    const pseudonym = s.g.context.subjects.pseudonym(residentId(31));
+    const pseudonym = await s.g.context.subjects.pseudonym(residentId(31));
     const key = Wallet.createRandom();
     await bindSubjectKey(s.g.context.ledger, ORG.bankA, pseudonym, key);
     const env = { RURALCREDIT_URL: s.url, RURALCREDIT_SUBJECT_KEY: key.privateKey };

@@ -23,10 +23,10 @@ import { consoleSettings } from './console/mount';
 import { ensureConsortium, ensureOrganisation, type BootstrapReport } from './consortium/bootstrap';
 import { loadConsortium, type Consortium } from './consortium/definition';
 import { OrgSignerStoreImpl, OwnOrgSigner, type OrgSignerStore } from './consortium/signers';
-import { SubjectPseudonymiserImpl } from './consortium/subjects';
+import { SubjectPseudonymiserImpl, type PseudonymSource } from './consortium/subjects';
 import type { GatewayConfig, OrganisationSettings } from './config';
 import { loadOrgIdentity, OrgKeyError, type OrgIdentity } from './organisation/identity';
-import { readMspRoots } from './organisation/msp';
+import { readMspRoots, type MspRoots } from './organisation/msp';
 import { ChannelMspRoots, type LiveMspRoots } from './organisation/channel-roots';
 import { createOrganisationModule } from './organisation/routes';
 import type { Deployment } from './ops/routes';
@@ -38,6 +38,9 @@ import { EmbeddedLedgerClientImpl } from './ledger/embedded';
 import { FabricLedgerClientImpl } from './ledger/fabric';
 import type { LedgerClient } from './ledger/types';
 import { provenanceModule } from './provenance/routes';
+import { LocalPseudonymSource, RemotePseudonymSourceImpl } from './pseudonyms/client';
+import { createPseudonymsModule } from './pseudonyms/module';
+import { OprfKeyHolder } from './pseudonyms/oprf';
 import { reportsModule } from './reports/routes';
 import { reportPdfModule } from './reports/pdf/module';
 import { selfServiceModule } from './self-service/module';
@@ -146,6 +149,37 @@ export interface BuildOptions extends Omit<GatewayOptions, 'modules'> {
   readonly ledgerWaitMs?: number;
   /** A per-organisation gateway's own keys; absent for the all-organisations demo. */
   readonly own?: OwnOrganisation;
+  /**
+   * The channel's MSP definitions that signed pseudonym-evaluation requests are checked against:
+   * `own.roots` by default; the all-in-one demo has none (its members evaluate in-process).
+   */
+  readonly mspRoots?: MspRoots;
+}
+
+/**
+ * Where this gateway's subject pseudonyms come from: the regulator's OPRF key in this process, or
+ * the regulator's gateway, asked with this organisation's signed requests.
+ *
+ * @throws Error when the configuration asks for the regulator's gateway but this gateway has no
+ *   organisation identity to sign with (the configuration refuses that already).
+ */
+export function pseudonymSource(
+  config: Readonly<GatewayConfig>,
+  own: OwnOrganisation | undefined,
+): { source: PseudonymSource; key?: OprfKeyHolder } {
+  const settings = config.pseudonyms;
+  if (settings.mode === 'local') {
+    const key = OprfKeyHolder.fromSeed(settings.seed);
+    return { source: new LocalPseudonymSource(key), key };
+  }
+  if (own === undefined) throw new Error('a remote pseudonym evaluator needs an organisation identity');
+  return {
+    source: new RemotePseudonymSourceImpl({
+      evaluatorUrl: settings.evaluatorUrl,
+      publicKey: settings.publicKey,
+      identity: own.identity,
+    }),
+  };
 }
 
 /** How long start-up waits for a ledger that answers "not now" (503), by default. */
@@ -234,15 +268,19 @@ export async function buildGateway(options: Readonly<BuildOptions>): Promise<Bui
           options.logger ?? createLogger({ level: options.config.logLevel }),
         );
   await channelRoots?.refresh();
+  const pseudonyms = pseudonymSource(options.config, own);
   const context: DomainContext = {
     ledger: options.ledger,
     consortium: options.consortium,
-    subjects: new SubjectPseudonymiserImpl(options.config.pseudonymSecret),
+    subjects: new SubjectPseudonymiserImpl(pseudonyms.source),
+    ...(pseudonyms.key === undefined ? {} : { pseudonymKey: pseudonyms.key }),
     signers,
     ...(own === undefined ? {} : { own: own.identity }),
   };
   const factories = [
     ...(options.domainModules ?? DOMAIN_MODULES),
+    // The regulator's OPRF evaluation, wherever its key is held.
+    createPseudonymsModule({ roots: options.mspRoots ?? own?.roots ?? new Map() }),
     // The organisation-to-organisation API exists only where one organisation runs its own gateway.
     ...(own === undefined ? [] : [createOrganisationModule({ mspId: own.identity.mspId, roots: own.roots })]),
   ];

@@ -32,8 +32,15 @@ export interface GatewayConfig {
   readonly dataDir: string;
   /** Ledger backend. `GATEWAY_LEDGER`. */
   readonly ledger: LedgerBackend;
-  /** HMAC key for subject and operator pseudonyms (32+ bytes). `GATEWAY_PSEUDONYM_SECRET` (hex). */
+  /**
+   * HMAC key for operator pseudonyms of this gateway's own users (32+ bytes), never shared with
+   * another organisation (each organisation's gateway has its own). `GATEWAY_PSEUDONYM_SECRET` (hex). Subject pseudonyms do not use it: see {@link pseudonyms}.
+   */
   readonly pseudonymSecret: Buffer;
+  /** Where subject pseudonyms come from: the regulator's OPRF key in this process, or the regulator's gateway. */
+  readonly pseudonyms: PseudonymConfig;
+  /** Blinded elements per minute each organisation may have evaluated (regulator's gateway). `GATEWAY_PSEUDONYM_RATE_PER_MINUTE`. */
+  readonly pseudonymRatePerMinute: number;
   /** AES-256-GCM key for off-chain data at rest (32 bytes). `GATEWAY_DATA_KEY` (hex). */
   readonly dataKey: Buffer;
   /** `iss` claim written into and required on access tokens. `GATEWAY_JWT_ISSUER`. */
@@ -95,6 +102,30 @@ export interface OrganisationSettings {
   /** How often the MSP roots are read again from the channel's configuration block (0: only at start). `GATEWAY_MSP_REFRESH_SECONDS`. */
   readonly mspRefreshSeconds: number;
 }
+
+/**
+ * Subject pseudonyms: `local` holds the regulator's OPRF key seed (the regulator's gateway, and the
+ * all-in-one demo); `remote` asks the regulator's gateway to evaluate blinded IDs, in requests
+ * signed with this organisation's Fabric identity, and checks each answer against the pinned public key.
+ */
+export type PseudonymConfig =
+  | {
+      readonly mode: 'local';
+      /** RFC 9497 DeriveKeyPair seed (32 bytes) from `GATEWAY_OPRF_KEY_FILE` (64 hex characters). */
+      readonly seed: Buffer;
+      /** The file it was read from (or generated into, in demo mode). */
+      readonly keyFile: string;
+    }
+  | {
+      readonly mode: 'remote';
+      /** Base URL of the regulator's gateway. `GATEWAY_PSEUDONYM_EVALUATOR_URL`, else the regulator's entry of `GATEWAY_ORG_GATEWAYS`. */
+      readonly evaluatorUrl: string;
+      /** The regulator's published OPRF public key (32 bytes). `GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY` (hex). */
+      readonly publicKey: Buffer;
+    };
+
+/** Name of the file in the data directory holding the demo's generated OPRF key seed. */
+export const DEMO_OPRF_KEY_FILE = 'demo-oprf-key.hex';
 
 /** Hard ceiling for {@link GatewayConfig.tokenTtlSeconds}: the issue caps tokens at 15 minutes. */
 export const MAX_TOKEN_TTL_SECONDS = 900;
@@ -194,6 +225,13 @@ const envSchema = z.object({
   GATEWAY_RELEASE_WINDOW_SECONDS: integer(1, 7 * 24 * 3600, 600),
   GATEWAY_MSP_REFRESH_SECONDS: integer(0, 24 * 3600, 300),
   GATEWAY_OVERDUE_SWEEP_SECONDS: integer(0, 24 * 3600, 300),
+  GATEWAY_OPRF_KEY_FILE: z.string().min(1).optional(),
+  GATEWAY_PSEUDONYM_EVALUATOR_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be the 32-byte public key in hex')
+    .optional(),
+  GATEWAY_PSEUDONYM_RATE_PER_MINUTE: integer(1, 10_000_000, 6000),
 });
 
 /** Minimum secret sizes in bytes: [min, max]. */
@@ -271,6 +309,91 @@ function demoSecrets(dataDir: string): { pseudonymSecret: Buffer; dataKey: Buffe
   };
 }
 
+/** Reads an OPRF key seed file: 64 hex characters (whitespace around them ignored). */
+function readSeedFile(file: string): Buffer | string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return `GATEWAY_OPRF_KEY_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  const hex = text.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    return `GATEWAY_OPRF_KEY_FILE: ${file} must hold the 32-byte key seed as 64 hex characters`;
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+/** The demo's OPRF key seed file in the data directory, created (0600) when absent. */
+function demoSeedFile(dataDir: string): string {
+  const file = path.join(dataDir, DEMO_OPRF_KEY_FILE);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return file;
+}
+
+/**
+ * The pseudonym settings. A per-organisation gateway of a member (GATEWAY_ORG other than the
+ * regulator) asks the regulator's gateway and must hold no key; the regulator's gateway reads its
+ * key file (never generated); the all-in-one process reads its key file, or in demo mode generates
+ * one in its data directory. Problems are appended to `problems`.
+ */
+function pseudonymConfig(
+  settings: z.infer<typeof envSchema>,
+  dataDir: string,
+  problems: string[],
+): PseudonymConfig | undefined {
+  const keyFile = settings.GATEWAY_OPRF_KEY_FILE;
+  const org = settings.GATEWAY_ORG;
+  const regulator = settings.GATEWAY_REGULATOR_MSP_ID;
+  if (org !== undefined && org !== regulator) {
+    if (keyFile !== undefined) {
+      problems.push(
+        `GATEWAY_OPRF_KEY_FILE: ${org}'s gateway holds no pseudonym key (only the regulator's does); remove it and set GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY`,
+      );
+    }
+    const url = settings.GATEWAY_PSEUDONYM_EVALUATOR_URL ?? settings.GATEWAY_ORG_GATEWAYS[regulator];
+    const publicKey = settings.GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY;
+    if (url === undefined) {
+      problems.push(
+        `GATEWAY_PSEUDONYM_EVALUATOR_URL: required with GATEWAY_ORG=${org} (the regulator's gateway, or its entry in GATEWAY_ORG_GATEWAYS)`,
+      );
+    }
+    if (publicKey === undefined) {
+      problems.push(
+        `GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY: required with GATEWAY_ORG=${org} (the regulator's published OPRF key, pinned)`,
+      );
+    }
+    if (url === undefined || publicKey === undefined || keyFile !== undefined) return undefined;
+    return { mode: 'remote', evaluatorUrl: url, publicKey: Buffer.from(publicKey, 'hex') };
+  }
+  if (settings.GATEWAY_PSEUDONYM_EVALUATOR_URL !== undefined) {
+    problems.push(
+      `GATEWAY_PSEUDONYM_EVALUATOR_URL: only a member's per-organisation gateway asks the regulator; ${org === undefined ? 'the all-in-one process' : "the regulator's gateway"} evaluates with GATEWAY_OPRF_KEY_FILE`,
+    );
+    return undefined;
+  }
+  if (keyFile === undefined && (org !== undefined || !settings.GATEWAY_DEMO)) {
+    problems.push(
+      org === undefined
+        ? 'GATEWAY_OPRF_KEY_FILE: required outside demo mode (a file holding the 32-byte OPRF key seed in hex)'
+        : `GATEWAY_OPRF_KEY_FILE: required with GATEWAY_ORG=${org}, also in demo mode (the regulator's OPRF key seed; never generated for an organisation)`,
+    );
+    return undefined;
+  }
+  const file = path.resolve(keyFile ?? demoSeedFile(dataDir));
+  const seed = readSeedFile(file);
+  if (typeof seed === 'string') {
+    problems.push(seed);
+    return undefined;
+  }
+  return { mode: 'local', seed, keyFile: file };
+}
+
 /**
  * Builds the gateway configuration from environment variables.
  *
@@ -331,12 +454,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
       problems.push("GATEWAY_MSP_ROOTS: required with GATEWAY_ORG (the channel's MSP root certificates)");
     }
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success) throw new ConfigError(problems);
 
   const settings = parsed.data;
   // Each backend keeps its own default folder: an index built from one ledger never meets the other.
   const defaultDir = settings.GATEWAY_LEDGER === 'fabric' ? 'gateway-fabric' : 'gateway';
   const dataDir = path.resolve(settings.GATEWAY_DATA_DIR ?? path.join(repoRoot(), '.data', defaultDir));
+  const pseudonyms = pseudonymConfig(settings, dataDir, problems);
+  if (problems.length > 0 || pseudonyms === undefined) throw new ConfigError(problems);
 
   let pseudonymSecret = secrets.GATEWAY_PSEUDONYM_SECRET;
   let dataKey = secrets.GATEWAY_DATA_KEY;
@@ -354,6 +479,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Gatew
     dataDir,
     ledger: settings.GATEWAY_LEDGER,
     pseudonymSecret,
+    pseudonyms,
+    pseudonymRatePerMinute: settings.GATEWAY_PSEUDONYM_RATE_PER_MINUTE,
     dataKey,
     jwtIssuer: settings.GATEWAY_JWT_ISSUER,
     jwtAudience: settings.GATEWAY_JWT_AUDIENCE,
@@ -422,6 +549,14 @@ export function describeConfig(config: Readonly<GatewayConfig>): Record<string, 
   return {
     ...config,
     pseudonymSecret: `<${config.pseudonymSecret.length} bytes>`,
+    pseudonyms:
+      config.pseudonyms.mode === 'local'
+        ? {
+            mode: 'local',
+            keyFile: config.pseudonyms.keyFile,
+            seed: `<${config.pseudonyms.seed.length} bytes>`,
+          }
+        : { ...config.pseudonyms, publicKey: config.pseudonyms.publicKey.toString('hex') },
     dataKey: `<${config.dataKey.length} bytes>`,
   };
 }

@@ -8,6 +8,7 @@ import type { SubjectPseudonymiser } from './consortium/subjects';
 import type { FeatureModule, GatewayDeps } from './feature';
 import type { LedgerClient } from './ledger/types';
 import type { OrgIdentity } from './organisation/identity';
+import type { OprfKeyHolder } from './pseudonyms/oprf';
 
 /** Services every business module receives. */
 export interface DomainContext {
@@ -15,8 +16,10 @@ export interface DomainContext {
   readonly ledger: LedgerClient;
   /** Organisations and starter catalogue. */
   readonly consortium: Consortium;
-  /** Subject ID validation and keyed pseudonyms. */
+  /** Subject ID validation and pseudonyms (the regulator's oblivious PRF). */
   readonly subjects: SubjectPseudonymiser;
+  /** The regulator's OPRF key, on the gateway that holds it (the regulator's, and the all-in-one demo). */
+  readonly pseudonymKey?: OprfKeyHolder;
   /** Each organisation's EIP-712 signing key. */
   readonly signers: OrgSignerStore;
   /** A per-organisation gateway's own identity (signs requests to other gateways); absent in the demo. */

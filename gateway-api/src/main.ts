@@ -95,6 +95,11 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   lines.push(`  OpenAPI: ${url}/api/v1/openapi.json   docs: ${url}/docs`);
   lines.push(`  Console: ${url}/console/${logins.length > 0 ? '   (sign in with a demo login below)' : ''}`);
   lines.push(`  Operations (readiness, metrics): ${operationsUrl}/readyz ${operationsUrl}/metrics`);
+  lines.push(
+    config.pseudonyms.mode === 'local'
+      ? `  Subject pseudonyms: this gateway holds the regulator's OPRF key ${context.pseudonymKey?.publicKey.keyId ?? '?'} (public key: ${url}/api/v1/pseudonyms/key)`
+      : `  Subject pseudonyms: evaluated by ${config.pseudonyms.evaluatorUrl} (pinned key ${config.pseudonyms.publicKey.toString('hex')}); this gateway holds no pseudonym key`,
+  );
   if (logins.length > 0) {
     lines.push('  Demo logins (passwords valid until the next start):');
     for (const l of logins) {

@@ -21,11 +21,12 @@ describe('config', () => {
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(() => cleanup());
 
-  it('when both secrets are missing outside demo mode, then ConfigError lists both', () => {
+  it('when both secrets and the OPRF key file are missing outside demo mode, then ConfigError lists all three', () => {
     const problems = problemsOf(() => loadConfig({ GATEWAY_DATA_DIR: dir }));
-    expect(problems).to.have.length(2);
+    expect(problems).to.have.length(3);
     expect(problems[0]).to.match(/^GATEWAY_PSEUDONYM_SECRET: required/);
     expect(problems[1]).to.match(/^GATEWAY_DATA_KEY: required/);
+    expect(problems[2]).to.match(/^GATEWAY_OPRF_KEY_FILE: required outside demo mode/);
   });
 
   it('when several settings are bad, then every problem is listed at once', () => {

@@ -1,5 +1,6 @@
 /** Shared test fixtures: temp data dirs, a real gateway on port 0, users and tokens. */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,18 @@ export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<v
 }
 
 /**
+ * Writes a fresh OPRF key seed file (what the regulator's operator provides) into `dir`.
+ *
+ * @returns the file's path.
+ */
+export function oprfKeyFile(dir: string, name = 'oprf-key.hex'): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, name);
+  writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return file;
+}
+
+/**
  * An environment with valid secrets and port 0. The login limit is raised
  * because every test logs in from 127.0.0.1; tests of the limit override it.
  */
@@ -29,6 +42,7 @@ export function testEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
     GATEWAY_OPERATIONS_PORT: '0',
     GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
+    ...(extra.GATEWAY_ORG === undefined ? { GATEWAY_OPRF_KEY_FILE: oprfKeyFile(dataDir) } : {}),
     GATEWAY_REGULATOR_MSP_ID: 'RegulatorMSP',
     GATEWAY_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
     GATEWAY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE: '10000',

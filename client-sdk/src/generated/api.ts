@@ -1924,6 +1924,48 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/pseudonyms/key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The regulator's OPRF public key, which members pin to verify every evaluation
+     * @description Public.
+     */
+    get: operations['getPseudonymsKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/pseudonyms/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Evaluate blinded subject IDs under the regulator’s OPRF key (RFC 9497 VOPRF, ristretto255-SHA512)
+     * @description Called by a member organisation’s gateway, signed with its Fabric identity (headers x-rcl-org, x-rcl-certificate, x-rcl-timestamp, x-rcl-nonce, x-rcl-signature; verified against the channel’s MSP definitions, each nonce once), never with a user token. The member blinds each subject ID, sends only the blinded elements, and unblinds the answer after checking the proof against the published key: the regulator never sees an ID, the member never holds the key. Charged to the calling organisation, one unit per element (GATEWAY_PSEUDONYM_RATE_PER_MINUTE), and counted in `/stats`.
+     *
+     *     Public.
+     */
+    post: operations['postPseudonymsEvaluate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3351,6 +3393,16 @@ export interface components {
       }[];
       /** @description Highest block the counters include */
       indexedThroughBlock: number;
+      /** @description Use of this gateway's OPRF evaluation endpoint, per organisation (empty where it holds no key) */
+      pseudonymEvaluations: {
+        mspId: string;
+        /** @description Evaluation requests answered */
+        requests: number;
+        /** @description Blinded subject IDs evaluated */
+        elements: number;
+        /** @description Requests refused with PSEUDONYM_RATE_LIMITED */
+        rateLimited: number;
+      }[];
     };
     Member: {
       mspId: string;
@@ -3708,6 +3760,28 @@ export interface components {
       lastStatusCode?: number;
       lastError?: string;
       deliveredAt?: string;
+    };
+    OprfPublicKey: {
+      /** @description RFC 9497 suite, `ristretto255-SHA512` */
+      suite: string;
+      /** @description `VOPRF` */
+      mode: string;
+      /** @description The public key, hex; members pin it in GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY */
+      publicKey: string;
+      /** @description First 16 hex characters of SHA-256 of the public key */
+      keyId: string;
+    };
+    PseudonymEvaluateRequest: {
+      /** @description Blinded elements (RFC 9497 Blind), one per subject ID; never the IDs themselves */
+      blinded: string[];
+    };
+    PseudonymEvaluation: {
+      /** @description BlindEvaluate of each element, in request order */
+      evaluated: string[];
+      /** @description Batched DLEQ proof (c, s) that every element was raised to the published key, base64 */
+      proof: string;
+      /** @description Short name of the key used (see GET /pseudonyms/key) */
+      keyId: string;
     };
   };
   responses: {
@@ -9093,6 +9167,90 @@ export interface operations {
         };
       };
       429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  getPseudonymsKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The public key */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OprfPublicKey'];
+        };
+      };
+      429: components['responses']['Error'];
+      default: components['responses']['Error'];
+    };
+  };
+  postPseudonymsEvaluate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PseudonymEvaluateRequest'];
+      };
+    };
+    responses: {
+      /** @description The evaluated elements and the batch proof */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PseudonymEvaluation'];
+        };
+      };
+      /** @description INVALID_REQUEST, INVALID_ELEMENT (not a valid or the identity element), BATCH_TOO_LARGE */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ORG_SIGNATURE_INVALID, REQUEST_STALE, REQUEST_REPLAYED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description FORBIDDEN_ORG: the caller’s organisation is not a consortium member */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      413: components['responses']['Error'];
+      /** @description PSEUDONYM_RATE_LIMITED, with Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       default: components['responses']['Error'];
     };
   };

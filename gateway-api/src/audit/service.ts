@@ -72,7 +72,7 @@ export class AuditService {
    *   400 INVALID_SUBJECT_ID, 400 INVALID_TIME_RANGE, 400 INVALID_CURSOR, 503 INDEX_LAGGING.
    */
   async list(principal: Principal, filter: AccessFilter, page: PageRequest): Promise<Page<AccessEntry>> {
-    const query = this.#query(principal, filter);
+    const query = await this.#query(principal, filter);
     await this.#options.indexer.catchUp(this.#options.catchUpTimeoutMs ?? 10_000);
     return this.#options.indexer.accessIndex.page(query, page);
   }
@@ -84,7 +84,7 @@ export class AuditService {
    * @throws AppError as {@link list}.
    */
   async prepareExport(principal: Principal, filter: AccessFilter): Promise<AccessQuery> {
-    const query = this.#query(principal, filter);
+    const query = await this.#query(principal, filter);
     await this.#options.indexer.catchUp(this.#options.catchUpTimeoutMs ?? 10_000);
     return query;
   }
@@ -186,10 +186,10 @@ export class AuditService {
     });
   }
 
-  #query(principal: Principal, filter: AccessFilter): AccessQuery {
+  async #query(principal: Principal, filter: AccessFilter): Promise<AccessQuery> {
     const accessor = this.scopeAccessor(principal, filter.accessor);
     const subject =
-      filter.subjectId === undefined ? undefined : this.#options.subjects.pseudonym(filter.subjectId);
+      filter.subjectId === undefined ? undefined : await this.#options.subjects.pseudonym(filter.subjectId);
     const from = filter.from === undefined ? undefined : toIndexTime(filter.from, 'from');
     const to = filter.to === undefined ? undefined : toIndexTime(filter.to, 'to');
     if (from !== undefined && to !== undefined && to <= from) {

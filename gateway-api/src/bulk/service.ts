@@ -86,19 +86,22 @@ export class BulkService {
       });
     }
     const seen = new Set<string>();
+    // All at once: a member gateway sends concurrent lookups to the regulator in one batch.
+    const pseudonyms = await Promise.all(
+      request.items.map((item, index) =>
+        this.#ctx.subjects.pseudonym(item.subjectId).catch((err: unknown) => {
+          if (err instanceof AppError && err.code === 'INVALID_SUBJECT_ID') {
+            throw AppError.badRequest(`items[${index}].subjectId is not a valid subject ID`, {
+              code: err.code,
+              details: { index },
+            });
+          }
+          throw err;
+        }),
+      ),
+    );
     const items = request.items.map((item, index) => {
-      let pseudonym: string;
-      try {
-        pseudonym = this.#ctx.subjects.pseudonym(item.subjectId);
-      } catch (err) {
-        if (err instanceof AppError) {
-          throw AppError.badRequest(`items[${index}].subjectId is not a valid subject ID`, {
-            code: err.code,
-            details: { index },
-          });
-        }
-        throw err;
-      }
+      const pseudonym = pseudonyms[index]!;
       const pair = `${pseudonym}/${item.consentId}`;
       if (seen.has(pair)) {
         throw AppError.badRequest(`items[${index}] repeats an earlier (subject, consent) pair`, {

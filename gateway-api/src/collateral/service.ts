@@ -187,22 +187,24 @@ export class CollateralServiceImpl implements CollateralService {
   async registerAsset(principal: Principal, input: RegisterAssetInput): Promise<AssetChange> {
     return this.#assetChange(
       await this.#submit<LedgerAsset>(principal, 'Collateral:RegisterAsset', [
-        JSON.stringify(this.#registration(input)),
+        JSON.stringify(await this.#registration(input)),
       ]),
     );
   }
 
   async registerAssets(principal: Principal, input: RegisterAssetBatchInput): Promise<AssetBatchChange> {
-    const assets = input.assets.map((asset, i) => {
-      try {
-        return this.#registration(asset);
-      } catch (err) {
-        if (err instanceof AppError) {
-          throw new AppError(err.status, err.code, `assets[${i}].ownerSubjectId: ${err.message}`);
+    const assets = await Promise.all(
+      input.assets.map(async (asset, i) => {
+        try {
+          return await this.#registration(asset);
+        } catch (err) {
+          if (err instanceof AppError) {
+            throw new AppError(err.status, err.code, `assets[${i}].ownerSubjectId: ${err.message}`);
+          }
+          throw err;
         }
-        throw err;
-      }
-    });
+      }),
+    );
     const committed = await this.#submit<{ registered: string[]; replayed: string[] }>(
       principal,
       'Collateral:RegisterAssets',
@@ -213,9 +215,9 @@ export class CollateralServiceImpl implements CollateralService {
   }
 
   /** A registration as the chaincode takes it: the owner as a pseudonym. */
-  #registration(input: RegisterAssetInput): object {
+  async #registration(input: RegisterAssetInput): Promise<object> {
     const { ownerSubjectId, provenanceBatch, ...rest } = input;
-    const owner = this.#subjects.pseudonym(ownerSubjectId);
+    const owner = await this.#subjects.pseudonym(ownerSubjectId);
     return { ...rest, owner, ...(provenanceBatch === undefined ? {} : { provenanceBatch }) };
   }
 
@@ -273,7 +275,7 @@ export class CollateralServiceImpl implements CollateralService {
   }
 
   async transfer(principal: Principal, assetId: string, newOwnerSubjectId: string): Promise<AssetChange> {
-    const newOwner = this.#subjects.pseudonym(newOwnerSubjectId);
+    const newOwner = await this.#subjects.pseudonym(newOwnerSubjectId);
     return this.#assetChange(
       await this.#submit<LedgerAsset>(principal, 'Collateral:TransferAsset', [assetId, newOwner]),
     );

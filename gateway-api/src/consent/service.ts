@@ -154,7 +154,7 @@ export class ConsentService {
       );
     }
     const formType = form === undefined ? undefined : formMediaType(form.bytes, form.contentType);
-    const subject = this.#ctx.subjects.pseudonym(request.subjectId);
+    const subject = await this.#ctx.subjects.pseudonym(request.subjectId);
     const consentId = request.consentId ?? `cns-${randomUUID()}`;
     const formHash = form === undefined ? undefined : fileDigest(form.bytes);
     const evidence: GrantEvidence =
@@ -386,7 +386,7 @@ export class ConsentService {
             this.#ctx.ledger,
             principal.orgMspId,
             'Consent:ListGrantsBySubject',
-            [this.#ctx.subjects.pseudonym(subjectId)],
+            [await this.#ctx.subjects.pseudonym(subjectId)],
             page,
           );
     return { items: result.items.map(view), nextCursor: result.nextCursor };

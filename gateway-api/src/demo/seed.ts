@@ -134,11 +134,11 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
   const assets = Math.min(200, farmers);
   const writes: (() => Promise<void>)[] = [];
   for (let n = 1; n <= assets; n++) {
-    writes.push(() =>
+    writes.push(async () =>
       submit(issuer, 'Collateral:RegisterAsset', {
         assetType: 'LAND_CONTRACT_RIGHT',
         certificateNo: `LC-${String(n).padStart(6, '0')}`,
-        owner: ctx.subjects.pseudonym(demoFarmerId(n)),
+        owner: await ctx.subjects.pseudonym(demoFarmerId(n)),
         location: `350902-${100 + (n % 37)}-${String(n).padStart(5, '0')}`,
         areaValue: 2 + (n % 19) / 2,
         areaUnit: 'MU',
@@ -157,7 +157,7 @@ export async function seedDemo(ctx: DomainContext, deps: GatewayDeps, farmers: n
   const collateral: { n: number; bank: string; subject: string; evidence: unknown }[] = [];
   for (let n = 1; n <= consents; n++) {
     const bank = banks[n % banks.length] ?? org('BANK');
-    const subject = ctx.subjects.pseudonym(demoFarmerId(n));
+    const subject = await ctx.subjects.pseudonym(demoFarmerId(n));
     const evidence = { type: 'FORM_HASH', formHash: sha256Hex(`demo signed consent form ${n}`) };
     writes.push(() =>
       submit(bank, 'Consent:RecordGrant', {

@@ -96,7 +96,7 @@ export class DisputeServiceImpl implements DisputeService {
   }
 
   async file(principal: Principal, input: FileDisputeInput): Promise<DisputeChange> {
-    const subject = this.#subjects.pseudonym(input.subjectId);
+    const subject = await this.#subjects.pseudonym(input.subjectId);
     const filing = {
       disputeId: input.disputeId ?? `dsp-${randomUUID()}`,
       datasetType: input.datasetType,

@@ -52,8 +52,8 @@ export class TokenBucketLimiter {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Takes one token from `key`'s bucket if it has one. */
-  take(key: string): RateDecision {
+  /** Takes `cost` tokens (one by default) from `key`'s bucket if it has that many. */
+  take(key: string, cost = 1): RateDecision {
     const now = this.#now();
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
@@ -64,14 +64,14 @@ export class TokenBucketLimiter {
       bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.updated) * this.#refillPerMs);
       bucket.updated = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterSeconds: 0 };
     }
     return {
       allowed: false,
-      remaining: 0,
-      retryAfterSeconds: (1 - bucket.tokens) / this.#refillPerMs / 1000,
+      remaining: Math.floor(bucket.tokens),
+      retryAfterSeconds: (cost - bucket.tokens) / this.#refillPerMs / 1000,
     };
   }
 

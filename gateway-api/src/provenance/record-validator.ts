@@ -81,7 +81,7 @@ export class RecordValidator {
    *   rules `OBJECT`, `UNKNOWN_FIELD`, `REQUIRED`, `TYPE`, `SUBJECT_ID`.
    *   Messages name fields and rules, never values.
    */
-  check(item: ParsedItem): ValidRecord {
+  async check(item: ParsedItem): Promise<ValidRecord> {
     const where = { index: item.index, ...(item.line === undefined ? {} : { line: item.line }) };
     const value = item.value;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -114,7 +114,7 @@ export class RecordValidator {
     const subjectField = this.#dataset.subjectField;
     let subject: string;
     try {
-      subject = this.#subjects.pseudonym(record[subjectField] as string);
+      subject = await this.#subjects.pseudonym(record[subjectField] as string);
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_SUBJECT_ID') {
         throw invalidRecord(

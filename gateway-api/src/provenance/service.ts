@@ -271,7 +271,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
             details: { maxRecords: MAX_BATCH_RECORDS },
           });
         }
-        const valid = validator.check(item);
+        const valid = await validator.check(item);
         pushRecord(hasher, item, valid.record);
         await staging.addRecord(item.index, valid.record, Buffer.from(valid.subject, 'hex'));
         if (hasher.backlogged) await hasher.drain();
@@ -484,7 +484,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
     const subjectId = stored.record[dataset.data.subjectField];
     if (typeof subjectId !== 'string') return false;
     try {
-      return this.#ctx.subjects.pseudonym(subjectId) === access.subject;
+      return (await this.#ctx.subjects.pseudonym(subjectId)) === access.subject;
     } catch {
       return false;
     }

@@ -204,7 +204,7 @@ export class ReportService {
   }
 
   async #issue(principal: Principal, request: ReportRequest): Promise<IssuedReport> {
-    const pseudonym = this.#ctx.subjects.pseudonym(request.subjectId);
+    const pseudonym = await this.#ctx.subjects.pseudonym(request.subjectId);
     const datasets = [...request.datasets].sort();
     const accessId = request.accessId ?? `acc-${randomUUID()}`;
     const key = keptKey(principal.orgMspId, accessId);

@@ -189,7 +189,7 @@ export class SelfService {
     if (stored === undefined) {
       throw AppError.notFound(`no record ${message.target} is stored here`, { code: 'RECORD_NOT_FOUND' });
     }
-    if (!this.#owns(message.subject, stored.datasetType, stored.record)) {
+    if (!(await this.#owns(message.subject, stored.datasetType, stored.record))) {
       throw AppError.forbidden('the record is not about the signing subject', { code: 'NOT_YOUR_RECORD' });
     }
     const disputeId = idFromNonce('sd', message.nonce);
@@ -273,31 +273,32 @@ export class SelfService {
   }
 
   /** Whether a record's subject field pseudonymises to `pseudonym`. */
-  #owns(pseudonym: string, datasetType: string, record: Record<string, unknown>): boolean {
+  async #owns(pseudonym: string, datasetType: string, record: Record<string, unknown>): Promise<boolean> {
     const field = this.#ctx.consortium.datasetTypes.find((d) => d.code === datasetType)?.subjectField;
     const id = field === undefined ? undefined : record[field];
     if (typeof id !== 'string') return false;
     try {
-      return this.#ctx.subjects.pseudonym(id) === pseudonym;
-    } catch {
-      return false;
+      return (await this.#ctx.subjects.pseudonym(id)) === pseudonym;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'INVALID_SUBJECT_ID') return false;
+      throw err;
     }
   }
 
   /** The masked subject ID, from the subject's own records (the gateway keeps no ID by pseudonym). */
-  #maskedId(pseudonym: string, datasets: Report['datasets']): Promise<string> {
+  async #maskedId(pseudonym: string, datasets: Report['datasets']): Promise<string> {
     for (const section of datasets) {
       const field = this.#ctx.consortium.datasetTypes.find(
         (d) => d.code === section.datasetType,
       )?.subjectField;
       for (const r of section.records) {
         const id = field === undefined ? undefined : r.record[field];
-        if (typeof id === 'string' && this.#owns(pseudonym, section.datasetType, r.record)) {
-          return Promise.resolve(maskSubjectId(parseSubjectId(id).id));
+        if (typeof id === 'string' && (await this.#owns(pseudonym, section.datasetType, r.record))) {
+          return maskSubjectId(parseSubjectId(id).id);
         }
       }
     }
-    return Promise.resolve(`${pseudonym.slice(0, 8)}…`);
+    return `${pseudonym.slice(0, 8)}…`;
   }
 
   async #openDispute(batchId: string, recordHash: string): Promise<string | undefined> {

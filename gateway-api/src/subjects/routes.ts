@@ -64,7 +64,7 @@ export const subjectsModule: DomainModuleFactory = (ctx) => {
         body: PseudonymRequestSchema,
         responses: { 200: { description: 'The pseudonym', schema: SubjectPseudonymSchema } },
         async handler({ principal, body }) {
-          const pseudonym = ctx.subjects.pseudonym(body.subjectId);
+          const pseudonym = await ctx.subjects.pseudonym(body.subjectId);
           const grant = await ctx.ledger.evaluate<{ subject: string; status: string }>(
             principal.orgMspId,
             'Consent:GetGrant',

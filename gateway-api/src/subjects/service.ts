@@ -55,7 +55,7 @@ export class SubjectKeyService {
         principal.orgMspId,
         'Membership:RegisterSubjectSigner',
         [
-          this.#ctx.subjects.pseudonym(request.subjectId),
+          await this.#ctx.subjects.pseudonym(request.subjectId),
           request.address,
           request.signature,
           JSON.stringify(kyc),
@@ -79,7 +79,7 @@ export class SubjectKeyService {
         principal.orgMspId,
         'Membership:ReplaceSubjectSigner',
         [
-          this.#ctx.subjects.pseudonym(request.subjectId),
+          await this.#ctx.subjects.pseudonym(request.subjectId),
           request.address,
           request.signature,
           JSON.stringify(replacement),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DomainModuleFactory } from '../domain';
 import { createIndexer } from '../indexer/indexer';
+import { evaluationCounters } from '../pseudonyms/counters';
 import { SupervisionService } from './service';
 
 const count = z.number().int().nonnegative();
@@ -45,6 +46,18 @@ export const StatsSchema = z
       )
       .describe('Accesses by subject county, by county code (`unknown` last); counties with none absent'),
     indexedThroughBlock: z.number().int().describe('Highest block the counters include'),
+    pseudonymEvaluations: z
+      .array(
+        z.object({
+          mspId: z.string(),
+          requests: count.describe('Evaluation requests answered'),
+          elements: count.describe('Blinded subject IDs evaluated'),
+          rateLimited: count.describe('Requests refused with PSEUDONYM_RATE_LIMITED'),
+        }),
+      )
+      .describe(
+        "Use of this gateway's OPRF evaluation endpoint, per organisation (empty where it holds no key)",
+      ),
   })
   .meta({ id: 'SupervisionStats' });
 
@@ -54,6 +67,7 @@ export const supervisionModule: DomainModuleFactory = (ctx, deps) => {
     ledger: ctx.ledger,
     indexer: createIndexer(ctx, deps),
     consortium: ctx.consortium,
+    evaluations: evaluationCounters(deps),
   });
   return {
     name: 'supervision',

@@ -9,6 +9,7 @@ import { AppError } from '../http/errors';
 import type { Indexer } from '../indexer/indexer';
 import { zeroCounters, type InstitutionCounters } from '../indexer/projection';
 import type { LedgerClient } from '../ledger/types';
+import type { EvaluationCount, EvaluationCounters } from '../pseudonyms/counters';
 
 /** One institution's statistics. */
 export type InstitutionStats = { readonly mspId: string } & Readonly<InstitutionCounters>;
@@ -44,6 +45,8 @@ export interface SupervisionStats {
   readonly byCounty: readonly CountyStats[];
   /** Highest block the counters include. */
   readonly indexedThroughBlock: number;
+  /** Use of this gateway's OPRF evaluation endpoint, per organisation, by MSP ID. */
+  readonly pseudonymEvaluations: readonly ({ readonly mspId: string } & EvaluationCount)[];
 }
 
 /** Options of {@link SupervisionService}. */
@@ -51,6 +54,8 @@ export interface SupervisionServiceOptions {
   readonly ledger: LedgerClient;
   readonly indexer: Indexer;
   readonly consortium: Consortium;
+  /** Counts of the OPRF evaluation endpoint (absent: reported empty). */
+  readonly evaluations?: EvaluationCounters;
   /** How long a report waits for the index to reach the ledger height (default 10,000 ms). */
   readonly catchUpTimeoutMs?: number;
 }
@@ -103,11 +108,12 @@ export class SupervisionService {
     }
     const { indexer } = this.#options;
     await indexer.catchUp(this.#options.catchUpTimeoutMs ?? 10_000);
-    const [counters, counties, overdueDatasets, overdueDisputes] = await Promise.all([
+    const [counters, counties, overdueDatasets, overdueDisputes, evaluations] = await Promise.all([
       indexer.counters(),
       indexer.countyCounters(),
       this.#overdueDatasets(principal.orgMspId),
       this.#overdueDisputes(principal.orgMspId),
+      this.#options.evaluations?.all() ?? new Map<string, EvaluationCount>(),
     ]);
     const ids = new Set([
       ...this.#options.consortium.organisations.filter((o) => o.role === 'BANK').map((o) => o.mspId),
@@ -128,6 +134,9 @@ export class SupervisionService {
         denied,
       })),
       indexedThroughBlock: indexer.processedBlock(),
+      pseudonymEvaluations: [...evaluations]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([mspId, count]) => ({ mspId, ...count })),
     };
   }
 

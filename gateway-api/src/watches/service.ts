@@ -156,7 +156,7 @@ export class WatchService {
    */
   async create(principal: Principal, request: WatchRequest): Promise<StoredWatch> {
     await this.#load();
-    const subject = this.#ctx.subjects.pseudonym(request.subjectId);
+    const subject = await this.#ctx.subjects.pseudonym(request.subjectId);
     const grant = await this.#grant(principal.orgMspId, request.consentId);
     if (grant === undefined) {
       throw AppError.notFound(`consent ${request.consentId} not found`, { code: 'CONSENT_NOT_FOUND' });
@@ -453,11 +453,15 @@ export class WatchService {
       for await (const { record } of records) {
         const id = record[dataset.subjectField];
         if (typeof id !== 'string') continue;
+        let subject: string;
         try {
-          yield { subject: subjects.pseudonym(id), record };
-        } catch {
+          subject = await subjects.pseudonym(id);
+        } catch (err) {
           // A record without a valid subject ID cannot match a watch.
+          if (err instanceof AppError && err.code === 'INVALID_SUBJECT_ID') continue;
+          throw err;
         }
+        yield { subject, record };
       }
     }
     const alerts = await this.#engine.evaluateBatch({ batchId, datasetType, corrects }, withSubjects());

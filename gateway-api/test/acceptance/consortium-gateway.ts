@@ -9,6 +9,7 @@
  * service backed by the embedded ledger (test/fabric/peer-double.ts): our
  * client code end to end, not Fabric.
  */
+import type { MspRoots } from '../../src/organisation/msp';
 import path from 'node:path';
 import { Level } from 'level';
 import {
@@ -123,6 +124,8 @@ export interface ConsortiumGatewayOptions {
    * forward past a deadline; embedded backend only.
    */
   readonly clock?: () => Date;
+  /** The channel's MSP roots that signed organisation requests are checked against (none by default). */
+  readonly mspRoots?: MspRoots;
 }
 
 /** Starts the gateway with the given business modules. */
@@ -163,6 +166,7 @@ export async function startConsortiumGateway(
     ledger,
     consortium,
     domainModules: modules,
+    ...(options.mspRoots === undefined ? {} : { mspRoots: options.mspRoots }),
   });
   const { url, operationsUrl } = await gateway.start();
   const tokens = new Map<string, string>();

@@ -146,7 +146,7 @@ describe('alerts API (GET /events)', () => {
         datasetType: 'HOMESTEAD',
         batchId: `hs-1-${RUN}`,
         recordHash: digest(1),
-        subject: g.context.subjects.pseudonym(OWNER),
+        subject: await g.context.subjects.pseudonym(OWNER),
         reason: 'WRONG_VALUE',
       }),
     ]);
@@ -172,7 +172,7 @@ describe('alerts API (GET /events)', () => {
         lienId: bOnShared.lien.lienId,
         assetId: shared,
         mortgagee: ORG.bankB,
-        owner: g.context.subjects.pseudonym(OWNER),
+        owner: await g.context.subjects.pseudonym(OWNER),
         rank: 2,
         securedAmountFen: 1_000_000,
         lienholders: [ORG.bankA, ORG.bankB],

@@ -43,7 +43,7 @@ let grants = 0;
 async function commitRevocation(g: ConsortiumGateway, bank: Bank): Promise<string> {
   grants += 1;
   const grantId = `g-replay-${grants}`;
-  const subject = g.context.subjects.pseudonym(residentId(400 + grants));
+  const subject = await g.context.subjects.pseudonym(residentId(400 + grants));
   await recordGrant(g.context.ledger, ORG[bank], grantId, subject);
   const { txId } = await g.context.ledger.submit(ORG[bank], 'Consent:RevokeGrant', [grantId, 'LOAN_CLOSED']);
   return txId;

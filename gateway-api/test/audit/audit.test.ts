@@ -47,8 +47,8 @@ describe('audit trail: GET /audit/accesses, export, summary, verify', () => {
   before(async () => {
     g = await startConsortiumGateway([auditModule]);
     const ledger = g.context.ledger;
-    s1 = g.context.subjects.pseudonym(residentId(1));
-    s2 = g.context.subjects.pseudonym(residentId(2));
+    s1 = await g.context.subjects.pseudonym(residentId(1));
+    s2 = await g.context.subjects.pseudonym(residentId(2));
     baseline = {
       all: (await g.api('/audit/export/summary', { as: ['auditor', 'AUDITOR'] })).body as { count: number },
       bankB: (await g.api('/audit/export/summary', { as: ['bankB', 'LOAN_OFFICER'] })).body as {

@@ -142,7 +142,7 @@ describe('supervision: GET /stats byCounty (the county code on each access)', ()
   });
 
   it('when an access carries no county code (recorded before counties were kept), then it counts under unknown, last', async () => {
-    const pseudonym = g.context.subjects.pseudonym(FARMER_NINGDE);
+    const pseudonym = await g.context.subjects.pseudonym(FARMER_NINGDE);
     const { outcome } = await recordAccess(g.context.ledger, ORG.bankB, 'acc-old', 'c-ningde', pseudonym);
     expect(outcome).to.equal('DENIED');
     const counties = await byCounty(g);

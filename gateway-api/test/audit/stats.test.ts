@@ -28,8 +28,8 @@ describe('supervision: GET /stats', () => {
 
   before(async () => {
     g = await startConsortiumGateway([supervisionModule]);
-    s1 = g.context.subjects.pseudonym(residentId(1));
-    s2 = g.context.subjects.pseudonym(residentId(2));
+    s1 = await g.context.subjects.pseudonym(residentId(1));
+    s2 = await g.context.subjects.pseudonym(residentId(2));
     const ledger = g.context.ledger;
     await recordGrant(ledger, ORG.bankA, 'g-a1', s1);
     await recordGrant(ledger, ORG.bankA, 'g-a2', s2);

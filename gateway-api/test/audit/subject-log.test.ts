@@ -60,9 +60,9 @@ describe('a subject reads its own access log: POST /subjects/access-log', () => 
   before(async () => {
     g = await startConsortiumGateway([auditModule]);
     const ledger = g.context.ledger;
-    s1 = g.context.subjects.pseudonym(residentId(1));
-    s2 = g.context.subjects.pseudonym(residentId(2));
-    s3 = g.context.subjects.pseudonym(residentId(3));
+    s1 = await g.context.subjects.pseudonym(residentId(1));
+    s2 = await g.context.subjects.pseudonym(residentId(2));
+    s3 = await g.context.subjects.pseudonym(residentId(3));
     await recordGrant(ledger, ORG.bankA, 'g-a1', s1);
     await recordGrant(ledger, ORG.bankB, 'g-b1', s1);
     await recordGrant(ledger, ORG.bankA, 'g-a2', s2);

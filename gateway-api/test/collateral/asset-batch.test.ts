@@ -63,7 +63,7 @@ describe('POST /assets/batch (a registry bulk-registering its certificates)', ()
     const read = await g.api('/assets/LAND_CONTRACT_RIGHT:LC-B1', { as: ['agri', 'DATA_OFFICER'] });
     expect(read.status, read.text).to.equal(200);
     expect(read.body).to.include({
-      owner: g.context.subjects.pseudonym(OWNERS[1]!),
+      owner: await g.context.subjects.pseudonym(OWNERS[1]!),
       issuer: 'AgricultureMSP',
       status: 'ACTIVE',
       areaValue: 2,

@@ -26,7 +26,7 @@ describe('collateral API', () => {
     g = await startConsortiumGateway([
       createCollateralModule({ locator: (ctx, deps) => indexer.attach(ctx, deps) }),
     ]);
-    owner = g.context.subjects.pseudonym(OWNER);
+    owner = await g.context.subjects.pseudonym(OWNER);
     for (const bank of ['bankA', 'bankB'] as const) {
       await recordGrant(g, bank, {
         grantId: `col-${bank}`,
@@ -558,7 +558,7 @@ describe('collateral API', () => {
       const res = await g.api(transferPath, { method: 'POST', as: ['agri', 'DATA_OFFICER'], json: transfer });
       expect(res.status, res.text).to.equal(200);
       expect((res.body as AssetChange).asset).to.deep.include({
-        owner: g.context.subjects.pseudonym(OTHER_OWNER),
+        owner: await g.context.subjects.pseudonym(OTHER_OWNER),
         status: 'ACTIVE',
         liens: [],
         enforcingLien: null,

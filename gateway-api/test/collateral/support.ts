@@ -111,7 +111,7 @@ export async function recordGrant(
   await g.context.ledger.submit(ORG[bank], 'Consent:RecordGrant', [
     JSON.stringify({
       grantId: grant.grantId,
-      subject: g.context.subjects.pseudonym(grant.subjectId),
+      subject: await g.context.subjects.pseudonym(grant.subjectId),
       scope: grant.scope,
       purpose: grant.purpose,
       validFrom: ledgerTime(-3600),

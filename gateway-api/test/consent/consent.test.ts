@@ -84,7 +84,7 @@ describe('consent endpoints', () => {
   });
 
   it("when the evidence is the subject's EIP-712 signature by a registered key, then it is recorded", async () => {
-    const subject = g.context.subjects.pseudonym(residentId(2));
+    const subject = await g.context.subjects.pseudonym(residentId(2));
     const wallet = Wallet.createRandom();
     await bindSubjectKey(g.context.ledger, ORG.bankA, subject, wallet);
     const req = base(2, { consentId: 'c-sig-1', maxAccesses: 0 });

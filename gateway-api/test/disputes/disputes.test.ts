@@ -31,7 +31,7 @@ describe('disputes API', () => {
 
   before(async () => {
     g = await startConsortiumGateway([disputesModule]);
-    subject = g.context.subjects.pseudonym(SUBJECT);
+    subject = await g.context.subjects.pseudonym(SUBJECT);
     await anchorBatch(g, 'land', { batchId: `hs-1-${RUN}`, datasetType: 'HOMESTEAD' });
     await anchorBatch(g, 'land', {
       batchId: `hs-2-${RUN}`,

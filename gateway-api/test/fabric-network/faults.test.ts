@@ -281,7 +281,7 @@ describe('Fabric network: faults while the gateway writes (cases 1, 2, 3, 5)', f
       });
       // The gateway's index (built from the blocks while the peer was down and after) equals a replay
       // of the ledger from block 0, for the subject of these reports: each access once, same block.
-      const pseudonym = g.context.subjects.pseudonym(subject);
+      const pseudonym = await g.context.subjects.pseudonym(subject);
       const { value: compared } = await eventually(async () => {
         const replay = (await replayLedger(g.context.ledger)).accesses
           .filter((a) => a.subject === pseudonym)

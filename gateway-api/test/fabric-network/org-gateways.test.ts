@@ -8,18 +8,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect, signers } from '@hyperledger/fabric-gateway';
 import { expect } from 'chai';
-import { isoFromEpochSeconds, pseudonymise } from '@ruralcredit/protocol';
+import { isoFromEpochSeconds, parseSubjectId } from '@ruralcredit/protocol';
 import { writeOrgKits, type OrgKits } from '../../src/cli/org-kit';
 import { loadOrgIdentity, type OrgIdentity } from '../../src/organisation/identity';
 import { readMspRoots } from '../../src/organisation/msp';
 import { signOrgRequest } from '../../src/organisation/signed-request';
+import { EVALUATE_PATH } from '../../src/pseudonyms/client';
+import { OprfBlinder, OprfKeyHolder } from '../../src/pseudonyms/oprf';
 import { residentId } from '../acceptance/consortium-gateway';
 import type { Role } from '../../src/auth/roles';
 import { subscribe, type SseSubscription } from '../alerts/sse-client';
@@ -27,8 +29,8 @@ import { requireNetwork, type NetworkNodes } from './support';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'main.js');
 const RELEASES = '/api/v1/org/releases';
-/** Short, so the "after the window" case needs only a short wait. */
-const RELEASE_WINDOW_SECONDS = 25;
+/** Short, so the "after the window" case needs only a short wait; long enough for the flow test before it on a loaded machine. */
+const RELEASE_WINDOW_SECONDS = 90;
 const RUN = randomBytes(3).toString('hex');
 const now = Math.floor(Date.now() / 1000);
 const window = {
@@ -36,6 +38,8 @@ const window = {
   validUntil: isoFromEpochSeconds(now + 86_400 * 365),
 };
 const FARMER = residentId(4200 + (parseInt(RUN, 16) % 500));
+/** Blinded elements each organisation may have evaluated per minute at the regulator's gateway. */
+const OPRF_RATE_PER_MINUTE = 40;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,7 +84,12 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
   let staleRootsFile: string;
   const orgs = new Map<string, OrgProcess>();
   const identities = new Map<string, OrgIdentity>();
-  const pseudonymSecret = randomBytes(32);
+  /** The regulator's OPRF key seed: only the regulator's gateway is given it (as a file). */
+  const oprfSeed = randomBytes(32);
+  const oprf = OprfKeyHolder.fromSeed(oprfSeed);
+  /** The subject pseudonym of FARMER, as the test harness (which holds the seed) computes it. */
+  const subjectOf = (id: string) => oprf.pseudonym(parseSubjectId(id).id);
+  let gatewaysJson = '{}';
   const tokens = new Map<string, string>();
 
   /** A token of `mspId`'s demo user with `role`, logged in at that organisation's own gateway. */
@@ -160,8 +169,14 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     // gateway reads the channel's MSP definitions from its own peer (step 7 of the flow).
     GATEWAY_MSP_ROOTS: mspId === 'AuditorMSP' ? kits.mspRootsFile : staleRootsFile,
     GATEWAY_CONNECTION_PROFILE: profile,
-    // Until the OPRF replaces it, every member computes pseudonyms with the same configured secret.
-    GATEWAY_PSEUDONYM_SECRET: pseudonymSecret.toString('hex'),
+    // Each organisation's own secret for its own operators' pseudonyms; nothing shared.
+    GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
+    // Subject pseudonyms: the regulator's gateway holds the OPRF key; every other gateway pins its
+    // public key and asks the regulator's gateway (its entry in GATEWAY_ORG_GATEWAYS).
+    ...(mspId === 'RegulatorMSP'
+      ? { GATEWAY_OPRF_KEY_FILE: path.join(tmp, 'regulator-oprf-seed.hex') }
+      : { GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY: oprf.publicKey.publicKey }),
+    GATEWAY_PSEUDONYM_RATE_PER_MINUTE: String(OPRF_RATE_PER_MINUTE),
     GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
     GATEWAY_DATA_DIR: path.join(tmp, 'data', mspId),
     GATEWAY_PORT: String(port),
@@ -180,15 +195,18 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     delete stale.AuditorMSP;
     staleRootsFile = path.join(tmp, 'kits', 'msp-roots-without-auditor.json');
     writeFileSync(staleRootsFile, JSON.stringify(stale));
+    writeFileSync(path.join(tmp, 'regulator-oprf-seed.hex'), `${oprfSeed.toString('hex')}\n`, {
+      mode: 0o600,
+    });
     const roots = readMspRoots(kits.mspRootsFile);
     const ports = new Map<string, number>();
     for (const kit of kits.kits) {
       ports.set(kit.mspId, await freePort());
       identities.set(kit.mspId, loadOrgIdentity(kit.mspId, kit.keyDir, roots));
     }
-    const gateways = JSON.stringify(
+    const gateways = (gatewaysJson = JSON.stringify(
       Object.fromEntries([...ports].map(([mspId, port]) => [mspId, `http://127.0.0.1:${port}`])),
-    );
+    ));
     // The regulator's gateway bootstraps the consortium; the others wait to be admitted, then start together.
     const order = [
       kits.kits.filter((k) => k.mspId === 'RegulatorMSP'),
@@ -405,13 +423,34 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     expect(stats.institutions.find((i) => i.mspId === 'BankAMSP')?.accessesGranted).to.equal(
       grantedBefore + 1,
     );
-    // The pseudonym every gateway computed is the same (shared configured secret until the OPRF).
-    expect(pseudonymise(pseudonymSecret, FARMER)).to.have.length(64);
+    // Every gateway computed the same pseudonym, the regulator's OPRF of the ID: the provider's
+    // release names it, and only the regulator's gateway holds the key.
+    expect((report as unknown as { subject: { pseudonym: string } }).subject.pseudonym).to.equal(
+      subjectOf(FARMER),
+    );
+    const holders = [...orgs.values()]
+      .filter((o) => o.output().includes("holds the regulator's OPRF key"))
+      .map((o) => o.mspId);
+    expect(holders).to.deep.equal(['RegulatorMSP']);
+    for (const mspId of orgs.keys()) {
+      expect(
+        existsSync(path.join(tmp, 'data', mspId, 'demo-oprf-key.hex')),
+        `${mspId} generated a key`,
+      ).to.equal(false);
+    }
+    // The regulator counts each member's evaluations; it never logged the ID.
+    const evaluations = (stats as unknown as { pseudonymEvaluations: { mspId: string; elements: number }[] })
+      .pseudonymEvaluations;
+    for (const member of ['AgricultureMSP', 'NaturalResourcesMSP', 'BankAMSP', 'AuditorMSP']) {
+      expect(evaluations.find((e) => e.mspId === member)?.elements, member).to.be.greaterThan(0);
+    }
+    expect(evaluations.find((e) => e.mspId === 'RegulatorMSP')).to.equal(undefined);
+    expect(orgs.get('RegulatorMSP')!.output()).to.not.include(FARMER.slice(0, 14));
   });
 
   it('when a provider is asked without an access, with another bank access, for other datasets, with a replayed or forged signature, or after the window, then it refuses with a stable code and logs each refusal', async () => {
     expect(accessId, 'the flow test ran first').to.not.equal('');
-    const subject = pseudonymise(pseudonymSecret, FARMER);
+    const subject = subjectOf(FARMER);
     const bankA = identities.get('BankAMSP')!;
     const bankB = identities.get('BankBMSP')!;
     const sign = (who: OrgIdentity, body: unknown) => signOrgRequest(who, 'POST', RELEASES, body);
@@ -465,6 +504,77 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     expect(bankRead.status).to.equal(403);
   });
 
+  it("when the regulator's pseudonym evaluation is asked unsigned, with a user's token, a replayed or forged signature, or over the allowance, then it refuses with a stable code; a signed request carries only blinded elements", async () => {
+    const regulatorUrl = orgs.get('RegulatorMSP')!.url;
+    const blinder = new OprfBlinder(oprf.publicKeyBytes);
+    const evaluate = async (headers: Record<string, string>, body: unknown) => {
+      const res = await fetch(`${regulatorUrl}${EVALUATE_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      const parsed = (await res.json()) as { error?: { code: string }; evaluated?: string[]; proof?: string };
+      return { status: res.status, code: parsed.error?.code, body: parsed };
+    };
+    const batch = blinder.blind([parseSubjectId(FARMER).id]);
+    const body = { blinded: batch.blinded };
+    // What travels is a random-looking group element: neither the ID nor any part of it.
+    expect(JSON.stringify(body)).to.not.include(FARMER.slice(6, 14));
+    expect(Object.keys(body)).to.deep.equal(['blinded']);
+    const bankA = identities.get('BankAMSP')!;
+    const bankB = identities.get('BankBMSP')!;
+    const headers = signOrgRequest(bankA, 'POST', EVALUATE_PATH, body);
+    const first = await evaluate(headers, body);
+    expect(first.status).to.equal(200);
+    // The member verifies the proof against the pinned key and unblinds the same pseudonym.
+    expect(
+      blinder.finalize(batch, { evaluated: first.body.evaluated!, proof: first.body.proof! }),
+    ).to.deep.equal([subjectOf(FARMER)]);
+    const regulatorToken = tokens.get('RegulatorMSP/REGULATOR_ADMIN')!;
+    const outcomes = {
+      unsigned: (await evaluate({}, body)).code,
+      userToken: (await evaluate({ authorization: `Bearer ${regulatorToken}` }, body)).code,
+      replayed: (await evaluate(headers, body)).code,
+      forged: (
+        await evaluate(
+          { ...signOrgRequest(bankB, 'POST', EVALUATE_PATH, body), 'x-rcl-org': 'BankAMSP' },
+          body,
+        )
+      ).code,
+      otherBody: (
+        await evaluate(signOrgRequest(bankA, 'POST', EVALUATE_PATH, body), {
+          blinded: blinder.blind(['x'.repeat(18)]).blinded,
+        })
+      ).code,
+    };
+    expect(outcomes).to.deep.equal({
+      unsigned: 'ORG_SIGNATURE_INVALID',
+      userToken: 'ORG_SIGNATURE_INVALID',
+      replayed: 'REQUEST_REPLAYED',
+      forged: 'ORG_SIGNATURE_INVALID',
+      otherBody: 'ORG_SIGNATURE_INVALID',
+    });
+    // Bank B's allowance is OPRF_RATE_PER_MINUTE elements a minute: the second half-allowance batch is refused.
+    const half = Math.ceil(OPRF_RATE_PER_MINUTE * 0.6);
+    const many = (n: number) => ({
+      blinded: blinder.blind(Array.from({ length: n }, (_, i) => parseSubjectId(residentId(6000 + i)).id))
+        .blinded,
+    });
+    const firstHalf = many(half);
+    const secondHalf = many(half);
+    const allowed = await evaluate(signOrgRequest(bankB, 'POST', EVALUATE_PATH, firstHalf), firstHalf);
+    const limited = await evaluate(signOrgRequest(bankB, 'POST', EVALUATE_PATH, secondHalf), secondHalf);
+    expect([allowed.status, limited.status, limited.code]).to.deep.equal([
+      200,
+      429,
+      'PSEUDONYM_RATE_LIMITED',
+    ]);
+    const stats = (await api('RegulatorMSP', 'REGULATOR_ADMIN', '/stats')).body as {
+      pseudonymEvaluations: { mspId: string; rateLimited: number }[];
+    };
+    expect(stats.pseudonymEvaluations.find((e) => e.mspId === 'BankBMSP')?.rateLimited).to.equal(1);
+  });
+
   it('when each gateway is asked what it is, then /readyz names its one organisation', async () => {
     const seen: Record<string, unknown> = {};
     for (const org of orgs.values()) {
@@ -481,7 +591,7 @@ describe('per-organisation gateways: one process per organisation, on the Fabric
     const provider = kits.kits.find((k) => k.mspId === 'NaturalResourcesMSP')!;
     const bank = kits.kits.find((k) => k.mspId === 'BankAMSP')!;
     const run = await startOrg({
-      ...baseEnv('BankAMSP', provider.keyDir, bank.connectionProfile, await freePort(), '{}'),
+      ...baseEnv('BankAMSP', provider.keyDir, bank.connectionProfile, await freePort(), gatewaysJson),
       GATEWAY_DATA_DIR: path.join(tmp, 'data', 'wrong'),
     });
     expect(run.code).to.equal(1);

@@ -156,7 +156,7 @@ describe('block indexer', () => {
   let s: string[];
   before(async () => {
     g = await startConsortiumGateway([]);
-    s = [1, 2, 3, 4, 5, 6].map((n) => g.context.subjects.pseudonym(residentId(n)));
+    s = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => g.context.subjects.pseudonym(residentId(n))));
   });
   after(() => g.stop());
 

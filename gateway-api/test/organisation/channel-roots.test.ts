@@ -12,7 +12,7 @@ import { ChannelMspRoots, type LiveMspRoots } from '../../src/organisation/chann
 import { loadOrgIdentity } from '../../src/organisation/identity';
 import { signOrgRequest, verifyOrgRequest } from '../../src/organisation/signed-request';
 import { memoryLogger, tempDir } from '../helpers';
-import { makeOrg } from './org-certs';
+import { makeOrg } from './support';
 
 interface SettableMap<V> {
   set(key: string, value: V): void;

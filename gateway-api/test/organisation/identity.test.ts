@@ -13,7 +13,7 @@ import { KEY_FILES, loadOrgIdentity, OrgKeyError } from '../../src/organisation/
 import type { MspRoots } from '../../src/organisation/msp';
 import { signOrgRequest, verifyOrgRequest } from '../../src/organisation/signed-request';
 import { tempDir } from '../helpers';
-import { makeOrg } from './org-certs';
+import { makeOrg } from './support';
 
 describe('organisation: own keys only, signed requests between gateways (issue 13)', () => {
   let dir: string;

@@ -100,7 +100,7 @@ describe('provenance endpoints', () => {
         blockNumber: result.blockNumber,
       });
       const stored = await store.latestForSubject(
-        g.context.subjects.pseudonym(residentId(8)),
+        await g.context.subjects.pseudonym(residentId(8)),
         'AGRI_SUBSIDY',
       );
       expect(stored.map((s) => [s.batchId, s.index, s.record])).to.deep.equal([
@@ -326,11 +326,17 @@ describe('provenance endpoints', () => {
       expect(res.status, res.text).to.equal(201);
       const earlier = await g.api('/batches/hs-json-1', { as: ['auditor', 'AUDITOR'] });
       expect((earlier.body as BatchView).correctedBy).to.deep.equal(['hs-json-1-fix']);
-      const latest = await store.latestForSubject(g.context.subjects.pseudonym(residentId(3)), 'HOMESTEAD');
+      const latest = await store.latestForSubject(
+        await g.context.subjects.pseudonym(residentId(3)),
+        'HOMESTEAD',
+      );
       expect(latest.map((r) => [r.batchId, r.index, r.record])).to.deep.equal([
         ['hs-json-1-fix', 0, corrected],
       ]);
-      const other = await store.latestForSubject(g.context.subjects.pseudonym(residentId(4)), 'HOMESTEAD');
+      const other = await store.latestForSubject(
+        await g.context.subjects.pseudonym(residentId(4)),
+        'HOMESTEAD',
+      );
       expect(other.map((r) => [r.batchId, r.index])).to.deep.equal([['hs-json-1', 3]]);
     });
   });
@@ -504,7 +510,7 @@ describe('provenance endpoints', () => {
   describe('RecordStore', () => {
     it('when a subject has no records in a dataset, then latestForSubject is empty', async () => {
       expect(
-        await store.latestForSubject(g.context.subjects.pseudonym(residentId(42)), 'HOMESTEAD'),
+        await store.latestForSubject(await g.context.subjects.pseudonym(residentId(42)), 'HOMESTEAD'),
       ).to.deep.equal([]);
     });
 

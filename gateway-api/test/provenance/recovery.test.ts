@@ -212,7 +212,7 @@ describe('provenance: recovery of uploads a stopped process left unfinished', fu
     });
     for (const i of [0, LEAF_CHUNK - 1, LEAF_CHUNK, rs.length - 1]) {
       const subjectId = (rs[i] as { subjectId: string }).subjectId;
-      const latest = await store.latestForSubject(g.context.subjects.pseudonym(subjectId), 'HOMESTEAD');
+      const latest = await store.latestForSubject(await g.context.subjects.pseudonym(subjectId), 'HOMESTEAD');
       expect(
         latest.map((r) => [r.batchId, r.index]),
         `subject of record ${i}`,
@@ -232,7 +232,7 @@ describe('provenance: recovery of uploads a stopped process left unfinished', fu
     const staging = new UploadStaging(g.gateway.deps.db, levels, uploadId);
     await staging.begin();
     for (const [i, record] of rs.entries()) {
-      const subject = g.context.subjects.pseudonym((record as { subjectId: string }).subjectId);
+      const subject = await g.context.subjects.pseudonym((record as { subjectId: string }).subjectId);
       await staging.addRecord(i, record, Buffer.from(subject, 'hex'));
     }
     await staging.finishRecords();
@@ -458,7 +458,7 @@ describe('provenance: recovery of uploads a stopped process left unfinished', fu
     await g.context.ledger.submit(ORG.bankA, 'Consent:RecordGrant', [
       JSON.stringify({
         grantId: 'g-after-grace',
-        subject: g.context.subjects.pseudonym(residentId(10_100)),
+        subject: await g.context.subjects.pseudonym(residentId(10_100)),
         scope: ['HOMESTEAD'],
         purpose: 'LOAN_APPLICATION',
         validFrom: '2026-01-01T00:00:00Z',

@@ -282,7 +282,7 @@ describe('verification reports', () => {
         datasetType: 'HOMESTEAD',
         batchId: 'hs-disputed',
         recordHash: before[0]!.leafHash,
-        subject: g.context.subjects.pseudonym(residentId(7)),
+        subject: await g.context.subjects.pseudonym(residentId(7)),
         grantId: 'c-disputed',
         reason: 'WRONG_VALUE',
       }),
@@ -327,7 +327,7 @@ describe('verification reports: retries with the same accessId (idempotency)', (
     const again = await post(request('acc-retry-1'));
     expect(again.status, again.text).to.equal(200);
     expect(again.body).to.deep.equal(first.body);
-    const subject = g.context.subjects.pseudonym(residentId(5));
+    const subject = await g.context.subjects.pseudonym(residentId(5));
     expect((await accessesOf(subject)).map((a) => [a.accessId, a.outcome])).to.deep.equal([
       ['acc-retry-1', 'GRANTED'],
     ]);
@@ -342,7 +342,7 @@ describe('verification reports: retries with the same accessId (idempotency)', (
   it('when a denied request is sent again with its accessId, then the same denial comes back and nothing new is recorded', async () => {
     const first = await post(request('acc-retry-2'));
     expectError(first, 403, 'ACCESS_DENIED');
-    const subject = g.context.subjects.pseudonym(residentId(5));
+    const subject = await g.context.subjects.pseudonym(residentId(5));
     expect(await accessesOf(subject)).to.have.length(2);
     const body = first.body as { error: { txId: string; details: { reason: string } } };
     expect(body.error.details.reason).to.equal('BUDGET_EXHAUSTED');
@@ -369,7 +369,7 @@ describe('verification reports: retries with the same accessId (idempotency)', (
     ]);
     const codes = answers.map((a) => (a.body as { error?: { code: string } }).error?.code).sort();
     expect(codes).to.deep.equal(['ACCESS_DENIED', 'REQUEST_IN_PROGRESS']);
-    const subject = g.context.subjects.pseudonym(residentId(5));
+    const subject = await g.context.subjects.pseudonym(residentId(5));
     expect((await accessesOf(subject)).filter((a) => a.accessId === 'acc-race-1')).to.have.length(1);
   });
 });

@@ -73,8 +73,11 @@ describe('security: what members see of an asset and its liens (issue 12 item 7)
   after(() => g.stop());
 
   /** What `reader` may see of `assetId`, and what must not appear in its answer. */
-  function expected(reader: OrgName, assetId: string): { visibility: Visibility; forbidden: string[] } {
-    const owner = g.context.subjects.pseudonym(assetId === ASSET ? OWNER : OTHER_OWNER);
+  async function expected(
+    reader: OrgName,
+    assetId: string,
+  ): Promise<{ visibility: Visibility; forbidden: string[] }> {
+    const owner = await g.context.subjects.pseudonym(assetId === ASSET ? OWNER : OTHER_OWNER);
     if (reader === 'agri' || reader === 'regulator') return { visibility: 'FULL', forbidden: [] };
     const others =
       reader === 'bankA'
@@ -110,9 +113,14 @@ describe('security: what members see of an asset and its liens (issue 12 item 7)
     "when every member reads two pledged assets at the gateway and at the chaincode, then a bank sees only its own liens' amounts (others as count and total), owner, location and appraisal only under a COLLATERAL consent; the issuer and the regulator see all",
     async (figures) => {
       const problems: string[] = [];
-      const check = (label: string, reader: OrgName, assetId: string, answer: unknown): void => {
+      const check = async (
+        label: string,
+        reader: OrgName,
+        assetId: string,
+        answer: unknown,
+      ): Promise<void> => {
         figures.tried += 1;
-        const { visibility, forbidden } = expected(reader, assetId);
+        const { visibility, forbidden } = await expected(reader, assetId);
         const text = JSON.stringify(answer);
         const a = answer as { visibility?: string; otherLiens?: { count: number; totalSecuredFen: number } };
         const leaked = forbidden.filter((f) => text.includes(f));
@@ -143,8 +151,8 @@ describe('security: what members see of an asset and its liens (issue 12 item 7)
         for (const assetId of [ASSET, OTHER_ASSET]) {
           const res = await g.api(`/assets/${assetId}`, { as: [reader, role] });
           if (res.status !== 200) problems.push(`GET /assets/${assetId} as ${reader}: ${res.status}`);
-          else check(`GET /assets/${assetId}`, reader, assetId, res.body);
-          check(
+          else await check(`GET /assets/${assetId}`, reader, assetId, res.body);
+          await check(
             `Collateral:GetAsset ${assetId}`,
             reader,
             assetId,
@@ -155,10 +163,10 @@ describe('security: what members see of an asset and its liens (issue 12 item 7)
           const page = await g.context.ledger.evaluate<{ records: { assetId: string }[] }>(
             ORG[reader],
             'Collateral:ListAssetsByOwner',
-            [g.context.subjects.pseudonym(subjectId), '10', ''],
+            [await g.context.subjects.pseudonym(subjectId), '10', ''],
           );
           for (const asset of page.records)
-            check('Collateral:ListAssetsByOwner', reader, asset.assetId, asset);
+            await check('Collateral:ListAssetsByOwner', reader, asset.assetId, asset);
         }
       }
       // A lien of bank A as bank B, another provider and the auditor see it: no amount, no mortgagor.

@@ -229,7 +229,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       const bySubject = await ledger.evaluate<{ items?: { accessor: string }[] }>(
         ORG.bankB,
         'Access:ListAccessesBySubject',
-        [g.context.subjects.pseudonym(SUBJECT), '', '', '100', ''],
+        [await g.context.subjects.pseudonym(SUBJECT), '', '', '100', ''],
       );
       if ((bySubject.items ?? []).some((a) => a.accessor !== ORG.bankB))
         problems.push('Access:ListAccessesBySubject shows another bank');
@@ -413,6 +413,8 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
     'POST /api/v1/reports/verify': 'read-only check',
     'POST /api/v1/audit/export/verify': 'read-only check',
     'POST /api/v1/subjects/pseudonym': 'read-only computation',
+    'POST /api/v1/pseudonyms/evaluate':
+      "read-only computation on blinded elements, authorised by an organisation's signed request, never a user token (case below)",
     'POST /api/v1/subjects/access-log':
       "read-only: the data subject's own access log (signed request, no account)",
     'POST /api/v1/subjects/signers/rotation':
@@ -475,6 +477,32 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
 
   caseIt(
     '9',
+    "when users of every role and organisation call the regulator's pseudonym evaluation with their tokens, then 401 ORG_SIGNATURE_INVALID each time: it answers only an organisation's signed request",
+    async (figures) => {
+      const problems: string[] = [];
+      const json = { blinded: ['4vKuCmq8TnGohKlhxQBRX1jjC2qlgt2NtqZZReCNLXY='] };
+      for (const as of [
+        ['regulator', 'REGULATOR_ADMIN'],
+        ['regulator', 'AUDITOR'],
+        ['bankA', 'LOAN_OFFICER'],
+        ['bankA', 'ORG_ADMIN'],
+        ['land', 'DATA_OFFICER'],
+        ['auditor', 'AUDITOR'],
+      ] as const) {
+        figures.tried += 1;
+        const res = await g.api('/pseudonyms/evaluate', { method: 'POST', as: [as[0], as[1]], json });
+        if (res.status < 300) figures.acknowledged += 1;
+        const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
+        if (`${res.status} ${code}` !== '401 ORG_SIGNATURE_INVALID')
+          problems.push(`${as.join('/')}: ${res.status} ${res.text}`);
+      }
+      figures.found = problems.length;
+      expect(problems, problems.join('\n')).to.deep.equal([]);
+    },
+  );
+
+  caseIt(
+    '9',
     'when AuditorMSP calls every SUBMIT function of the chaincode directly (embedded ledger, AuditorMSP identity, valid arguments), then FORBIDDEN each time and nothing commits',
     async (figures) => {
       const metadata = await ledger.evaluate<{
@@ -483,7 +511,7 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
       const submits = Object.entries(metadata.contracts).flatMap(([contract, c]) =>
         c.transactions.filter((t) => (t.tag ?? []).includes('SUBMIT')).map((t) => `${contract}:${t.name}`),
       );
-      const owner = g.context.subjects.pseudonym(OWNER);
+      const owner = await g.context.subjects.pseudonym(OWNER);
       const fallback: Record<string, readonly string[]> = {
         'Membership:Bootstrap': ['Auditors'],
         'Membership:AdmitMember': [JSON.stringify({ mspId: 'EvilMSP', name: 'Evil', role: 'BANK' })],

@@ -60,7 +60,7 @@ describe('security: deployment-bound decisions (issue 12 items 12 and 13)', () =
       ) => wallet.signTypedData(domain, { [kind]: EIP712_TYPES[kind].map((f) => ({ ...f })) }, value);
 
       // A subject key binding, under Bank A's ACTIVE consent with a KYC attestation.
-      const subject = g.context.subjects.pseudonym(residentId(1301));
+      const subject = await g.context.subjects.pseudonym(residentId(1301));
       const now = Math.floor(Date.now() / 1000);
       const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       await ledger.submit(ORG.bankA, 'Consent:RecordGrant', [

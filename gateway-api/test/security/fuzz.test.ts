@@ -278,6 +278,8 @@ describe('security: malformed input (issue 7 case 10)', () => {
     'POST /api/v1/disputes/{id}/resolution': { outcome: 'UPHELD', note: 'checked' },
     'POST /api/v1/audit/export/verify': '{"seq":0}',
     'POST /api/v1/subjects/pseudonym': { subjectId: residentId(1001) },
+    // A ristretto255 element (the base point), as a member's gateway would send blinded.
+    'POST /api/v1/pseudonyms/evaluate': { blinded: ['4vKuCmq8TnGohKlhxQBRX1jjC2qlgt2NtqZZReCNLXY='] },
     'POST /api/v1/subjects/signers': {
       subjectId: residentId(1001),
       consentId: 'c-fuzz',

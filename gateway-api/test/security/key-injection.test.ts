@@ -477,7 +477,7 @@ describe('security: key injection (issue 7 case 11, chaincode called through the
         const body = res.body as { consentId?: string; subject?: string };
         if (
           body.consentId !== consentId ||
-          body.subject !== g.context.subjects.pseudonym(residentId(1200 + i))
+          body.subject !== (await g.context.subjects.pseudonym(residentId(1200 + i)))
         )
           problems.push(`consent ${consentId}: ${res.text.slice(0, 120)}`);
       }

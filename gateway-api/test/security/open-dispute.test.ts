@@ -59,7 +59,7 @@ describe('security: the open-dispute mark (issue 12 item 8)', () => {
     "when any member (parties or not) asks the chaincode for a record's open dispute, then it gets the dispute's ID and status only, and GetDispute still refuses non-parties",
     async (figures) => {
       const problems: string[] = [];
-      const subject = g.context.subjects.pseudonym(SUBJECT);
+      const subject = await g.context.subjects.pseudonym(SUBJECT);
       const outsiders: OrgName[] = ['bankB', 'agri', 'auditor', 'regulator', 'bankA', 'land'];
       for (const org of outsiders) {
         figures.tried += 1;

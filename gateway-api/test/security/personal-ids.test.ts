@@ -60,8 +60,8 @@ describe('security: personal identifiers in client-chosen IDs and free text (iss
       const start = await height(g);
       const problems: string[] = [];
       const identifiers = [RESIDENT, CREDIT_CODE, MOBILE];
-      const subject = g.context.subjects.pseudonym(SUBJECT);
-      const owner = g.context.subjects.pseudonym(OWNER);
+      const subject = await g.context.subjects.pseudonym(SUBJECT);
+      const owner = await g.context.subjects.pseudonym(OWNER);
       for (const pii of identifiers) {
         const api: [string, () => Promise<ApiResponse>][] = [
           [

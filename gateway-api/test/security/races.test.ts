@@ -275,7 +275,7 @@ describe('security: races (issue 7 cases 6-7, embedded ledger)', () => {
         });
         const ledger = embeddedLedger(g);
         const bank = await embeddedIdentity(g, ORG.bankA);
-        const subject = g.context.subjects.pseudonym(residentId(subjectN));
+        const subject = await g.context.subjects.pseudonym(residentId(subjectN));
         const accesses = [];
         for (let i = 0; i < 10; i++) {
           const proposal = await ledger.endorse(bank, 'Access:RecordAccess', [

@@ -56,8 +56,8 @@ describe('security: subject key squatting (issue 12 item 1)', () => {
   before(async () => {
     g = await startSecurityGateway();
     ledger = g.context.ledger;
-    farmer = g.context.subjects.pseudonym(FARMER);
-    squatted = g.context.subjects.pseudonym(SQUATTED);
+    farmer = await g.context.subjects.pseudonym(FARMER);
+    squatted = await g.context.subjects.pseudonym(SQUATTED);
     await uploadBatch(g, 'land', 'HOMESTEAD', 'hs-h1', [homestead(1201), homestead(1202)]);
   });
   after(async () => {

@@ -78,8 +78,8 @@ describe("a farmer's own self-service: POST /subjects/self/...", function () {
       selfServiceModule,
       auditModule,
     ]);
-    s1 = g.context.subjects.pseudonym(residentId(1));
-    s2 = g.context.subjects.pseudonym(residentId(2));
+    s1 = await g.context.subjects.pseudonym(residentId(1));
+    s2 = await g.context.subjects.pseudonym(residentId(2));
     const upload = await g.api(
       '/datasets/HOMESTEAD/batches?batchId=self-hs-1&periodStart=2026-01-01T00:00:00Z&periodEnd=2026-01-31T23:59:59Z',
       { method: 'POST', as: ['land', 'DATA_OFFICER'], json: [homestead(1), homestead(2)] },

@@ -25,7 +25,7 @@ describe('subject pseudonyms and signing keys', () => {
     await g.context.ledger.submit(ORG.bankA, 'Consent:RecordGrant', [
       JSON.stringify({
         grantId: 'c-kyc-1',
-        subject: g.context.subjects.pseudonym(residentId(1)),
+        subject: await g.context.subjects.pseudonym(residentId(1)),
         scope: ['HOMESTEAD'],
         purpose: 'LOAN_APPLICATION',
         validFrom: isoFromEpochSeconds(now - 60),
@@ -44,7 +44,7 @@ describe('subject pseudonyms and signing keys', () => {
   it('when a loan officer holds an active consent, then the pseudonym is the keyed one the ledger uses', async () => {
     const res = await pseudonym(BANK_A, { subjectId: residentId(1), consentId: 'c-kyc-1' });
     expect(res.status, res.text).to.equal(200);
-    expect(res.body).to.deep.equal({ pseudonym: g.context.subjects.pseudonym(residentId(1)) });
+    expect(res.body).to.deep.equal({ pseudonym: await g.context.subjects.pseudonym(residentId(1)) });
   });
 
   it('when there is no active consent from that subject to that bank, then no pseudonym (the endpoint is no oracle)', async () => {
@@ -84,7 +84,7 @@ describe('subject pseudonyms and signing keys', () => {
     await g.context.ledger.submit(bank, 'Consent:RecordGrant', [
       JSON.stringify({
         grantId: consentId,
-        subject: g.context.subjects.pseudonym(residentId(n)),
+        subject: await g.context.subjects.pseudonym(residentId(n)),
         scope: ['HOMESTEAD'],
         purpose: 'LOAN_APPLICATION',
         validFrom: isoFromEpochSeconds(now - 60),
@@ -95,7 +95,7 @@ describe('subject pseudonyms and signing keys', () => {
   }
 
   async function binding(n: number, wallet = new Wallet(Wallet.createRandom().privateKey)) {
-    const subject = g.context.subjects.pseudonym(residentId(n));
+    const subject = await g.context.subjects.pseudonym(residentId(n));
     const signer = wallet.address.toLowerCase();
     const signature = await signTypedMessage(wallet, 'SubjectKeyBinding', { subject, signer }, DEPLOYMENT);
     return { wallet, subject, signature };

@@ -123,7 +123,7 @@ describe('watch alerts over GET /events', () => {
         datasetType: 'HOMESTEAD',
         batchId: `hs-w-${RUN}`,
         recordHash: digest(3),
-        subject: g.context.subjects.pseudonym(OWNER),
+        subject: await g.context.subjects.pseudonym(OWNER),
         reason: 'WRONG_VALUE',
       }),
     ]);
@@ -138,7 +138,7 @@ describe('watch alerts over GET /events', () => {
       kept.body as { alerts: { alertId: string; type: string; body: Record<string, unknown> }[] }
     ).alerts;
     expect(alerts.map((x) => x.type)).to.deep.equal(['WATCH_EVENT', 'WATCH_EVENT']);
-    const subject = g.context.subjects.pseudonym(OWNER);
+    const subject = await g.context.subjects.pseudonym(OWNER);
     const frames = received(a);
     expect(frames.map(([event, data]) => [event, data.name, data.txId, data.payload])).to.deep.equal([
       [

@@ -73,7 +73,7 @@ describe('watches across a gateway restart', () => {
         datasetType: 'HOMESTEAD',
         batchId: 'r-1',
         recordHash: digest(record),
-        subject: g.context.subjects.pseudonym(OWNER),
+        subject: await g.context.subjects.pseudonym(OWNER),
         reason: 'WRONG_VALUE',
       }),
     ]);

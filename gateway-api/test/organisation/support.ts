@@ -1,4 +1,4 @@
-/** Organisation certificates for tests, made with the openssl command line. */
+/** Throw-away organisation CAs and client identities made by openssl, for tests without Fabric. */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
