@@ -12,6 +12,7 @@
 //   node bench/chaincode-round-trips.mjs [count=100] [inFlight=16]
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { get } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,18 +177,25 @@ for (let w = 0; w < inFlight; w++)
   await grant(`rt-${run}-${w}`, ['HOMESTEAD', 'LAND_CONTRACT'], 'LOAN_APPLICATION');
 await grant(`rt-col-${run}`, ['COLLATERAL'], 'COLLATERAL_REGISTRATION');
 
-await measure('Access:RecordAccess (GRANTED, one dataset)', (i, worker) =>
-  bank.submitTransaction(
-    'Access:RecordAccess',
-    JSON.stringify({
-      accessId: `rt-${run}-${i}`,
-      grantId: `rt-${run}-${worker}`,
-      subject: owner,
-      datasets: ['HOMESTEAD'],
-      purpose: 'LOAN_APPLICATION',
-      operator: hex(5),
-      releaseDigest: hex(6),
-    }),
+const granted = async (bytes) => {
+  const access = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  if (access.outcome !== 'GRANTED')
+    throw new Error(`access ${access.accessId} ${access.outcome} ${access.reason}`);
+};
+await measure('Access:RecordAccess (GRANTED, one dataset)', async (i, worker) =>
+  granted(
+    await bank.submitTransaction(
+      'Access:RecordAccess',
+      JSON.stringify({
+        accessId: `rt-${run}-${i}`,
+        grantId: `rt-${run}-${worker}`,
+        subject: owner,
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        operator: hex(5),
+        releaseDigest: hex(6),
+      }),
+    ),
   ),
 );
 
