@@ -5,12 +5,14 @@
 // through fabric-gateway against a running network (node network/scripts/network.mjs up;
 // NETWORK_DIR as for the network script), and reads every peer's Prometheus counter
 // chaincode_shim_requests_received (by message type) before and after each loop: the
-// messages per committed transaction, summed over the endorsing peers, and the loop's
-// throughput. Bootstraps the consortium first when the network is fresh.
+// messages per committed transaction, summed over the endorsing peers, the CPU milliseconds
+// per committed transaction of the chaincode servers, peers and orderers (from /proc, by the
+// PID files in NETWORK_DIR/.run), and the loop's throughput. Bootstraps the consortium first when the network is fresh.
 //
 //   node bench/chaincode-round-trips.mjs [count=100] [inFlight=16]
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { get } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,9 +91,29 @@ async function shimMessages() {
   return totals;
 }
 
+/** CPU seconds (user + system) so far of each network process with a PID file, by kind. */
+function cpuByKind() {
+  const runDir = path.join(networkDir, '.run');
+  const ticks = 100; // USER_HZ on Linux
+  const out = {};
+  for (const file of readdirSync(runDir).filter((f) => f.endsWith('.pid'))) {
+    const kind = file.split('.')[0].replace(/\d+$/, '');
+    try {
+      const { pid } = JSON.parse(readFileSync(path.join(runDir, file), 'utf8'));
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[kind] = (out[kind] ?? 0) + (Number(f[11]) + Number(f[12])) / ticks;
+    } catch {
+      // a stopped process: not counted
+    }
+  }
+  return out;
+}
+
 /** Runs `count` submissions with `inFlight` at once; returns per-transaction messages and tx/s. */
 async function measure(label, submit) {
   const before = await shimMessages();
+  const cpuBefore = cpuByKind();
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -101,6 +123,10 @@ async function measure(label, submit) {
   );
   const seconds = (performance.now() - started) / 1000;
   const after = await shimMessages();
+  const cpuAfter = cpuByKind();
+  const cpu = Object.keys(cpuAfter)
+    .map((k) => `${k} ${(((cpuAfter[k] - (cpuBefore[k] ?? 0)) * 1000) / count).toFixed(1)}`)
+    .join(', ');
   const perTx = Object.fromEntries(
     Object.keys(after)
       .map((t) => [t, (after[t] - (before[t] ?? 0)) / count])
@@ -109,7 +135,8 @@ async function measure(label, submit) {
   const total = Object.values(perTx).reduce((a, b) => a + b, 0);
   console.log(
     `${label}: ${count} committed in ${seconds.toFixed(1)} s = ${(count / seconds).toFixed(1)} tx/s (${inFlight} in flight); ` +
-      `messages to the peers per tx (all endorsers): ${total.toFixed(1)} ${JSON.stringify(perTx)}`,
+      `messages to the peers per tx (all endorsers): ${total.toFixed(1)} ${JSON.stringify(perTx)}; ` +
+      `CPU ms per tx (all processes of a kind): ${cpu}`,
   );
 }
 
@@ -150,18 +177,25 @@ for (let w = 0; w < inFlight; w++)
   await grant(`rt-${run}-${w}`, ['HOMESTEAD', 'LAND_CONTRACT'], 'LOAN_APPLICATION');
 await grant(`rt-col-${run}`, ['COLLATERAL'], 'COLLATERAL_REGISTRATION');
 
-await measure('Access:RecordAccess (GRANTED, one dataset)', (i, worker) =>
-  bank.submitTransaction(
-    'Access:RecordAccess',
-    JSON.stringify({
-      accessId: `rt-${run}-${i}`,
-      grantId: `rt-${run}-${worker}`,
-      subject: owner,
-      datasets: ['HOMESTEAD'],
-      purpose: 'LOAN_APPLICATION',
-      operator: hex(5),
-      releaseDigest: hex(6),
-    }),
+const granted = async (bytes) => {
+  const access = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  if (access.outcome !== 'GRANTED')
+    throw new Error(`access ${access.accessId} ${access.outcome} ${access.reason}`);
+};
+await measure('Access:RecordAccess (GRANTED, one dataset)', async (i, worker) =>
+  granted(
+    await bank.submitTransaction(
+      'Access:RecordAccess',
+      JSON.stringify({
+        accessId: `rt-${run}-${i}`,
+        grantId: `rt-${run}-${worker}`,
+        subject: owner,
+        datasets: ['HOMESTEAD'],
+        purpose: 'LOAN_APPLICATION',
+        operator: hex(5),
+        releaseDigest: hex(6),
+      }),
+    ),
   ),
 );
 
