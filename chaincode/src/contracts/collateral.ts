@@ -20,7 +20,7 @@ import {
   writeRecord,
   Writes,
 } from '../lib/state';
-import { Asset, LienEntry, Lien, Seizure } from '../model/asset';
+import { Asset, LienEntry, Lien, REGISTRATION_FIELDS, Seizure } from '../model/asset';
 import { Grant } from '../model/grant';
 import type { Member } from '../model/member';
 import { readAssetType } from './catalogue';
@@ -55,20 +55,6 @@ class RegistrationChecks {
   readonly typeIssuers = new Map<string, string>();
   readonly batches = new Set<string>();
 }
-
-/** The registration fields an issuer sets, compared to tell a retry from a different registration. */
-const REGISTRATION_FIELDS = [
-  'assetType',
-  'certificateNo',
-  'owner',
-  'location',
-  'areaValue',
-  'areaUnit',
-  'appraisedValueFen',
-  'appraisalDate',
-  'rightExpiry',
-  'provenanceBatch',
-] as const;
 
 /** Whether `recorded` is `asset` registered earlier by the same issuer (a retried batch). */
 function sameRegistration(recorded: Asset, asset: Asset, issuer: string): boolean {

@@ -15,6 +15,20 @@ export type LienStatus = 'ACTIVE' | 'RELEASED' | 'ENFORCING' | 'ENFORCED' | 'DIS
 const CERTIFICATE_NO = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 const LOCATION_CODE = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,63}$/;
 
+/** The fields an issuer registers a right with (a retried batch registration is compared on them). */
+export const REGISTRATION_FIELDS = [
+  'assetType',
+  'certificateNo',
+  'owner',
+  'location',
+  'areaValue',
+  'areaUnit',
+  'appraisedValueFen',
+  'appraisalDate',
+  'rightExpiry',
+  'provenanceBatch',
+] as const;
+
 /** A lien as listed on its asset (the asset record is read and written by every lien change). */
 @DataType()
 export class LienEntry {
@@ -66,18 +80,7 @@ export class Asset {
    * @throws INVALID on a malformed field.
    */
   static newInstance(raw: Record<string, unknown>): Asset {
-    const f = new Fields(raw, 'asset', [
-      'assetType',
-      'certificateNo',
-      'owner',
-      'location',
-      'areaValue',
-      'areaUnit',
-      'appraisedValueFen',
-      'appraisalDate',
-      'rightExpiry',
-      'provenanceBatch',
-    ]);
+    const f = new Fields(raw, 'asset', REGISTRATION_FIELDS);
     const a = new Asset();
     a.assetType = f.code('assetType');
     a.certificateNo = f.clearString('certificateNo', CERTIFICATE_NO, 'must be 1-64 of A-Z a-z 0-9 -');
