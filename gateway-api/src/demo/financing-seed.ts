@@ -117,7 +117,7 @@ export async function seedFinancing(
       'Financing:FileDemand',
       JSON.stringify({
         demandId,
-        subject: ctx.subjects.pseudonym(farmerId(n)),
+        subject: await ctx.subjects.pseudonym(farmerId(n)),
         amountFen: 5_000_000 + d * 1_500_000,
         termMonths: [12, 24, 36][d % 3],
         purpose: ['PLANTING', 'BREEDING', 'AQUACULTURE', 'RURAL_TOURISM'][d % 4],

@@ -157,12 +157,12 @@ export class FinancingServiceImpl implements FinancingService {
     return this.#change(principal, 'product', 'Financing:WithdrawProduct', [productId]);
   }
 
-  fileDemand(principal: Principal, input: FileDemandInput): Promise<Change<'demand'>> {
+  async fileDemand(principal: Principal, input: FileDemandInput): Promise<Change<'demand'>> {
     const { subjectId, demandId, ...rest } = input;
     const demand = {
       ...rest,
       demandId: demandId ?? `dmd-${randomUUID()}`,
-      subject: this.#subjects.pseudonym(subjectId),
+      subject: await this.#subjects.pseudonym(subjectId),
     };
     return this.#change(principal, 'demand', 'Financing:FileDemand', [JSON.stringify(demand)]);
   }
@@ -219,11 +219,11 @@ export class FinancingServiceImpl implements FinancingService {
     return ledgerPage(this.#ledger, principal.orgMspId, 'Financing:ListClaims', [bank], page);
   }
 
-  recordLoan(principal: Principal, input: RecordLoanInput): Promise<Change<'loan'>> {
+  async recordLoan(principal: Principal, input: RecordLoanInput): Promise<Change<'loan'>> {
     const { subjectId, consentId, ...terms } = input;
     const loan = {
       ...loanTerms(terms),
-      subject: this.#subjects.pseudonym(subjectId),
+      subject: await this.#subjects.pseudonym(subjectId),
       grantId: consentId,
     };
     return this.#change(principal, 'loan', 'Lending:RecordLoan', [JSON.stringify(loan)]);
