@@ -39,6 +39,15 @@ export const ELEMENT_BYTES = 32;
 
 const { voprf, oprf } = ristretto255_oprf;
 
+/**
+ * RFC 9497 Evaluate in VOPRF mode (one hash-to-group, one scalar multiplication): noble ships it
+ * at runtime but does not declare it; when absent, {@link OprfKeyHolder.pseudonym} takes the
+ * longer blind/evaluate/finalize road to the same output (tests pin that both agree).
+ */
+const voprfEvaluate = (
+  voprf as unknown as { evaluate?: (secretKey: Uint8Array, input: Uint8Array) => Uint8Array }
+).evaluate;
+
 /** The regulator's published evaluation key: what members pin to verify every evaluation. */
 export interface OprfPublicKey {
   /** RFC 9497 suite identifier. */
@@ -164,12 +173,14 @@ export class OprfKeyHolder {
   }
 
   /**
-   * The pseudonym of a normalised ID, evaluated by the key holder itself. It blinds with the
-   * VOPRF context and unblinds without a proof (RFC 9497 Finalize is the same in every mode), so
-   * the result is exactly what a member gets from the blinded round trip.
+   * The pseudonym of a normalised ID, evaluated by the key holder itself (RFC 9497 Evaluate).
+   * The fallback blinds with the VOPRF context and unblinds without a proof (RFC 9497 Finalize is
+   * the same in every mode), so either way the result is exactly what a member gets from the
+   * blinded round trip.
    */
   pseudonym(normalisedId: string): string {
     const input = subjectInput(normalisedId);
+    if (voprfEvaluate !== undefined) return pseudonymFromOutput(voprfEvaluate(this.#secretKey, input));
     const { blind, blinded } = voprf.blind(input);
     const evaluated = oprf.blindEvaluate(this.#secretKey, blinded);
     return pseudonymFromOutput(oprf.finalize(input, blind, evaluated));
