@@ -8,7 +8,6 @@ import { callerMspId, checkCaller, memberKey, requireCaller } from '../lib/membe
 import {
   deleteIndex,
   emit,
-  exists,
   pageSizeOf,
   putIndex,
   readRecordPage,
