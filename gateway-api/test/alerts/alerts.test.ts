@@ -246,6 +246,7 @@ describe('alerts API (GET /events)', () => {
         'GET /api/v1/liens',
         'GET /api/v1/liens/{id}',
         'POST /api/v1/assets',
+        'POST /api/v1/assets/batch',
         'POST /api/v1/assets/{id}/seizure',
         'POST /api/v1/assets/{id}/transfer',
         'POST /api/v1/disputes',

@@ -125,6 +125,8 @@ describe('organisation: own keys only, signed requests between gateways (issue 1
       'GATEWAY_PSEUDONYM_SECRET',
       'GATEWAY_DATA_KEY',
       'GATEWAY_MSP_ROOTS',
+      'GATEWAY_PSEUDONYM_EVALUATOR_URL',
+      'GATEWAY_PSEUDONYM_EVALUATOR_PUBLIC_KEY',
     ]);
     const demo = loadConfig({ GATEWAY_DEMO: '1', GATEWAY_DATA_DIR: dir });
     expect(deploymentOf(demo)).to.include({ mode: 'all-in-one-demo' });

@@ -583,6 +583,12 @@ describe('security: object-level authorization, gateway and chaincode (issue 7 c
           `0x${'1'.repeat(130)}`,
           '0'.repeat(64),
         ],
+        // A department's batch registration (issue 17), with a registration the flow made as its one row.
+        'Collateral:RegisterAssets': [
+          JSON.stringify({
+            assets: [JSON.parse(captured.get('Collateral:RegisterAsset')?.[0]?.[0] ?? '{}')],
+          }),
+        ],
         'Collateral:SeizeAsset': ['HOMESTEAD_RIGHT:HS-AUTHZ', 'ord-1'],
         'Collateral:LiftSeizure': ['HOMESTEAD_RIGHT:HS-AUTHZ'],
         'Collateral:EnforceLien': [lienA],
