@@ -15,7 +15,7 @@ const { createLogger } = gateway('http/logger');
 const { openDatabase } = gateway('store/db');
 
 /** Writes a fresh OPRF key seed into `dir` (mode 0600) and returns its path. */
-function oprfSeedFile(dir) {
+export function oprfSeedFile(dir) {
   const file = path.join(dir, 'oprf-key.hex');
   writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   return file;

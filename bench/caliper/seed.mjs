@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { oprfSeedFile } from '../bench-gateway.mjs';
 import { gateway, intArg, log, parseArgs, require, tempDir } from '../lib.mjs';
 
 const { COLLATERAL_SCOPE, isoFromEpochSeconds, sha256Hex } = require('@ruralcredit/protocol');
@@ -52,6 +53,7 @@ const env = {
   GATEWAY_LEDGER: 'fabric',
   GATEWAY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
   GATEWAY_DATA_KEY: randomBytes(32).toString('hex'),
+  GATEWAY_OPRF_KEY_FILE: oprfSeedFile(dir),
   GATEWAY_PORT: '0',
   GATEWAY_OPERATIONS_PORT: '0',
   GATEWAY_LOG_LEVEL: 'error',
