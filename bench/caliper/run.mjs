@@ -18,7 +18,7 @@
 // the item 1 and 6 rows); with --emit (bench/run.mjs): prints the result as one JSON line.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -339,6 +339,11 @@ async function measure(consensus) {
         maxBuffer: 64 * 1024 * 1024,
       },
     );
+    // A seed that failed at start-up has been seen to exit 0 having written nothing: every round
+    // would then fail in Caliper's prepare phase, and the table would only say "no summary".
+    await access(seedFile).catch(() => {
+      throw new Error(`caliper: the seed wrote no ${seedFile}; run bench/caliper/seed.mjs alone to see why`);
+    });
     const seedSeconds = (Date.now() - seedStart) / 1000;
     const plan = rounds(consensus, seedFile, outcomesDir);
     const groups = networkProcesses(t);

@@ -18,6 +18,7 @@ import { UsernameSchema, UserStoreImpl } from '../auth/users';
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../http/errors';
 import { openDatabase } from '../store/db';
+import { runMain } from './run-main';
 
 /** Streams and environment the command uses (injectable for tests). */
 export interface CliIo {
@@ -120,18 +121,12 @@ export async function createAdmin(argv: readonly string[], io: CliIo): Promise<n
 }
 
 if (require.main === module) {
-  createAdmin(process.argv.slice(2), {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
+  runMain(() =>
+    createAdmin(process.argv.slice(2), {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+    }),
   );
 }

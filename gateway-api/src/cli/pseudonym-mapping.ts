@@ -23,6 +23,7 @@ import {
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../http/errors';
 import { loadOwnOrganisation, pseudonymSource } from '../app';
+import { runMain } from './run-main';
 
 /** Streams and environment the command uses (injectable for tests). */
 export interface MappingIo {
@@ -106,18 +107,12 @@ export async function pseudonymMapping(io: MappingIo): Promise<number> {
 }
 
 if (require.main === module) {
-  pseudonymMapping({
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
+  runMain(() =>
+    pseudonymMapping({
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+    }),
   );
 }
