@@ -3,7 +3,10 @@
  * stream in.
  *
  * Each record is serialised (RFC 8785, {@link canonicalJsonFast}) on the
- * caller's thread as it arrives; records are grouped into chunks of
+ * caller's thread as it arrives and its UTF-8 bytes written straight into
+ * the chunk's buffer (no string concatenation: joining a thousand strings and
+ * encoding the result cost three times the serialisation itself), which a
+ * worker receives by transfer, not by copy; records are grouped into chunks of
  * {@link LEAF_CHUNK}, a power of two, so the root of the whole tree is the
  * root of the tree over the chunks' subtree roots (RFC 6962 splits at the
  * largest power of two below the size). A chunk's leaf hashes and subtree
@@ -21,6 +24,9 @@ import { LEAF_CHUNK } from './record-store';
 
 /** Records from which an upload's chunks go to worker threads (by default). */
 export const WORKER_THRESHOLD = 16 * LEAF_CHUNK;
+
+/** First size of a chunk's buffer: 1,024 records of about 250 bytes; it doubles when needed. */
+const CHUNK_BYTES = 256 * 1024;
 
 /** Chunks in flight per worker before {@link LeafHasher.backlogged} says to wait. */
 const MAX_IN_FLIGHT_PER_WORKER = 4;
@@ -54,7 +60,9 @@ export class LeafHasher {
   readonly #workerThreshold: number;
   readonly #workerCount: number;
   #workers: Worker[] = [];
-  #text = '';
+  /** The chunk being filled: its own ArrayBuffer (transferable), `#length` bytes used. */
+  #bytes: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  #length = 0;
   #count = 0;
   #chunks = 0;
   #leafHashes: Buffer = Buffer.allocUnsafe(LEAF_CHUNK * HASH_BYTES);
@@ -90,7 +98,16 @@ export class LeafHasher {
    * @throws TypeError when the record has no RFC 8785 form (nothing is added then).
    */
   push(record: unknown): void {
-    this.#text += LEAF_SEPARATOR + canonicalJsonFast(record);
+    const text = canonicalJsonFast(record);
+    // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2 units).
+    const needed = this.#length + 1 + 3 * text.length;
+    if (needed > this.#bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.#bytes.length));
+      this.#bytes.copy(grown, 0, 0, this.#length);
+      this.#bytes = grown;
+    }
+    this.#bytes[this.#length] = LEAF_SEPARATOR;
+    this.#length += 1 + this.#bytes.write(text, this.#length + 1, 'utf8');
     this.#count += 1;
     if (this.#count % LEAF_CHUNK === 0) this.#dispatch();
   }
@@ -119,7 +136,7 @@ export class LeafHasher {
    * @throws Error when a worker failed.
    */
   async finish(): Promise<BatchHashes> {
-    if (this.#text !== '') this.#dispatch();
+    if (this.#length > 0) this.#dispatch();
     await this.#waitBelow(1);
     await this.close();
     const chunkRoots = this.#chunkRoots.subarray(0, this.#chunks * HASH_BYTES);
@@ -141,17 +158,21 @@ export class LeafHasher {
   #dispatch(): void {
     const chunk = this.#chunks;
     this.#chunks += 1;
-    const text = this.#text;
+    const bytes = this.#bytes;
+    const length = this.#length;
     const count = this.#count - chunk * LEAF_CHUNK;
-    this.#text = '';
+    this.#length = 0;
     if (this.#workers.length === 0 && this.#count >= this.#workerThreshold) this.#startWorkers();
     if (this.#workers.length === 0) {
-      this.#store(chunk, hashChunk(text, count));
+      // The buffer stays on this thread and is filled again.
+      this.#store(chunk, hashChunk(bytes.subarray(0, length), count));
       return;
     }
-    const request: ChunkRequest = { chunk, text, count };
+    // The buffer goes to the worker; the next chunk gets a new one.
+    this.#bytes = Buffer.allocUnsafeSlow(bytes.length);
+    const request: ChunkRequest = { chunk, bytes: bytes.buffer as ArrayBuffer, length, count };
     this.#inFlight += 1;
-    this.#workers[chunk % this.#workers.length]!.postMessage(request);
+    this.#workers[chunk % this.#workers.length]!.postMessage(request, [request.bytes]);
   }
 
   #startWorkers(): void {

@@ -1,7 +1,7 @@
 /**
  * Worker thread of {@link LeafHasher}: hashes the chunks it is sent
- * (`{ chunk, text, count }`) and answers `{ chunk, leaves, root }`, the leaves'
- * buffer transferred, not copied.
+ * (`{ chunk, bytes, length, count }`, the bytes transferred) and answers
+ * `{ chunk, leaves, root }`, the leaves' buffer transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
 import { hashChunk } from './leaf-chunk';
@@ -9,8 +9,10 @@ import { hashChunk } from './leaf-chunk';
 /** A chunk to hash. */
 export interface ChunkRequest {
   readonly chunk: number;
-  readonly text: string;
-  /** Records in the text. */
+  /** The chunk's records (leaf-chunk.ts) in the first `length` bytes. */
+  readonly bytes: ArrayBuffer;
+  readonly length: number;
+  /** Records in the bytes. */
   readonly count: number;
 }
 
@@ -24,7 +26,7 @@ export interface ChunkResponse {
 const port = parentPort;
 if (port !== null) {
   port.on('message', (request: ChunkRequest) => {
-    const { leaves, root } = hashChunk(request.text, request.count);
+    const { leaves, root } = hashChunk(Buffer.from(request.bytes, 0, request.length), request.count);
     const response: ChunkResponse = { chunk: request.chunk, leaves, root };
     port.postMessage(response, [leaves.buffer as ArrayBuffer]);
   });
