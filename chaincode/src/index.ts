@@ -10,10 +10,13 @@ import { FinancingContract } from './contracts/financing';
 import { LendingContract } from './contracts/lending';
 import { MembershipContract } from './contracts/membership';
 import { ProvenanceContract } from './contracts/provenance';
+import { installParameterValidatorCache } from './lib/parameter-validators';
 import { installPeerBatching } from './lib/peer-batch';
 
 // Before fabric-shim connects to a peer: hear what the peer offers in its READY message.
 installPeerBatching();
+// Compile each transaction parameter's schema once (fabric-shim compiles it on every call).
+installParameterValidatorCache();
 
 export {
   AccessContract,

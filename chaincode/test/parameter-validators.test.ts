@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import DataMarshall from 'fabric-shim/lib/contract-spi/datamarshall';
+import '../src'; // installs the cache, as the chaincode module does when it loads
+
+const SERIALIZERS = { jsonSerializer: 'fabric-contract-api/lib/jsontransactionserializer.js' };
+const fn = { parameters: [{ schema: { type: 'number' } }, { schema: { type: 'string' } }] };
+const args = (...values: string[]) => values.map((v) => Buffer.from(v));
+
+describe('Transaction parameters: schemas compiled once (lib/parameter-validators.ts)', () => {
+  let marshall: DataMarshall;
+  let compiles: number;
+  beforeEach(() => {
+    marshall = new DataMarshall('jsonSerializer', SERIALIZERS, {});
+    compiles = 0;
+    const compile = marshall.ajv.compile.bind(marshall.ajv);
+    marshall.ajv.compile = (schema: object) => {
+      compiles += 1;
+      return compile(schema);
+    };
+  });
+
+  it('converts each argument as fabric-shim does, compiling each parameter schema on the first call only', () => {
+    expect(marshall.handleParameters(fn, args('42', 'first'), 'p')).to.deep.equal([42, 'first']);
+    expect(compiles).to.equal(2);
+    expect(marshall.handleParameters(fn, args('7', 'second'), 'p')).to.deep.equal([7, 'second']);
+    expect(marshall.handleParameters(fn, args('-1.5', ''), 'p')).to.deep.equal([-1.5, '']);
+    expect(compiles).to.equal(2);
+  });
+
+  it('refuses an argument outside its schema, or of the wrong type, with the messages fabric-shim gives, every time', () => {
+    const positive = { parameters: [{ schema: { type: 'number', minimum: 0 } }] };
+    for (let i = 0; i < 2; i++) {
+      expect(() => marshall.handleParameters(positive, args('-5'), 'p')).to.throw(
+        'Unable to validate parameter due to ["should be >= 0"]',
+      );
+      expect(() => marshall.handleParameters(fn, args('"text"', 'x'), 'p')).to.throw(
+        'fromBuffer could not convert data to number',
+      );
+    }
+    expect(marshall.handleParameters(positive, args('5'), 'p')).to.deep.equal([5]);
+    expect(compiles).to.equal(2);
+  });
+
+  it('leaves a wrong argument count and an untyped parameter to fabric-shim, which refuses them', () => {
+    expect(() => marshall.handleParameters(fn, args('1'), 'p')).to.throw(
+      'Expected 2 parameters, but 1 have been supplied',
+    );
+    expect(() => marshall.handleParameters({ parameters: [{ schema: {} }] }, args('1'), 'p')).to.throw(
+      'Incorrect type information {}',
+    );
+  });
+
+  it('keeps one cache per marshall: another contract compiles its own', () => {
+    marshall.handleParameters(fn, args('1', 'a'), 'p');
+    const other = new DataMarshall('jsonSerializer', SERIALIZERS, {});
+    expect(other.handleParameters(fn, args('2', 'b'), 'p')).to.deep.equal([2, 'b']);
+    expect(compiles).to.equal(2);
+  });
+});
