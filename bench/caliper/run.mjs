@@ -10,7 +10,8 @@
 // run); --keep leaves the network running afterwards (else it is stopped, ledger kept).
 //
 // Caliper and its binding are installed on demand (`npm ci --prefix bench/caliper`); they are not
-// in the root workspaces' lockfile. Rounds: fixed-rate then fixed-load rounds of blind write,
+// in the root workspaces' lockfile. Rounds: fixed-rate then fixed-load rounds (exactly --load in
+// flight, bench/caliper/in-flight.cjs) of blind write,
 // Access:RecordAccess, Collateral:RegisterLien (distinct seeded assets) and Collateral:GetAsset;
 // on BFT the blind write and RecordAccess rounds. CPU seconds of every network process (and of
 // Caliper itself) are read from /proc/<pid>/stat when Caliper logs a round's start and end.
@@ -126,9 +127,12 @@ function connectionProfile(t, org) {
 
 function rounds(consensus, seedFile, outcomesDir) {
   const fixedRate = { type: 'fixed-rate', opts: { tps: rate } };
-  const fixedLoad = { type: 'fixed-load', opts: { transactionLoad: load, startTps: rate } };
+  // Fixed load: exactly `load` in flight (in-flight.cjs; Caliper's own fixed-load kept about half).
+  const fixedLoad = { type: path.join(HERE, 'in-flight.cjs'), opts: { transactionLoad: load } };
+  // Labels are unique (the round's number first): Caliper's summary is read back by label.
+  let n = 0;
   const round = (op, control) => ({
-    label: `${op}-${control === fixedRate ? 'rate' : 'load'}`,
+    label: `${++n}-${op}-${control === fixedRate ? 'rate' : 'load'}`,
     txDuration: seconds,
     rateControl: control,
     workload: { module: path.join(HERE, 'workload.cjs'), arguments: { op, seedFile, outcomesDir } },
@@ -288,6 +292,8 @@ async function outcomesOf(outcomesDir, roundIndex) {
     const o = JSON.parse(await readFile(path.join(outcomesDir, f), 'utf8'));
     for (const k of ['answered', 'expected', 'unexpected', 'failed', 'exhausted']) merged[k] += o[k] ?? 0;
     merged.latenciesMs.push(...(o.latenciesMs ?? []));
+    // Each worker's mean in flight as its transactions left; the workers' sum is the round's load.
+    if (o.sent > 0) merged.inFlightAtSend = (merged.inFlightAtSend ?? 0) + o.inFlightAtSend / o.sent;
   }
   return merged;
 }
@@ -364,13 +370,14 @@ async function measure(consensus) {
       results.push({
         label: r.label,
         op: r.workload.arguments.op,
-        control: r.rateControl.type,
+        control: r.rateControl.opts.tps === undefined ? 'fixed-load' : 'fixed-rate',
         controlOpts: r.rateControl.opts,
         txDuration: r.txDuration,
         ...s,
         p50Ms: lat.length ? percentile(lat, 50) : undefined,
         p95Ms: lat.length ? percentile(lat, 95) : undefined,
         maxMs: lat.length ? lat[lat.length - 1] : undefined,
+        inFlightAtSend: outcomes.inFlightAtSend,
         checked: {
           answered: outcomes.answered,
           expected: outcomes.expected,

@@ -15,6 +15,8 @@ const { createHash } = require('node:crypto');
 const { readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { WorkloadModuleBase } = require('@hyperledger/caliper-core');
+// The fixed-load rounds' rate controller waits on this count of transactions in flight.
+const { gate } = require('./in-flight.cjs');
 
 const OPS = ['blindWrite', 'recordAccess', 'registerLien', 'getAsset'];
 /** Each lien secures 1,000 yuan: an asset appraised at 100,000 yuan (70 % cap) takes 70 ranked liens. */
@@ -38,6 +40,8 @@ class RuralCreditWorkload extends WorkloadModuleBase {
     this.seed = seedOf(a.seedFile);
     this.invoker = a.invoker ?? 'User1';
     this.sent = 0;
+    /** Sum over this worker's transactions of how many of its transactions were in flight as each left. */
+    this.inFlightAtSend = 0;
     this.latenciesMs = [];
     this.outcomes = { answered: 0, expected: 0, unexpected: 0, failed: 0, exhausted: 0 };
     this.prefix = `${this.seed.run}-r${this.roundIndex}-w${this.workerIndex}`;
@@ -112,6 +116,16 @@ class RuralCreditWorkload extends WorkloadModuleBase {
   }
 
   async submitTransaction() {
+    gate.started();
+    this.inFlightAtSend += gate.inFlight;
+    try {
+      await this.#submit();
+    } finally {
+      gate.finished();
+    }
+  }
+
+  async #submit() {
     const status = await this.sutAdapter.sendRequests(this.request());
     if (!status.IsCommitted()) {
       this.outcomes.failed += 1;
@@ -143,6 +157,8 @@ class RuralCreditWorkload extends WorkloadModuleBase {
         round: this.roundIndex,
         worker: this.workerIndex,
         ...this.outcomes,
+        sent: this.sent,
+        inFlightAtSend: this.inFlightAtSend,
         latenciesMs: this.latenciesMs,
       }),
     );
