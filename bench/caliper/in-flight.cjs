@@ -1,5 +1,6 @@
-// A Caliper rate controller that keeps exactly `transactionLoad` transactions in flight (over all
-// workers): a worker sends its next transaction as soon as one of its share has finished.
+// A Caliper rate controller that lets at most `transactionLoad` transactions be in flight (over
+// all workers): a worker sends its next transaction as soon as one of its share has finished.
+// Whether the load client reaches that many is another matter: each row prints what it held.
 //
 // Caliper 0.6's own `fixed-load` controller sleeps, whenever the backlog reaches its target, for
 // (backlog - target) x the mean latency so far (it takes the reciprocal of the mean latency for

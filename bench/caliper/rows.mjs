@@ -58,7 +58,7 @@ const tps = (v) => (v === undefined ? '-' : v.toFixed(1));
 function controlName(r) {
   return r.control === 'fixed-rate'
     ? `fixed rate ${r.controlOpts.tps} tx/s`
-    : `fixed load (${r.controlOpts.transactionLoad} in flight)`;
+    : `fixed load (at most ${r.controlOpts.transactionLoad} in flight)`;
 }
 
 /** Failures: Caliper's failed transactions, plus answers the workload found wrong (not GRANTED, not the bank's lien). */

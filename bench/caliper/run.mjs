@@ -10,7 +10,7 @@
 // run); --keep leaves the network running afterwards (else it is stopped, ledger kept).
 //
 // Caliper and its binding are installed on demand (`npm ci --prefix bench/caliper`); they are not
-// in the root workspaces' lockfile. Rounds: fixed-rate then fixed-load rounds (exactly --load in
+// in the root workspaces' lockfile. Rounds: fixed-rate then fixed-load rounds (at most --load in
 // flight, bench/caliper/in-flight.cjs) of blind write,
 // Access:RecordAccess, Collateral:RegisterLien (distinct seeded assets) and Collateral:GetAsset;
 // on BFT the blind write and RecordAccess rounds. CPU seconds of every network process (and of
@@ -127,7 +127,7 @@ function connectionProfile(t, org) {
 
 function rounds(consensus, seedFile, outcomesDir) {
   const fixedRate = { type: 'fixed-rate', opts: { tps: rate } };
-  // Fixed load: exactly `load` in flight (in-flight.cjs; Caliper's own fixed-load kept about half).
+  // Fixed load: at most `load` in flight (in-flight.cjs, which never sleeps while below it).
   const fixedLoad = { type: path.join(HERE, 'in-flight.cjs'), opts: { transactionLoad: load } };
   // Labels are unique (the round's number first): Caliper's summary is read back by label.
   let n = 0;

@@ -38,7 +38,7 @@ describe('Transaction parameters: schemas compiled once (lib/parameter-validator
       );
     }
     expect(marshall.handleParameters(positive, args('5'), 'p')).to.deep.equal([5]);
-    expect(compiles).to.equal(2);
+    expect(compiles).to.equal(3); // positive's parameter, and both of fn's on its first call
   });
 
   it('leaves a wrong argument count and an untyped parameter to fabric-shim, which refuses them', () => {
@@ -53,7 +53,30 @@ describe('Transaction parameters: schemas compiled once (lib/parameter-validator
   it('keeps one cache per marshall: another contract compiles its own', () => {
     marshall.handleParameters(fn, args('1', 'a'), 'p');
     const other = new DataMarshall('jsonSerializer', SERIALIZERS, {});
+    let otherCompiles = 0;
+    const compile = other.ajv.compile.bind(other.ajv);
+    other.ajv.compile = (schema: object) => {
+      otherCompiles += 1;
+      return compile(schema);
+    };
     expect(other.handleParameters(fn, args('2', 'b'), 'p')).to.deep.equal([2, 'b']);
-    expect(compiles).to.equal(2);
+    expect(other.handleParameters(fn, args('3', 'c'), 'p')).to.deep.equal([3, 'c']);
+    expect([compiles, otherCompiles]).to.deep.equal([2, 2]);
+  });
+
+  it('leaves a parameter whose schema names a component to fabric-shim, which compiles it on every call', () => {
+    const components = { Point: { $id: 'Point', properties: { x: { type: 'number' } }, required: ['x'] } };
+    const withComponents = new DataMarshall('jsonSerializer', SERIALIZERS, components);
+    let calls = 0;
+    const compile = withComponents.ajv.compile.bind(withComponents.ajv);
+    withComponents.ajv.compile = (schema: object) => {
+      calls += 1;
+      return compile(schema);
+    };
+    const byRef = { parameters: [{ schema: { $ref: '#/components/schemas/Point' } }] };
+    for (let i = 1; i <= 2; i++) {
+      expect(withComponents.handleParameters(byRef, args('{"x":1}'), 'p')).to.deep.equal([{ x: 1 }]);
+      expect(calls).to.equal(i);
+    }
   });
 });

@@ -17,8 +17,25 @@ type Validator = ReturnType<DataMarshall['ajv']['compile']>;
 /** The parameters of a transaction function in the contract metadata. */
 type ParameterList = readonly { readonly schema: { readonly type?: string; readonly $ref?: string } }[];
 
-/** Per marshall (one per contract), the schema and validator of each parameter's metadata. */
-const compiled = new WeakMap<DataMarshall, WeakMap<object, { schema: object; validate: Validator }>>();
+/** A parameter's schema as fabric-shim builds it, with its compiled validator. */
+interface Compiled {
+  readonly schema: object;
+  readonly validate: Validator;
+}
+
+/**
+ * Per marshall (one per contract), each parameter's compiled schema, or null for a parameter left
+ * to fabric-shim on every call: one whose schema names a component (`$ref`), because
+ * fabric-contract-api's deserialiser adds `type: 'object'` to that component on the first call, so
+ * fabric-shim's validator of the first call and of later ones can differ. Every parameter of this
+ * chaincode's transactions is a string.
+ */
+const compiled = new WeakMap<DataMarshall, WeakMap<object, Compiled | null>>();
+
+/** Whether a schema names a component anywhere. */
+function refersToComponent(schema: object): boolean {
+  return JSON.stringify(schema).includes('"$ref"');
+}
 
 let installed = false;
 
@@ -40,13 +57,17 @@ export function installParameterValidatorCache(): void {
     }
     let cache = compiled.get(this);
     if (!cache) compiled.set(this, (cache = new WeakMap()));
-    return expected.map((parameter, i) => {
+    const entries = expected.map((parameter) => {
       let entry = cache.get(parameter);
-      if (!entry) {
+      if (entry === undefined) {
         const schema = { properties: { prop: parameter.schema }, components: { schemas: this.components } };
-        entry = { schema, validate: this.ajv.compile(schema) };
+        entry = refersToComponent(parameter.schema) ? null : { schema, validate: this.ajv.compile(schema) };
         cache.set(parameter, entry);
       }
+      return entry;
+    });
+    if (entries.includes(null)) return original.call(this, fn, parameters, loggerPrefix);
+    return (entries as Compiled[]).map((entry, i) => {
       const { value, validateData } = this.fromWireBuffer(parameters[i]!, entry.schema, loggerPrefix);
       if (!entry.validate({ prop: validateData })) {
         const errors = JSON.stringify((entry.validate.errors ?? []).map((err) => err.message));

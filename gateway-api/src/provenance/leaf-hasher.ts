@@ -168,8 +168,9 @@ export class LeafHasher {
       this.#store(chunk, hashChunk(bytes.subarray(0, length), count));
       return;
     }
-    // The buffer goes to the worker; the next chunk gets a new one.
-    this.#bytes = Buffer.allocUnsafeSlow(bytes.length);
+    // The buffer goes to the worker; the next chunk gets a new one, sized for a chunk like this one
+    // (not like the largest ever: one huge record does not make every later chunk huge).
+    this.#bytes = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, length + (length >> 2)));
     const request: ChunkRequest = { chunk, bytes: bytes.buffer as ArrayBuffer, length, count };
     this.#inFlight += 1;
     this.#workers[chunk % this.#workers.length]!.postMessage(request, [request.bytes]);
