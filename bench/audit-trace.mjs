@@ -31,7 +31,7 @@ import {
 } from './lib.mjs';
 
 const { canonicalJson, sha256Hex } = require('@ruralcredit/protocol');
-const { openDatabase } = gateway('store/db');
+const { DATABASE_DIR, openDatabase, tableFileBudget } = gateway('store/db');
 const { LevelIndexStore, StoreCheckpointer } = gateway('indexer/store');
 const { BlockProcessor } = gateway('indexer/block-processor');
 const { EventBusImpl } = gateway('indexer/event-bus');
@@ -39,6 +39,7 @@ const { AccessIndexImpl } = gateway('indexer/access-index');
 const { accessRecordKey, HIGH } = gateway('indexer/keys');
 const { silentLogger } = gateway('http/logger');
 const { loadConsortium } = gateway('consortium/definition');
+const { settingDefaults } = gateway('config');
 
 /** Transactions per synthetic block. */
 const TXS_PER_BLOCK = 100;
@@ -46,7 +47,7 @@ const TXS_PER_BLOCK = 100;
 const FLUSH_OPS = 50_000;
 /**
  * The loader's LevelDB tuning (a bulk load: bigger memtable and table files,
- * fewer level-0 compactions). The query process opens with the gateway's defaults.
+ * fewer level-0 compactions). The query process opens as the gateway does (queryTuning).
  */
 const LOAD_TUNING = { writeBufferSize: 64 * 1024 * 1024, maxFileSize: 8 * 1024 * 1024 };
 /** The data set covers this many days, from DAY0. */
@@ -249,11 +250,30 @@ async function timed(fn) {
   return { ms: now() - t0, value };
 }
 
+/**
+ * The gateway's LevelDB cache settings: GATEWAY_DB_CACHE_SIZE and
+ * GATEWAY_DB_MAX_OPEN_FILES from the environment, else the gateway's defaults
+ * (main.ts opens the same way).
+ */
+function queryTuning() {
+  const defaults = settingDefaults();
+  const setting = (name) => Number(process.env[name] || defaults[name]);
+  return {
+    cacheSize: setting('GATEWAY_DB_CACHE_SIZE'),
+    maxOpenFiles: tableFileBudget(setting('GATEWAY_DB_MAX_OPEN_FILES')).maxOpenFiles,
+  };
+}
+
 async function query(args) {
   const dir = args.dir;
   const scans = intArg(args, 'scans', SCANS);
   const meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8'));
-  const db = await openDatabase(dir);
+  const tuning = queryTuning();
+  const tables = (await readdir(path.join(dir, DATABASE_DIR))).filter((f) => f.endsWith('.ldb')).length;
+  log(
+    `opening ${tables} table files with a ${tuning.cacheSize} byte block cache and ${tuning.maxOpenFiles} open files`,
+  );
+  const db = await openDatabase(dir, tuning);
   const store = new LevelIndexStore({ db });
   const index = new AccessIndexImpl(store);
   const rssOpen = residentMemory();
@@ -344,6 +364,8 @@ async function query(args) {
     mode: 'query',
     records: meta.n,
     subjects: meta.subjects,
+    tableFiles: tables,
+    tuning,
     recordsScanned: scanned,
     subjectsWithRealisticTrace: candidates.length,
     subjectTrace: {

@@ -21,7 +21,7 @@ import type { Consortium } from './consortium/definition';
 import { createLogger } from './http/logger';
 import { ensurePortsFree, portProblem, PortUnavailableError } from './http/ports';
 import type { Gateway } from './server';
-import { openDatabase } from './store/db';
+import { openDatabase, tableFileBudget } from './store/db';
 import { ForeignKeyInProfileError } from './ledger/fabric';
 import { OrgKeyError } from './organisation/identity';
 
@@ -61,7 +61,12 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   // A per-organisation gateway checks its keys before anything else: another organisation's key stops it.
   const own = config.organisation === undefined ? undefined : loadOwnOrganisation(config.organisation);
   await ensurePortsFree(ports);
-  const db = await openDatabase(config.dataDir);
+  const files = tableFileBudget(config.dbMaxOpenFiles);
+  if (files.warning !== undefined) logger.warn(files.warning);
+  const db = await openDatabase(config.dataDir, {
+    cacheSize: config.dbCacheBytes,
+    maxOpenFiles: files.maxOpenFiles,
+  });
   const ledger = await openLedger(config, consortium, logger, env, own);
   const { gateway, context } = await buildGateway({
     config,

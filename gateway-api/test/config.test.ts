@@ -52,6 +52,24 @@ describe('config', () => {
     ]);
   });
 
+  it('when the LevelDB cache settings are out of range, then both are refused', () => {
+    const problems = problemsOf(() =>
+      loadConfig(testEnv(dir, { GATEWAY_DB_CACHE_SIZE: '4096', GATEWAY_DB_MAX_OPEN_FILES: '10' })),
+    );
+    expect(problems.map((p) => p.split(':')[0])).to.deep.equal([
+      'GATEWAY_DB_CACHE_SIZE',
+      'GATEWAY_DB_MAX_OPEN_FILES',
+    ]);
+  });
+
+  it('when the LevelDB cache settings are given, then they are used', () => {
+    const config = loadConfig(
+      testEnv(dir, { GATEWAY_DB_CACHE_SIZE: '268435456', GATEWAY_DB_MAX_OPEN_FILES: '20000' }),
+    );
+    expect(config.dbCacheBytes).to.equal(268_435_456);
+    expect(config.dbMaxOpenFiles).to.equal(20_000);
+  });
+
   it('when the token TTL is above 900 s, then it is refused', () => {
     const problems = problemsOf(() => loadConfig(testEnv(dir, { GATEWAY_TOKEN_TTL_SECONDS: '901' })));
     expect(problems).to.have.length(1);
@@ -79,6 +97,8 @@ describe('config', () => {
     expect(config.tokenTtlSeconds).to.equal(900);
     expect(config.jsonBodyLimitBytes).to.equal(1024 * 1024);
     expect(config.pageSizeCap).to.equal(100);
+    expect(config.dbCacheBytes).to.equal(64 * 1024 * 1024);
+    expect(config.dbMaxOpenFiles).to.equal(10_000);
     expect(config.rateLimitPerMinute).to.equal(600);
     expect(config.loginRateLimitPerMinute).to.equal(20);
     expect(config.demo).to.equal(false);

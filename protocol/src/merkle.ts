@@ -92,10 +92,16 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
   return hash('sha256', nodeScratch, 'buffer');
 }
 
-/** Hashes the two adjacent 32-byte children at `offset` of `level` into `out` at `outOffset`. */
+/**
+ * Hashes the two adjacent 32-byte children at `offset` of `level` into `out` at `outOffset`.
+ *
+ * The digest comes back as a 'binary' (latin1) string, one character per byte, lossless,
+ * rather than a Buffer: Node allocates a new Buffer for every `'buffer'`
+ * digest, which costs twice the hashing of 65 bytes itself.
+ */
 function hashPairInto(level: Buffer, offset: number, out: Buffer, outOffset: number): void {
   level.copy(nodeScratch, 1, offset, offset + 2 * HASH_BYTES);
-  hash('sha256', nodeScratch, 'buffer').copy(out, outOffset);
+  out.write(hash('sha256', nodeScratch, 'binary'), outOffset, HASH_BYTES, 'binary');
 }
 
 /**

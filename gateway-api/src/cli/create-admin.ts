@@ -17,7 +17,7 @@ import { MspIdSchema, type Role } from '../auth/roles';
 import { UsernameSchema, UserStoreImpl } from '../auth/users';
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../http/errors';
-import { openDatabase } from '../store/db';
+import { openDatabase, tableFileBudget } from '../store/db';
 import { runMain } from './run-main';
 
 /** Streams and environment the command uses (injectable for tests). */
@@ -94,7 +94,10 @@ export async function createAdmin(argv: readonly string[], io: CliIo): Promise<n
 
   let db;
   try {
-    db = await openDatabase(config.dataDir);
+    db = await openDatabase(config.dataDir, {
+      cacheSize: config.dbCacheBytes,
+      maxOpenFiles: tableFileBudget(config.dbMaxOpenFiles).maxOpenFiles,
+    });
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n`);
     return 1;

@@ -31,12 +31,16 @@ export interface ChunkHashes {
 export function hashChunk(bytes: Buffer, count: number): ChunkHashes {
   if (count < 1 || bytes[0] !== LEAF_SEPARATOR) throw new RangeError('chunk bytes must start with 0x00');
   const leaves = Buffer.from(new ArrayBuffer(count * HASH_BYTES));
+  // Per record: a plain Uint8Array view (a Buffer's subarray costs more), and the
+  // digest as a 'binary' (latin1) string written into place (a 'buffer' digest allocates a Buffer).
+  const { buffer, byteOffset } = bytes;
   let start = 0;
   for (let i = 0; i < count; i++) {
     const next = bytes.indexOf(LEAF_SEPARATOR, start + 1);
     const end = next === -1 ? bytes.length : next;
     if ((next === -1) !== (i === count - 1)) throw new RangeError(`chunk bytes do not hold ${count} records`);
-    leaves.set(hash('sha256', bytes.subarray(start, end), 'buffer'), i * HASH_BYTES);
+    const leaf = hash('sha256', new Uint8Array(buffer, byteOffset + start, end - start), 'binary');
+    leaves.write(leaf, i * HASH_BYTES, HASH_BYTES, 'binary');
     start = end;
   }
   return { leaves, root: MerkleTree.fromLeafHashes(leaves).root() };

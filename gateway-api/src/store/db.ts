@@ -1,4 +1,5 @@
 /** The gateway's LevelDB database: one per data directory, owned by one process. */
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AbstractLevel } from 'abstract-level';
@@ -11,11 +12,16 @@ export type GatewayDb = AbstractLevel<string | Buffer | Uint8Array, string, unkn
 export const DATABASE_DIR = 'leveldb';
 
 /**
- * LevelDB tuning for a bulk load (the benchmark's loader): a larger memtable
- * means fewer level-0 files and compactions while millions of keys go in.
- * The gateway itself opens with LevelDB's defaults.
+ * LevelDB tuning. The gateway sets its caches from its settings
+ * (`GATEWAY_DB_CACHE_SIZE`, `GATEWAY_DB_MAX_OPEN_FILES`); a bulk load (the
+ * benchmark's loader) also takes a larger memtable, so fewer level-0 files
+ * and compactions while millions of keys go in.
  */
 export interface DatabaseTuning {
+  /** Bytes of LevelDB's block cache (classic-level's default 8 MiB). */
+  readonly cacheSize?: number;
+  /** Table files kept open, each with its index in memory (classic-level's default 1,000). */
+  readonly maxOpenFiles?: number;
   /** Bytes buffered in the memtable before it is written to a table file (default 4 MiB). */
   readonly writeBufferSize?: number;
   /** Largest table file in bytes (default 2 MiB). */
@@ -25,7 +31,8 @@ export interface DatabaseTuning {
 /**
  * Opens (creating if needed) the gateway database under `dataDir`.
  *
- * `tuning` is for bulk loads only; a running gateway passes none.
+ * `tuning` overrides classic-level's defaults: the gateway passes its cache
+ * settings, a bulk load its memtable and table sizes.
  *
  * @throws Error with a readable message when another process holds the
  *   database (LevelDB allows one writer), or it cannot be opened.
@@ -49,6 +56,43 @@ export async function openDatabase(
     throw err;
   }
   return db;
+}
+
+/** File descriptors left for sockets, logs and everything else besides LevelDB's tables. */
+export const RESERVED_FILES = 1024;
+
+/**
+ * This process's open-file limit (the soft limit, which Node raises to the
+ * hard one at start), from `/proc/self/limits`; `undefined` where that file
+ * does not exist or says "unlimited".
+ */
+export function openFileLimit(limitsFile = '/proc/self/limits'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(limitsFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const soft = /^Max open files\s+(\d+)\s/m.exec(text)?.[1];
+  return soft === undefined ? undefined : Number(soft);
+}
+
+/**
+ * The table files LevelDB may keep open: `requested`, or fewer when the
+ * process's open-file limit would leave less than {@link RESERVED_FILES}
+ * for everything else (a gateway out of descriptors fails requests, not
+ * just lookups). `warning` says so when it had to lower the setting.
+ */
+export function tableFileBudget(
+  requested: number,
+  limit: number | undefined = openFileLimit(),
+): { maxOpenFiles: number; warning?: string } {
+  if (limit === undefined || requested + RESERVED_FILES <= limit) return { maxOpenFiles: requested };
+  const maxOpenFiles = Math.max(64, limit - RESERVED_FILES);
+  return {
+    maxOpenFiles,
+    warning: `GATEWAY_DB_MAX_OPEN_FILES ${requested} lowered to ${maxOpenFiles}: the process may open only ${limit} files (raise ulimit -n)`,
+  };
 }
 
 /** Maps LevelDB's not-found rejection (`LEVEL_NOT_FOUND`) to `undefined`; rethrows anything else. */
