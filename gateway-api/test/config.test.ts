@@ -97,8 +97,8 @@ describe('config', () => {
     expect(config.tokenTtlSeconds).to.equal(900);
     expect(config.jsonBodyLimitBytes).to.equal(1024 * 1024);
     expect(config.pageSizeCap).to.equal(100);
-    expect(config.dbCacheBytes).to.equal(64 * 1024 * 1024);
-    expect(config.dbMaxOpenFiles).to.equal(10_000);
+    expect(config.dbCacheBytes).to.equal(8 * 1024 * 1024);
+    expect(config.dbMaxOpenFiles).to.equal(1000);
     expect(config.rateLimitPerMinute).to.equal(600);
     expect(config.loginRateLimitPerMinute).to.equal(20);
     expect(config.demo).to.equal(false);
