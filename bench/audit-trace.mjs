@@ -31,7 +31,7 @@ import {
 } from './lib.mjs';
 
 const { canonicalJson, sha256Hex } = require('@ruralcredit/protocol');
-const { DATABASE_DIR, openDatabase, tableFileBudget } = gateway('store/db');
+const { DATABASE_DIR, openDatabase, openFileLimit, tableFileBudget } = gateway('store/db');
 const { LevelIndexStore, StoreCheckpointer } = gateway('indexer/store');
 const { BlockProcessor } = gateway('indexer/block-processor');
 const { EventBusImpl } = gateway('indexer/event-bus');
@@ -271,7 +271,7 @@ function queryTuning() {
   const setting = (name) => Number(process.env[name] || defaults[name]);
   return {
     cacheSize: setting('GATEWAY_DB_CACHE_SIZE'),
-    maxOpenFiles: tableFileBudget(setting('GATEWAY_DB_MAX_OPEN_FILES')).maxOpenFiles,
+    maxOpenFiles: tableFileBudget(setting('GATEWAY_DB_MAX_OPEN_FILES'), openFileLimit()).maxOpenFiles,
   };
 }
 

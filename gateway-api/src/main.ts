@@ -21,7 +21,7 @@ import type { Consortium } from './consortium/definition';
 import { createLogger } from './http/logger';
 import { ensurePortsFree, portProblem, PortUnavailableError } from './http/ports';
 import type { Gateway } from './server';
-import { openDatabase, tableFileBudget } from './store/db';
+import { openDatabase, openFileLimit, tableFileBudget } from './store/db';
 import { ForeignKeyInProfileError } from './ledger/fabric';
 import { OrgKeyError } from './organisation/identity';
 
@@ -61,7 +61,7 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   // A per-organisation gateway checks its keys before anything else: another organisation's key stops it.
   const own = config.organisation === undefined ? undefined : loadOwnOrganisation(config.organisation);
   await ensurePortsFree(ports);
-  const files = tableFileBudget(config.dbMaxOpenFiles);
+  const files = tableFileBudget(config.dbMaxOpenFiles, openFileLimit());
   if (files.warning !== undefined) logger.warn(files.warning);
   const db = await openDatabase(config.dataDir, {
     cacheSize: config.dbCacheBytes,

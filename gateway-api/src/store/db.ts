@@ -79,13 +79,13 @@ export function openFileLimit(limitsFile = '/proc/self/limits'): number | undefi
 
 /**
  * The table files LevelDB may keep open: `requested`, or fewer when the
- * process's open-file limit would leave less than {@link RESERVED_FILES}
+ * process's open-file `limit` ({@link openFileLimit}; `undefined` when unknown) would leave less than {@link RESERVED_FILES}
  * for everything else (a gateway out of descriptors fails requests, not
  * just lookups). `warning` says so when it had to lower the setting.
  */
 export function tableFileBudget(
   requested: number,
-  limit: number | undefined = openFileLimit(),
+  limit: number | undefined,
 ): { maxOpenFiles: number; warning?: string } {
   if (limit === undefined || requested + RESERVED_FILES <= limit) return { maxOpenFiles: requested };
   const maxOpenFiles = Math.max(64, limit - RESERVED_FILES);
