@@ -31,7 +31,7 @@ import {
 } from './lib.mjs';
 
 const { canonicalJson, sha256Hex } = require('@ruralcredit/protocol');
-const { DATABASE_DIR, openDatabase, openFileLimit, tableFileBudget } = gateway('store/db');
+const { DATABASE_DIR, cacheTuning, openDatabase, openFileLimit } = gateway('store/db');
 const { LevelIndexStore, StoreCheckpointer } = gateway('indexer/store');
 const { BlockProcessor } = gateway('indexer/block-processor');
 const { EventBusImpl } = gateway('indexer/event-bus');
@@ -269,10 +269,11 @@ async function timed(fn) {
 function queryTuning() {
   const defaults = settingDefaults();
   const setting = (name) => Number(process.env[name] || defaults[name]);
-  return {
-    cacheSize: setting('GATEWAY_DB_CACHE_SIZE'),
-    maxOpenFiles: tableFileBudget(setting('GATEWAY_DB_MAX_OPEN_FILES'), openFileLimit()).maxOpenFiles,
+  const settings = {
+    dbCacheBytes: setting('GATEWAY_DB_CACHE_SIZE'),
+    dbMaxOpenFiles: setting('GATEWAY_DB_MAX_OPEN_FILES'),
   };
+  return cacheTuning(settings, openFileLimit()).tuning;
 }
 
 async function query(args) {

@@ -21,7 +21,7 @@ import type { Consortium } from './consortium/definition';
 import { createLogger } from './http/logger';
 import { ensurePortsFree, portProblem, PortUnavailableError } from './http/ports';
 import type { Gateway } from './server';
-import { openDatabase, openFileLimit, tableFileBudget } from './store/db';
+import { cacheTuning, openDatabase, openFileLimit } from './store/db';
 import { ForeignKeyInProfileError } from './ledger/fabric';
 import { OrgKeyError } from './organisation/identity';
 
@@ -61,12 +61,9 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   // A per-organisation gateway checks its keys before anything else: another organisation's key stops it.
   const own = config.organisation === undefined ? undefined : loadOwnOrganisation(config.organisation);
   await ensurePortsFree(ports);
-  const files = tableFileBudget(config.dbMaxOpenFiles, openFileLimit());
-  if (files.warning !== undefined) logger.warn(files.warning);
-  const db = await openDatabase(config.dataDir, {
-    cacheSize: config.dbCacheBytes,
-    maxOpenFiles: files.maxOpenFiles,
-  });
+  const { tuning, warning } = cacheTuning(config, openFileLimit());
+  if (warning !== undefined) logger.warn(warning);
+  const db = await openDatabase(config.dataDir, tuning);
   const ledger = await openLedger(config, consortium, logger, env, own);
   const { gateway, context } = await buildGateway({
     config,

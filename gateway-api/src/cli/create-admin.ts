@@ -17,7 +17,7 @@ import { MspIdSchema, type Role } from '../auth/roles';
 import { UsernameSchema, UserStoreImpl } from '../auth/users';
 import { ConfigError, loadConfig } from '../config';
 import { AppError } from '../http/errors';
-import { openDatabase, openFileLimit, tableFileBudget } from '../store/db';
+import { cacheTuning, openDatabase, openFileLimit } from '../store/db';
 import { runMain } from './run-main';
 
 /** Streams and environment the command uses (injectable for tests). */
@@ -94,10 +94,7 @@ export async function createAdmin(argv: readonly string[], io: CliIo): Promise<n
 
   let db;
   try {
-    db = await openDatabase(config.dataDir, {
-      cacheSize: config.dbCacheBytes,
-      maxOpenFiles: tableFileBudget(config.dbMaxOpenFiles, openFileLimit()).maxOpenFiles,
-    });
+    db = await openDatabase(config.dataDir, cacheTuning(config, openFileLimit()).tuning);
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n`);
     return 1;

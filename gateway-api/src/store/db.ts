@@ -77,20 +77,31 @@ export function openFileLimit(limitsFile = '/proc/self/limits'): number | undefi
   return soft === undefined ? undefined : Number(soft);
 }
 
+/** The gateway's LevelDB cache settings (`GATEWAY_DB_CACHE_SIZE`, `GATEWAY_DB_MAX_OPEN_FILES`). */
+export interface CacheSettings {
+  readonly dbCacheBytes: number;
+  readonly dbMaxOpenFiles: number;
+}
+
 /**
- * The table files LevelDB may keep open: `requested`, or fewer when the
- * process's open-file `limit` ({@link openFileLimit}; `undefined` when unknown) would leave less than {@link RESERVED_FILES}
- * for everything else (a gateway out of descriptors fails requests, not
- * just lookups). `warning` says so when it had to lower the setting.
+ * How the gateway opens its database: its cache settings, with the table
+ * files it may keep open lowered when the process's open-file `limit`
+ * ({@link openFileLimit}; `undefined` when unknown) would leave less than
+ * {@link RESERVED_FILES} for everything else (a gateway out of descriptors
+ * fails requests, not just lookups). `warning` says so when it had to.
  */
-export function tableFileBudget(
-  requested: number,
+export function cacheTuning(
+  settings: Readonly<CacheSettings>,
   limit: number | undefined,
-): { maxOpenFiles: number; warning?: string } {
-  if (limit === undefined || requested + RESERVED_FILES <= limit) return { maxOpenFiles: requested };
+): { tuning: DatabaseTuning; warning?: string } {
+  const requested = settings.dbMaxOpenFiles;
+  const cacheSize = settings.dbCacheBytes;
+  if (limit === undefined || requested + RESERVED_FILES <= limit) {
+    return { tuning: { cacheSize, maxOpenFiles: requested } };
+  }
   const maxOpenFiles = Math.max(64, limit - RESERVED_FILES);
   return {
-    maxOpenFiles,
+    tuning: { cacheSize, maxOpenFiles },
     warning: `GATEWAY_DB_MAX_OPEN_FILES ${requested} lowered to ${maxOpenFiles}: the process may open only ${limit} files (raise ulimit -n)`,
   };
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { openDatabase, openFileLimit, RESERVED_FILES, tableFileBudget } from '../../src/store/db';
+import { cacheTuning, openDatabase, openFileLimit, RESERVED_FILES } from '../../src/store/db';
 import { tempDir } from '../helpers';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -25,18 +25,21 @@ describe('store/db: LevelDB cache settings', () => {
     expect(openFileLimit(path.join(dir, 'absent'))).to.equal(undefined);
   });
 
-  it('when the setting leaves the reserve free, then it is kept', () => {
-    expect(tableFileBudget(10_000, 10_000 + RESERVED_FILES)).to.deep.equal({ maxOpenFiles: 10_000 });
-    expect(tableFileBudget(10_000, undefined)).to.deep.equal({ maxOpenFiles: 10_000 });
+  it('when the setting leaves the reserve free, or the limit is unknown, then it is kept', () => {
+    const settings = { dbCacheBytes: 8 * 1024 * 1024, dbMaxOpenFiles: 10_000 };
+    const kept = { tuning: { cacheSize: 8 * 1024 * 1024, maxOpenFiles: 10_000 } };
+    expect(cacheTuning(settings, 10_000 + RESERVED_FILES)).to.deep.equal(kept);
+    expect(cacheTuning(settings, undefined)).to.deep.equal(kept);
   });
 
   it('when the open-file limit is too low for the setting, then it is lowered with a warning', () => {
-    expect(tableFileBudget(10_000, 4096)).to.deep.equal({
-      maxOpenFiles: 4096 - RESERVED_FILES,
+    const settings = { dbCacheBytes: 8 * 1024 * 1024, dbMaxOpenFiles: 10_000 };
+    expect(cacheTuning(settings, 4096)).to.deep.equal({
+      tuning: { cacheSize: 8 * 1024 * 1024, maxOpenFiles: 4096 - RESERVED_FILES },
       warning:
         'GATEWAY_DB_MAX_OPEN_FILES 10000 lowered to 3072: the process may open only 4096 files (raise ulimit -n)',
     });
-    expect(tableFileBudget(10_000, 1024).maxOpenFiles).to.equal(64);
+    expect(cacheTuning(settings, 1024).tuning.maxOpenFiles).to.equal(64);
   });
 
   it('when the database is opened with cache settings, then it stores and reads back', async () => {
