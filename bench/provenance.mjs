@@ -14,6 +14,7 @@ import { emit, gateway, intArg, log, now, parseArgs, peakRssBytes, require } fro
 
 const { HASH_BYTES, canonicalJson, canonicalJsonFast } = require('@ruralcredit/protocol');
 const { LeafHasher } = gateway('provenance/leaf-hasher');
+const { LEAF_CHUNK } = gateway('provenance/record-store');
 
 // Each step's records are generated untimed and live through the step; collecting
 // the garbage of their generation before the clock starts keeps it out of the
@@ -58,9 +59,10 @@ function records(from, count) {
 /**
  * The gateway's upload hashing (provenance/leaf-hasher.ts, what the upload
  * service runs per record): canonical JSON on this thread, leaf hashes and
- * chunk subtree roots on worker threads once past the worker threshold,
- * then the root over the chunk roots. `--workers 0` keeps everything on
- * this thread (threshold out of reach), to show what the workers add.
+ * chunk subtree roots on worker threads once past the worker threshold
+ * (and here for the chunks that find every worker's queue full), then the
+ * root over the chunk roots. `--workers 0` keeps everything on this thread
+ * (threshold out of reach), to show what the workers add.
  */
 async function runPipeline(n, workers) {
   const hasher = new LeafHasher(workers === 0 ? { workerThreshold: Infinity } : { workers });
@@ -88,7 +90,16 @@ async function runPipeline(n, workers) {
     const t2 = now();
     const { merkleRoot } = await hasher.finish();
     const finishMs = now() - t2;
-    return { workerThreads, hashMs, canonicalMs, finishMs, totalMs: hashMs + finishMs, root: merkleRoot };
+    return {
+      workerThreads,
+      chunks: Math.ceil(n / LEAF_CHUNK),
+      chunksHashedHere: hasher.chunksHashedHere,
+      hashMs,
+      canonicalMs,
+      finishMs,
+      totalMs: hashMs + finishMs,
+      root: merkleRoot,
+    };
   } finally {
     await hasher.close();
   }

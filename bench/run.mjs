@@ -443,7 +443,7 @@ function rows(results, size) {
         ]
       : auditRows(seedAudit, SEED_SCALE.auditRecords, ' at seed scale')),
     {
-      item: `4 Canonicalise + leaf hash + Merkle, ${size.provenanceRecords.toLocaleString('en-US')} records (gateway LeafHasher, ${prov.bestPipeline.workerThreads} worker threads)`,
+      item: `4 Canonicalise + leaf hash + Merkle, ${size.provenanceRecords.toLocaleString('en-US')} records (gateway LeafHasher, ${prov.bestPipeline.workerThreads} worker thread(s); ${prov.bestPipeline.chunksHashedHere} of ${prov.bestPipeline.chunks} chunks hashed on the upload thread)`,
       measured: `${rate(prov.bestPipeline.recordsPerSecond)} rec/s`,
       baseline: `SHA-256 ${rate(prov.bestSha256.recordsPerSecond)} rec/s, 1 thread`,
       ratio: provRatio.toFixed(2),
@@ -454,6 +454,8 @@ function rows(results, size) {
         baselineRecordsPerSecond: prov.bestSha256.recordsPerSecond,
         ratio: provRatio,
         workerThreads: prov.bestPipeline.workerThreads,
+        chunksHashedHere: prov.bestPipeline.chunksHashedHere,
+        chunks: prov.bestPipeline.chunks,
         // Where the time goes (best pipeline run): canonical JSON alone is timed in a separate pass.
         breakdownMs: {
           pushAndHash: prov.bestPipeline.hashMs,

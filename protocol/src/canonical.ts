@@ -52,7 +52,7 @@ export function canonicalBytes(value: unknown): Buffer {
  */
 export function canonicalJsonFast(value: unknown): string {
   try {
-    return fastSerialise(value);
+    return fastSerialiseRecord(value);
   } catch (err) {
     if (err === OFF_FAST_PATH) return canonicalJson(value);
     throw err;
@@ -85,6 +85,62 @@ function quotedName(name: string): string {
     if (quotedNames.size < MAX_CACHED_NAMES) quotedNames.set(name, quoted);
   }
   return quoted;
+}
+
+/**
+ * The member order of the last top-level object serialised: its keys as
+ * `Object.keys` gave them, the same sorted, and each sorted member's `"name":`
+ * with its leading comma. An upload's records share one shape, so sorting and
+ * quoting happen once per upload rather than once per record.
+ */
+interface RecordShape {
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+  readonly prefixes: readonly string[];
+}
+
+let lastShape: RecordShape = { keys: [], sorted: [], prefixes: [] };
+
+/** The shape of an object whose own keys are `keys`, from the cache when it is the last one's. */
+function shapeOf(keys: readonly string[]): RecordShape {
+  const last = lastShape;
+  if (keys.length === last.keys.length) {
+    let same = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== last.keys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return last;
+  }
+  // UTF-16 code unit order, as in serialiseObject.
+  const sorted = keys.slice().sort();
+  const prefixes = sorted.map((k, i) => (i === 0 ? quotedName(k) : `,${quotedName(k)}`));
+  lastShape = { keys, sorted, prefixes };
+  return lastShape;
+}
+
+/**
+ * {@link fastSerialise} for the top-level value, with a plain object's member
+ * order taken from {@link shapeOf} (nested objects sort their own keys: their
+ * shapes would displace the records' one).
+ */
+function fastSerialiseRecord(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fastSerialise(value);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw OFF_FAST_PATH;
+  const record = value as Record<string, unknown>;
+  if (typeof record.toJSON === 'function') throw OFF_FAST_PATH;
+  const { sorted, prefixes } = shapeOf(Object.keys(record));
+  let out = '{';
+  for (let i = 0; i < sorted.length; i++) {
+    const member = record[sorted[i]!];
+    // An undefined member is left out, and the next one's prefix would start with a comma.
+    if (member === undefined) return fastSerialise(value);
+    out += prefixes[i]! + fastSerialise(member);
+  }
+  return `${out}}`;
 }
 
 function fastSerialise(value: unknown): string {

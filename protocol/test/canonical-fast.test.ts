@@ -99,4 +99,34 @@ describe('fast canonical JSON against the reference canonicalJson', () => {
       '$.a[0].s: string with a lone surrogate',
     );
   });
+
+  it('when a run of records mixes shapes (key orders, missing, extra and undefined members), then each is serialised as the reference does', () => {
+    // The fast path remembers the last record's member order; every change of shape must be noticed.
+    const names = fc.constantFrom('b', 'a', 'ab', 'B', '\u00e9', '\u{1F600}', '10', '9', '"q"');
+    const shaped = fc.array(
+      fc.tuple(names, fc.oneof(text, number, fc.constant(undefined), fc.constant({ z: 1, y: [2] }))),
+      {
+        maxLength: 6,
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(shaped, { minLength: 2, maxLength: 12 }), (records) => {
+        for (const members of records) {
+          const r = Object.fromEntries(members);
+          expect(outcome(canonicalJsonFast, r)).to.equal(outcome(canonicalJson, r));
+          // The same record again, now that its shape is the remembered one.
+          expect(outcome(canonicalJsonFast, r)).to.equal(outcome(canonicalJson, r));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('when the same keys arrive in another order, then the output is the same bytes', () => {
+    expect(canonicalJsonFast({ b: 1, a: 'x', c: true })).to.equal('{"a":"x","b":1,"c":true}');
+    expect(canonicalJsonFast({ c: true, b: 1, a: 'x' })).to.equal('{"a":"x","b":1,"c":true}');
+    expect(canonicalJsonFast({ c: true, b: 1, d: 'x' })).to.equal('{"b":1,"c":true,"d":"x"}');
+    expect(canonicalJsonFast({ c: true, b: undefined, d: 'x' })).to.equal('{"c":true,"d":"x"}');
+    expect(canonicalJsonFast({ b: undefined, c: true })).to.equal('{"c":true}');
+  });
 });

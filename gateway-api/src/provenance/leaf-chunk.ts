@@ -2,12 +2,9 @@
  * Hashing of one chunk of an upload's records, shared by the upload's own
  * thread and its worker threads (leaf-worker.ts), so both hash identically.
  *
- * A chunk travels as one byte buffer: each record's RFC 8785 canonical JSON
- * in UTF-8, preceded by the byte 0x00. Canonical JSON never holds a raw
- * U+0000 (control characters are escaped) and UTF-8 never encodes anything
- * else with a 0x00 byte, so the separators are unambiguous: each record's
- * bytes from its separator on are exactly 0x00 || canonicalBytes(record),
- * the RFC 6962 leaf input.
+ * A chunk travels as one byte buffer and the offsets where its records end:
+ * each record's bytes are 0x00 || canonicalBytes(record), the RFC 6962 leaf
+ * input, so a leaf hash is one SHA-256 over a view of the buffer.
  */
 import { hash } from 'node:crypto';
 import { HASH_BYTES, MerkleTree } from '@ruralcredit/protocol';
@@ -24,21 +21,28 @@ export interface ChunkHashes {
 }
 
 /**
- * Leaf hashes and subtree root of a chunk's bytes holding `count` records.
+ * Leaf hashes and subtree root of a chunk's bytes, record `i` ending at
+ * `ends[i]` (exclusive) and starting where record `i - 1` ends (the first at 0).
  *
- * @throws RangeError when the bytes do not hold `count` records.
+ * The caller that wrote the bytes knows where each record ends; passing the
+ * ends spares a scan for the separators (`Buffer.indexOf` costs 0.6 µs a
+ * call here, more than hashing the record).
+ *
+ * @throws RangeError when the ends do not cut the bytes into records that each start with 0x00.
  */
-export function hashChunk(bytes: Buffer, count: number): ChunkHashes {
-  if (count < 1 || bytes[0] !== LEAF_SEPARATOR) throw new RangeError('chunk bytes must start with 0x00');
+export function hashChunk(bytes: Uint8Array, ends: Uint32Array): ChunkHashes {
+  const count = ends.length;
+  if (count < 1 || ends[count - 1] !== bytes.length)
+    throw new RangeError("chunk record ends must be given and the last must be the bytes' length");
   const leaves = Buffer.from(new ArrayBuffer(count * HASH_BYTES));
   // Per record: a plain Uint8Array view (a Buffer's subarray costs more), and the
   // digest as a 'binary' (latin1) string written into place (a 'buffer' digest allocates a Buffer).
   const { buffer, byteOffset } = bytes;
   let start = 0;
   for (let i = 0; i < count; i++) {
-    const next = bytes.indexOf(LEAF_SEPARATOR, start + 1);
-    const end = next === -1 ? bytes.length : next;
-    if ((next === -1) !== (i === count - 1)) throw new RangeError(`chunk bytes do not hold ${count} records`);
+    const end = ends[i]!;
+    if (end <= start || bytes[start] !== LEAF_SEPARATOR)
+      throw new RangeError(`chunk record ${i} does not start with 0x00 or is empty`);
     const leaf = hash('sha256', new Uint8Array(buffer, byteOffset + start, end - start), 'binary');
     leaves.write(leaf, i * HASH_BYTES, HASH_BYTES, 'binary');
     start = end;

@@ -13,6 +13,9 @@
  * root are computed on the caller's thread while the upload is small, and
  * on worker threads once it reaches `workerThreshold` records, so a large
  * upload uses every core while small ones never pay a worker's start-up.
+ * The caller's thread is the busiest (the serialisation is most of the
+ * work), so it never waits for a worker: a chunk that finds every worker's
+ * queue full is hashed where it was filled.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -28,7 +31,10 @@ export const WORKER_THRESHOLD = 16 * LEAF_CHUNK;
 /** First size of a chunk's buffer: 1,024 records of about 250 bytes; it doubles when needed. */
 const CHUNK_BYTES = 256 * 1024;
 
-/** Chunks in flight per worker before {@link LeafHasher.backlogged} says to wait. */
+/**
+ * Chunks queued per worker; a chunk filled while every worker has this many
+ * is hashed on the caller's thread instead, which would otherwise wait.
+ */
 const MAX_IN_FLIGHT_PER_WORKER = 4;
 
 /** What an upload's hashing produced. */
@@ -47,12 +53,16 @@ export interface BatchHashes {
 export interface LeafHasherOptions {
   /** Records from which chunks are hashed on worker threads; default {@link WORKER_THRESHOLD}. */
   readonly workerThreshold?: number;
-  /** Worker threads once past the threshold; default the available cores (at most 4). */
+  /**
+   * Worker threads once past the threshold; default one fewer than the
+   * available cores (at least 1, at most 4): the caller's thread serialises
+   * every record and hashes the chunks the workers have no room for.
+   */
   readonly workers?: number;
 }
 
 function defaultWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /** Hashes one upload's records; use once, then {@link LeafHasher.close}. */
@@ -60,14 +70,21 @@ export class LeafHasher {
   readonly #workerThreshold: number;
   readonly #workerCount: number;
   #workers: Worker[] = [];
+  /** Chunks sent to each worker and not yet answered. */
+  #queued: number[] = [];
   /** The chunk being filled: its own ArrayBuffer (transferable), `#length` bytes used. */
   #bytes: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
   #length = 0;
+  /** Where each of the chunk's records ends in `#bytes` (its own ArrayBuffer, transferable). */
+  #ends = new Uint32Array(LEAF_CHUNK);
   #count = 0;
   #chunks = 0;
   #leafHashes: Buffer = Buffer.allocUnsafe(LEAF_CHUNK * HASH_BYTES);
   #chunkRoots: Buffer = Buffer.allocUnsafe(16 * HASH_BYTES);
   #inFlight = 0;
+  #hashedHere = 0;
+  /** Set when a chunk was dispatched while workers run; cleared by {@link drain}. */
+  #turnDue = false;
   #failure: Error | undefined;
   #waiters: { resolve: () => void; reject: (err: Error) => void; below: number }[] = [];
 
@@ -82,14 +99,24 @@ export class LeafHasher {
     return this.#count;
   }
 
+  /** Chunks hashed on the caller's thread so far (all of them below the worker threshold). */
+  get chunksHashedHere(): number {
+    return this.#hashedHere;
+  }
+
   /** Worker threads running now (0 until the upload reaches the threshold, and after finish). */
   get workerThreads(): number {
     return this.#workers.length;
   }
 
-  /** Whether enough chunks are waiting for workers that the caller should {@link drain} first. */
+  /**
+   * Whether the caller should `await` {@link drain} before the next push: a
+   * chunk was dispatched while workers run since the last drain, and the
+   * workers' answers are read only when the event loop turns (so at most
+   * once per chunk).
+   */
   get backlogged(): boolean {
-    return this.#inFlight >= MAX_IN_FLIGHT_PER_WORKER * this.#workers.length && this.#inFlight > 0;
+    return this.#turnDue;
   }
 
   /**
@@ -108,17 +135,23 @@ export class LeafHasher {
     }
     this.#bytes[this.#length] = LEAF_SEPARATOR;
     this.#length += 1 + this.#bytes.write(text, this.#length + 1, 'utf8');
+    this.#ends[this.#count % LEAF_CHUNK] = this.#length;
     this.#count += 1;
     if (this.#count % LEAF_CHUNK === 0) this.#dispatch();
   }
 
   /**
-   * Resolves once the chunks in flight are down to half the backlog limit.
+   * Lets the event loop turn once, so the workers' finished chunks are read
+   * and their queues make room; never waits for a worker (a chunk that finds
+   * every queue full is hashed on the caller's thread).
    *
    * @throws Error when a worker failed.
    */
   drain(): Promise<void> {
-    return this.#waitBelow(Math.floor((MAX_IN_FLIGHT_PER_WORKER * this.#workers.length) / 2) + 1);
+    this.#turnDue = false;
+    return new Promise((resolve, reject) => {
+      setImmediate(() => (this.#failure === undefined ? resolve() : reject(this.#failure)));
+    });
   }
 
   /**
@@ -152,6 +185,7 @@ export class LeafHasher {
   async close(): Promise<void> {
     const workers = this.#workers;
     this.#workers = [];
+    this.#queued = [];
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
@@ -160,27 +194,47 @@ export class LeafHasher {
     this.#chunks += 1;
     const bytes = this.#bytes;
     const length = this.#length;
-    const count = this.#count - chunk * LEAF_CHUNK;
+    const ends = this.#ends.subarray(0, this.#count - chunk * LEAF_CHUNK);
     this.#length = 0;
     if (this.#workers.length === 0 && this.#count >= this.#workerThreshold) this.#startWorkers();
-    if (this.#workers.length === 0) {
-      // The buffer stays on this thread and is filled again.
-      this.#store(chunk, hashChunk(bytes.subarray(0, length), count));
+    const worker = this.#leastQueued();
+    if (worker === -1) {
+      // Below the threshold, or every worker's queue is full: hashed here rather than waited for
+      // (and the next drain reads the answers that make room). The buffers are filled again.
+      this.#store(chunk, hashChunk(bytes.subarray(0, length), ends));
+      this.#hashedHere += 1;
+      this.#turnDue = this.#workers.length > 0;
       return;
     }
     // The buffer goes to the worker; the next chunk gets a new one, sized for a chunk like this one
     // (not like the largest ever: one huge record does not make every later chunk huge).
     this.#bytes = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, length + (length >> 2)));
-    const request: ChunkRequest = { chunk, bytes: bytes.buffer as ArrayBuffer, length, count };
+    this.#ends = new Uint32Array(LEAF_CHUNK);
+    const request: ChunkRequest = { chunk, bytes: bytes.buffer as ArrayBuffer, length, ends };
     this.#inFlight += 1;
-    this.#workers[chunk % this.#workers.length]!.postMessage(request, [request.bytes]);
+    this.#queued[worker]! += 1;
+    this.#turnDue = true;
+    this.#workers[worker]!.postMessage(request, [request.bytes, ends.buffer]);
+  }
+
+  /** The worker with the fewest chunks queued, or -1 when none has room (or none runs). */
+  #leastQueued(): number {
+    let best = -1;
+    for (let i = 0; i < this.#queued.length; i++) {
+      const queued = this.#queued[i]!;
+      if (queued < MAX_IN_FLIGHT_PER_WORKER && (best === -1 || queued < this.#queued[best]!)) best = i;
+    }
+    return best;
   }
 
   #startWorkers(): void {
     for (let i = 0; i < this.#workerCount; i++) {
       const worker = new Worker(path.join(__dirname, 'leaf-worker.js'));
+      this.#queued.push(0);
       worker.on('message', (response: ChunkResponse) => {
+        if (this.#workers[i] !== worker) return; // answered after close(): the upload is abandoned
         this.#inFlight -= 1;
+        this.#queued[i]! -= 1;
         this.#store(response.chunk, response);
         this.#settle();
       });

@@ -1,6 +1,6 @@
 /**
  * Worker thread of {@link LeafHasher}: hashes the chunks it is sent
- * (`{ chunk, bytes, length, count }`, the bytes transferred) and answers
+ * (`{ chunk, bytes, length, ends }`, bytes and ends transferred) and answers
  * `{ chunk, leaves, root }`, the leaves' buffer transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
@@ -12,8 +12,8 @@ export interface ChunkRequest {
   /** The chunk's records (leaf-chunk.ts) in the first `length` bytes. */
   readonly bytes: ArrayBuffer;
   readonly length: number;
-  /** Records in the bytes. */
-  readonly count: number;
+  /** Where each record ends in the bytes (leaf-chunk.ts), in its own ArrayBuffer. */
+  readonly ends: Uint32Array;
 }
 
 /** A hashed chunk. */
@@ -26,7 +26,7 @@ export interface ChunkResponse {
 const port = parentPort;
 if (port !== null) {
   port.on('message', (request: ChunkRequest) => {
-    const { leaves, root } = hashChunk(Buffer.from(request.bytes, 0, request.length), request.count);
+    const { leaves, root } = hashChunk(new Uint8Array(request.bytes, 0, request.length), request.ends);
     const response: ChunkResponse = { chunk: request.chunk, leaves, root };
     port.postMessage(response, [leaves.buffer as ArrayBuffer]);
   });

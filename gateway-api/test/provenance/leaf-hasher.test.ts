@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { EMPTY_TREE_ROOT_HEX, HASH_BYTES, MerkleTree, leafHash } from '@ruralcredit/protocol';
+import { EMPTY_TREE_ROOT_HEX, HASH_BYTES, MerkleTree, canonicalJson, leafHash } from '@ruralcredit/protocol';
+import { LEAF_SEPARATOR, hashChunk } from '../../src/provenance/leaf-chunk';
 import { LeafHasher, WORKER_THRESHOLD } from '../../src/provenance/leaf-hasher';
 import { LEAF_CHUNK } from '../../src/provenance/record-store';
 
@@ -17,7 +18,7 @@ function record(i: number): Record<string, unknown> {
 async function hashAll(
   n: number,
   options: ConstructorParameters<typeof LeafHasher>[0],
-): Promise<{ result: Awaited<ReturnType<LeafHasher['finish']>>; threads: number }> {
+): Promise<{ result: Awaited<ReturnType<LeafHasher['finish']>>; threads: number; chunksHere: number }> {
   const hasher = new LeafHasher(options);
   let threads = 0;
   try {
@@ -26,7 +27,8 @@ async function hashAll(
       if (hasher.backlogged) await hasher.drain();
       threads = Math.max(threads, hasher.workerThreads);
     }
-    return { result: await hasher.finish(), threads };
+    const result = await hasher.finish();
+    return { result, threads, chunksHere: hasher.chunksHashedHere };
   } finally {
     await hasher.close();
   }
@@ -59,9 +61,11 @@ describe('provenance leaf hasher', () => {
 
   it('when an upload passes the threshold, then two workers hash its chunks and every hash equals the reference', async () => {
     const n = 6 * LEAF_CHUNK + 5;
-    const { result, threads } = await hashAll(n, { workerThreshold: 2 * LEAF_CHUNK, workers: 2 });
+    const { result, threads, chunksHere } = await hashAll(n, { workerThreshold: 2 * LEAF_CHUNK, workers: 2 });
     const ref = reference(n);
     expect(threads).to.equal(2);
+    expect(chunksHere, 'chunk 0 (below the threshold)').to.be.at.least(1);
+    expect(chunksHere, 'the workers hashed some').to.be.below(7);
     expect(result.count).to.equal(n);
     expect(result.leafHashes.equals(ref.leaves)).to.equal(true);
     expect(result.chunkRoots.equals(ref.chunkRoots)).to.equal(true);
@@ -71,6 +75,26 @@ describe('provenance leaf hasher', () => {
   it('when an upload stays below the default threshold, then no worker starts', async () => {
     const { threads } = await hashAll(WORKER_THRESHOLD - 1, {});
     expect(threads).to.equal(0);
+  });
+
+  it('when every worker has a full queue and the caller never yields, then the caller hashes the rest and every hash equals the reference', async () => {
+    const n = 12 * LEAF_CHUNK + 3;
+    const hasher = new LeafHasher({ workerThreshold: LEAF_CHUNK, workers: 1 });
+    try {
+      // No drain: the worker's answers are never read, so its queue stays full after 4 chunks.
+      for (let i = 0; i < n; i++) hasher.push(record(i));
+      expect(hasher.workerThreads).to.equal(1);
+      expect(hasher.backlogged).to.equal(true);
+      const result = await hasher.finish();
+      // Chunks 0-3 filled the worker's queue; 4-11 and the last, partial one were hashed here.
+      expect(hasher.chunksHashedHere).to.equal(9);
+      const ref = reference(n);
+      expect(result.leafHashes.equals(ref.leaves)).to.equal(true);
+      expect(result.chunkRoots.equals(ref.chunkRoots)).to.equal(true);
+      expect(result.merkleRoot).to.equal(ref.root);
+    } finally {
+      await hasher.close();
+    }
   });
 
   it('when nothing is pushed, then the root is the empty tree root', async () => {
@@ -86,5 +110,43 @@ describe('provenance leaf hasher', () => {
     expect(hasher.count).to.equal(1);
     const result = await hasher.finish();
     expect(result.merkleRoot).to.equal(MerkleTree.fromRecords([record(0)]).rootHex());
+  });
+});
+
+describe('provenance chunk hashing', () => {
+  /** A chunk as the hasher writes it: 0x00 and each record's canonical bytes, and where each record ends. */
+  function chunkOf(records: readonly unknown[]): { bytes: Buffer; ends: Uint32Array } {
+    const parts = records.map((r) =>
+      Buffer.concat([Buffer.of(LEAF_SEPARATOR), Buffer.from(canonicalJson(r), 'utf8')]),
+    );
+    const ends = new Uint32Array(parts.length);
+    let end = 0;
+    parts.forEach((p, i) => (ends[i] = end += p.length));
+    return { bytes: Buffer.concat(parts), ends };
+  }
+
+  it("when given the ends its writer recorded, then the leaves are each record's leaf hash and the root their tree's", () => {
+    const records = [record(0), record(1), record(2)];
+    const { bytes, ends } = chunkOf(records);
+    const { leaves, root } = hashChunk(bytes, ends);
+    expect(Buffer.from(leaves).equals(Buffer.concat(records.map((r) => leafHash(r))))).to.equal(true);
+    expect(Buffer.from(root).toString('hex')).to.equal(MerkleTree.fromRecords(records).rootHex());
+  });
+
+  it('when the ends do not cut the bytes into records, then RangeError', () => {
+    const { bytes, ends } = chunkOf([record(0), record(1)]);
+    expect(() => hashChunk(bytes, new Uint32Array(0))).to.throw(RangeError, 'last must be the bytes');
+    expect(() => hashChunk(bytes, Uint32Array.of(ends[0]!, ends[1]! - 1))).to.throw(
+      RangeError,
+      'last must be the bytes',
+    );
+    expect(() => hashChunk(bytes, Uint32Array.of(ends[0]! + 1, ends[1]!))).to.throw(
+      RangeError,
+      'record 1 does not start with 0x00',
+    );
+    expect(() => hashChunk(bytes, Uint32Array.of(ends[0]!, ends[0]!, ends[1]!))).to.throw(
+      RangeError,
+      'record 1 does not start with 0x00 or is empty',
+    );
   });
 });
