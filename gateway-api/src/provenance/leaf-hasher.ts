@@ -99,7 +99,7 @@ export class LeafHasher {
     return this.#count;
   }
 
-  /** Chunks hashed on the caller's thread so far (all of them below the worker threshold). */
+  /** Chunks hashed on the caller's thread so far: those below the worker threshold and those that found every worker's queue full. */
   get chunksHashedHere(): number {
     return this.#hashedHere;
   }
