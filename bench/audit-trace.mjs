@@ -216,6 +216,8 @@ async function build(args) {
   const t1 = now();
   const compacting = await openDatabase(dir, queryTuning());
   await compacting.compactRange('\u0000', HIGH);
+  const layoutAfterCompaction = levelLayout(compacting);
+  log(`after compaction: ${describeLayout(layoutAfterCompaction)}`);
   await compacting.close();
   const compactMs = now() - t1;
   log(`compacted in ${(compactMs / 1000).toFixed(1)} s`);
@@ -224,6 +226,7 @@ async function build(args) {
   emit({
     mode: 'build',
     compactMs,
+    layoutAfterCompaction,
     records: n,
     subjects,
     loadMs,
@@ -231,6 +234,32 @@ async function build(args) {
     diskBytes,
     peakRssBytes: peakRssBytes(),
   });
+}
+
+/**
+ * Table files and megabytes per LevelDB level, from the `leveldb.stats`
+ * property (levels without files left out).
+ */
+function levelLayout(db) {
+  const layout = [];
+  for (const line of db.getProperty('leveldb.stats').split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+    if (m && Number(m[2]) > 0) layout.push({ level: Number(m[1]), files: Number(m[2]), mb: Number(m[3]) });
+  }
+  return layout;
+}
+
+function describeLayout(layout) {
+  return layout.map((l) => `L${l.level} ${l.files} files ${l.mb} MB`).join(', ');
+}
+
+/** Bytes this process has read from the block device so far (`read_bytes` of /proc/self/io). */
+async function diskReadBytes() {
+  try {
+    return Number(/^read_bytes: (\d+)$/m.exec(await readFile('/proc/self/io', 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every record, in key (ledger) order, filtered: what answering without the index costs. */
@@ -289,6 +318,9 @@ async function query(args) {
   const store = new LevelIndexStore({ db });
   const index = new AccessIndexImpl(store);
   const rssOpen = residentMemory();
+  const layoutAtOpen = levelLayout(db);
+  log(`at open: ${describeLayout(layoutAtOpen)}`);
+  const diskReadAtOpen = await diskReadBytes();
 
   // Subjects with a realistic trace length, in a seeded random order.
   const candidates = [];
@@ -337,6 +369,11 @@ async function query(args) {
     institutionMs.push(ms);
   }
   const rssAfterIndexQueries = residentMemory();
+  const diskReadByIndexQueries = (await diskReadBytes()) - diskReadAtOpen;
+  const layoutAfterIndexQueries = levelLayout(db);
+  log(
+    `after the index queries: ${describeLayout(layoutAfterIndexQueries)}; ${(diskReadByIndexQueries / 1048576).toFixed(1)} MiB read from disk`,
+  );
   log(
     `index: subject p95 ${percentile(subjectMs, 95).toFixed(2)} ms, institution-day p95 ${percentile(institutionMs, 95).toFixed(2)} ms`,
   );
@@ -378,6 +415,9 @@ async function query(args) {
     subjects: meta.subjects,
     tableFiles: tables,
     tuning,
+    layoutAtOpen,
+    layoutAfterIndexQueries,
+    diskReadByIndexQueries,
     recordsScanned: scanned,
     subjectsWithRealisticTrace: candidates.length,
     subjectTrace: {
