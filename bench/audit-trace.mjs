@@ -253,12 +253,16 @@ function describeLayout(layout) {
   return layout.map((l) => `L${l.level} ${l.files} files ${l.mb} MB`).join(', ');
 }
 
-/** Bytes this process has read from the block device so far (`read_bytes` of /proc/self/io). */
+/**
+ * Bytes this process has read from the block device so far (`read_bytes` of
+ * /proc/self/io); null where the kernel does not say.
+ */
 async function diskReadBytes() {
   try {
-    return Number(/^read_bytes: (\d+)$/m.exec(await readFile('/proc/self/io', 'utf8'))?.[1]);
+    const bytes = /^read_bytes: (\d+)$/m.exec(await readFile('/proc/self/io', 'utf8'))?.[1];
+    return bytes === undefined ? null : Number(bytes);
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -369,10 +373,12 @@ async function query(args) {
     institutionMs.push(ms);
   }
   const rssAfterIndexQueries = residentMemory();
-  const diskReadByIndexQueries = (await diskReadBytes()) - diskReadAtOpen;
+  const diskReadAfter = await diskReadBytes();
+  const diskReadByIndexQueries =
+    diskReadAtOpen === null || diskReadAfter === null ? null : diskReadAfter - diskReadAtOpen;
   const layoutAfterIndexQueries = levelLayout(db);
   log(
-    `after the index queries: ${describeLayout(layoutAfterIndexQueries)}; ${(diskReadByIndexQueries / 1048576).toFixed(1)} MiB read from disk`,
+    `after the index queries: ${describeLayout(layoutAfterIndexQueries)}; ${diskReadByIndexQueries === null ? 'disk reads unknown' : `${(diskReadByIndexQueries / 1048576).toFixed(1)} MiB read from disk`}`,
   );
   log(
     `index: subject p95 ${percentile(subjectMs, 95).toFixed(2)} ms, institution-day p95 ${percentile(institutionMs, 95).toFixed(2)} ms`,
