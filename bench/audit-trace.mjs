@@ -11,9 +11,20 @@
 //   would) and times AccessIndex.page() by subject and by institution over a
 //   one-day window, against a full scan of every record for the same answer.
 //
+//   The query process states the page cache it ran on: --cache cold evicts
+//   every table file first (dd iflag=nocache, which asks the kernel to drop a
+//   file's cached pages), --cache warm reads them all first, and the default
+//   takes the cache as it finds it. It prints the readahead of the index's
+//   block device, which decides what a cold read costs (LevelDB maps its
+//   tables, so a page fault reads the whole readahead window);
+//   --readahead-kb N sets it for the run and puts it back (root only).
+//   --scans 0 skips the full-scan baseline (a second run on the same index).
+//
 //   node bench/audit-trace.mjs --mode build --dir D --records N --subjects S
-//   node bench/audit-trace.mjs --mode query --dir D
+//   node bench/audit-trace.mjs --mode query --dir D [--cache cold|warm] [--readahead-kb N] [--scans S]
 import { Buffer } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -40,6 +51,7 @@ const { accessRecordKey, HIGH } = gateway('indexer/keys');
 const { silentLogger } = gateway('http/logger');
 const { loadConsortium } = gateway('consortium/definition');
 const { settingDefaults } = gateway('config');
+const { volumeReadahead } = gateway('store/volume');
 
 /** Transactions per synthetic block. */
 const TXS_PER_BLOCK = 100;
@@ -309,12 +321,91 @@ function queryTuning() {
   return cacheTuning(settings, openFileLimit()).tuning;
 }
 
+/**
+ * Bytes of `files` in the page cache (util-linux fincore); null where fincore
+ * is missing or fails.
+ */
+function cachedBytes(files) {
+  let total = 0;
+  for (let i = 0; i < files.length; i += 500) {
+    const run = spawnSync(
+      'fincore',
+      ['--bytes', '--noheadings', '--raw', '--output', 'RES', ...files.slice(i, i + 500)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (run.status !== 0) return null;
+    for (const line of run.stdout.split('\n')) if (line.trim() !== '') total += Number(line.trim());
+  }
+  return total;
+}
+
+const mib = (bytes) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+/** Drops `files` from the page cache: dd with iflag=nocache and nothing to copy advises the kernel to. */
+function evict(files) {
+  for (const file of files) {
+    const run = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none'], {
+      encoding: 'utf8',
+    });
+    if (run.status !== 0) throw new Error(`dd could not evict ${file}: ${run.stderr || run.error}`);
+  }
+}
+
+/** Reads every byte of `files` so they are in the page cache. */
+async function readAll(files) {
+  for (const file of files) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) void chunk;
+  }
+}
+
+/**
+ * Sets the readahead of the index's block device to `kib` until `restore()`;
+ * throws a readable error where the device is unknown or the setting not writable.
+ */
+async function setReadahead(dir, kib) {
+  const volume = volumeReadahead(dir);
+  if (volume === undefined) throw new Error(`--readahead-kb: no block device readahead known for ${dir}`);
+  try {
+    await writeFile(volume.setting, `${kib}\n`);
+  } catch (err) {
+    throw new Error(`--readahead-kb: cannot write ${volume.setting} (root only): ${err.message}`);
+  }
+  return { was: volume.readaheadKiB, restore: () => writeFile(volume.setting, `${volume.readaheadKiB}\n`) };
+}
+
 async function query(args) {
+  const cache = args.cache ?? 'as-is';
+  if (!['cold', 'warm', 'as-is'].includes(cache)) throw new Error('--cache cold|warm|as-is');
+  const readaheadKiB = args['readahead-kb'] === undefined ? undefined : intArg(args, 'readahead-kb', 0);
+  const set = readaheadKiB === undefined ? undefined : await setReadahead(args.dir, readaheadKiB);
+  try {
+    return await queryOn(args, cache);
+  } finally {
+    await set?.restore();
+  }
+}
+
+async function queryOn(args, cache) {
   const dir = args.dir;
-  const scans = intArg(args, 'scans', SCANS);
+  const scans = args.scans === '0' ? 0 : intArg(args, 'scans', SCANS);
   const meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8'));
   const tuning = queryTuning();
-  const tables = (await readdir(path.join(dir, DATABASE_DIR))).filter((f) => f.endsWith('.ldb')).length;
+  const tableFiles = (await readdir(path.join(dir, DATABASE_DIR)))
+    .filter((f) => f.endsWith('.ldb'))
+    .map((f) => path.join(dir, DATABASE_DIR, f));
+  const tables = tableFiles.length;
+  const tableBytes = (await Promise.all(tableFiles.map((f) => stat(f)))).reduce((a, s) => a + s.size, 0);
+  if (cache === 'cold') evict(tableFiles);
+  else if (cache === 'warm') await readAll(tableFiles);
+  const cachedBefore = cachedBytes(tableFiles);
+  const volume = volumeReadahead(dir) ?? null;
+  log(
+    `page cache: ${cache === 'cold' ? 'cold (table files evicted)' : cache === 'warm' ? 'warm (table files read)' : 'as found'}, ` +
+      `${cachedBefore === null ? 'residency unknown (no fincore)' : `${mib(cachedBefore)} of ${mib(tableBytes)} cached`}; ` +
+      `readahead ${volume === null ? 'unknown' : `${volume.readaheadKiB} KiB on device ${volume.device}`}`,
+  );
   log(
     `opening ${tables} table files with a ${tuning.cacheSize} byte block cache and ${tuning.maxOpenFiles} open files`,
   );
@@ -420,7 +511,10 @@ async function query(args) {
     records: meta.n,
     subjects: meta.subjects,
     tableFiles: tables,
+    tableBytes,
     tuning,
+    pageCache: { state: cache, cachedBytesBefore: cachedBefore },
+    readahead: volume === null ? null : { device: volume.device, kib: volume.readaheadKiB },
     layoutAtOpen,
     layoutAfterIndexQueries,
     diskReadByIndexQueries,
@@ -434,7 +528,8 @@ async function query(args) {
       p50Ms: percentile(subjectMs, 50),
       p95Ms: percentile(subjectMs, 95),
       maxMs: Math.max(...subjectMs),
-      fullScan: { scans, p50Ms: percentile(subjectScanMs, 50), samplesMs: subjectScanMs },
+      fullScan:
+        scans === 0 ? null : { scans, p50Ms: percentile(subjectScanMs, 50), samplesMs: subjectScanMs },
     },
     institutionDay: {
       queries: institutionMs.length,
@@ -442,7 +537,10 @@ async function query(args) {
       p50Ms: percentile(institutionMs, 50),
       p95Ms: percentile(institutionMs, 95),
       maxMs: Math.max(...institutionMs),
-      fullScan: { scans, p50Ms: percentile(institutionScanMs, 50), samplesMs: institutionScanMs },
+      fullScan:
+        scans === 0
+          ? null
+          : { scans, p50Ms: percentile(institutionScanMs, 50), samplesMs: institutionScanMs },
     },
     rss: {
       afterOpen: rssOpen,

@@ -22,6 +22,7 @@ import { createLogger } from './http/logger';
 import { ensurePortsFree, portProblem, PortUnavailableError } from './http/ports';
 import type { Gateway } from './server';
 import { cacheTuning, openDatabase, openFileLimit } from './store/db';
+import { readaheadWarning, volumeReadahead } from './store/volume';
 import { ForeignKeyInProfileError } from './ledger/fabric';
 import { OrgKeyError } from './organisation/identity';
 
@@ -64,6 +65,8 @@ export async function runGateway(options: RunOptions = {}): Promise<Gateway> {
   const { tuning, warning } = cacheTuning(config, openFileLimit());
   if (warning !== undefined) logger.warn(warning);
   const db = await openDatabase(config.dataDir, tuning);
+  const readahead = readaheadWarning(volumeReadahead(config.dataDir));
+  if (readahead !== undefined) logger.warn(readahead);
   const ledger = await openLedger(config, consortium, logger, env, own);
   const { gateway, context } = await buildGateway({
     config,
