@@ -24,7 +24,7 @@
 //   node bench/audit-trace.mjs --mode query --dir D [--cache cold|warm] [--readahead-kb N] [--scans S]
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -361,8 +361,9 @@ async function readAll(files) {
 }
 
 /**
- * Sets the readahead of the index's block device to `kib` until `restore()`;
- * throws a readable error where the device is unknown or the setting not writable.
+ * Sets the readahead of the index's block device to `kib` until `restore()`
+ * (also on SIGINT and SIGTERM); throws a readable error where the device is
+ * unknown or the setting not writable.
  */
 async function setReadahead(dir, kib) {
   const volume = volumeReadahead(dir);
@@ -372,19 +373,45 @@ async function setReadahead(dir, kib) {
   } catch (err) {
     throw new Error(`--readahead-kb: cannot write ${volume.setting} (root only): ${err.message}`);
   }
-  return { was: volume.readaheadKiB, restore: () => writeFile(volume.setting, `${volume.readaheadKiB}\n`) };
+  log(
+    `readahead set to ${kib} KiB; if this process dies, restore it: echo ${volume.readaheadKiB} > ${volume.setting}`,
+  );
+  const restoreNow = () => writeFileSync(volume.setting, `${volume.readaheadKiB}\n`);
+  const onSignal = (signal) => {
+    restoreNow();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    restore: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      restoreNow();
+    },
+  };
 }
 
 async function query(args) {
   const cache = args.cache ?? 'as-is';
   if (!['cold', 'warm', 'as-is'].includes(cache)) throw new Error('--cache cold|warm|as-is');
-  const readaheadKiB = args['readahead-kb'] === undefined ? undefined : intArg(args, 'readahead-kb', 0);
-  const set = readaheadKiB === undefined ? undefined : await setReadahead(args.dir, readaheadKiB);
+  const readahead = args['readahead-kb'];
+  if (readahead !== undefined && (typeof readahead !== 'string' || !/^\d{1,7}$/.test(readahead)))
+    throw new Error('--readahead-kb takes a number of KiB');
+  const set = readahead === undefined ? undefined : await setReadahead(args.dir, Number(readahead));
+  let result;
   try {
-    return await queryOn(args, cache);
-  } finally {
-    await set?.restore();
+    result = await queryOn(args, cache);
+  } catch (err) {
+    try {
+      set?.restore();
+    } catch (restoreErr) {
+      log(`could not restore the readahead: ${restoreErr.message}`);
+    }
+    throw err;
   }
+  set?.restore();
+  return result;
 }
 
 async function queryOn(args, cache) {

@@ -4,9 +4,10 @@
  * LevelDB (classic-level) reads its table files through mmap, and a page
  * fault on a mapped file that is not in the page cache reads the device's
  * whole readahead window around the faulting page. With the 8 MiB some
- * machines default to, an audit trace's ~35 point reads on a cold
- * 15-million-access index read 5 GiB from disk (p95 50-99 ms); at 128 KiB the
- * same queries read under 1 GiB (p95 12 ms). bench/README.md has the figures.
+ * machines default to, the benchmark's 440 audit queries on a cold
+ * 15-million-access index read about 5,000 MiB from disk (subject trace p95
+ * 25-51 ms); at 128 KiB they read 973 MiB (p95 11.5-14.8 ms). bench/README.md
+ * has the figures.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ export interface VolumeReadahead {
   readonly device: string;
   /** The device's readahead in KiB (`queue/read_ahead_kb`). */
   readonly readaheadKiB: number;
-  /** The sysfs file it was read from, which an operator (root) can write. */
+  /** The sysfs file it was read from (symbolic links resolved), which an operator (root) can write. */
   readonly setting: string;
 }
 
@@ -71,11 +72,7 @@ export function deviceReadahead(device: string, sysRoot = '/sys'): VolumeReadahe
     }
     const readaheadKiB = Number(text.trim());
     if (text.trim() !== '' && Number.isInteger(readaheadKiB) && readaheadKiB >= 0) {
-      return {
-        device,
-        readaheadKiB,
-        setting: path.join(sysRoot, 'dev', 'block', device, path.relative(base, setting)),
-      };
+      return { device, readaheadKiB, setting };
     }
   }
   return undefined;
