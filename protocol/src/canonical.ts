@@ -97,9 +97,11 @@ interface RecordShape {
   readonly keys: readonly string[];
   readonly sorted: readonly string[];
   readonly prefixes: readonly string[];
+  /** Each prefix as UTF-8 bytes ({@link writeCanonicalJson}), the first with the opening brace. */
+  readonly prefixBytes: readonly Uint8Array[];
 }
 
-let lastShape: RecordShape = { keys: [], sorted: [], prefixes: [] };
+let lastShape: RecordShape = { keys: [], sorted: [], prefixes: [], prefixBytes: [] };
 
 /** The shape of an object whose own keys are `keys`, from the cache when it is the last one's. */
 function shapeOf(keys: readonly string[]): RecordShape {
@@ -117,7 +119,8 @@ function shapeOf(keys: readonly string[]): RecordShape {
   // UTF-16 code unit order, as in serialiseObject.
   const sorted = keys.slice().sort();
   const prefixes = sorted.map((k, i) => (i === 0 ? quotedName(k) : `,${quotedName(k)}`));
-  lastShape = { keys, sorted, prefixes };
+  const prefixBytes = prefixes.map((p, i) => Buffer.from(i === 0 ? `{${p}` : p, 'utf8'));
+  lastShape = { keys, sorted, prefixes, prefixBytes };
   return lastShape;
 }
 
@@ -259,6 +262,135 @@ function serialiseObject(value: object): string {
     }
   }
   return `${out}}`;
+}
+
+/**
+ * Writes the UTF-8 bytes of {@link canonicalJson}`(value)` into `target` from
+ * `offset` and returns where they end.
+ *
+ * When the end is past `target.length`, the bytes did not fit: nothing past the
+ * target's end was written, and the caller writes again into a target at
+ * least that large. A provenance upload writes each record straight into its
+ * chunk's buffer this way: a plain object of strings, numbers, booleans and
+ * nulls (a record as `JSON.parse` gives it) is encoded here byte by byte, with
+ * no intermediate string, which costs half of building the string with
+ * {@link canonicalJsonFast} and then encoding it (V8 must first flatten the
+ * string built by concatenation). Anything else goes through
+ * {@link canonicalJsonFast}, so bytes and errors are always canonicalJson's.
+ *
+ * @throws TypeError when the value cannot be represented as JSON (as canonicalJson);
+ *   the target may then hold partial bytes from `offset` on.
+ */
+export function writeCanonicalJson(value: unknown, target: Buffer, offset: number): number {
+  const end = writeFlatRecord(value, target, offset);
+  if (end !== OFF_BYTE_PATH) return end;
+  const text = canonicalJsonFast(value);
+  const length = Buffer.byteLength(text, 'utf8');
+  if (offset + length <= target.length) target.write(text, offset, length, 'utf8');
+  return offset + length;
+}
+
+/** Returned by the byte writers when a value needs the string serialiser. */
+const OFF_BYTE_PATH = -1;
+
+/**
+ * {@link writeCanonicalJson} for a plain object whose members are all strings,
+ * finite numbers, booleans or null; {@link OFF_BYTE_PATH} for anything else
+ * (which may have written partial bytes).
+ */
+function writeFlatRecord(value: unknown, target: Buffer, offset: number): number {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return OFF_BYTE_PATH;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return OFF_BYTE_PATH;
+  const record = value as Record<string, unknown>;
+  if (typeof record.toJSON === 'function') return OFF_BYTE_PATH;
+  let shape: RecordShape;
+  try {
+    shape = shapeOf(Object.keys(record));
+  } catch (err) {
+    // A member name with a lone surrogate: the reference path names the error.
+    if (err === OFF_FAST_PATH) return OFF_BYTE_PATH;
+    throw err;
+  }
+  const { sorted, prefixBytes } = shape;
+  if (sorted.length === 0) return OFF_BYTE_PATH;
+  let at = offset;
+  for (let i = 0; i < sorted.length; i++) {
+    const prefix = prefixBytes[i]!;
+    for (let k = 0; k < prefix.length; k++) target[at + k] = prefix[k]!;
+    at += prefix.length;
+    const member = record[sorted[i]!];
+    switch (typeof member) {
+      case 'string': {
+        target[at] = QUOTE;
+        const closed = writeUtf8(member, target, at + 1, true);
+        if (closed !== OFF_BYTE_PATH) {
+          target[closed] = QUOTE;
+          at = closed + 1;
+          break;
+        }
+        // Escapes or surrogates: JSON.stringify escapes as RFC 8785 does, once the string is well formed.
+        if (SURROGATE.test(member) && !member.isWellFormed()) return OFF_BYTE_PATH;
+        at = writeUtf8(JSON.stringify(member), target, at, false);
+        break;
+      }
+      case 'number':
+        if (!Number.isFinite(member)) return OFF_BYTE_PATH;
+        // -0 === 0, and both print as 0 (RFC 8785); digits, signs, '.', 'e' and '+' are ASCII.
+        at = writeUtf8(member === 0 ? '0' : String(member), target, at, false);
+        break;
+      case 'boolean':
+        at = writeUtf8(member ? 'true' : 'false', target, at, false);
+        break;
+      case 'object':
+        if (member !== null) return OFF_BYTE_PATH;
+        at = writeUtf8('null', target, at, false);
+        break;
+      default:
+        // undefined (left out, which changes the next member's comma), functions, symbols, bigints.
+        return OFF_BYTE_PATH;
+    }
+  }
+  target[at] = CLOSE_BRACE;
+  return at + 1;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Writes `text` as UTF-8 from `at` and returns where it ends (writes past the
+ * target's end are dropped, as typed arrays do, so the end still counts them);
+ * {@link OFF_BYTE_PATH} when `text` holds a surrogate not in a pair, or, when
+ * `checkEscapes`, a character JSON escapes (control characters, '"', '\').
+ */
+function writeUtf8(text: string, target: Buffer, at: number, checkEscapes: boolean): number {
+  const n = text.length;
+  for (let k = 0; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x80) {
+      if (checkEscapes && (c < 0x20 || c === QUOTE || c === BACKSLASH)) return OFF_BYTE_PATH;
+      target[at++] = c;
+    } else if (c < 0x800) {
+      target[at++] = 0xc0 | (c >> 6);
+      target[at++] = 0x80 | (c & 0x3f);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      target[at++] = 0xe0 | (c >> 12);
+      target[at++] = 0x80 | ((c >> 6) & 0x3f);
+      target[at++] = 0x80 | (c & 0x3f);
+    } else {
+      const low = k + 1 < n ? text.charCodeAt(k + 1) : 0;
+      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) return OFF_BYTE_PATH;
+      const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+      target[at++] = 0xf0 | (point >> 18);
+      target[at++] = 0x80 | ((point >> 12) & 0x3f);
+      target[at++] = 0x80 | ((point >> 6) & 0x3f);
+      target[at++] = 0x80 | (point & 0x3f);
+      k += 1;
+    }
+  }
+  return at;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { canonicalJson, canonicalJsonFast } from '../src/canonical';
+import { canonicalJson, canonicalJsonFast, writeCanonicalJson } from '../src/canonical';
 
 /** What a serialiser did with a value: its output, or the error it threw. */
 function outcome(serialise: (value: unknown) => string, value: unknown): string {
@@ -54,11 +54,20 @@ const record = fc.record(
   { requiredKeys: ['subjectId', 'certificateNo', 'areaSquareMetres'] },
 );
 
+/** writeCanonicalJson's bytes as text (or its error), written after 3 bytes already in a roomy target. */
+function written(value: unknown): string {
+  const target = Buffer.alloc(64 * 1024, 0xff);
+  const end = writeCanonicalJson(value, target, 3);
+  if (end > target.length) throw new Error(`test target too small: ${end} bytes`);
+  return target.toString('utf8', 3, end);
+}
+
 describe('fast canonical JSON against the reference canonicalJson', () => {
   it('when given any JSON value (unicode, lone surrogates, every number, nesting), then output or error is identical', () => {
     fc.assert(
       fc.property(value, (v) => {
         expect(outcome(canonicalJsonFast, v)).to.equal(outcome(canonicalJson, v));
+        expect(outcome(written, v)).to.equal(outcome(canonicalJson, v));
       }),
       { numRuns: 3000 },
     );
@@ -68,6 +77,7 @@ describe('fast canonical JSON against the reference canonicalJson', () => {
     fc.assert(
       fc.property(record, (r) => {
         expect(outcome(canonicalJsonFast, r)).to.equal(outcome(canonicalJson, r));
+        expect(outcome(written, r)).to.equal(outcome(canonicalJson, r));
       }),
       { numRuns: 3000 },
     );
@@ -92,7 +102,10 @@ describe('fast canonical JSON against the reference canonicalJson', () => {
       Object.assign(Object.create(null) as object, { b: 2, a: 1 }),
       { toJSON: () => ({ y: 2, x: 1 }) },
     ];
-    for (const c of cases) expect(outcome(canonicalJsonFast, c)).to.equal(outcome(canonicalJson, c));
+    for (const c of cases) {
+      expect(outcome(canonicalJsonFast, c)).to.equal(outcome(canonicalJson, c));
+      expect(outcome(written, c)).to.equal(outcome(canonicalJson, c));
+    }
     expect(canonicalJsonFast({ b: -0, a: 'x"\n' })).to.equal('{"a":"x\\"\\n","b":0}');
     expect(() => canonicalJsonFast({ a: [{ s: '\uD800' }] })).to.throw(
       TypeError,
@@ -116,6 +129,7 @@ describe('fast canonical JSON against the reference canonicalJson', () => {
           expect(outcome(canonicalJsonFast, r)).to.equal(outcome(canonicalJson, r));
           // The same record again, now that its shape is the remembered one.
           expect(outcome(canonicalJsonFast, r)).to.equal(outcome(canonicalJson, r));
+          expect(outcome(written, r)).to.equal(outcome(canonicalJson, r));
         }
       }),
       { numRuns: 1500 },
@@ -128,5 +142,50 @@ describe('fast canonical JSON against the reference canonicalJson', () => {
     expect(canonicalJsonFast({ c: true, b: 1, d: 'x' })).to.equal('{"b":1,"c":true,"d":"x"}');
     expect(canonicalJsonFast({ c: true, b: undefined, d: 'x' })).to.equal('{"c":true,"d":"x"}');
     expect(canonicalJsonFast({ b: undefined, c: true })).to.equal('{"c":true}');
+  });
+});
+
+describe('writeCanonicalJson: canonical bytes straight into a buffer', () => {
+  it('when a record of strings, numbers, booleans and null is written, then the bytes are the canonical UTF-8 and the end is returned', () => {
+    const target = Buffer.alloc(200, 0xee);
+    const record = { village: '城阳村', b: true, a: -0, n: null, e: '😀"\n', x: 1e21 };
+    const end = writeCanonicalJson(record, target, 5);
+    const expected = Buffer.from(
+      '{"a":0,"b":true,"e":"😀\\"\\n","n":null,"village":"城阳村","x":1e+21}',
+      'utf8',
+    );
+    expect(end).to.equal(5 + expected.length);
+    expect(target.subarray(5, end).equals(expected)).to.equal(true);
+    // Nothing before the offset or after the end is touched.
+    expect([...target.subarray(0, 5)]).to.deep.equal([0xee, 0xee, 0xee, 0xee, 0xee]);
+    expect(target[end]).to.equal(0xee);
+  });
+
+  it('when the bytes do not fit, then the needed end is returned, nothing past the target is written, and a large enough target gets the same bytes', () => {
+    const records: unknown[] = [
+      { village: '城阳村', certificateNo: 'NDJ(2019)00000001', area: 88.5 },
+      { quote: 'a"b', nested: { z: 1, y: [2] } },
+    ];
+    for (const record of records) {
+      const bytes = Buffer.from(canonicalJson(record), 'utf8');
+      for (const size of [0, 1, 10, bytes.length - 1]) {
+        const backing = Buffer.alloc(size + 8, 0xee);
+        const target = backing.subarray(0, size);
+        expect(writeCanonicalJson(record, target, 0)).to.equal(bytes.length);
+        expect([...backing.subarray(size)]).to.deep.equal(new Array(8).fill(0xee));
+      }
+      const fits = Buffer.alloc(bytes.length);
+      expect(writeCanonicalJson(record, fits, 0)).to.equal(bytes.length);
+      expect(fits.equals(bytes)).to.equal(true);
+    }
+  });
+
+  it('when a member holds a lone surrogate or a non-finite number, then it throws the reference TypeError', () => {
+    const target = Buffer.alloc(100);
+    expect(() => writeCanonicalJson({ b: 1, a: 'x\uDC00' }, target, 0)).to.throw(
+      TypeError,
+      '$.a: string with a lone surrogate',
+    );
+    expect(() => writeCanonicalJson({ n: NaN }, target, 0)).to.throw(TypeError, '$.n: non-finite number');
   });
 });

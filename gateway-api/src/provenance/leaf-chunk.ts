@@ -7,7 +7,9 @@
  * input, so a leaf hash is one SHA-256 over a view of the buffer.
  */
 import { hash } from 'node:crypto';
-import { HASH_BYTES, MerkleTree } from '@ruralcredit/protocol';
+// The Merkle module alone, not the package's index: the index loads ethers (for EIP-712),
+// 160 ms of a worker thread's start during which the upload's thread hashes alone.
+import { HASH_BYTES, MerkleTree } from '@ruralcredit/protocol/dist/src/merkle';
 
 /** The record separator of a chunk's bytes (and the RFC 6962 leaf prefix). */
 export const LEAF_SEPARATOR = 0;

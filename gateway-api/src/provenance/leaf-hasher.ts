@@ -2,11 +2,11 @@
  * The leaf hashes and Merkle root of an upload, computed as the records
  * stream in.
  *
- * Each record is serialised (RFC 8785, {@link canonicalJsonFast}) on the
- * caller's thread as it arrives and its UTF-8 bytes written straight into
- * the chunk's buffer (no string concatenation: joining a thousand strings and
- * encoding the result cost three times the serialisation itself), which a
- * worker receives by transfer, not by copy; records are grouped into chunks of
+ * Each record is serialised (RFC 8785) on the caller's thread as it arrives,
+ * its UTF-8 bytes written straight into the chunk's buffer
+ * ({@link writeCanonicalJson}: no string per record, and no string per chunk,
+ * whose joining and encoding cost three times the serialisation itself),
+ * which a worker receives by transfer, not by copy; records are grouped into chunks of
  * {@link LEAF_CHUNK}, a power of two, so the root of the whole tree is the
  * root of the tree over the chunks' subtree roots (RFC 6962 splits at the
  * largest power of two below the size). A chunk's leaf hashes and subtree
@@ -20,7 +20,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EMPTY_TREE_ROOT_HEX, HASH_BYTES, MerkleTree, canonicalJsonFast } from '@ruralcredit/protocol';
+import { EMPTY_TREE_ROOT_HEX, HASH_BYTES, MerkleTree, writeCanonicalJson } from '@ruralcredit/protocol';
 import { LEAF_SEPARATOR, hashChunk, type ChunkHashes } from './leaf-chunk';
 import type { ChunkRequest, ChunkResponse } from './leaf-worker';
 import { LEAF_CHUNK } from './record-store';
@@ -125,16 +125,18 @@ export class LeafHasher {
    * @throws TypeError when the record has no RFC 8785 form (nothing is added then).
    */
   push(record: unknown): void {
-    const text = canonicalJsonFast(record);
-    // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2 units).
-    const needed = this.#length + 1 + 3 * text.length;
-    if (needed > this.#bytes.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.#bytes.length));
+    // The record's bytes go after its 0x00 separator; when they do not fit, the buffer grows
+    // (at least doubling) and they are written again. Nothing counts until they are in.
+    const start = this.#length + 1;
+    let end = writeCanonicalJson(record, this.#bytes, start);
+    if (end > this.#bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(end, 2 * this.#bytes.length));
       this.#bytes.copy(grown, 0, 0, this.#length);
       this.#bytes = grown;
+      end = writeCanonicalJson(record, this.#bytes, start);
     }
     this.#bytes[this.#length] = LEAF_SEPARATOR;
-    this.#length += 1 + this.#bytes.write(text, this.#length + 1, 'utf8');
+    this.#length = end;
     this.#ends[this.#count % LEAF_CHUNK] = this.#length;
     this.#count += 1;
     if (this.#count % LEAF_CHUNK === 0) this.#dispatch();

@@ -97,6 +97,31 @@ describe('provenance leaf hasher', () => {
     }
   });
 
+  it('when flat records, nested ones and records larger than a chunk buffer are mixed, then every leaf is the reference leaf hash', async () => {
+    // Flat records take the byte writer; nested ones the string serialiser; a 60,000-character
+    // record (3 UTF-8 bytes each) overflows the 256 KiB chunk buffer and makes it grow mid-chunk.
+    const mixed = (i: number): Record<string, unknown> =>
+      i % 5 === 0
+        ? record(i)
+        : i % 97 === 0
+          ? { note: '城'.repeat(60_000), i }
+          : { village: `福安 ${i}`, n: i / 3, ok: i % 2 === 0, none: null, quote: `"${i}"` };
+    const n = 2 * LEAF_CHUNK + 9;
+    const hasher = new LeafHasher({ workerThreshold: LEAF_CHUNK, workers: 1 });
+    try {
+      for (let i = 0; i < n; i++) {
+        hasher.push(mixed(i));
+        if (hasher.backlogged) await hasher.drain();
+      }
+      const result = await hasher.finish();
+      const records = Array.from({ length: n }, (_, i) => mixed(i));
+      expect(result.leafHashes.equals(Buffer.concat(records.map((r) => leafHash(r))))).to.equal(true);
+      expect(result.merkleRoot).to.equal(MerkleTree.fromRecords(records).rootHex());
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('when nothing is pushed, then the root is the empty tree root', async () => {
     const { result } = await hashAll(0, {});
     expect(result.count).to.equal(0);
