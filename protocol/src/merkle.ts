@@ -100,8 +100,29 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
  * digest, which costs twice the hashing of 65 bytes itself.
  */
 function hashPairInto(level: Buffer, offset: number, out: Buffer, outOffset: number): void {
-  level.copy(nodeScratch, 1, offset, offset + 2 * HASH_BYTES);
-  out.write(hash('sha256', nodeScratch, 'binary'), outOffset, HASH_BYTES, 'binary');
+  // A byte loop: Buffer.copy's argument checks cost more than copying 64 bytes.
+  for (let k = 0; k < 2 * HASH_BYTES; k++) nodeScratch[1 + k] = level[offset + k]!;
+  writeDigest(hash('sha256', nodeScratch, 'binary'), out, outOffset);
+}
+
+type Latin1Write = (this: Buffer, text: string, offset: number, length: number) => number;
+
+/**
+ * Buffer's native Latin-1 writer: what `Buffer.write` ends in for 'latin1' once
+ * it has checked its arguments and looked up the encoding, which for 32 bytes
+ * costs as much as the write. Undefined on a runtime without it.
+ */
+const nativeLatin1Write = (Buffer.prototype as unknown as { latin1Write?: Latin1Write }).latin1Write;
+
+/**
+ * Writes a digest returned as a 'binary' (latin1) string (one character per byte,
+ * lossless) into `out` at `offset`: a hot loop's way to collect digests, as
+ * Node allocates a new Buffer for every 'buffer' digest, which costs more
+ * than hashing 200 bytes.
+ */
+export function writeDigest(digest: string, out: Buffer, offset: number): void {
+  if (nativeLatin1Write === undefined) out.write(digest, offset, HASH_BYTES, 'latin1');
+  else nativeLatin1Write.call(out, digest, offset, HASH_BYTES);
 }
 
 /**

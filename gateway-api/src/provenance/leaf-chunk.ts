@@ -9,7 +9,7 @@
 import { hash } from 'node:crypto';
 // The Merkle module alone, not the package's index: the index loads ethers (for EIP-712),
 // 160 ms of a worker thread's start during which the upload's thread hashes alone.
-import { HASH_BYTES, MerkleTree } from '@ruralcredit/protocol/dist/src/merkle';
+import { HASH_BYTES, MerkleTree, writeDigest } from '@ruralcredit/protocol/dist/src/merkle';
 
 /** The record separator of a chunk's bytes (and the RFC 6962 leaf prefix). */
 export const LEAF_SEPARATOR = 0;
@@ -45,8 +45,11 @@ export function hashChunk(bytes: Uint8Array, ends: Uint32Array): ChunkHashes {
     const end = ends[i]!;
     if (end <= start || bytes[start] !== LEAF_SEPARATOR)
       throw new RangeError(`chunk record ${i} does not start with 0x00 or is empty`);
-    const leaf = hash('sha256', new Uint8Array(buffer, byteOffset + start, end - start), 'binary');
-    leaves.write(leaf, i * HASH_BYTES, HASH_BYTES, 'binary');
+    writeDigest(
+      hash('sha256', new Uint8Array(buffer, byteOffset + start, end - start), 'binary'),
+      leaves,
+      i * HASH_BYTES,
+    );
     start = end;
   }
   return { leaves, root: MerkleTree.fromLeafHashes(leaves).root() };
