@@ -323,7 +323,7 @@ function writeFlatRecord(value: unknown, target: Buffer, offset: number): number
     switch (typeof member) {
       case 'string': {
         target[at] = QUOTE;
-        const closed = writeUtf8(member, target, at + 1, true);
+        const closed = writeStringBody(member, target, at + 1);
         if (closed !== OFF_BYTE_PATH) {
           target[closed] = QUOTE;
           at = closed + 1;
@@ -331,20 +331,20 @@ function writeFlatRecord(value: unknown, target: Buffer, offset: number): number
         }
         // Escapes or surrogates: JSON.stringify escapes as RFC 8785 does, once the string is well formed.
         if (SURROGATE.test(member) && !member.isWellFormed()) return OFF_BYTE_PATH;
-        at = writeUtf8(JSON.stringify(member), target, at, false);
+        at = writeUtf8(JSON.stringify(member), target, at);
         break;
       }
       case 'number':
         if (!Number.isFinite(member)) return OFF_BYTE_PATH;
         // -0 === 0, and both print as 0 (RFC 8785); digits, signs, '.', 'e' and '+' are ASCII.
-        at = writeUtf8(member === 0 ? '0' : String(member), target, at, false);
+        at = writeAscii(member === 0 ? '0' : String(member), target, at);
         break;
       case 'boolean':
-        at = writeUtf8(member ? 'true' : 'false', target, at, false);
+        at = writeAscii(member ? 'true' : 'false', target, at);
         break;
       case 'object':
         if (member !== null) return OFF_BYTE_PATH;
-        at = writeUtf8('null', target, at, false);
+        at = writeAscii('null', target, at);
         break;
       default:
         // undefined (left out, which changes the next member's comma), functions, symbols, bigints.
@@ -360,17 +360,18 @@ const BACKSLASH = 0x5c;
 const CLOSE_BRACE = 0x7d;
 
 /**
- * Writes `text` as UTF-8 from `at` and returns where it ends (writes past the
- * target's end are dropped, as typed arrays do, so the end still counts them);
- * {@link OFF_BYTE_PATH} when `text` holds a surrogate not in a pair, or, when
- * `checkEscapes`, a character JSON escapes (control characters, '"', '\').
+ * Writes the characters of a JSON string (between its quotes) as UTF-8 from
+ * `at` and returns where they end (writes past the target's end are dropped,
+ * as typed arrays do, so the end still counts them); {@link OFF_BYTE_PATH}
+ * when `text` holds a character JSON escapes (control characters, '"', '\\')
+ * or a surrogate: JSON.stringify then writes it.
  */
-function writeUtf8(text: string, target: Buffer, at: number, checkEscapes: boolean): number {
+function writeStringBody(text: string, target: Buffer, at: number): number {
   const n = text.length;
   for (let k = 0; k < n; k++) {
     const c = text.charCodeAt(k);
     if (c < 0x80) {
-      if (checkEscapes && (c < 0x20 || c === QUOTE || c === BACKSLASH)) return OFF_BYTE_PATH;
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH) return OFF_BYTE_PATH;
       target[at++] = c;
     } else if (c < 0x800) {
       target[at++] = 0xc0 | (c >> 6);
@@ -380,9 +381,32 @@ function writeUtf8(text: string, target: Buffer, at: number, checkEscapes: boole
       target[at++] = 0x80 | ((c >> 6) & 0x3f);
       target[at++] = 0x80 | (c & 0x3f);
     } else {
-      const low = k + 1 < n ? text.charCodeAt(k + 1) : 0;
-      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) return OFF_BYTE_PATH;
-      const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+      return OFF_BYTE_PATH;
+    }
+  }
+  return at;
+}
+
+/**
+ * Writes well-formed `text` (JSON.stringify's output for a well-formed string,
+ * or a number or literal's ASCII) as UTF-8 from `at`; returns where it ends.
+ */
+function writeUtf8(text: string, target: Buffer, at: number): number {
+  const n = text.length;
+  for (let k = 0; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x80) {
+      target[at++] = c;
+    } else if (c < 0x800) {
+      target[at++] = 0xc0 | (c >> 6);
+      target[at++] = 0x80 | (c & 0x3f);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      target[at++] = 0xe0 | (c >> 12);
+      target[at++] = 0x80 | ((c >> 6) & 0x3f);
+      target[at++] = 0x80 | (c & 0x3f);
+    } else {
+      // A pair (the caller checked that the text is well formed).
+      const point = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(k + 1) - 0xdc00);
       target[at++] = 0xf0 | (point >> 18);
       target[at++] = 0x80 | ((point >> 12) & 0x3f);
       target[at++] = 0x80 | ((point >> 6) & 0x3f);
@@ -391,6 +415,13 @@ function writeUtf8(text: string, target: Buffer, at: number, checkEscapes: boole
     }
   }
   return at;
+}
+
+/** Writes ASCII `text` (a number, true, false, null) from `at`; returns where it ends. */
+function writeAscii(text: string, target: Buffer, at: number): number {
+  const n = text.length;
+  for (let k = 0; k < n; k++) target[at + k] = text.charCodeAt(k);
+  return at + n;
 }
 
 /**

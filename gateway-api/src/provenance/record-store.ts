@@ -333,19 +333,27 @@ export class UploadStaging {
    * roots; returns the root of the tree over the chunk roots, which equals
    * the root of the whole tree.
    *
+   * @param leaves - the leaf hashes in one buffer, or already cut into
+   *   chunks (the upload's leaf hasher, leaf-hasher.ts)
    * @param chunkRoots - the chunks' roots when already computed (the upload's
-   *   leaf hasher, leaf-hasher.ts); computed from the leaves when omitted
-   * @throws RangeError when `chunkRoots` does not hold one root per chunk.
+   *   leaf hasher); computed from the leaves when omitted
+   * @throws RangeError when `chunkRoots` does not hold one root per chunk, or
+   *   a chunk but the last is not {@link LEAF_CHUNK} leaves.
    */
-  async writeTree(leafHashes: Buffer, chunkRoots?: Buffer): Promise<string> {
+  async writeTree(leaves: Buffer | readonly Uint8Array[], chunkRoots?: Buffer): Promise<string> {
     const chunkBytes = LEAF_CHUNK * HASH_BYTES;
-    const chunks = Math.ceil(leafHashes.length / chunkBytes);
+    const leafChunks: readonly Uint8Array[] = Buffer.isBuffer(leaves) ? chunksOf(leaves, chunkBytes) : leaves;
+    const chunks = leafChunks.length;
     if (chunkRoots !== undefined && chunkRoots.length !== chunks * HASH_BYTES)
       throw new RangeError(`expected ${chunks} chunk roots, got ${chunkRoots.length / HASH_BYTES}`);
     const roots = Buffer.allocUnsafe(chunks * HASH_BYTES);
     let ops: AbstractBatchOperation<Plain<Buffer>, string, Buffer>[] = [];
     for (let c = 0; c < chunks; c++) {
-      const chunk = Buffer.from(leafHashes.subarray(c * chunkBytes, (c + 1) * chunkBytes));
+      const part = leafChunks[c]!;
+      const full = part.length === chunkBytes;
+      if (!(full || (c === chunks - 1 && part.length > 0 && part.length % HASH_BYTES === 0)))
+        throw new RangeError(`leaf chunk ${c} holds ${part.length} bytes`);
+      const chunk = Buffer.from(part.buffer, part.byteOffset, part.length);
       if (chunkRoots === undefined)
         MerkleTree.fromLeafHashes(chunk)
           .root()
@@ -387,6 +395,14 @@ export class UploadStaging {
     // Last, so that a crash in the middle leaves the intent for recovery to discard again.
     await this.#levels.intents.del(this.#uploadId);
   }
+}
+
+/** `leafHashes` cut into chunks of `chunkBytes` (views, not copies). */
+function chunksOf(leafHashes: Buffer, chunkBytes: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < leafHashes.length; at += chunkBytes)
+    chunks.push(leafHashes.subarray(at, at + chunkBytes));
+  return chunks;
 }
 
 /** Options of {@link BatchFinaliser}. */

@@ -281,7 +281,7 @@ export class ProvenanceServiceImpl implements ProvenanceService {
       }
       await staging.finishRecords();
       const hashes = await hasher.finish();
-      const merkleRoot = await staging.writeTree(hashes.leafHashes, hashes.chunkRoots);
+      const merkleRoot = await staging.writeTree(hashes.leafChunks, hashes.chunkRoots);
       if (merkleRoot !== hashes.merkleRoot)
         throw AppError.internal('chunked Merkle root differs from the tree root');
       const manifest: BatchManifestMessage = {
