@@ -25,6 +25,10 @@ const text = fc.oneof(
 const number = fc.oneof(
   fc.double(),
   fc.integer(),
+  // Integers and tenths take the byte writer's digit path; around 10^14 it hands over to String().
+  fc.maxSafeInteger(),
+  fc.integer({ min: -(10 ** 16), max: 10 ** 16 }).map((k) => k / 10),
+  fc.integer({ min: 10 ** 15 - 100, max: 10 ** 15 + 100 }).map((k) => k / 10),
   fc.constantFrom(0, -0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, 333333333.3333333, 2 ** 53 + 2, NaN, Infinity),
 );
 
@@ -177,6 +181,28 @@ describe('writeCanonicalJson: canonical bytes straight into a buffer', () => {
       const fits = Buffer.alloc(bytes.length);
       expect(writeCanonicalJson(record, fits, 0)).to.equal(bytes.length);
       expect(fits.equals(bytes)).to.equal(true);
+    }
+  });
+
+  it('when members are integers or tenths, then their digits are those Number::toString prints', () => {
+    const target = Buffer.alloc(100);
+    const cases: [number, string][] = [
+      [7, '7'],
+      [-0, '0'],
+      [-40, '-40'],
+      [88.5, '88.5'],
+      [0.1, '0.1'],
+      [-0.7, '-0.7'],
+      [12.25, '12.25'],
+      [0.1 + 0.2, '0.30000000000000004'],
+      [99999999999999.9, '99999999999999.9'],
+      [123456789012345.6, '123456789012345.6'],
+      [2 ** 53, '9007199254740992'],
+      [1e21, '1e+21'],
+    ];
+    for (const [n, digits] of cases) {
+      const end = writeCanonicalJson({ n }, target, 0);
+      expect(target.toString('utf8', 0, end)).to.equal(`{"n":${digits}}`);
     }
   });
 
