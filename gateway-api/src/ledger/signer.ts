@@ -14,36 +14,44 @@ import { sign, type KeyObject } from 'node:crypto';
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const HALF_ORDER = P256_ORDER >> 1n;
 
-/** Reads one DER INTEGER at `offset`; returns its value and the offset after it. */
-function readInteger(der: Uint8Array, offset: number): { value: bigint; next: number } {
-  if (der[offset] !== 0x02) throw new Error('DER signature: INTEGER expected');
-  const length = der[offset + 1] ?? 0;
-  const bytes = der.subarray(offset + 2, offset + 2 + length);
-  return { value: BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`), next: offset + 2 + length };
-}
+/** HALF_ORDER as 32 big-endian bytes, to compare raw `s` values with. */
+const HALF_ORDER_BYTES = Buffer.from(HALF_ORDER.toString(16).padStart(64, '0'), 'hex');
 
-/** Minimal DER INTEGER encoding of a positive value. */
-function integer(value: bigint): Buffer {
-  let hex = value.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  let bytes = Buffer.from(hex, 'hex');
-  if ((bytes[0] ?? 0) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+/** A DER INTEGER of the 32 big-endian bytes at `raw[from..from+32)` (leading zeros dropped, 0x00 added before a high bit). */
+function derInteger(raw: Uint8Array, from: number, out: Buffer, at: number): number {
+  let start = from;
+  while (start < from + 31 && raw[start] === 0) start += 1;
+  const pad = raw[start]! & 0x80 ? 1 : 0;
+  const length = from + 32 - start + pad;
+  out[at] = 0x02;
+  out[at + 1] = length;
+  if (pad === 1) out[at + 2] = 0;
+  out.set(raw.subarray(start, from + 32), at + 2 + pad);
+  return at + 2 + length;
 }
 
 /**
- * The same ECDSA signature with `s` in the lower half of the group order
- * (Fabric's MSP rejects the other half, to rule out signature malleability).
+ * The DER form Fabric expects of a raw (IEEE P1363, r || s) P-256 signature,
+ * with `s` in the lower half of the group order: the raw form spares parsing
+ * DER back into numbers, which cost as much as the low-S fix itself.
  *
- * @throws Error when `der` is not a DER ECDSA signature.
+ * @throws Error when `raw` is not 64 bytes.
  */
-export function toLowS(der: Uint8Array): Uint8Array {
-  if (der[0] !== 0x30) throw new Error('DER signature: SEQUENCE expected');
-  const r = readInteger(der, 2);
-  const s = readInteger(der, r.next);
-  if (s.value <= HALF_ORDER) return der;
-  const body = Buffer.concat([integer(r.value), integer(P256_ORDER - s.value)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+export function rawToLowSDer(raw: Uint8Array): Buffer {
+  if (raw.length !== 64) throw new Error('raw P-256 signature: 64 bytes expected');
+  let rs = raw;
+  if (Buffer.compare(raw.subarray(32), HALF_ORDER_BYTES) > 0) {
+    const s = BigInt(`0x${Buffer.from(raw.buffer, raw.byteOffset + 32, 32).toString('hex')}`);
+    rs = Buffer.concat([
+      raw.subarray(0, 32),
+      Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex'),
+    ]);
+  }
+  const out = Buffer.allocUnsafe(2 + 2 * 35);
+  const end = derInteger(rs, 32, out, derInteger(rs, 0, out, 2));
+  out[0] = 0x30;
+  out[1] = end - 2;
+  return out.subarray(0, end);
 }
 
 /**
@@ -57,5 +65,6 @@ export function nativeP256Signer(key: KeyObject): (message: Uint8Array) => Promi
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error('nativeP256Signer needs an EC P-256 private key');
   }
-  return (message) => Promise.resolve(toLowS(sign('sha256', message, key)));
+  return (message) =>
+    Promise.resolve(rawToLowSDer(sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' })));
 }

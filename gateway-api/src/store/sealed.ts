@@ -10,7 +10,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { AbstractSublevel } from 'abstract-level';
-import { canonicalJson } from '@ruralcredit/protocol';
+import { canonicalJsonFast } from '@ruralcredit/protocol';
 import type { z } from 'zod';
 import { notFoundToUndefined, type GatewayDb } from './db';
 
@@ -168,7 +168,7 @@ export class SealedStore<T> {
     const iv = randomBytes(IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(this.#aad(key));
-    const ciphertext = Buffer.concat([cipher.update(canonicalJson(value), 'utf8'), cipher.final()]);
+    const ciphertext = Buffer.concat([cipher.update(canonicalJsonFast(value), 'utf8'), cipher.final()]);
     return Buffer.concat([Buffer.from([SEALED_VERSION]), iv, cipher.getAuthTag(), ciphertext]);
   }
 

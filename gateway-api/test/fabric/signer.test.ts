@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { expect } from 'chai';
 import { signers } from '@hyperledger/fabric-gateway';
-import { nativeP256Signer, toLowS } from '../../src/ledger/signer';
+import { nativeP256Signer, rawToLowSDer } from '../../src/ledger/signer';
 
 const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
@@ -38,15 +38,25 @@ describe('the native P-256 signer of the Fabric backend', () => {
     }
   });
 
-  it('when a signature has a high S, then toLowS gives n - s with the same r, and both forms verify', async () => {
-    const message = Buffer.from('proposal bytes');
-    const low = await nativeP256Signer(privateKey)(message);
-    const { r, s } = parts(low);
-    const high = der(r, ORDER - s);
-    expect(verify('sha256', message, publicKey, high)).to.equal(true);
-    const normalised = toLowS(high);
-    expect(Buffer.from(normalised).equals(Buffer.from(low))).to.equal(true);
-    expect(() => toLowS(Buffer.from([0x31, 0]))).to.throw('SEQUENCE expected');
+  it('when raw signatures are put in DER, then each is the low-S DER of the same r and s, short integers included', () => {
+    const raw = (r: bigint, s: bigint) =>
+      Buffer.from(r.toString(16).padStart(64, '0') + s.toString(16).padStart(64, '0'), 'hex');
+    const cases: [bigint, bigint][] = [
+      [1n, 1n],
+      [0x7fn, 0x80n],
+      [ORDER - 1n, ORDER >> 1n],
+      [ORDER >> 1n, (ORDER >> 1n) + 1n],
+      [0x80n << 240n, ORDER - 1n],
+      [
+        BigInt(`0x${randomBytes(32).toString('hex')}`) % ORDER,
+        BigInt(`0x${randomBytes(31).toString('hex')}`),
+      ],
+    ];
+    for (const [r, s] of cases) {
+      const low = s > ORDER >> 1n ? ORDER - s : s;
+      expect(rawToLowSDer(raw(r, s)).toString('hex'), `r ${r} s ${s}`).to.equal(der(r, low).toString('hex'));
+    }
+    expect(() => rawToLowSDer(Buffer.alloc(63))).to.throw('64 bytes expected');
   });
 
   it("when the library's own signer signs the SHA-256 digest, then the two signers' outputs verify alike", async () => {
