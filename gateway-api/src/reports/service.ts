@@ -173,10 +173,9 @@ export class ReportService {
 
   /**
    * Builds a report, records the access and returns the report when GRANTED.
-   * When the client chose the `accessId`, the report is kept (encrypted) for
-   * {@link REPORT_RETRY_WINDOW_MS} so that a client whose answer was lost can
-   * ask again with the same `accessId` and get the same report, with nothing
-   * new recorded.
+   * The report is kept (encrypted) for {@link REPORT_RETRY_WINDOW_MS} so that a
+   * client whose answer was lost can ask again with the same `accessId` and
+   * get the same report, with nothing new recorded.
    *
    * @throws AppError 403 ACCESS_DENIED (with the access ID and reason: the
    *   denial is on the ledger too); 409 ACCESS_ID_TAKEN when `accessId` names
@@ -227,10 +226,8 @@ export class ReportService {
       report = await this.#assemble(principal, request, accessId, pseudonym, datasets, (datasetType) =>
         this.#records.latestForSubject(pseudonym, datasetType),
       );
-      // Kept before the access is recorded: if the answer is lost, a retry with the client's access ID
-      // finds it. A generated ID reaches the client only with the answer, so no retry can name it (the
-      // granted report is kept for printing by onGranted): sealing it would be work for nothing.
-      if (request.accessId !== undefined) await this.#kept.put(key, { issuedAt: this.#now(), report });
+      // Kept before the access is recorded: if the answer is lost, a retry finds it.
+      await this.#kept.put(key, { issuedAt: this.#now(), report });
     }
     this.#pruneSoon();
     let committed;
@@ -351,9 +348,7 @@ export class ReportService {
     const report = await this.#assemble(principal, request, accessId, pseudonym, datasets, (datasetType) =>
       Promise.resolve(released.get(datasetType) ?? []),
     );
-    if (request.accessId !== undefined) {
-      await this.#kept.put(keptKey(principal.orgMspId, accessId), { issuedAt: this.#now(), report });
-    }
+    await this.#kept.put(keptKey(principal.orgMspId, accessId), { issuedAt: this.#now(), report });
     if (!replayed && committed.blockNumber !== undefined) {
       await this.#onGranted?.(principal.orgMspId, {
         report,
