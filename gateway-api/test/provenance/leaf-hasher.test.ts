@@ -72,6 +72,27 @@ describe('provenance leaf hasher', () => {
     expect(result.merkleRoot).to.equal(ref.root);
   });
 
+  it('when the workers hand chunk buffers back, then later chunks are filled in them and every hash equals the reference', async () => {
+    const n = 24 * LEAF_CHUNK + 100;
+    const hasher = new LeafHasher({ workerThreshold: LEAF_CHUNK, workers: 1 });
+    try {
+      for (let i = 0; i < n; i++) {
+        hasher.push(record(i));
+        // Settling now and then empties the queue, so each refill finds buffers handed back.
+        if (i % (4 * LEAF_CHUNK) === 0) await hasher.settled();
+        else if (hasher.backlogged) await hasher.drain();
+      }
+      const result = await hasher.finish();
+      expect(hasher.chunksOnReusedBuffers).to.be.within(1, 24);
+      const ref = reference(n);
+      expect(Buffer.concat(result.leafChunks).equals(ref.leaves)).to.equal(true);
+      expect(result.chunkRoots.equals(ref.chunkRoots)).to.equal(true);
+      expect(result.merkleRoot).to.equal(ref.root);
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('when an upload stays below the default threshold, then no worker starts', async () => {
     const { threads } = await hashAll(WORKER_THRESHOLD - 1, {});
     expect(threads).to.equal(0);
