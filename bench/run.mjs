@@ -493,7 +493,9 @@ function auditRows(audit, records, scale) {
 function rows(results, size) {
   const { audit, seedAudit, prov, catchup, gatewayCost, sync } = results;
   const provRatio = prov.bestPipeline.recordsPerSecond / prov.bestSha256.recordsPerSecond;
-  const provPeak = Math.max(...prov.pipeline.map((p) => p.peakRssBytes));
+  const provPeakRun = prov.pipeline.reduce((a, b) => (b.peakRssBytes > a.peakRssBytes ? b : a));
+  const provPeak = provPeakRun.peakRssBytes;
+  const provAtClockStart = provPeakRun.rssAtClockStartBytes;
   const catchupRatio = catchup.indexer.transactionsPerSecond / catchup.streamOnly.transactionsPerSecond;
   return [
     gatewayRow('GET asset', gatewayCost.assetRead, gatewayCost.concurrency, gatewayLedger(gatewayCost)),
@@ -567,13 +569,13 @@ function rows(results, size) {
       values: prov.singleThread,
     },
     {
-      item: '4 Peak RSS of the whole batch (child process)',
-      measured: mib(provPeak),
+      item: `4 Peak RSS of the whole batch (child process, holding the ${size.provenanceRecords.toLocaleString('en-US')} records it hashes)`,
+      measured: `${mib(provPeak)} (${mib(provPeak - provAtClockStart)} above the records held when the clock started)`,
       baseline: `SHA-256 child ${mib(Math.max(...prov.sha256.map((p) => p.peakRssBytes)))}`,
       ratio: '-',
       target: '< 512 MiB',
       met: yes(provPeak < 512 * MIB),
-      values: { peakRssBytes: provPeak },
+      values: { peakRssBytes: provPeak, rssAtClockStartBytes: provAtClockStart },
     },
     {
       item: `5 Indexer catch-up from block 0, ${catchup.transactions.toLocaleString('en-US')} tx`,
