@@ -7,6 +7,15 @@ import { z } from 'zod';
 import { notFoundToUndefined, type GatewayDb } from '../store/db';
 import { CHECKPOINT_KEY } from './keys';
 
+/** Keys a {@link LevelIndexStore.getMany} reads in one LevelDB call; more are split into parallel calls. */
+export const GET_MANY_GROUP = 8;
+
+/**
+ * Parallel LevelDB calls of one {@link LevelIndexStore.getMany} at most: libuv's
+ * default thread pool (4 threads), which the gateway's other file work shares.
+ */
+const GET_MANY_PARALLEL = 4;
+
 /** One write of a batch. */
 export type IndexOp =
   | { readonly type: 'put'; readonly key: string; readonly value: unknown }
@@ -66,7 +75,16 @@ export class LevelIndexStore implements IndexStore {
 
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
     if (keys.length === 0) return [];
-    return (await this.#sub.getMany([...keys])) as (T | undefined)[];
+    if (keys.length <= GET_MANY_GROUP) return (await this.#sub.getMany([...keys])) as (T | undefined)[];
+    // LevelDB reads one call's keys one after another on one of libuv's threads; from a cold
+    // page cache each is a disk read. Split, the reads wait for the disk side by side.
+    // Records are written once, in the batch of the entries that name them, so the
+    // groups' separate snapshots agree on every key an entry led to.
+    const groups = Math.min(GET_MANY_PARALLEL, Math.ceil(keys.length / GET_MANY_GROUP));
+    const size = Math.ceil(keys.length / groups);
+    const parts: Promise<unknown[]>[] = [];
+    for (let i = 0; i < keys.length; i += size) parts.push(this.#sub.getMany(keys.slice(i, i + size)));
+    return (await Promise.all(parts)).flat() as (T | undefined)[];
   }
 
   async write(ops: readonly IndexOp[]): Promise<void> {
