@@ -25,9 +25,6 @@ const { LEAF_CHUNK } = gateway('provenance/record-store');
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc');
 
-/** RSS is sampled while hashing once every this many records (16 samples a million). */
-const RSS_SAMPLE_EVERY = 65_536;
-
 const VILLAGES = ['Chengyang', 'Xiaoyang', 'Baishi', 'Xiadang', 'Shuangxi', 'Qixia', 'Zhouning', 'Tangkou'];
 
 /** Record `i` of the batch: a HOMESTEAD-shaped record, about 200 bytes of canonical JSON. */
@@ -70,20 +67,16 @@ async function runPipeline(n, workers) {
   try {
     collectGarbage();
     const rssAtClockStart = process.memoryUsage.rss();
-    let rssPeakWhileHashing = rssAtClockStart;
     const t0 = now();
     for (let i = 0; i < n; i++) {
       hasher.push(all[i]);
       if (hasher.backlogged) await hasher.drain();
-      if (i % RSS_SAMPLE_EVERY === 0)
-        rssPeakWhileHashing = Math.max(rssPeakWhileHashing, process.memoryUsage.rss());
     }
     const workerThreads = hasher.workerThreads;
     const hashMs = now() - t0;
     const t1 = now();
     const { merkleRoot } = await hasher.finish();
     const finishMs = now() - t1;
-    rssPeakWhileHashing = Math.max(rssPeakWhileHashing, process.memoryUsage.rss());
     // Where the time goes: the fast canonical JSON alone over the same records (not part of the total).
     const t2 = now();
     for (const record of all) canonicalJsonFast(record);
@@ -98,7 +91,6 @@ async function runPipeline(n, workers) {
       totalMs: hashMs + finishMs,
       root: merkleRoot,
       rssAtClockStartBytes: rssAtClockStart,
-      rssPeakWhileHashingBytes: rssPeakWhileHashing,
     };
   } finally {
     await hasher.close();

@@ -36,7 +36,11 @@ export interface KeyRange {
 export interface IndexStore {
   /** The value at `key`, or `undefined`. */
   get<T>(key: string): Promise<T | undefined>;
-  /** Values at `keys`, in order (`undefined` where absent). */
+  /**
+   * Values at `keys`, in order (`undefined` where absent). Not one snapshot: many keys may be
+   * read by separate calls, which the index allows because it writes each record once, in the
+   * batch of the entries that name it.
+   */
   getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]>;
   /**
    * Applies all `ops` atomically: all of them are written, or none.
@@ -78,8 +82,6 @@ export class LevelIndexStore implements IndexStore {
     if (keys.length <= GET_MANY_GROUP) return (await this.#sub.getMany([...keys])) as (T | undefined)[];
     // LevelDB reads one call's keys one after another on one of libuv's threads; from a cold
     // page cache each is a disk read. Split, the reads wait for the disk side by side.
-    // Records are written once, in the batch of the entries that name them, so the
-    // groups' separate snapshots agree on every key an entry led to.
     const groups = Math.min(GET_MANY_PARALLEL, Math.ceil(keys.length / GET_MANY_GROUP));
     const size = Math.ceil(keys.length / groups);
     const parts: Promise<unknown[]>[] = [];
